@@ -1,0 +1,15 @@
+/** All activities, built from their dependencies so tests can pass real or simulated ones. */
+import type { Sql } from '../db/client.js';
+import { createFollowUpDbActivities } from './db/follow-up.js';
+
+export interface ActivityDeps {
+  sql: Sql;
+}
+
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createFollowUpDbActivities(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,93 @@
+/**
+ * The machine-facing HTTP API, mounted under /api: health, sign-in for integrations, HIS ingest,
+ * and read endpoints. Handlers only translate HTTP to service calls and back.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { Hono, type Context } from 'hono';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import type { Principal } from '../domain/access.js';
+import type { Services } from '../services/index.js';
+import type { RequestMeta } from '../services/audit.js';
+import { isServiceError, ServiceError, unauthorized } from '../services/errors.js';
+import { clearedSessionCookie, readSessionToken, sessionCookie } from '../services/session-cookie.js';
+
+type ApiEnv = { Variables: { user: Principal } };
+
+export function requestMeta(c: Context): RequestMeta {
+  let ip: string | undefined;
+  try {
+    ip = getConnInfo(c).remote.address;
+  } catch {
+    ip = undefined; // in-process requests (tests through app.request) have no socket
+  }
+  return { ip, userAgent: c.req.header('user-agent') };
+}
+
+export function createApi(services: Services) {
+  const api = new Hono<ApiEnv>();
+  const secureCookies = services.env.NODE_ENV === 'production';
+
+  api.onError((err, c) => {
+    if (isServiceError(err)) {
+      return c.json({ error: err.code, message: err.message, ...err.details }, err.status);
+    }
+    console.error('[api] unexpected error', err);
+    return c.json({ error: 'internal_error', message: '服务器内部错误' }, 500);
+  });
+
+  api.get('/health', async (c) => {
+    const report = await services.health.check();
+    return c.json(report, report.ok ? 200 : 503);
+  });
+
+  api.post('/auth/login', async (c) => {
+    const body = await c.req.json().catch(() => {
+      throw new ServiceError(400, 'invalid_input', '(body): 不是有效的 JSON');
+    });
+    const { token, user, expiresAt } = await services.auth.login(body, requestMeta(c));
+    c.header('Set-Cookie', sessionCookie(token, expiresAt, secureCookies));
+    return c.json({ user });
+  });
+
+  api.post('/auth/logout', async (c) => {
+    await services.auth.logout(readSessionToken(c.req.header('cookie')), requestMeta(c));
+    c.header('Set-Cookie', clearedSessionCookie(secureCookies));
+    return c.json({ ok: true });
+  });
+
+  // HIS integration: token-protected when HIS_API_TOKEN is set (always in production).
+  api.post('/his/discharges', async (c) => {
+    const expected = services.env.HIS_API_TOKEN;
+    if (expected) {
+      const given = Buffer.from(c.req.header('authorization')?.replace(/^Bearer\s+/i, '') ?? '');
+      const want = Buffer.from(expected);
+      if (given.length !== want.length || !timingSafeEqual(given, want)) throw unauthorized('HIS token missing or wrong');
+    }
+    const result = await services.discharges.ingestJson(await c.req.text());
+    return c.json(result, 202);
+  });
+
+  // Everything below needs a signed-in user.
+  api.use('*', async (c, next) => {
+    const user = await services.auth.userFromToken(readSessionToken(c.req.header('cookie')));
+    if (!user) throw unauthorized();
+    c.set('user', user);
+    await next();
+  });
+
+  api.get('/auth/me', (c) => c.json({ user: c.get('user') }));
+
+  api.get('/departments/:code/discharges', async (c) => {
+    const limit = Number(c.req.query('limit') ?? 100);
+    const offset = Number(c.req.query('offset') ?? 0);
+    const items = await services.discharges.listForDepartment(c.get('user'), c.req.param('code'), {
+      limit: Number.isFinite(limit) && limit > 0 ? limit : 100,
+      offset: Number.isFinite(offset) && offset >= 0 ? offset : 0,
+    });
+    return c.json({ items });
+  });
+
+  api.get('/patients/:id', async (c) => c.json(await services.patients.view(c.get('user'), c.req.param('id'), requestMeta(c))));
+
+  return api;
+}

@@ -1,0 +1,34 @@
+/** Server process: `npm run server`. API + portal on PORT; stops cleanly on SIGINT/SIGTERM. */
+import { serve } from '@hono/node-server';
+import { Client, Connection } from '@temporalio/client';
+import { loadEnv } from '../config/env.js';
+import { createSql } from '../db/client.js';
+import { createServices } from '../services/index.js';
+import { createHttpApp, loadWebBuild } from './server.js';
+
+const env = loadEnv();
+if (!env.DATABASE_URL) throw new Error('DATABASE_URL is required (npm start sets it for the local database)');
+
+const sql = createSql(env.DATABASE_URL);
+// Lazy: the server comes up (and /api/health reports 503) even while Temporal is still starting.
+const connection = Connection.lazy({ address: env.TEMPORAL_ADDRESS });
+const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+const services = createServices({ sql, temporal, env });
+const app = createHttpApp({ services, webBuild: await loadWebBuild() });
+
+const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
+  console.log(`[server] portal and API on http://localhost:${info.port} (API under /api)`);
+});
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  console.log(`[server] ${signal}: closing`);
+  server.close();
+  await connection.close().catch(() => {});
+  await sql.end({ timeout: 5 });
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));

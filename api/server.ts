@@ -1,0 +1,47 @@
+/**
+ * The one HTTP origin: the API under /api and the Remix portal for everything else.
+ * Both receive the same service layer; the portal gets it through Remix's load context.
+ */
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { existsSync } from 'node:fs';
+import { relative } from 'node:path';
+import { Hono } from 'hono';
+import { secureHeaders } from 'hono/secure-headers';
+import { serveStatic } from '@hono/node-server/serve-static';
+import { createRequestHandler, type ServerBuild } from '@remix-run/node';
+import type { Services } from '../services/index.js';
+import { createApi, requestMeta } from './app.js';
+
+export const WEB_BUILD_DIR = fileURLToPath(new URL('../build', import.meta.url));
+const SERVER_BUILD = `${WEB_BUILD_DIR}/server/index.js`;
+
+export async function loadWebBuild(): Promise<ServerBuild> {
+  if (!existsSync(SERVER_BUILD)) {
+    throw new Error(`The portal is not built (${SERVER_BUILD} is missing): run "npm run build:web"`);
+  }
+  return (await import(pathToFileURL(SERVER_BUILD).href)) as ServerBuild;
+}
+
+export function createHttpApp({ services, webBuild }: { services: Services; webBuild: ServerBuild }) {
+  const app = new Hono();
+  app.use(
+    '*',
+    secureHeaders({
+      xFrameOptions: 'DENY',
+      referrerPolicy: 'same-origin',
+      contentSecurityPolicy: { frameAncestors: ["'none'"], objectSrc: ["'none'"], baseUri: ["'self'"] },
+    }),
+  );
+  app.route('/api', createApi(services));
+
+  const clientRoot = relative(process.cwd(), `${WEB_BUILD_DIR}/client`);
+  app.use(
+    '/assets/*',
+    serveStatic({ root: clientRoot, onFound: (_path, c) => c.header('Cache-Control', 'public, max-age=31536000, immutable') }),
+  );
+  app.use('/favicon.ico', serveStatic({ root: clientRoot }));
+
+  const handleRemix = createRequestHandler(webBuild, services.env.NODE_ENV === 'production' ? 'production' : 'development');
+  app.all('*', (c) => handleRemix(c.req.raw, { services, meta: requestMeta(c) }));
+  return app;
+}

@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+// Plain JavaScript on purpose: it runs before node_modules exists. Installs dependencies when
+// they are missing or older than package-lock.json, then hands over to scripts/start.ts.
+// `--install-only` stops after the install (npm test uses it).
+import { spawnSync, spawn } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+process.chdir(root);
+
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 20 || (major === 20 && minor < 19)) {
+  console.error(`Node ${process.versions.node} is too old: install Node 20.19 or newer (22 works too).`);
+  process.exit(1);
+}
+
+const marker = 'node_modules/.package-lock.json';
+const stale = !existsSync(marker) || statSync('package-lock.json').mtimeMs > statSync(marker).mtimeMs;
+if (stale) {
+  const command = existsSync('node_modules') ? 'install' : 'ci';
+  console.log(`[bootstrap] npm ${command} (dependencies missing or out of date)…`);
+  const result = spawnSync('npm', [command, '--no-audit', '--no-fund'], { stdio: 'inherit' });
+  if (result.status !== 0) {
+    console.error('[bootstrap] npm install failed; see the messages above.');
+    process.exit(result.status ?? 1);
+  }
+}
+if (process.argv.includes('--install-only')) process.exit(0);
+
+// Local settings (see .env.example); the environment wins over the file.
+if (existsSync('.env')) process.loadEnvFile('.env');
+
+const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { stdio: 'inherit' });
+// The terminal's Ctrl-C reaches the whole process group; start.ts does the orderly stop.
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

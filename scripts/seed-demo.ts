@@ -1,0 +1,47 @@
+/**
+ * Loads the demo hospital: departments, one login per role, and discharges sent through the
+ * same ingest path a HIS uses (so each gets its real follow-up workflow). Idempotent: what is
+ * already there is left alone.
+ */
+import type { Sql } from '../db/client.js';
+import { hashPassword } from '../services/auth.js';
+import type { Services } from '../services/index.js';
+import { DEMO_DEPARTMENTS, DEMO_USERS, generateDemoDischarges } from './demo-data.js';
+
+export async function seedDemoData({
+  sql,
+  services,
+  password,
+  now = new Date(),
+  count,
+}: {
+  sql: Sql;
+  services: Services;
+  password: string;
+  now?: Date;
+  count?: number;
+}): Promise<{ discharges: number }> {
+  for (const d of DEMO_DEPARTMENTS) {
+    await sql`INSERT INTO departments (code, name, kind) VALUES (${d.code}, ${d.name}, ${d.kind}) ON CONFLICT (code) DO NOTHING`;
+  }
+  const passwordHash = await hashPassword(password);
+  for (const u of DEMO_USERS) {
+    await sql`
+      INSERT INTO users (username, display_name, role, department_code, password_hash)
+      VALUES (${u.username}, ${u.displayName}, ${u.role}, ${u.departmentCode}, ${passwordHash})
+      ON CONFLICT (lower(username)) DO NOTHING`;
+  }
+
+  const discharges = generateDemoDischarges({ now, count });
+  const known = new Set(
+    (await sql<{ id: string }[]>`SELECT his_encounter_id AS id FROM encounters WHERE his_encounter_id = ANY(${discharges.map((d) => d.encounterId)})`).map(
+      (r) => r.id,
+    ),
+  );
+  const missing = discharges.filter((d) => !known.has(d.encounterId));
+  // A few at a time: quick, without flooding a two-core machine.
+  for (let i = 0; i < missing.length; i += 20) {
+    await Promise.all(missing.slice(i, i + 20).map((d) => services.discharges.ingestJson(JSON.stringify(d))));
+  }
+  return { discharges: missing.length };
+}

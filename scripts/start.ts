@@ -1,0 +1,211 @@
+/**
+ * `npm start`: brings up the whole system on this machine: Postgres (project-local unless
+ * DATABASE_URL is set), the Temporal dev server (unless TEMPORAL_ADDRESS is set), migrations,
+ * the portal build, the worker and the server, then the demo data. Ctrl-C stops it all.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { loadEnv } from '../config/env.js';
+import { createSql } from '../db/client.js';
+import { migrate } from '../db/migrate.js';
+import { ROLE_LABELS } from '../domain/access.js';
+import { createServices } from '../services/index.js';
+import { DEMO_USERS } from './demo-data.js';
+import { buildPortal } from './lib/build-portal.js';
+import { startEmbeddedPostgres, type LocalPostgres } from './lib/embedded-postgres.js';
+import { findOrBuildTemporalCli } from './lib/temporal-cli.js';
+import { startTemporalDevServer, type RunningDevServer } from './lib/temporal-dev-server.js';
+import { seedDemoData } from './seed-demo.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+process.chdir(ROOT);
+const env = loadEnv();
+const dataDir = resolve(env.DATA_DIR);
+mkdirSync(dataDir, { recursive: true });
+const log = (msg: string) => console.log(msg);
+
+// --- one instance per data folder -------------------------------------------------------------
+const lockFile = join(dataDir, 'run.lock');
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+if (existsSync(lockFile)) {
+  const pid = Number(readFileSync(lockFile, 'utf8').trim());
+  if (pid && pid !== process.pid && alive(pid)) {
+    console.log(`随访平台已在运行 (npm start, pid ${pid}): http://localhost:${env.PORT}`);
+    console.log('The system is already running; stop it with Ctrl-C in its terminal first.');
+    process.exit(0);
+  }
+}
+writeFileSync(lockFile, String(process.pid));
+
+// --- ports -------------------------------------------------------------------------------------
+const externalTemporal = Boolean(process.env.TEMPORAL_ADDRESS);
+const temporalPort = Number(env.TEMPORAL_ADDRESS.split(':').pop());
+const uiPort = Number(new URL(env.TEMPORAL_UI_URL).port || 80);
+
+const portBusy = (port: number) =>
+  new Promise<boolean>((done) => {
+    const socket = createConnection({ port, host: '127.0.0.1' });
+    socket.once('connect', () => {
+      socket.destroy();
+      done(true);
+    });
+    socket.once('error', () => done(false));
+  });
+
+const needed: [number, string][] = [[env.PORT, 'portal/API (PORT)']];
+if (!externalTemporal) needed.push([temporalPort, 'Temporal frontend'], [uiPort, 'Temporal Web UI']);
+if (!env.DATABASE_URL) needed.push([env.EMBEDDED_PG_PORT, 'local Postgres (EMBEDDED_PG_PORT)']);
+for (const [port, what] of needed) {
+  if (await portBusy(port)) {
+    rmSync(lockFile, { force: true });
+    console.error(`Port ${port} (${what}) is already in use by another program. Stop it, or choose another port in .env.`);
+    process.exit(1);
+  }
+}
+
+// --- bring-up ----------------------------------------------------------------------------------
+let pg: LocalPostgres | undefined;
+let temporalServer: RunningDevServer | undefined;
+const children: ChildProcess[] = [];
+let stopping = false;
+
+async function shutdown(code: number) {
+  if (stopping) return;
+  stopping = true;
+  log('\n[start] stopping…');
+  await Promise.all(
+    children.map(
+      (child) =>
+        new Promise<void>((done) => {
+          if (child.exitCode !== null || child.signalCode !== null) return done();
+          const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+          child.once('exit', () => {
+            clearTimeout(killer);
+            done();
+          });
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+  await temporalServer?.stop().catch(() => {});
+  await pg?.stop().catch(() => {});
+  rmSync(lockFile, { force: true });
+  log('[start] stopped');
+  process.exit(code);
+}
+// embedded-postgres installs its own SIGINT/SIGTERM exit hook, which would exit before the worker,
+// server and Temporal are stopped; the orderly shutdown above stops Postgres last instead.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.removeAllListeners(signal);
+  process.on(signal, () => void shutdown(0));
+}
+
+function run(name: string, args: string[], childEnv: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const prefix = (stream: NodeJS.ReadableStream, out: NodeJS.WritableStream) => {
+    let buffered = '';
+    stream.on('data', (chunk: Buffer) => {
+      const lines = (buffered + chunk.toString()).split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) out.write(`${line.startsWith('[') ? '' : `[${name}] `}${line}\n`);
+    });
+  };
+  prefix(child.stdout!, process.stdout);
+  prefix(child.stderr!, process.stderr);
+  child.on('exit', (code, signal) => {
+    if (!stopping) {
+      console.error(`[start] ${name} exited unexpectedly (${signal ?? `code ${code}`}); stopping everything`);
+      void shutdown(1);
+    }
+  });
+  children.push(child);
+  return child;
+}
+
+async function waitForHealth(url: string, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+      last = `${res.status} ${await res.text()}`;
+    } catch (err) {
+      last = String(err);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`${url} did not answer 200 in time: ${last}`);
+}
+
+try {
+  const started = Date.now();
+  let databaseUrl = env.DATABASE_URL;
+  if (!databaseUrl) {
+    pg = await startEmbeddedPostgres({ dataDir: join(dataDir, 'postgres'), port: env.EMBEDDED_PG_PORT, database: 'suifang', log });
+    databaseUrl = pg.url;
+    log(`[start] Postgres (project-local) on 127.0.0.1:${env.EMBEDDED_PG_PORT}`);
+  }
+
+  if (!externalTemporal) {
+    const cli = await findOrBuildTemporalCli(log);
+    temporalServer = await startTemporalDevServer({
+      cli,
+      port: temporalPort,
+      uiPort,
+      ip: '0.0.0.0',
+      dbFile: join(dataDir, 'temporal', 'temporal.db'),
+      namespace: env.TEMPORAL_NAMESPACE,
+      logFile: join(dataDir, 'temporal.log'),
+    });
+    log(`[start] Temporal dev server on localhost:${temporalPort}, Web UI ${env.TEMPORAL_UI_URL}`);
+  }
+
+  const applied = await migrate(databaseUrl);
+  if (applied.length) log(`[start] migrations applied: ${applied.join(', ')}`);
+  await buildPortal();
+
+  const childEnv = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS };
+  run('worker', ['worker/main.ts'], childEnv);
+  run('server', ['api/main.ts'], childEnv);
+  await waitForHealth(`http://127.0.0.1:${env.PORT}/api/health`, 120_000);
+
+  if (env.SEED_DEMO_DATA) {
+    const sql = createSql(databaseUrl, { max: 5 });
+    const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
+    const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+    const { discharges } = await seedDemoData({ sql, services: createServices({ sql, temporal, env }), password: env.DEMO_PASSWORD });
+    if (discharges) log(`[start] demo data: ${discharges} discharges sent through the HIS ingest path`);
+    await connection.close();
+    await sql.end();
+  }
+
+  const logins = env.SEED_DEMO_DATA
+    ? DEMO_USERS.map((u) => `    ${u.username.padEnd(10)} ${ROLE_LABELS[u.role]}${u.departmentCode ? ` (${u.departmentCode})` : ''}`).join('\n')
+    : '    (SEED_DEMO_DATA=false: no demo users)';
+  log(`
+  随访管理平台 is running (${Math.round((Date.now() - started) / 1000)} s)
+    Portal            http://localhost:${env.PORT}
+    API               http://localhost:${env.PORT}/api   (health: /api/health)
+    Temporal Web UI   ${env.TEMPORAL_UI_URL}
+    Temporal          ${env.TEMPORAL_ADDRESS} (namespace ${env.TEMPORAL_NAMESPACE})
+    Postgres          ${env.DATABASE_URL ? 'DATABASE_URL' : `127.0.0.1:${env.EMBEDDED_PG_PORT} (data in ${join(env.DATA_DIR, 'postgres')})`}
+  Demo logins (password: ${env.SEED_DEMO_DATA ? env.DEMO_PASSWORD : '—'})
+${logins}
+  Ctrl-C stops everything; data is kept in ${env.DATA_DIR}/.
+`);
+} catch (err) {
+  console.error(`[start] ${err instanceof Error ? err.message : String(err)}`);
+  await shutdown(1);
+}

@@ -1,0 +1,39 @@
+/**
+ * Errors the service layer raises on purpose. Each carries its HTTP status and a message a user
+ * can act on (Chinese for people, with the field name for integrations); Hono routes and Remix
+ * actions translate them the same way.
+ */
+const BRAND = Symbol.for('suifang.ServiceError');
+
+export class ServiceError extends Error {
+  /** A brand instead of `instanceof`: the portal's server bundle carries its own copy of this class. */
+  readonly [BRAND] = true;
+
+  constructor(
+    readonly status: 400 | 401 | 403 | 404 | 409 | 423 | 429 | 503,
+    readonly code: string,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+  }
+}
+
+export function isServiceError(err: unknown): err is ServiceError {
+  return typeof err === 'object' && err !== null && (err as Record<symbol, unknown>)[BRAND] === true;
+}
+
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+export class ValidationError extends ServiceError {
+  constructor(readonly problems: FieldProblem[]) {
+    super(400, 'invalid_input', problems.map((p) => `${p.field}: ${p.message}`).join('; '), { problems });
+  }
+}
+
+export const unauthorized = (message = '请先登录') => new ServiceError(401, 'unauthorized', message);
+export const forbidden = (message = '无权访问该页面或数据') => new ServiceError(403, 'forbidden', message);
+export const notFound = (message = '记录不存在') => new ServiceError(404, 'not_found', message);

@@ -1,0 +1,54 @@
+/**
+ * The service layer: the one place business rules run. Hono routes and Remix loaders/actions
+ * both call these; neither talks to Postgres or Temporal directly.
+ */
+import type { Client } from '@temporalio/client';
+import type { Env } from '../config/env.js';
+import type { Sql } from '../db/client.js';
+import { createAuditService } from './audit.js';
+import { createAuthService } from './auth.js';
+import { createDirectoryService } from './directory.js';
+import { createDischargeService } from './discharges.js';
+import { createHealthService } from './health.js';
+import { createPatientService } from './patients.js';
+
+export interface ServiceDeps {
+  sql: Sql;
+  temporal: Client;
+  env: Pick<
+    Env,
+    | 'TEMPORAL_TASK_QUEUE'
+    | 'TEMPORAL_UI_URL'
+    | 'TEMPORAL_NAMESPACE'
+    | 'SESSION_SECRET'
+    | 'SESSION_TTL_HOURS'
+    | 'LOGIN_MAX_FAILURES'
+    | 'LOGIN_LOCK_MINUTES'
+    | 'HIS_API_TOKEN'
+    | 'NODE_ENV'
+  >;
+}
+
+export function createServices({ sql, temporal, env }: ServiceDeps) {
+  const audit = createAuditService({ sql });
+  return {
+    env,
+    audit,
+    auth: createAuthService({
+      sql,
+      audit,
+      settings: {
+        sessionSecret: env.SESSION_SECRET,
+        sessionTtlHours: env.SESSION_TTL_HOURS,
+        maxFailures: env.LOGIN_MAX_FAILURES,
+        lockMinutes: env.LOGIN_LOCK_MINUTES,
+      },
+    }),
+    directory: createDirectoryService({ sql }),
+    discharges: createDischargeService({ sql, temporal, taskQueue: env.TEMPORAL_TASK_QUEUE }),
+    patients: createPatientService({ sql, audit }),
+    health: createHealthService({ sql, temporal }),
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;

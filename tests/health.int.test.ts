@@ -1,0 +1,42 @@
+import { Client, Connection } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApi } from '../api/app.js';
+import { createSql } from '../db/client.js';
+import { createServices } from '../services/index.js';
+import { freePort } from './support/free-port.js';
+import { startStack, type TestStack } from './support/stack.js';
+
+describe('GET /api/health', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(() => stack.stop());
+
+  it('answers 200 when Postgres and Temporal are up', async () => {
+    const res = await stack.app.request('/api/health');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ ok: true, postgres: { ok: true }, temporal: { ok: true, namespace: 'default' } });
+  });
+
+  it('answers 503 naming Temporal when Temporal is unreachable', async () => {
+    const connection = Connection.lazy({ address: `127.0.0.1:${await freePort()}`, connectTimeout: 500 });
+    const services = createServices({ sql: stack.sql, temporal: new Client({ connection }), env: stack.env });
+    const res = await createApi(services).request('/health');
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ ok: false, postgres: { ok: true }, temporal: { ok: false } });
+    await connection.close().catch(() => {});
+  });
+
+  it('answers 503 naming Postgres when the database is unreachable', async () => {
+    const sql = createSql(`postgres://nobody:x@127.0.0.1:${await freePort()}/none`, { max: 1 });
+    const services = createServices({ sql, temporal: stack.temporal, env: stack.env });
+    const res = await createApi(services).request('/health');
+    expect(res.status).toBe(503);
+    const body = (await res.json()) as { postgres: { ok: boolean; error?: string }; temporal: { ok: boolean } };
+    expect(body.postgres.ok).toBe(false);
+    expect(body.postgres.error).toBeTruthy();
+    expect(body.temporal.ok).toBe(true);
+    await sql.end({ timeout: 1 });
+  });
+});

@@ -1,0 +1,82 @@
+/**
+ * An in-process copy of the system for one test file: services on the shared test Postgres and
+ * Temporal, a worker on a task queue of its own, and the Hono API (and, on request, the portal).
+ */
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { loadEnv, type Env } from '../../config/env.js';
+import { createSql, type Sql } from '../../db/client.js';
+import { createApi } from '../../api/app.js';
+import { createHttpApp, loadWebBuild } from '../../api/server.js';
+import { createServices, type Services } from '../../services/index.js';
+import { createWorker } from '../../worker/create-worker.js';
+
+let runtimeInstalled = false;
+
+export interface TestStack {
+  sql: Sql;
+  temporal: Client;
+  services: Services;
+  env: Env;
+  taskQueue: string;
+  /** Hono app serving /api/... (API only) or the whole origin when `web: true`. */
+  app: { request: (input: string, init?: RequestInit) => Response | Promise<Response> };
+  stop(): Promise<void>;
+}
+
+export async function startStack(options: { worker?: boolean; web?: boolean; env?: Partial<Env> } = {}): Promise<TestStack> {
+  const infra = inject('infra');
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    runtimeInstalled = true;
+  }
+  const taskQueue = `test-${randomUUID()}`;
+  const env: Env = { ...loadEnv({ NODE_ENV: 'test' }), DATABASE_URL: infra.databaseUrl, TEMPORAL_TASK_QUEUE: taskQueue, ...options.env };
+  const sql = createSql(infra.databaseUrl, { max: 5 });
+  const connection = await Connection.connect({ address: infra.temporalAddress });
+  const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+  const services = createServices({ sql, temporal, env });
+
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+  let workerConnection: NativeConnection | undefined;
+  if (options.worker) {
+    workerConnection = await NativeConnection.connect({ address: infra.temporalAddress });
+    worker = await createWorker({
+      connection: workerConnection,
+      namespace: env.TEMPORAL_NAMESPACE,
+      taskQueue,
+      sql,
+      workflowBundle: { codePath: infra.workflowBundlePath },
+    });
+    running = worker.run();
+  }
+
+  const api = createApi(services);
+  const app = options.web
+    ? createHttpApp({ services, webBuild: await loadWebBuild() })
+    : { request: (input: string, init?: RequestInit) => api.request(input.replace(/^\/api/, ''), init) };
+
+  return {
+    sql,
+    temporal,
+    services,
+    env,
+    taskQueue,
+    app,
+    async stop() {
+      if (worker) {
+        worker.shutdown();
+        await running;
+        await workerConnection?.close();
+      }
+      await connection.close();
+      await sql.end({ timeout: 5 });
+    },
+  };
+}
+
+/** A unique suffix for codes and IDs, so test files never see each other's rows. */
+export const uniq = () => randomUUID().slice(0, 8).toUpperCase();

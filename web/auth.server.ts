@@ -1,0 +1,27 @@
+/** Sign-in guard for portal routes, and the translation of service errors into HTTP responses. */
+import { redirect, type AppLoadContext } from '@remix-run/node';
+import type { Principal, Role } from '../domain/access.js';
+import { isServiceError } from '../services/errors.js';
+import { readSessionToken } from '../services/session-cookie.js';
+import './load-context.js';
+
+/** The signed-in user, or a redirect to the sign-in page that comes back here afterwards. */
+export async function requireUser(request: Request, context: AppLoadContext, roles?: readonly Role[]): Promise<Principal> {
+  const user = await context.services.auth.userFromToken(readSessionToken(request.headers.get('cookie')));
+  if (!user) {
+    const url = new URL(request.url);
+    throw redirect(`/login?next=${encodeURIComponent(url.pathname + url.search)}`);
+  }
+  if (roles && !roles.includes(user.role)) throw new Response('无权访问该页面', { status: 403 });
+  return user;
+}
+
+/** Runs a service call; its deliberate errors become responses the error boundary shows. */
+export async function orRespond<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    if (isServiceError(err)) throw new Response(err.message, { status: err.status });
+    throw err;
+  }
+}

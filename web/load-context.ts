@@ -1,0 +1,12 @@
+/** What the server hands every loader and action: the service layer and where the request came from. */
+import type { RequestMeta } from '../services/audit.js';
+import type { Services } from '../services/index.js';
+
+declare module '@remix-run/server-runtime' {
+  interface AppLoadContext {
+    services: Services;
+    meta: RequestMeta;
+  }
+}
+
+export {};

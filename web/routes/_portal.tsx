@@ -1,0 +1,50 @@
+import type { LoaderFunctionArgs } from '@remix-run/node';
+import { Form, NavLink, Outlet, useLoaderData } from '@remix-run/react';
+import { ROLE_LABELS, type Role } from '../../domain/access.js';
+import { requireUser } from '../auth.server.js';
+
+const NAV: Record<Role, { to: string; label: string }[]> = {
+  agent: [{ to: '/agent', label: '出院患者' }],
+  dept_head: [{ to: '/department', label: '本科室' }],
+  dept_staff: [{ to: '/department', label: '本科室' }],
+  manager: [{ to: '/management', label: '全院概览' }],
+  admin: [
+    { to: '/admin', label: '用户与科室' },
+    { to: '/management', label: '全院概览' },
+  ],
+};
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const user = await requireUser(request, context);
+  return { user };
+}
+
+export default function Portal() {
+  const { user } = useLoaderData<typeof loader>();
+  return (
+    <div className="portal">
+      <header className="topbar">
+        <strong className="brand">随访管理平台</strong>
+        <nav>
+          {NAV[user.role].map((item) => (
+            <NavLink key={item.to} to={item.to}>
+              {item.label}
+            </NavLink>
+          ))}
+        </nav>
+        <span className="who">
+          {user.displayName} · {ROLE_LABELS[user.role]}
+          {user.departmentCode ? ` · ${user.departmentCode}` : ''}
+        </span>
+        <Form method="post" action="/logout">
+          <button type="submit" className="link-button">
+            退出
+          </button>
+        </Form>
+      </header>
+      <main className="content">
+        <Outlet />
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,24 @@
+/** Worker process: `npm run worker`. Connects, registers search attributes if missing, runs until SIGINT/SIGTERM. */
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { loadEnv } from '../config/env.js';
+import { createSql } from '../db/client.js';
+import { createWorker } from './create-worker.js';
+import { ensureSearchAttributes } from './search-attributes.js';
+
+const env = loadEnv();
+// Warnings and errors only: the bundler's build report is noise in the npm start console.
+Runtime.install({ logger: new DefaultLogger('WARN') });
+if (!env.DATABASE_URL) throw new Error('DATABASE_URL is required (npm start sets it for the local database)');
+
+const sql = createSql(env.DATABASE_URL);
+const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
+const added = await ensureSearchAttributes(connection, env.TEMPORAL_NAMESPACE);
+if (added.length > 0) console.log(`[worker] registered search attributes: ${added.join(', ')}`);
+
+const worker = await createWorker({ connection, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE, sql });
+// Worker.run() stops gracefully on SIGINT/SIGTERM (shutdownSignals default), finishing in-flight tasks.
+console.log(`[worker] polling task queue "${env.TEMPORAL_TASK_QUEUE}" on ${env.TEMPORAL_ADDRESS}/${env.TEMPORAL_NAMESPACE}`);
+await worker.run();
+await connection.close();
+await sql.end({ timeout: 5 });
+console.log('[worker] stopped');
