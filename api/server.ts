@@ -39,7 +39,7 @@ export function createHttpApp({ services, webBuild }: { services: Services; webB
     '/assets/*',
     serveStatic({ root: clientRoot, onFound: (_path, c) => c.header('Cache-Control', 'public, max-age=31536000, immutable') }),
   );
-  app.use('/favicon.ico', serveStatic({ root: clientRoot }));
+  app.get('/favicon.ico', (c) => c.body(null, 204));
 
   const handleRemix = createRequestHandler(webBuild, services.env.NODE_ENV === 'production' ? 'production' : 'development');
   app.all('*', (c) => handleRemix(c.req.raw, { services, meta: requestMeta(c) }));

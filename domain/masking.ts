@@ -7,7 +7,8 @@ export function maskPhone(phone: string | null | undefined): string {
   if (digits.startsWith('86') && digits.length === 13) digits = digits.slice(2);
   if (digits.length === 11 && digits.startsWith('1')) return `${digits.slice(0, 3)}****${digits.slice(7)}`;
   if (digits.length >= 7) {
-    const area = digits.startsWith('0') ? digits.slice(0, digits.length > 10 ? 4 : 3) : '';
+    // Beijing (010) and 02x cities have 3-digit area codes; other cities 4 (0571, 0755 …).
+    const area = digits.startsWith('0') ? digits.slice(0, /^0[12]/.test(digits) ? 3 : 4) : '';
     return `${area}${'*'.repeat(Math.max(0, digits.length - area.length - 4))}${digits.slice(-4)}`;
   }
   return '*'.repeat(digits.length);
