@@ -87,6 +87,19 @@ export function createApi(services: Services) {
     return c.json({ items });
   });
 
+  api.get('/tasks/today', async (c) => {
+    const status = c.req.query('status');
+    return c.json(await services.tasks.today(c.get('user'), status ? { status: status as never } : {}));
+  });
+  api.get('/tasks/:id', async (c) => c.json(await services.tasks.get(c.get('user'), c.req.param('id'), requestMeta(c))));
+  api.get('/tasks/:id/follow-up', async (c) => c.json(await services.tasks.followUpState(c.get('user'), c.req.param('id'))));
+  api.post('/tasks/:id/contact', async (c) => {
+    const body = await c.req.json().catch(() => {
+      throw new ServiceError(400, 'invalid_input', '(body): 不是有效的 JSON');
+    });
+    return c.json(await services.tasks.recordContact(c.get('user'), c.req.param('id'), body, requestMeta(c)));
+  });
+
   api.get('/patients/:id', async (c) => c.json(await services.patients.view(c.get('user'), c.req.param('id'), requestMeta(c))));
 
   return api;

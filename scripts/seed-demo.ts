@@ -7,6 +7,7 @@ import type { Sql } from '../db/client.js';
 import { hashPassword } from '../services/auth.js';
 import type { Services } from '../services/index.js';
 import { DEMO_DEPARTMENTS, DEMO_USERS, generateDemoDischarges } from './demo-data.js';
+import { DEMO_RULES, DEMO_TEMPLATES } from './demo-plans.js';
 
 export async function seedDemoData({
   sql,
@@ -30,6 +31,21 @@ export async function seedDemoData({
       INSERT INTO users (username, display_name, role, department_code, password_hash)
       VALUES (${u.username}, ${u.displayName}, ${u.role}, ${u.departmentCode}, ${passwordHash})
       ON CONFLICT (lower(username)) DO NOTHING`;
+  }
+
+  for (const t of DEMO_TEMPLATES) {
+    await sql`
+      INSERT INTO question_templates (code, version, department_code, name, questions)
+      VALUES (${t.code}, 1, ${t.departmentCode}, ${t.name}, ${sql.json(t.questions as never)})
+      ON CONFLICT (code, version) DO NOTHING`;
+  }
+  const [{ rules } = { rules: 0 }] = await sql<{ rules: number }[]>`SELECT count(*)::int AS rules FROM follow_up_rules WHERE department_code IS NOT NULL`;
+  if (rules === 0) {
+    for (const r of DEMO_RULES) {
+      await sql`
+        INSERT INTO follow_up_rules (department_code, name, scenario_kind, scenario_value, greeting_text, touchpoints)
+        VALUES (${r.departmentCode}, ${r.name}, ${r.scenarioKind}, ${r.scenarioValue}, ${r.greetingText}, ${sql.json(r.touchpoints as never)})`;
+    }
   }
 
   const discharges = generateDemoDischarges({ now, count });

@@ -2,12 +2,21 @@
  * Discharges from the HIS: store the raw message first, validate, upsert patient and encounter,
  * start the encounter's follow-up workflow. Resending is harmless at every step.
  */
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { z } from 'zod';
+import type { TransactionSql } from 'postgres';
 import type { Sql } from '../db/client.js';
 import { canAccessDepartment, seesAllDepartments, type Principal } from '../domain/access.js';
 import { maskPhone } from '../domain/masking.js';
-import { DepartmentKey, FOLLOW_UP_WORKFLOW_TYPE, followUpWorkflowId, type FollowUpInput } from '../workflows/contracts.js';
+import {
+  DepartmentKey,
+  FOLLOW_UP_WORKFLOW_TYPE,
+  UNASSIGNED_DEPARTMENT,
+  cancelFollowUpSignal,
+  followUpWorkflowId,
+  type CancelReason,
+  type FollowUpInput,
+} from '../workflows/contracts.js';
 import { forbidden, ServiceError, ValidationError } from './errors.js';
 import { parseOrThrow } from './validation.js';
 
@@ -52,6 +61,26 @@ export const dischargeSchema = z.object({
 
 export type DischargeInput = z.infer<typeof dischargeSchema>;
 
+/**
+ * An encounter as any HIS route delivers it (JSON, HL7 v2, FHIR), after parsing. The HIS
+ * department may come as several codes (PV1-3 point of care, PV1-10 hospital service …):
+ * the first one that maps to a department wins; the first one is kept as sent.
+ */
+export interface HisEncounter {
+  encounterId: string;
+  patient: { id: string; name: string; sex?: 'M' | 'F' | 'O' | 'U'; birthDate?: string; phone?: string; address?: string };
+  departmentCodes: string[];
+  diagnosis?: { code?: string; name?: string };
+  procedure?: string;
+  attendingDoctor?: string;
+  nurse?: string;
+  ward?: string;
+  admittedAt?: string;
+  dischargedAt?: string;
+}
+
+export type InboundSource = 'json' | 'hl7' | 'fhir';
+
 export interface IngestResult {
   encounterId: string;
   workflowId: string;
@@ -64,7 +93,8 @@ export interface DischargeListItem {
   sex: string | null;
   age: number | null;
   phoneMasked: string;
-  departmentCode: string;
+  departmentCode: string | null;
+  hisDepartmentCode: string;
   diagnosis: string | null;
   procedure: string | null;
   attendingDoctor: string | null;
@@ -74,7 +104,7 @@ export interface DischargeListItem {
 }
 
 export function createDischargeService({ sql, temporal, taskQueue }: { sql: Sql; temporal: Client; taskQueue: string }) {
-  async function startFollowUp(encounterId: string, departmentCode: string): Promise<string> {
+  async function startFollowUp(encounterId: string, departmentCode: string | null): Promise<string> {
     const workflowId = followUpWorkflowId(encounterId);
     try {
       await temporal.workflow.start(FOLLOW_UP_WORKFLOW_TYPE, {
@@ -83,8 +113,8 @@ export function createDischargeService({ sql, temporal, taskQueue }: { sql: Sql;
         args: [{ encounterId } satisfies FollowUpInput],
         // A closed follow-up of the same encounter is not restarted by a resent message.
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        typedSearchAttributes: [{ key: DepartmentKey, value: departmentCode }],
-        staticSummary: `出院随访 · 科室 ${departmentCode} · 就诊号 ${encounterId}`,
+        typedSearchAttributes: [{ key: DepartmentKey, value: departmentCode ?? UNASSIGNED_DEPARTMENT }],
+        staticSummary: `出院随访 · 科室 ${departmentCode ?? '未分配'} · 就诊号 ${encounterId}`,
       });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
@@ -92,80 +122,174 @@ export function createDischargeService({ sql, temporal, taskQueue }: { sql: Sql;
     return workflowId;
   }
 
-  return {
+  /** Signals a follow-up to cancel; one that already ended needs nothing. */
+  async function cancelFollowUp(encounterId: string, reason: CancelReason): Promise<boolean> {
+    try {
+      await temporal.workflow.getHandle(followUpWorkflowId(encounterId)).signal(cancelFollowUpSignal, { reason });
+      return true;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return false;
+      throw err;
+    }
+  }
+
+  async function resolveDepartment(tx: Sql | TransactionSql, codes: string[]): Promise<string | null> {
+    for (const code of codes) {
+      const [row] = await tx<{ code: string }[]>`
+        SELECT department_code AS code FROM department_mappings WHERE his_code = ${code}
+        UNION ALL SELECT code FROM departments WHERE code = ${code}
+        LIMIT 1`;
+      if (row) return row.code;
+    }
+    return null;
+  }
+
+  /** Upserts patient and encounter; returns whether the encounter row is new. */
+  async function storeEncounter(e: HisEncounter, status: 'admitted' | 'discharged') {
+    return sql.begin(async (tx) => {
+      const [patient] = await tx<{ id: string }[]>`
+        INSERT INTO patients (his_patient_id, name, sex, birth_date, phone, address)
+        VALUES (${e.patient.id}, ${e.patient.name}, ${e.patient.sex ?? null},
+                ${e.patient.birthDate ?? null}, ${e.patient.phone ?? null}, ${e.patient.address ?? null})
+        ON CONFLICT (his_patient_id) DO UPDATE SET
+          name = EXCLUDED.name,
+          sex = COALESCE(EXCLUDED.sex, patients.sex),
+          birth_date = COALESCE(EXCLUDED.birth_date, patients.birth_date),
+          phone = COALESCE(EXCLUDED.phone, patients.phone),
+          address = COALESCE(EXCLUDED.address, patients.address),
+          updated_at = now()
+        RETURNING id`;
+      const departmentCode = await resolveDepartment(tx, e.departmentCodes);
+      const [row] = await tx<{ inserted: boolean; department_code: string | null; previous_status: string | null }[]>`
+        INSERT INTO encounters (his_encounter_id, patient_id, his_department_code, department_code, diagnosis_code,
+                                diagnosis_name, procedure_name, attending_doctor, nurse, ward, admitted_at,
+                                discharged_at, status, workflow_id)
+        VALUES (${e.encounterId}, ${patient!.id}, ${e.departmentCodes[0] ?? ''}, ${departmentCode},
+                ${e.diagnosis?.code ?? null}, ${e.diagnosis?.name ?? null}, ${e.procedure ?? null},
+                ${e.attendingDoctor ?? null}, ${e.nurse ?? null}, ${e.ward ?? null}, ${e.admittedAt ?? null},
+                ${e.dischargedAt ?? null}, ${status}, ${followUpWorkflowId(e.encounterId)})
+        ON CONFLICT (his_encounter_id) DO UPDATE SET
+          diagnosis_code = COALESCE(EXCLUDED.diagnosis_code, encounters.diagnosis_code),
+          diagnosis_name = COALESCE(EXCLUDED.diagnosis_name, encounters.diagnosis_name),
+          procedure_name = COALESCE(EXCLUDED.procedure_name, encounters.procedure_name),
+          attending_doctor = COALESCE(EXCLUDED.attending_doctor, encounters.attending_doctor),
+          nurse = COALESCE(EXCLUDED.nurse, encounters.nurse),
+          ward = COALESCE(EXCLUDED.ward, encounters.ward),
+          admitted_at = COALESCE(encounters.admitted_at, EXCLUDED.admitted_at),
+          -- A discharge fixes the time and status; a late admission message changes neither.
+          discharged_at = COALESCE(encounters.discharged_at, EXCLUDED.discharged_at),
+          status = CASE WHEN encounters.status = 'admitted' THEN EXCLUDED.status ELSE encounters.status END
+        RETURNING (xmax = 0) AS inserted, department_code,
+                  (SELECT status FROM encounters WHERE his_encounter_id = ${e.encounterId}) AS previous_status`;
+      return { patientId: patient!.id, inserted: row!.inserted, departmentCode: row!.department_code, previousStatus: row!.previous_status };
+    });
+  }
+
+  const service = {
+    /** Stores an inbound message before anything else is done with it; returns its inbox id. */
+    async receive(source: InboundSource, raw: string): Promise<string> {
+      const [row] = await sql<{ id: string }[]>`INSERT INTO inbound_messages (source, raw) VALUES (${source}, ${raw}) RETURNING id`;
+      return row!.id;
+    },
+
+    async settle(inboxId: string, outcome: 'accepted' | 'duplicate' | 'rejected', extra: { error?: string; encounterId?: string } = {}) {
+      await sql`
+        UPDATE inbound_messages SET outcome = ${outcome}, error = ${extra.error ?? null}, his_encounter_id = ${extra.encounterId ?? null}
+        WHERE id = ${inboxId}`;
+    },
+
+    /**
+     * A discharge from any route: stores patient and encounter and starts the follow-up.
+     * The workflow start is attempted even for a duplicate: if the first attempt stored the
+     * encounter but could not reach Temporal, the HIS's resend completes the job (503 until then).
+     */
+    async discharge(inboxId: string, e: HisEncounter & { dischargedAt: string }): Promise<IngestResult & { duplicate: boolean }> {
+      const stored = await storeEncounter(e, 'discharged');
+      const duplicate = !stored.inserted && stored.previousStatus !== 'admitted';
+      try {
+        await startFollowUp(e.encounterId, stored.departmentCode);
+      } catch (err) {
+        await sql`UPDATE inbound_messages SET error = ${String(err)}, his_encounter_id = ${e.encounterId} WHERE id = ${inboxId}`;
+        throw new ServiceError(503, 'temporal_unavailable', '出院记录已保存,但随访流程暂时无法启动,请稍后重发');
+      }
+      await service.settle(inboxId, duplicate ? 'duplicate' : 'accepted', { encounterId: e.encounterId });
+      return { encounterId: e.encounterId, workflowId: followUpWorkflowId(e.encounterId), duplicate };
+    },
+
+    /**
+     * An admission or registration (A01/A04): keeps patient data current. A new admission of a
+     * patient whose earlier discharge is still being followed up cancels that follow-up (readmission).
+     */
+    async admit(inboxId: string, e: HisEncounter): Promise<{ cancelledFollowUps: string[] }> {
+      const stored = await storeEncounter(e, 'admitted');
+      const cancelled: string[] = [];
+      if (stored.inserted) {
+        const earlier = await sql<{ his_encounter_id: string }[]>`
+          SELECT his_encounter_id FROM encounters
+          WHERE patient_id = ${stored.patientId} AND his_encounter_id <> ${e.encounterId} AND status = 'discharged'`;
+        for (const { his_encounter_id } of earlier) {
+          if (await cancelFollowUp(his_encounter_id, 'readmission')) cancelled.push(his_encounter_id);
+        }
+      }
+      await service.settle(inboxId, stored.inserted ? 'accepted' : 'duplicate', { encounterId: e.encounterId });
+      return { cancelledFollowUps: cancelled };
+    },
+
+    /** Cancel admit / cancel discharge (A11/A13): pending follow-ups of the encounter are cancelled. */
+    async cancelEncounter(inboxId: string, encounterId: string, kind: 'admission' | 'discharge'): Promise<void> {
+      const status = kind === 'admission' ? 'admission_cancelled' : 'discharge_cancelled';
+      const rows = await sql`UPDATE encounters SET status = ${status} WHERE his_encounter_id = ${encounterId} RETURNING id`;
+      if (rows.length > 0) await cancelFollowUp(encounterId, 'discharge_cancelled');
+      await service.settle(inboxId, rows.length > 0 ? 'accepted' : 'duplicate', { encounterId });
+    },
+
+    /** Rejects a stored message with the reason, and returns the error for the caller to answer with. */
+    async reject<E extends Error>(inboxId: string, err: E): Promise<E> {
+      await service.settle(inboxId, 'rejected', { error: err.message });
+      return err;
+    },
+
     /**
      * Ingests one discharge sent as JSON text. The raw text is stored before anything else; a
      * rejected message stays in the inbox with its reason. Throws ValidationError (400) naming
-     * the field, or 503 when Temporal is unreachable (the HIS resends; the retry is harmless).
+     * the field, or 503 when Temporal is unreachable.
      */
     async ingestJson(rawText: string): Promise<IngestResult> {
-      const [inbox] = await sql<{ id: string }[]>`
-        INSERT INTO inbound_messages (source, raw) VALUES ('json', ${rawText}) RETURNING id`;
-      const reject = async (err: ValidationError) => {
-        await sql`UPDATE inbound_messages SET outcome = 'rejected', error = ${err.message} WHERE id = ${inbox!.id}`;
-        return err;
-      };
+      const inboxId = await service.receive('json', rawText);
       let body: unknown;
       try {
         body = JSON.parse(rawText);
       } catch {
-        throw await reject(new ValidationError([{ field: '(body)', message: '不是有效的 JSON' }]));
+        throw await service.reject(inboxId, new ValidationError([{ field: '(body)', message: '不是有效的 JSON' }]));
       }
-      let discharge: DischargeInput;
+      let d: DischargeInput;
       try {
-        discharge = parseOrThrow(dischargeSchema, body);
+        d = parseOrThrow(dischargeSchema, body);
       } catch (err) {
-        if (err instanceof ValidationError) throw await reject(err);
+        if (err instanceof ValidationError) throw await service.reject(inboxId, err);
         throw err;
       }
-
-      const workflowId = followUpWorkflowId(discharge.encounterId);
-      const inserted = await sql.begin(async (tx) => {
-        const [patient] = await tx<{ id: string }[]>`
-          INSERT INTO patients (his_patient_id, name, sex, birth_date, phone, address)
-          VALUES (${discharge.patient.id}, ${discharge.patient.name}, ${discharge.patient.sex ?? null},
-                  ${discharge.patient.birthDate ?? null}, ${discharge.patient.phone ?? null}, ${discharge.patient.address ?? null})
-          ON CONFLICT (his_patient_id) DO UPDATE SET
-            name = EXCLUDED.name,
-            sex = COALESCE(EXCLUDED.sex, patients.sex),
-            birth_date = COALESCE(EXCLUDED.birth_date, patients.birth_date),
-            phone = COALESCE(EXCLUDED.phone, patients.phone),
-            address = COALESCE(EXCLUDED.address, patients.address),
-            updated_at = now()
-          RETURNING id`;
-        const rows = await tx`
-          INSERT INTO encounters (his_encounter_id, patient_id, department_code, diagnosis_code, diagnosis_name,
-                                  procedure_name, attending_doctor, discharged_at, workflow_id)
-          VALUES (${discharge.encounterId}, ${patient!.id}, ${discharge.department}, ${discharge.diagnosis?.code ?? null},
-                  ${discharge.diagnosis?.name ?? null}, ${discharge.procedure ?? null}, ${discharge.attendingDoctor ?? null},
-                  ${discharge.dischargedAt}, ${workflowId})
-          ON CONFLICT (his_encounter_id) DO NOTHING
-          RETURNING id`;
-        return rows.length > 0;
+      const { encounterId, workflowId } = await service.discharge(inboxId, {
+        encounterId: d.encounterId,
+        patient: d.patient,
+        departmentCodes: [d.department],
+        diagnosis: d.diagnosis,
+        procedure: d.procedure,
+        attendingDoctor: d.attendingDoctor,
+        dischargedAt: d.dischargedAt,
       });
-
-      // Started even for a duplicate: if the first attempt stored the encounter but could not
-      // reach Temporal, the HIS's resend completes the job.
-      try {
-        await startFollowUp(discharge.encounterId, discharge.department);
-      } catch (err) {
-        await sql`UPDATE inbound_messages SET error = ${String(err)}, his_encounter_id = ${discharge.encounterId} WHERE id = ${inbox!.id}`;
-        throw new ServiceError(503, 'temporal_unavailable', '出院记录已保存,但随访流程暂时无法启动,请稍后重发');
-      }
-      await sql`
-        UPDATE inbound_messages SET outcome = ${inserted ? 'accepted' : 'duplicate'}, his_encounter_id = ${discharge.encounterId}
-        WHERE id = ${inbox!.id}`;
-      return { encounterId: discharge.encounterId, workflowId };
+      return { encounterId, workflowId };
     },
 
-    /** Discharges per department code (including codes no department is mapped to yet), for management. */
-    async countsByDepartment(user: Principal): Promise<{ departmentCode: string; last30Days: number; total: number }[]> {
+    /** Discharges per department (NULL: HIS codes not mapped yet), for management. */
+    async countsByDepartment(user: Principal): Promise<{ departmentCode: string | null; last30Days: number; total: number }[]> {
       if (!seesAllDepartments(user.role)) throw forbidden('仅管理层和管理员可查看全院数据');
-      return sql<{ departmentCode: string; last30Days: number; total: number }[]>`
+      return sql<{ departmentCode: string | null; last30Days: number; total: number }[]>`
         SELECT department_code AS "departmentCode",
                count(*) FILTER (WHERE discharged_at > now() - interval '30 days')::int AS "last30Days",
                count(*)::int AS total
-        FROM encounters GROUP BY department_code ORDER BY department_code`;
+        FROM encounters WHERE discharged_at IS NOT NULL
+        GROUP BY department_code ORDER BY department_code NULLS LAST`;
     },
 
     /** Discharges of one department, newest first; refused (403) for users of another department. */
@@ -179,7 +303,8 @@ export function createDischargeService({ sql, temporal, taskQueue }: { sql: Sql;
           sex: string | null;
           age: number | null;
           phone: string | null;
-          department_code: string;
+          department_code: string | null;
+          his_department_code: string;
           diagnosis_name: string | null;
           procedure_name: string | null;
           attending_doctor: string | null;
@@ -188,12 +313,13 @@ export function createDischargeService({ sql, temporal, taskQueue }: { sql: Sql;
           workflow_id: string;
         }[]
       >`
-        SELECT e.his_encounter_id, p.id AS patient_id, p.name, p.sex, p.phone, e.department_code, e.diagnosis_name,
+        SELECT e.his_encounter_id, p.id AS patient_id, p.name, p.sex, p.phone, e.department_code, e.his_department_code,
+               e.diagnosis_name,
                e.procedure_name, e.attending_doctor, e.discharged_at, e.workflow_id,
                date_part('year', age(p.birth_date))::int AS age,
                ((now() AT TIME ZONE 'Asia/Shanghai')::date - (e.discharged_at AT TIME ZONE 'Asia/Shanghai')::date) AS days
         FROM encounters e JOIN patients p ON p.id = e.patient_id
-        WHERE e.department_code = ${departmentCode}
+        WHERE e.department_code = ${departmentCode} AND e.discharged_at IS NOT NULL
         ORDER BY e.discharged_at DESC
         LIMIT ${Math.min(limit, 500)} OFFSET ${offset}`;
       return rows.map((r) => ({
@@ -204,6 +330,7 @@ export function createDischargeService({ sql, temporal, taskQueue }: { sql: Sql;
         age: r.age,
         phoneMasked: maskPhone(r.phone),
         departmentCode: r.department_code,
+        hisDepartmentCode: r.his_department_code,
         diagnosis: r.diagnosis_name,
         procedure: r.procedure_name,
         attendingDoctor: r.attending_doctor,
@@ -213,6 +340,7 @@ export function createDischargeService({ sql, temporal, taskQueue }: { sql: Sql;
       }));
     },
   };
+  return service;
 }
 
 export type DischargeService = ReturnType<typeof createDischargeService>;

@@ -11,6 +11,7 @@ import { createDirectoryService } from './directory.js';
 import { createDischargeService } from './discharges.js';
 import { createHealthService } from './health.js';
 import { createPatientService } from './patients.js';
+import { createTaskService } from './tasks.js';
 
 export interface ServiceDeps {
   sql: Sql;
@@ -47,6 +48,7 @@ export function createServices({ sql, temporal, env }: ServiceDeps) {
     directory: createDirectoryService({ sql }),
     discharges: createDischargeService({ sql, temporal, taskQueue: env.TEMPORAL_TASK_QUEUE }),
     patients: createPatientService({ sql, audit }),
+    tasks: createTaskService({ sql, temporal, audit }),
     health: createHealthService({ sql, temporal }),
   };
 }

@@ -14,11 +14,11 @@ export interface PatientView {
   phoneMasked: string;
   encounters: {
     encounterId: string;
-    departmentCode: string;
+    departmentCode: string | null;
     diagnosis: string | null;
     procedure: string | null;
     attendingDoctor: string | null;
-    dischargedAt: string;
+    dischargedAt: string | null;
     workflowId: string;
   }[];
 }
@@ -37,16 +37,16 @@ export function createPatientService({ sql, audit }: { sql: Sql; audit: AuditSer
       const encounters = await sql<
         {
           his_encounter_id: string;
-          department_code: string;
+          department_code: string | null;
           diagnosis_name: string | null;
           procedure_name: string | null;
           attending_doctor: string | null;
-          discharged_at: Date;
+          discharged_at: Date | null;
           workflow_id: string;
         }[]
       >`SELECT his_encounter_id, department_code, diagnosis_name, procedure_name, attending_doctor, discharged_at, workflow_id
-        FROM encounters WHERE patient_id = ${patientId} ORDER BY discharged_at DESC`;
-      const allowed = seesAllDepartments(user.role) || encounters.some((e) => canAccessDepartment(user, e.department_code));
+        FROM encounters WHERE patient_id = ${patientId} ORDER BY discharged_at DESC NULLS FIRST`;
+      const allowed = seesAllDepartments(user.role) || encounters.some((e) => e.department_code !== null && canAccessDepartment(user, e.department_code));
       if (!allowed) {
         await audit.record({ actor: user, action: 'patient.view_denied', entityType: 'patient', entityId: patientId, patientId }, meta);
         throw forbidden('该患者不属于您的科室');
@@ -65,7 +65,7 @@ export function createPatientService({ sql, audit }: { sql: Sql; audit: AuditSer
           diagnosis: e.diagnosis_name,
           procedure: e.procedure_name,
           attendingDoctor: e.attending_doctor,
-          dischargedAt: e.discharged_at.toISOString(),
+          dischargedAt: e.discharged_at?.toISOString() ?? null,
           workflowId: e.workflow_id,
         })),
       };

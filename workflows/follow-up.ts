@@ -1,52 +1,247 @@
 /**
- * followUpWorkflow: one per discharged patient (ID `followup-<encounter>`). This first version
- * records that it started, publishes its search attributes and waits until it is cancelled;
- * touchpoints and tasks come with the follow-up plan.
+ * followUpWorkflow: one per discharged patient (ID `followup-<encounter>`).
+ *
+ * Plan (activity) → greeting on discharge day → for each touchpoint: sleep until due, open a
+ * task, wait for its outcome (agent Update or the patient's survey signal), retrying per the
+ * channel policy until it is done or unreachable. Red flags make it urgent and alert the
+ * department. Readmission, death, opt-out or a cancelled discharge cancel what is pending.
  */
-import { condition, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { createActivities } from '../activities/index.js';
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
 import { ACTIVITY_TIMEOUTS } from '../config/temporal.js';
+import { redFlags, validateAnswers, type Question } from '../domain/questions.js';
 import {
   DepartmentKey,
   FollowUpStatusKey,
+  UNASSIGNED_DEPARTMENT,
+  UrgentKey,
   cancelFollowUpSignal,
   getFollowUpStateQuery,
+  recordContactUpdate,
+  surveyAnsweredSignal,
+  type ContactReply,
+  type ContactResult,
   type FollowUpInput,
   type FollowUpState,
+  type TouchpointState,
 } from './contracts.js';
 
-const db = proxyActivities<ReturnType<typeof createActivities>>(ACTIVITY_TIMEOUTS.database);
+const db = proxyActivities<Activities>(ACTIVITY_TIMEOUTS.database);
+
+const OPEN_STATUSES = new Set(['scheduled', 'open']);
 
 export async function followUpWorkflow(input: FollowUpInput): Promise<FollowUpState> {
+  const { workflowId } = workflowInfo();
+  const now = () => new Date(Date.now()).toISOString(); // Temporal's deterministic clock
   const state: FollowUpState = {
     encounterId: input.encounterId,
     departmentCode: null,
-    status: 'waiting',
+    status: 'planning',
     startedAt: new Date(workflowInfo().startTime).toISOString(),
+    touchpoints: [],
+    urgent: false,
+    history: [],
   };
-  setHandler(getFollowUpStateQuery, () => state);
-  setHandler(cancelFollowUpSignal, ({ reason }) => {
-    if (state.status === 'cancelled') return;
-    state.status = 'cancelled';
+  const questionsOf: Question[][] = [];
+  let cancelled = false;
+  let busy = false; // one contact result at a time: they share the task state
+
+  const log = (event: string, detail?: string) => state.history.push({ at: now(), event, ...(detail ? { detail } : {}) });
+  const publish = () =>
+    upsertSearchAttributes([
+      { key: DepartmentKey, value: state.departmentCode ?? UNASSIGNED_DEPARTMENT },
+      { key: FollowUpStatusKey, value: state.status },
+      { key: UrgentKey, value: state.urgent },
+    ]);
+
+  /** Why a contact result cannot be taken now, or null. */
+  function refusal(result: ContactResult): string | null {
+    if (cancelled) return `随访已取消(${state.cancelReason ?? ''}),不能再记录`;
+    const tp = state.touchpoints.find((t) => t.taskId === result.taskId);
+    if (!tp) return '该任务不属于这次随访';
+    if (tp.status !== 'open') return `该任务已结束(${tp.status}),不能重复记录`;
+    if (result.outcome === 'completed') {
+      const problems = validateAnswers(questionsOf[tp.index] ?? [], result.answers ?? {});
+      if (problems.length) return problems.map((p) => `${p.field}: ${p.message}`).join('; ');
+    }
+    return null;
+  }
+
+  async function applyContact(result: ContactResult): Promise<ContactReply> {
+    await condition(() => !busy);
+    const reason = refusal(result); // re-checked: another result may have closed the task meanwhile
+    if (reason) throw ApplicationFailure.nonRetryable(reason, 'ContactRefused');
+    busy = true;
+    try {
+      const tp = state.touchpoints.find((t) => t.taskId === result.taskId)!;
+      const attempt = tp.attempts + 1;
+      const flags = result.outcome === 'completed' ? redFlags(questionsOf[tp.index] ?? [], result.answers ?? {}) : [];
+      let retryAt: string | undefined;
+      if (result.outcome === 'completed') tp.status = 'completed';
+      else if (result.outcome === 'refused') tp.status = 'refused';
+      else if (result.outcome === 'wrong_number' || attempt >= tp.maxAttempts) tp.status = 'unreachable';
+      else retryAt = new Date(Date.now() + retryAfterMs(tp)).toISOString();
+      tp.attempts = attempt;
+      tp.retryAt = retryAt;
+
+      await db.recordAttempt({
+        taskId: tp.taskId!,
+        attempt,
+        outcome: result.outcome,
+        taskStatus: tp.status,
+        actorId: result.actorId,
+        note: result.note,
+        answers: result.answers,
+        redFlags: flags,
+        retryAt,
+        feedback: result.feedback,
+      });
+      log(`第 ${tp.index + 1} 次随访:${result.actorId ? '客服记录' : '患者回复'} ${result.outcome}`, flags.length ? `红旗: ${flags.join(', ')}` : undefined);
+      if (flags.length) {
+        tp.urgent = true;
+        state.urgent = true;
+        publish();
+        await db.raiseRedFlagAlert({ workflowId, taskId: tp.taskId!, questionIds: flags });
+        log('红旗预警已通知科室', flags.join(', '));
+      }
+      if (tp.status === 'refused') cancel('opt_out');
+      return { taskId: tp.taskId!, taskStatus: tp.status, urgent: tp.urgent, redFlags: flags };
+    } finally {
+      busy = false;
+    }
+  }
+
+  function cancel(reason: NonNullable<FollowUpState['cancelReason']>) {
+    if (cancelled || ['completed', 'unreachable', 'cancelled', 'no_plan'].includes(state.status)) return;
+    cancelled = true;
     state.cancelReason = reason;
+  }
+
+  setHandler(getFollowUpStateQuery, () => state);
+  setHandler(cancelFollowUpSignal, ({ reason }) => cancel(reason));
+  setHandler(surveyAnsweredSignal, async (result) => {
+    // A late or duplicate survey reply is ignored rather than failing the workflow.
+    if (refusal(result) === null) await applyContact(result).catch(() => undefined);
+  });
+  setHandler(recordContactUpdate, applyContact, {
+    validator: (result) => {
+      const reason = refusal(result);
+      if (reason) throw new Error(reason);
+    },
   });
 
-  const context = await db.loadEncounterContext(input.encounterId);
-  state.departmentCode = context.departmentCode;
-  upsertSearchAttributes([
-    { key: DepartmentKey, value: context.departmentCode },
-    { key: FollowUpStatusKey, value: state.status },
-  ]);
-  await db.recordFollowUpEvent({ workflowId: workflowInfo().workflowId, step: 'started', kind: 'started' });
+  const plan = await db.loadFollowUpPlan(input.encounterId);
+  state.departmentCode = plan.departmentCode;
+  state.touchpoints = plan.touchpoints.map(
+    (tp): TouchpointState => ({
+      index: tp.index,
+      dueAt: tp.dueAt,
+      templateCode: tp.templateCode,
+      channel: tp.channel,
+      status: 'scheduled',
+      attempts: 0,
+      maxAttempts: tp.maxAttempts,
+      retryAfterSeconds: tp.retryAfterSeconds,
+      urgent: false,
+    }),
+  );
+  plan.touchpoints.forEach((tp) => (questionsOf[tp.index] = tp.questions));
+  state.status = plan.touchpoints.length ? 'scheduled' : 'no_plan';
+  log('随访计划已生成', plan.ruleName ?? '无适用规则');
+  publish();
+  await db.recordFollowUpEvent({ workflowId, step: 'planned', kind: 'planned', details: { rule: plan.ruleName, touchpoints: plan.touchpoints.length } });
 
-  await condition(() => state.status === 'cancelled');
+  // The greeting runs beside the touchpoints: an evening discharge's greeting waits for the
+  // morning without holding back a touchpoint that is due earlier (short test/demo timings).
+  let finished = false;
+  const greeting = plan.greeting ? greet(plan.greeting) : Promise.resolve();
 
-  upsertSearchAttributes([{ key: FollowUpStatusKey, value: state.status }]);
-  await db.recordFollowUpEvent({
-    workflowId: workflowInfo().workflowId,
-    step: 'cancelled',
-    kind: 'cancelled',
-    details: { reason: state.cancelReason },
-  });
+  for (const tp of state.touchpoints) {
+    if (cancelled) break;
+    if (!(await sleepUntil(tp.dueAt))) break;
+    const task = await db.openTask({ workflowId, encounterId: input.encounterId, touchpoint: plan.touchpoints[tp.index]! });
+    tp.taskId = task.taskId;
+    tp.status = 'open';
+    state.status = 'awaiting_contact';
+    publish();
+    log(`第 ${tp.index + 1} 次随访任务已生成`, task.assignedAgentId ? undefined : '待分配');
+
+    if (tp.channel === 'phone') {
+      // Agents call; each 未接通 moves the task's due time by the retry interval (see applyContact).
+      await condition(() => tp.status !== 'open' || cancelled);
+    } else {
+      // Survey by SMS/WeChat: resend after each silent interval, unreachable after the last.
+      while (tp.status === 'open' && !cancelled) {
+        const attemptsBefore = tp.attempts;
+        await db.queuePatientMessage({
+          workflowId,
+          step: `survey:${tp.index}:${attemptsBefore + 1}`,
+          encounterId: input.encounterId,
+          channel: tp.channel,
+          body: `survey:${tp.taskId}`,
+        });
+        const settled = await condition(() => tp.status !== 'open' || cancelled || tp.attempts > attemptsBefore, retryAfterMs(tp));
+        const silent: ContactResult = { taskId: tp.taskId!, outcome: 'no_answer', note: '问卷未回复' };
+        if (!settled && refusal(silent) === null) await applyContact(silent);
+      }
+    }
+    state.status = 'scheduled';
+    publish();
+  }
+
+  if (cancelled) {
+    await condition(() => !busy);
+    for (const tp of state.touchpoints) if (OPEN_STATUSES.has(tp.status)) tp.status = 'cancelled';
+    const count = await db.cancelOpenTasks({ workflowId });
+    state.status = 'cancelled';
+    log('随访已取消', `${state.cancelReason}${count ? `,取消 ${count} 个待办任务` : ''}`);
+  } else if (state.status !== 'no_plan') {
+    state.status = state.touchpoints.some((t) => t.status === 'completed') ? 'completed' : 'unreachable';
+    log(state.status === 'completed' ? '随访完成' : '随访结束:无法联系');
+  }
+  finished = true;
+  await greeting;
+  // A contact being recorded (alert, feedback) finishes before the workflow does.
+  await condition(allHandlersFinished);
+  state.nextWakeUp = undefined;
+  publish();
+  await db.recordFollowUpEvent({ workflowId, step: 'closed', kind: state.status, details: { reason: state.cancelReason } });
   return state;
+
+  async function greet({ at, text }: { at: string; text: string }): Promise<void> {
+    state.greetingAt = at;
+    if (Date.now() - Date.parse(at) > GREETING_STALE_MS) {
+      log('出院关怀未发送', '出院信息到达时已超过一天');
+      return;
+    }
+    const wait = Date.parse(at) - Date.now();
+    if (wait > 0 && (await condition(() => cancelled || finished, wait))) return;
+    if (cancelled || finished) return;
+    await db.queuePatientMessage({ workflowId, step: 'greeting', encounterId: input.encounterId, channel: 'sms', body: text });
+    log('出院关怀短信已发送');
+  }
+
+  /** Sleeps until `iso` on Temporal's clock; false if cancelled meanwhile. */
+  async function sleepUntil(iso: string): Promise<boolean> {
+    const ms = Date.parse(iso) - Date.now();
+    if (ms > 0) {
+      state.nextWakeUp = iso;
+      await condition(() => cancelled, ms);
+      state.nextWakeUp = undefined;
+    }
+    return !cancelled;
+  }
 }
+
+const retryAfterMs = (tp: TouchpointState) => tp.retryAfterSeconds * 1000;
+
+/** A greeting more than a day late (a discharge reported late) would confuse more than help. */
+const GREETING_STALE_MS = 24 * 3600 * 1000;

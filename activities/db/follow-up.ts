@@ -1,10 +1,31 @@
-/** Database activities of the follow-up workflow: read its context, write its projection. */
+/**
+ * Database activities of the follow-up workflow: its plan, its tasks and their outcomes, alerts
+ * and queued patient messages. Every write is keyed by workflow ID + step (or task + attempt),
+ * so a retried activity never duplicates a row.
+ */
 import { ApplicationFailure } from '@temporalio/common';
 import type { Sql } from '../../db/client.js';
+import { selectRule, type FollowUpRule, type TouchpointSpec } from '../../domain/follow-up-plan.js';
+import type { Answers, Question } from '../../domain/questions.js';
+import { greetingAt, touchpointDueAt } from '../../domain/schedule.js';
+import type { ContactOutcome, FeedbackCategory, TouchpointStatus } from '../../workflows/contracts.js';
 
-export interface EncounterContext {
-  departmentCode: string;
-  dischargedAt: string;
+export interface PlannedTouchpoint {
+  index: number;
+  dueAt: string;
+  templateId: string;
+  templateCode: string;
+  questions: Question[];
+  channel: TouchpointSpec['channel'];
+  maxAttempts: number;
+  retryAfterSeconds: number;
+}
+
+export interface FollowUpPlan {
+  departmentCode: string | null;
+  ruleName: string | null;
+  greeting: { at: string; text: string } | null;
+  touchpoints: PlannedTouchpoint[];
 }
 
 export interface FollowUpEvent {
@@ -15,15 +36,179 @@ export interface FollowUpEvent {
   details?: Record<string, unknown>;
 }
 
+export interface AttemptRecord {
+  taskId: string;
+  attempt: number;
+  outcome: ContactOutcome;
+  taskStatus: TouchpointStatus;
+  actorId?: string;
+  note?: string;
+  answers?: Answers;
+  redFlags: string[];
+  /** Next due time after a failed attempt (the task comes back to the queue then). */
+  retryAt?: string;
+  feedback?: { category: FeedbackCategory; description: string };
+}
+
+interface EncounterRow {
+  id: string;
+  patient_id: string;
+  department_code: string | null;
+  diagnosis_code: string | null;
+  procedure_name: string | null;
+  discharged_at: Date | null;
+}
+
 export function createFollowUpDbActivities({ sql }: { sql: Sql }) {
+  async function encounter(encounterId: string): Promise<EncounterRow> {
+    const [row] = await sql<EncounterRow[]>`
+      SELECT id, patient_id, department_code, diagnosis_code, procedure_name, discharged_at
+      FROM encounters WHERE his_encounter_id = ${encounterId}`;
+    if (!row) throw ApplicationFailure.nonRetryable(`Encounter ${encounterId} is not stored`, 'UnknownEncounter');
+    return row;
+  }
+
   return {
-    async loadEncounterContext(encounterId: string): Promise<EncounterContext> {
-      const [row] = await sql<{ department_code: string; discharged_at: Date }[]>`
-        SELECT department_code, discharged_at FROM encounters WHERE his_encounter_id = ${encounterId}`;
-      if (!row) {
-        throw ApplicationFailure.nonRetryable(`Encounter ${encounterId} is not stored`, 'UnknownEncounter');
+    /** Chooses the rule (department + scenario) and pins the current version of each template. */
+    async loadFollowUpPlan(encounterId: string): Promise<FollowUpPlan> {
+      const enc = await encounter(encounterId);
+      if (!enc.discharged_at) throw ApplicationFailure.nonRetryable(`Encounter ${encounterId} has no discharge time`, 'NotDischarged');
+      const rules = enc.department_code
+        ? await sql<FollowUpRule[]>`
+            SELECT id, department_code AS "departmentCode", name, scenario_kind AS "scenarioKind",
+                   scenario_value AS "scenarioValue", greeting_text AS "greetingText", touchpoints
+            FROM follow_up_rules WHERE department_code = ${enc.department_code} AND active ORDER BY updated_at`
+        : [];
+      const rule = selectRule(rules, {
+        departmentCode: enc.department_code,
+        diagnosisCode: enc.diagnosis_code,
+        procedure: enc.procedure_name,
+      });
+      // Without a mapped department or a rule of its own, the patient still gets the hospital-wide plan.
+      const fallback =
+        rule ??
+        (
+          await sql<FollowUpRule[]>`
+            SELECT id, '' AS "departmentCode", name, NULL AS "scenarioKind", NULL AS "scenarioValue",
+                   greeting_text AS "greetingText", touchpoints
+            FROM follow_up_rules WHERE department_code IS NULL AND active ORDER BY updated_at LIMIT 1`
+        )[0];
+      if (!fallback) return { departmentCode: enc.department_code, ruleName: null, greeting: null, touchpoints: [] };
+
+      const touchpoints: PlannedTouchpoint[] = [];
+      for (const [index, tp] of fallback.touchpoints.entries()) {
+        const [template] = await sql<{ id: string; questions: Question[] }[]>`
+          SELECT id, questions FROM question_templates WHERE code = ${tp.templateCode} ORDER BY version DESC LIMIT 1`;
+        if (!template) throw ApplicationFailure.nonRetryable(`Template ${tp.templateCode} does not exist`, 'UnknownTemplate');
+        touchpoints.push({
+          index,
+          dueAt: touchpointDueAt(enc.discharged_at, tp).toISOString(),
+          templateId: template.id,
+          templateCode: tp.templateCode,
+          questions: template.questions,
+          channel: tp.channel,
+          maxAttempts: tp.maxAttempts,
+          retryAfterSeconds: tp.retryAfterSeconds,
+        });
       }
-      return { departmentCode: row.department_code, dischargedAt: row.discharged_at.toISOString() };
+      return {
+        departmentCode: enc.department_code,
+        ruleName: fallback.name,
+        greeting: { at: greetingAt(enc.discharged_at).toISOString(), text: fallback.greetingText },
+        touchpoints,
+      };
+    },
+
+    /** Queues a message to the patient for the channel adapters. */
+    async queuePatientMessage(input: { workflowId: string; step: string; encounterId: string; channel: string; body: string }) {
+      const enc = await encounter(input.encounterId);
+      await sql`
+        INSERT INTO outbound_messages (workflow_id, step, patient_id, channel, body)
+        VALUES (${input.workflowId}, ${input.step}, ${enc.patient_id}, ${input.channel}, ${input.body})
+        ON CONFLICT (workflow_id, step) DO NOTHING`;
+    },
+
+    /** Creates the touchpoint's task, assigned to the least-loaded agent of the department. */
+    async openTask(input: {
+      workflowId: string;
+      encounterId: string;
+      touchpoint: PlannedTouchpoint;
+    }): Promise<{ taskId: string; assignedAgentId: string | null; departmentCode: string | null }> {
+      const enc = await encounter(input.encounterId);
+      const tp = input.touchpoint;
+      const [existing] = await sql<{ id: string; assigned_agent_id: string | null; department_code: string | null }[]>`
+        SELECT id, assigned_agent_id, department_code FROM follow_up_tasks
+        WHERE workflow_id = ${input.workflowId} AND touchpoint_index = ${tp.index}`;
+      if (existing) return { taskId: existing.id, assignedAgentId: existing.assigned_agent_id, departmentCode: existing.department_code };
+      const [agent] = enc.department_code
+        ? await sql<{ id: string }[]>`
+            SELECT u.id FROM users u
+            LEFT JOIN follow_up_tasks t ON t.assigned_agent_id = u.id AND t.status = 'open'
+            WHERE u.role = 'agent' AND u.active AND u.department_code = ${enc.department_code}
+            GROUP BY u.id ORDER BY count(t.id), u.id LIMIT 1`
+        : [];
+      const [task] = await sql<{ id: string; assigned_agent_id: string | null; department_code: string | null }[]>`
+        INSERT INTO follow_up_tasks (workflow_id, touchpoint_index, encounter_id, patient_id, department_code,
+                                     assigned_agent_id, template_id, channel, due_at, max_attempts)
+        VALUES (${input.workflowId}, ${tp.index}, ${enc.id}, ${enc.patient_id}, ${enc.department_code},
+                ${agent?.id ?? null}, ${tp.templateId}, ${tp.channel}, ${tp.dueAt}, ${tp.maxAttempts})
+        ON CONFLICT (workflow_id, touchpoint_index) DO UPDATE SET updated_at = follow_up_tasks.updated_at
+        RETURNING id, assigned_agent_id, department_code`;
+      return { taskId: task!.id, assignedAgentId: task!.assigned_agent_id, departmentCode: task!.department_code };
+    },
+
+    /** Stores one attempt (answers, feedback) and the task's new state in one transaction. */
+    async recordAttempt(r: AttemptRecord): Promise<void> {
+      await sql.begin(async (tx) => {
+        const inserted = await tx`
+          INSERT INTO task_attempts (task_id, attempt, outcome, by_user, by_patient, note)
+          VALUES (${r.taskId}, ${r.attempt}, ${r.outcome}, ${r.actorId ?? null}, ${!r.actorId}, ${r.note ?? null})
+          ON CONFLICT (task_id, attempt) DO NOTHING RETURNING attempt`;
+        if (inserted.length === 0) return; // a retry of an attempt already stored
+        for (const [questionId, value] of Object.entries(r.answers ?? {})) {
+          await tx`
+            INSERT INTO task_answers (task_id, question_id, value, red_flag)
+            VALUES (${r.taskId}, ${questionId}, ${tx.json(value)}, ${r.redFlags.includes(questionId)})
+            ON CONFLICT (task_id, question_id) DO UPDATE SET value = EXCLUDED.value, red_flag = EXCLUDED.red_flag`;
+        }
+        if (r.feedback) {
+          await tx`
+            INSERT INTO feedback_records (task_id, encounter_id, patient_id, category, description, created_by, source_key)
+            SELECT t.id, t.encounter_id, t.patient_id, ${r.feedback.category}, ${r.feedback.description}, ${r.actorId ?? null},
+                   ${`${r.taskId}:${r.attempt}`}
+            FROM follow_up_tasks t WHERE t.id = ${r.taskId}
+            ON CONFLICT (source_key) DO NOTHING`;
+        }
+        const done = r.taskStatus !== 'open';
+        await tx`
+          UPDATE follow_up_tasks SET
+            attempts = ${r.attempt},
+            last_outcome = ${r.outcome},
+            status = ${r.taskStatus},
+            urgent = urgent OR ${r.redFlags.length > 0},
+            due_at = COALESCE(${r.retryAt ?? null}::timestamptz, due_at),
+            completed_at = CASE WHEN ${done} THEN now() ELSE NULL END,
+            completed_by = CASE WHEN ${done} THEN ${r.actorId ?? null}::uuid ELSE NULL END,
+            updated_at = now()
+          WHERE id = ${r.taskId}`;
+      });
+    },
+
+    /** Red flag: the department sees the alert at once. */
+    async raiseRedFlagAlert(input: { workflowId: string; taskId: string; questionIds: string[] }): Promise<void> {
+      await sql`
+        INSERT INTO alerts (workflow_id, step, task_id, department_code, kind, details)
+        SELECT ${input.workflowId}, ${`red-flag:${input.taskId}`}, t.id, t.department_code, 'red_flag',
+               ${sql.json({ questionIds: input.questionIds })}
+        FROM follow_up_tasks t WHERE t.id = ${input.taskId}
+        ON CONFLICT (workflow_id, step) DO NOTHING`;
+    },
+
+    async cancelOpenTasks(input: { workflowId: string }): Promise<number> {
+      const rows = await sql`
+        UPDATE follow_up_tasks SET status = 'cancelled', updated_at = now()
+        WHERE workflow_id = ${input.workflowId} AND status = 'open' RETURNING id`;
+      return rows.length;
     },
 
     async recordFollowUpEvent(event: FollowUpEvent): Promise<void> {

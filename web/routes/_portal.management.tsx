@@ -11,7 +11,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     orRespond(context.services.discharges.countsByDepartment(user)),
   ]);
   const names = new Map(departments.map((d) => [d.code, d.name]));
-  return { rows: counts.map((c) => ({ ...c, name: names.get(c.departmentCode) ?? '未分配科室' })) };
+  return { rows: counts.map((c) => ({ ...c, name: c.departmentCode ? (names.get(c.departmentCode) ?? c.departmentCode) : '未分配科室' })) };
 }
 
 export default function Management() {
@@ -30,11 +30,9 @@ export default function Management() {
         </thead>
         <tbody>
           {rows.map((r) => (
-            <tr key={r.departmentCode}>
-              <td>
-                <Link to={`/departments/${encodeURIComponent(r.departmentCode)}`}>{r.name}</Link>
-              </td>
-              <td className="mono">{r.departmentCode}</td>
+            <tr key={r.departmentCode ?? 'unassigned'}>
+              <td>{r.departmentCode ? <Link to={`/departments/${encodeURIComponent(r.departmentCode)}`}>{r.name}</Link> : r.name}</td>
+              <td className="mono">{r.departmentCode ?? '—'}</td>
               <td>{r.last30Days}</td>
               <td>{r.total}</td>
             </tr>

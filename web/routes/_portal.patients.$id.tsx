@@ -47,11 +47,11 @@ export default function PatientPage() {
           {patient.encounters.map((e) => (
             <tr key={e.encounterId}>
               <td className="mono">{e.encounterId}</td>
-              <td>{e.departmentCode}</td>
+              <td>{e.departmentCode ?? '未分配'}</td>
               <td>{e.diagnosis ?? '—'}</td>
               <td>{e.procedure ?? '—'}</td>
               <td>{e.attendingDoctor ?? '—'}</td>
-              <td>{new Date(e.dischargedAt).toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai' })}</td>
+              <td>{e.dischargedAt ? new Date(e.dischargedAt).toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai' }) : '在院'}</td>
               {workflowsUrl && (
                 <td>
                   <a href={`${workflowsUrl}/${encodeURIComponent(e.workflowId)}`} target="_blank" rel="noreferrer">

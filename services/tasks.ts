@@ -1,0 +1,283 @@
+/**
+ * The agent's day: today's follow-up tasks, one task with everything the call needs, and
+ * recording the call's outcome through the follow-up workflow's Update.
+ */
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { z } from 'zod';
+import type { Sql } from '../db/client.js';
+import { canAccessDepartment, seesAllDepartments, type Principal } from '../domain/access.js';
+import { maskPhone } from '../domain/masking.js';
+import { openingLine } from '../domain/opening-line.js';
+import type { Question } from '../domain/questions.js';
+import { daysSince, shanghaiDayBounds } from '../domain/schedule.js';
+import {
+  FEEDBACK_CATEGORIES,
+  getFollowUpStateQuery,
+  recordContactUpdate,
+  type ContactReply,
+  type FollowUpState,
+} from '../workflows/contracts.js';
+import type { AuditService, RequestMeta } from './audit.js';
+import { forbidden, notFound, ServiceError } from './errors.js';
+import { parseOrThrow } from './validation.js';
+
+export const TASK_STATUSES = ['open', 'completed', 'unreachable', 'refused', 'cancelled'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+export interface TaskListItem {
+  id: string;
+  patientName: string;
+  sex: string | null;
+  age: number | null;
+  departmentCode: string | null;
+  diagnosis: string | null;
+  procedure: string | null;
+  dischargedAt: string;
+  daysSinceDischarge: number;
+  dueAt: string;
+  overdue: boolean;
+  urgent: boolean;
+  status: TaskStatus;
+  attempts: number;
+  maxAttempts: number;
+  channel: string;
+  touchpointIndex: number;
+  assignedToMe: boolean;
+}
+
+export interface TaskDetail extends TaskListItem {
+  workflowId: string;
+  encounterId: string;
+  patientId: string;
+  phoneMasked: string;
+  departmentName: string;
+  attendingDoctor: string | null;
+  nurse: string | null;
+  ward: string | null;
+  openingLine: string;
+  templateName: string;
+  templateVersion: number;
+  questions: Question[];
+  answers: Record<string, unknown>;
+  attemptsLog: { attempt: number; outcome: string; at: string; byPatient: boolean; note: string | null }[];
+  assignedAgentName: string | null;
+}
+
+const contactSchema = z.object({
+  outcome: z.enum(['completed', 'no_answer', 'wrong_number', 'refused'], {
+    errorMap: () => ({ message: '须为 completed、no_answer、wrong_number 或 refused' }),
+  }),
+  answers: z.record(z.union([z.number(), z.boolean(), z.string().max(500)])).optional(),
+  note: z.string().trim().max(500, '最长 500 字').optional(),
+  feedback: z
+    .object({
+      category: z.enum(FEEDBACK_CATEGORIES, { errorMap: () => ({ message: '请选择反馈类别' }) }),
+      description: z.string().trim().min(2, '请填写反馈内容').max(1000, '最长 1000 字'),
+    })
+    .optional(),
+});
+export type ContactInput = z.infer<typeof contactSchema>;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+interface TaskRow {
+  id: string;
+  workflow_id: string;
+  touchpoint_index: number;
+  status: TaskStatus;
+  due_at: Date;
+  urgent: boolean;
+  attempts: number;
+  max_attempts: number;
+  channel: string;
+  department_code: string | null;
+  assigned_agent_id: string | null;
+  patient_id: string;
+  name: string;
+  sex: string | null;
+  age: number | null;
+  phone: string | null;
+  his_encounter_id: string;
+  diagnosis_name: string | null;
+  procedure_name: string | null;
+  attending_doctor: string | null;
+  nurse: string | null;
+  ward: string | null;
+  discharged_at: Date;
+}
+
+export function createTaskService({ sql, temporal, audit }: { sql: Sql; temporal: Client; audit: AuditService }) {
+  /** Agents see their own tasks and their department's unassigned ones; department users their department; management all. */
+  function mayView(user: Principal, task: Pick<TaskRow, 'department_code' | 'assigned_agent_id'>): boolean {
+    if (seesAllDepartments(user.role)) return true;
+    if (task.department_code === null || !canAccessDepartment(user, task.department_code)) return false;
+    return user.role !== 'agent' || task.assigned_agent_id === null || task.assigned_agent_id === user.id;
+  }
+
+  const toItem = (r: TaskRow, user: Principal, now: Date): TaskListItem => ({
+    id: r.id,
+    patientName: r.name,
+    sex: r.sex,
+    age: r.age,
+    departmentCode: r.department_code,
+    diagnosis: r.diagnosis_name,
+    procedure: r.procedure_name,
+    dischargedAt: r.discharged_at.toISOString(),
+    daysSinceDischarge: daysSince(r.discharged_at, now),
+    dueAt: r.due_at.toISOString(),
+    overdue: r.status === 'open' && r.due_at < shanghaiDayBounds(now).start,
+    urgent: r.urgent,
+    status: r.status,
+    attempts: r.attempts,
+    maxAttempts: r.max_attempts,
+    channel: r.channel,
+    touchpointIndex: r.touchpoint_index,
+    assignedToMe: r.assigned_agent_id === user.id,
+  });
+
+  async function load(taskId: string): Promise<TaskRow | undefined> {
+    if (!UUID.test(taskId)) return undefined;
+    const [row] = await sql<TaskRow[]>`
+      SELECT t.id, t.workflow_id, t.touchpoint_index, t.status, t.due_at, t.urgent, t.attempts, t.max_attempts, t.channel,
+             t.department_code, t.assigned_agent_id, p.id AS patient_id, p.name, p.sex, p.phone,
+             date_part('year', age(p.birth_date))::int AS age, e.his_encounter_id, e.diagnosis_name, e.procedure_name,
+             e.attending_doctor, e.nurse, e.ward, e.discharged_at
+      FROM follow_up_tasks t JOIN patients p ON p.id = t.patient_id JOIN encounters e ON e.id = t.encounter_id
+      WHERE t.id = ${taskId}`;
+    return row;
+  }
+
+  const service = {
+    /**
+     * Today's work for an agent: open tasks due today or overdue, urgent first, then by due
+     * time (optionally other statuses handled today), and the counts per status.
+     */
+    async today(
+      user: Principal,
+      { status = 'open', now = new Date(), limit = 200 }: { status?: TaskStatus; now?: Date; limit?: number } = {},
+    ): Promise<{ items: TaskListItem[]; counts: Record<TaskStatus, number> & { overdue: number; urgent: number } }> {
+      if (user.role !== 'agent' && !seesAllDepartments(user.role)) throw forbidden('今日任务仅供客服使用');
+      const { start, end } = shanghaiDayBounds(now);
+      const mine =
+        user.role === 'agent'
+          ? sql`(t.assigned_agent_id = ${user.id} OR (t.assigned_agent_id IS NULL AND t.department_code = ${user.departmentCode}))`
+          : sql`TRUE`;
+      // Open work is what is due by tonight; finished work is what was finished today.
+      const inScope = sql`((t.status = 'open' AND t.due_at < ${end}) OR (t.status <> 'open' AND t.updated_at >= ${start}))`;
+      const rows = await sql<TaskRow[]>`
+        SELECT t.id, t.workflow_id, t.touchpoint_index, t.status, t.due_at, t.urgent, t.attempts, t.max_attempts, t.channel,
+               t.department_code, t.assigned_agent_id, p.id AS patient_id, p.name, p.sex, NULL AS phone,
+               date_part('year', age(p.birth_date))::int AS age, e.his_encounter_id, e.diagnosis_name, e.procedure_name,
+               e.attending_doctor, e.nurse, e.ward, e.discharged_at
+        FROM follow_up_tasks t JOIN patients p ON p.id = t.patient_id JOIN encounters e ON e.id = t.encounter_id
+        WHERE ${mine} AND ${inScope} AND t.status = ${status}
+        ORDER BY t.urgent DESC, t.due_at ASC, t.id
+        LIMIT ${Math.min(limit, 500)}`;
+      const [counts] = await sql<(Record<TaskStatus, number> & { overdue: number; urgent: number })[]>`
+        SELECT count(*) FILTER (WHERE t.status = 'open')::int AS open,
+               count(*) FILTER (WHERE t.status = 'completed')::int AS completed,
+               count(*) FILTER (WHERE t.status = 'unreachable')::int AS unreachable,
+               count(*) FILTER (WHERE t.status = 'refused')::int AS refused,
+               count(*) FILTER (WHERE t.status = 'cancelled')::int AS cancelled,
+               count(*) FILTER (WHERE t.status = 'open' AND t.due_at < ${start})::int AS overdue,
+               count(*) FILTER (WHERE t.status = 'open' AND t.urgent)::int AS urgent
+        FROM follow_up_tasks t WHERE ${mine} AND ${inScope}`;
+      return { items: rows.map((r) => toItem(r, user, now)), counts: counts! };
+    },
+
+    /** One task with the patient's context, the pinned questions and the call history (audited as a patient view). */
+    async get(user: Principal, taskId: string, meta: RequestMeta, now = new Date()): Promise<TaskDetail> {
+      const row = await load(taskId);
+      if (!row) throw notFound('任务不存在');
+      if (!mayView(user, row)) {
+        await audit.record({ actor: user, action: 'task.view_denied', entityType: 'task', entityId: taskId, patientId: row.patient_id }, meta);
+        throw forbidden('该任务不属于您');
+      }
+      const [template] = await sql<{ name: string; version: number; questions: Question[] }[]>`
+        SELECT q.name, q.version, q.questions FROM question_templates q JOIN follow_up_tasks t ON t.template_id = q.id
+        WHERE t.id = ${taskId}`;
+      const [department] = row.department_code
+        ? await sql<{ name: string }[]>`SELECT name FROM departments WHERE code = ${row.department_code}`
+        : [];
+      const [agent] = row.assigned_agent_id
+        ? await sql<{ display_name: string }[]>`SELECT display_name FROM users WHERE id = ${row.assigned_agent_id}`
+        : [];
+      const answers = await sql<{ question_id: string; value: unknown }[]>`
+        SELECT question_id, value FROM task_answers WHERE task_id = ${taskId}`;
+      const attempts = await sql<{ attempt: number; outcome: string; at: Date; by_patient: boolean; note: string | null }[]>`
+        SELECT attempt, outcome, at, by_patient, note FROM task_attempts WHERE task_id = ${taskId} ORDER BY attempt`;
+      await audit.record({ actor: user, action: 'patient.view', entityType: 'task', entityId: taskId, patientId: row.patient_id }, meta);
+      const item = toItem(row, user, now);
+      const departmentName = department?.name ?? '未分配科室';
+      return {
+        ...item,
+        workflowId: row.workflow_id,
+        encounterId: row.his_encounter_id,
+        patientId: row.patient_id,
+        phoneMasked: maskPhone(row.phone),
+        departmentName,
+        attendingDoctor: row.attending_doctor,
+        nurse: row.nurse,
+        ward: row.ward,
+        openingLine: openingLine({
+          patientName: row.name,
+          sex: (row.sex as 'M' | 'F' | 'O' | 'U' | null) ?? null,
+          age: row.age,
+          departmentName,
+          agentName: user.displayName,
+          daysSinceDischarge: item.daysSinceDischarge,
+        }),
+        templateName: template?.name ?? '',
+        templateVersion: template?.version ?? 0,
+        questions: template?.questions ?? [],
+        answers: Object.fromEntries(answers.map((a) => [a.question_id, a.value])),
+        attemptsLog: attempts.map((a) => ({ attempt: a.attempt, outcome: a.outcome, at: a.at.toISOString(), byPatient: a.by_patient, note: a.note })),
+        assignedAgentName: agent?.display_name ?? null,
+      };
+    },
+
+    /**
+     * Records a call through the workflow's Update: the workflow validates against its own state
+     * (a finished task is refused with the reason). Returns the workflow's reply and the next task.
+     */
+    async recordContact(user: Principal, taskId: string, input: unknown, meta: RequestMeta): Promise<ContactReply & { nextTaskId: string | null }> {
+      const contact = parseOrThrow(contactSchema, input);
+      const row = await load(taskId);
+      if (!row) throw notFound('任务不存在');
+      if (user.role !== 'agent' && user.role !== 'admin') throw forbidden('只有客服可以记录随访');
+      if (!mayView(user, row)) throw forbidden('该任务不属于您');
+      if (user.role === 'agent' && row.assigned_agent_id && row.assigned_agent_id !== user.id) {
+        throw new ServiceError(409, 'task_reassigned', '该任务已分配给其他客服');
+      }
+      let reply: ContactReply;
+      try {
+        reply = await temporal.workflow.getHandle(row.workflow_id).executeUpdate(recordContactUpdate, {
+          args: [{ taskId, ...contact, actorId: user.id }],
+        });
+      } catch (err) {
+        if (err instanceof WorkflowUpdateFailedError) {
+          throw new ServiceError(409, 'task_closed', err.cause?.message ?? err.message);
+        }
+        if (err instanceof WorkflowNotFoundError) throw new ServiceError(409, 'task_closed', '该随访流程已结束');
+        throw err;
+      }
+      await audit.record(
+        { actor: user, action: 'task.contact', entityType: 'task', entityId: taskId, patientId: row.patient_id, details: { outcome: contact.outcome, redFlags: reply.redFlags } },
+        meta,
+      );
+      const next = (await service.today(user, { limit: 2 })).items.find((t) => t.id !== taskId);
+      return { ...reply, nextTaskId: next?.id ?? null };
+    },
+
+    /** The workflow's live state (touchpoints, next wake-up, history) for the detail page. */
+    async followUpState(user: Principal, taskId: string): Promise<FollowUpState> {
+      const row = await load(taskId);
+      if (!row) throw notFound('任务不存在');
+      if (!mayView(user, row)) throw forbidden('该任务不属于您');
+      return temporal.workflow.getHandle(row.workflow_id).query(getFollowUpStateQuery);
+    },
+  };
+  return service;
+}
+
+export type TaskService = ReturnType<typeof createTaskService>;

@@ -1,0 +1,221 @@
+/**
+ * The follow-up workflow on the real Temporal server and Postgres, with touchpoints due seconds
+ * after discharge (timings are data, so the production day-3/7/14 rules run the same code).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import type { Principal } from '../domain/access.js';
+import {
+  UrgentKey,
+  FollowUpStatusKey,
+  followUpWorkflowId,
+  getFollowUpStateQuery,
+  recordContactUpdate,
+  surveyAnsweredSignal,
+  type FollowUpState,
+} from '../workflows/contracts.js';
+import { createShortPlan, maybeRecordHistory, waitFor } from './support/follow-up-fixtures.js';
+import { createTestOrg, dischargeBody, type TestOrg } from './support/org.js';
+import { startStack, uniq, type TestStack } from './support/stack.js';
+
+let stack: TestStack;
+let org: TestOrg;
+let agentA: Principal;
+
+beforeAll(async () => {
+  stack = await startStack({ worker: true });
+  org = await createTestOrg(stack.sql);
+  agentA = (await stack.services.auth.login({ username: org.users.agentA.username, password: 'test-password-123' }, {})).user;
+});
+afterAll(() => stack.stop());
+
+/** Discharges a patient into a department of its own with the given touchpoints. */
+async function discharge(touchpoints: Parameters<typeof createShortPlan>[2], overrides: Record<string, unknown> = {}) {
+  const dept = org.deptA;
+  // Each scenario gets its own rule by a unique procedure keyword, so rules of other tests do not interfere.
+  const keyword = `术式${uniq()}`;
+  await createShortPlan(stack.sql, dept, touchpoints, { scenarioKind: 'procedure_keyword', scenarioValue: keyword });
+  const body = dischargeBody(dept, { dischargedAt: new Date().toISOString(), procedure: `${keyword}切开复位内固定术`, ...overrides });
+  await stack.services.discharges.ingestJson(JSON.stringify(body));
+  const workflowId = followUpWorkflowId(body.encounterId);
+  return { body, workflowId, handle: stack.temporal.workflow.getHandle(workflowId) };
+}
+
+const taskOf = (workflowId: string, index = 0) =>
+  stack.sql<{ id: string; status: string; attempts: number; urgent: boolean; assigned_agent_id: string | null; due_at: Date }[]>`
+    SELECT id, status, attempts, urgent, assigned_agent_id, due_at FROM follow_up_tasks
+    WHERE workflow_id = ${workflowId} AND touchpoint_index = ${index}`.then((rows) => rows[0]);
+
+/** The latest instant within the last day that was daytime (10:00–19:00) in Asia/Shanghai (UTC+8, no DST). */
+function recentDaytime(): Date {
+  for (let hoursAgo = 0; ; hoursAgo++) {
+    const t = new Date(Date.now() - hoursAgo * 3_600_000 - 60_000);
+    const localHour = (t.getUTCHours() + 8) % 24;
+    if (localHour >= 10 && localHour < 19) return t;
+  }
+}
+
+const phone = (offsetSeconds: number, maxAttempts = 3, retryAfterSeconds = 3600) => ({
+  offsetSeconds,
+  channel: 'phone' as const,
+  maxAttempts,
+  retryAfterSeconds,
+});
+
+describe('followUpWorkflow', () => {
+  it('plans from the rule, greets, and opens the task only once its offset has passed, assigned to an agent of the department', async () => {
+    // Discharged during the day (so the greeting goes out at once); the touchpoint falls due 3 s from now.
+    const dischargedAt = recentDaytime();
+    const offset = Math.ceil((Date.now() - dischargedAt.getTime()) / 1000) + 3;
+    const { workflowId, handle } = await discharge([phone(offset)], { dischargedAt: dischargedAt.toISOString() });
+    const planned = await waitFor(async () => {
+      const s = await handle.query(getFollowUpStateQuery);
+      return s.touchpoints.length > 0 ? s : undefined;
+    });
+    expect(planned.touchpoints[0]).toMatchObject({ status: 'scheduled', attempts: 0, maxAttempts: 3 });
+    expect(planned.nextWakeUp).toBe(planned.touchpoints[0]!.dueAt);
+    expect(await taskOf(workflowId)).toBeUndefined();
+
+    const task = await waitFor(() => taskOf(workflowId), 20_000, 'task created');
+    expect(task.status).toBe('open');
+    expect(task.assigned_agent_id).toBe(agentA.id);
+    const [greeting] = await stack.sql`SELECT channel, body FROM outbound_messages WHERE workflow_id = ${workflowId} AND step = 'greeting'`;
+    expect(greeting).toMatchObject({ channel: 'sms', body: '祝您早日康复' });
+    const state = await handle.query(getFollowUpStateQuery);
+    expect(state.status).toBe('awaiting_contact');
+    expect(state.touchpoints[0]).toMatchObject({ status: 'open', taskId: task.id });
+    expect((await handle.describe()).typedSearchAttributes.get(FollowUpStatusKey)).toBe('awaiting_contact');
+    await handle.signal('cancelFollowUp', { reason: 'opt_out' });
+  });
+
+  it('stores answers through the Update, refuses a second completion with a reason, and finishes', async () => {
+    const { workflowId, handle } = await discharge([phone(0)]);
+    const task = await waitFor(() => taskOf(workflowId));
+    const reply = await stack.services.tasks.recordContact(
+      agentA,
+      task.id,
+      { outcome: 'completed', answers: { pain: 2, wound_exudate: false, comments: '恢复不错' } },
+      {},
+    );
+    expect(reply).toMatchObject({ taskStatus: 'completed', urgent: false, redFlags: [] });
+    const answers = await stack.sql<{ question_id: string; value: unknown }[]>`
+      SELECT question_id, value FROM task_answers WHERE task_id = ${task.id} ORDER BY question_id`;
+    expect(answers).toEqual([
+      { question_id: 'comments', value: '恢复不错' },
+      { question_id: 'pain', value: 2 },
+      { question_id: 'wound_exudate', value: false },
+    ]);
+    expect(await taskOf(workflowId)).toMatchObject({ status: 'completed', attempts: 1 });
+
+    await expect(stack.services.tasks.recordContact(agentA, task.id, { outcome: 'completed', answers: { pain: 1, wound_exudate: false } }, {})).rejects.toMatchObject({
+      status: 409,
+      message: expect.stringContaining('已结束'),
+    });
+    const result = await handle.result();
+    expect(result.status).toBe('completed');
+    await maybeRecordHistory(stack.temporal, workflowId, 'completed');
+  });
+
+  it('refuses answers that do not fit the template, naming the question', async () => {
+    const { workflowId, handle } = await discharge([phone(0)]);
+    const task = await waitFor(() => taskOf(workflowId));
+    const update = handle.executeUpdate(recordContactUpdate, { args: [{ taskId: task.id, outcome: 'completed', answers: { pain: 9 } }] });
+    await expect(update).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+    await expect(stack.services.tasks.recordContact(agentA, task.id, { outcome: 'completed', answers: { pain: 9, wound_exudate: false } }, {})).rejects.toMatchObject({
+      status: 409,
+      message: expect.stringContaining('answers.pain'),
+    });
+    expect(await taskOf(workflowId)).toMatchObject({ status: 'open', attempts: 0 });
+    await handle.signal('cancelFollowUp', { reason: 'opt_out' });
+  });
+
+  it('turns a red-flag answer into an urgent task and an alert to the department', async () => {
+    const { workflowId, handle } = await discharge([phone(0)]);
+    const task = await waitFor(() => taskOf(workflowId));
+    const reply = await stack.services.tasks.recordContact(agentA, task.id, { outcome: 'completed', answers: { pain: 5, wound_exudate: true } }, {});
+    expect(reply).toMatchObject({ urgent: true, redFlags: ['pain', 'wound_exudate'] });
+    expect(await taskOf(workflowId)).toMatchObject({ urgent: true, status: 'completed' });
+    const [alert] = await stack.sql`SELECT department_code, kind, details FROM alerts WHERE task_id = ${task.id}`;
+    expect(alert).toMatchObject({ department_code: org.deptA, kind: 'red_flag', details: { questionIds: ['pain', 'wound_exudate'] } });
+    const flagged = await stack.sql`SELECT question_id FROM task_answers WHERE task_id = ${task.id} AND red_flag ORDER BY question_id`;
+    expect(flagged.map((r) => r.question_id)).toEqual(['pain', 'wound_exudate']);
+    await handle.result();
+    expect((await handle.describe()).typedSearchAttributes.get(UrgentKey)).toBe(true);
+    await maybeRecordHistory(stack.temporal, workflowId, 'red-flag');
+  });
+
+  it('moves the task on after each unanswered call and marks it unreachable after the last attempt', async () => {
+    const { workflowId, handle } = await discharge([phone(0, 3, 7200)]);
+    const task = await waitFor(() => taskOf(workflowId));
+    const first = await stack.services.tasks.recordContact(agentA, task.id, { outcome: 'no_answer' }, {});
+    expect(first.taskStatus).toBe('open');
+    const after = await taskOf(workflowId);
+    expect(after!.attempts).toBe(1);
+    expect(after!.due_at.getTime() - task.due_at.getTime()).toBeGreaterThan(7000 * 1000);
+    const state = await handle.query(getFollowUpStateQuery);
+    expect(state.touchpoints[0]!.retryAt).toBeDefined();
+
+    await stack.services.tasks.recordContact(agentA, task.id, { outcome: 'no_answer' }, {});
+    const last = await stack.services.tasks.recordContact(agentA, task.id, { outcome: 'no_answer' }, {});
+    expect(last.taskStatus).toBe('unreachable');
+    const result = await handle.result();
+    expect(result.status).toBe('unreachable');
+    const attempts = await stack.sql`SELECT attempt, outcome FROM task_attempts WHERE task_id = ${task.id} ORDER BY attempt`;
+    expect(attempts).toEqual([
+      { attempt: 1, outcome: 'no_answer' },
+      { attempt: 2, outcome: 'no_answer' },
+      { attempt: 3, outcome: 'no_answer' },
+    ]);
+    await maybeRecordHistory(stack.temporal, workflowId, 'unreachable');
+  });
+
+  it('resends an unanswered SMS survey on its timer and gives up after the last attempt', async () => {
+    const { workflowId, handle } = await discharge([{ offsetSeconds: 0, channel: 'sms', maxAttempts: 2, retryAfterSeconds: 1 }]);
+    const result = await handle.result();
+    expect(result.status).toBe('unreachable');
+    expect(result.touchpoints[0]).toMatchObject({ status: 'unreachable', attempts: 2 });
+    const surveys = await stack.sql`SELECT step FROM outbound_messages WHERE workflow_id = ${workflowId} AND step LIKE 'survey:%' ORDER BY step`;
+    expect(surveys.map((s) => s.step)).toEqual(['survey:0:1', 'survey:0:2']);
+    await maybeRecordHistory(stack.temporal, workflowId, 'sms-timeout');
+  });
+
+  it("completes a task from the patient's own survey reply", async () => {
+    const { workflowId, handle } = await discharge([{ offsetSeconds: 0, channel: 'wechat', maxAttempts: 3, retryAfterSeconds: 3600 }]);
+    const task = await waitFor(() => taskOf(workflowId));
+    await handle.signal(surveyAnsweredSignal, { taskId: task.id, outcome: 'completed', answers: { pain: 1, wound_exudate: false } });
+    const result = await handle.result();
+    expect(result.status).toBe('completed');
+    const [attempt] = await stack.sql`SELECT by_patient, outcome FROM task_attempts WHERE task_id = ${task.id}`;
+    expect(attempt).toEqual({ by_patient: true, outcome: 'completed' });
+  });
+
+  it('cancels pending work on readmission of the same patient', async () => {
+    const { body, workflowId, handle } = await discharge([phone(0), phone(3600)]);
+    await waitFor(() => taskOf(workflowId));
+    const inboxId = await stack.services.discharges.receive('json', 'readmission');
+    const { cancelledFollowUps } = await stack.services.discharges.admit(inboxId, {
+      encounterId: `RE-${uniq()}`,
+      patient: body.patient as never,
+      departmentCodes: [org.deptA],
+    });
+    expect(cancelledFollowUps).toContain(body.encounterId);
+    const result: FollowUpState = await handle.result();
+    expect(result).toMatchObject({ status: 'cancelled', cancelReason: 'readmission' });
+    expect(result.touchpoints.map((t) => t.status)).toEqual(['cancelled', 'cancelled']);
+    expect(await taskOf(workflowId)).toMatchObject({ status: 'cancelled' });
+    await maybeRecordHistory(stack.temporal, workflowId, 'readmission');
+  });
+
+  it('keeps a discharge with an unknown department: its task waits unassigned', async () => {
+    const code = `HIS${uniq()}`;
+    const body = dischargeBody(code, { dischargedAt: new Date(Date.now() - 8 * 86_400_000).toISOString() });
+    await stack.services.discharges.ingestJson(JSON.stringify(body));
+    const workflowId = followUpWorkflowId(body.encounterId);
+    // The hospital-wide default rule (day 7) applies; the discharge was 8 days ago, so it is due.
+    const task = await waitFor(() => taskOf(workflowId));
+    expect(task.assigned_agent_id).toBeNull();
+    const [row] = await stack.sql`SELECT department_code, his_department_code FROM encounters WHERE his_encounter_id = ${body.encounterId}`;
+    expect(row).toEqual({ department_code: null, his_department_code: code });
+    await stack.temporal.workflow.getHandle(workflowId).signal('cancelFollowUp', { reason: 'opt_out' });
+  });
+});

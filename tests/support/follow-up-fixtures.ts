@@ -1,0 +1,57 @@
+/** Test plans with short timings (offsets in seconds), and helpers to drive follow-ups. */
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Client } from '@temporalio/client';
+import { inject } from 'vitest';
+import { findOrBuildTemporalCli } from '../../scripts/lib/temporal-cli.js';
+import type { Sql } from '../../db/client.js';
+import type { TouchpointSpec } from '../../domain/follow-up-plan.js';
+import type { Question } from '../../domain/questions.js';
+import { uniq } from './stack.js';
+
+export const TEST_QUESTIONS: Question[] = [
+  { id: 'pain', text: '疼痛程度(1–5)', type: 'rating', redFlag: { op: 'gte', value: 5 } },
+  { id: 'wound_exudate', text: '伤口有无渗液?', type: 'yes_no', redFlag: { op: 'eq', value: true } },
+  { id: 'comments', text: '其他', type: 'text' },
+];
+
+/** A template and a rule for the department whose touchpoints fall due seconds after discharge. */
+export async function createShortPlan(
+  sql: Sql,
+  departmentCode: string,
+  touchpoints: Omit<TouchpointSpec, 'templateCode'>[],
+  extra: { scenarioKind?: 'diagnosis_prefix' | 'procedure_keyword'; scenarioValue?: string } = {},
+): Promise<{ templateCode: string }> {
+  const templateCode = `t-${uniq().toLowerCase()}`;
+  await sql`INSERT INTO question_templates (code, version, department_code, name, questions)
+            VALUES (${templateCode}, 1, ${departmentCode}, '测试模板', ${sql.json(TEST_QUESTIONS as never)})`;
+  await sql`INSERT INTO follow_up_rules (department_code, name, scenario_kind, scenario_value, greeting_text, touchpoints)
+            VALUES (${departmentCode}, '测试规则', ${extra.scenarioKind ?? null}, ${extra.scenarioValue ?? null}, '祝您早日康复',
+                    ${sql.json(touchpoints.map((t) => ({ ...t, templateCode })) as never)})`;
+  return { templateCode };
+}
+
+export async function waitFor<T>(probe: () => Promise<T | undefined | null | false>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined && value !== null && value !== false) return value as T;
+    if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const FIXTURES = fileURLToPath(new URL('../fixtures/histories/', import.meta.url));
+
+/**
+ * With RECORD_HISTORIES=1, keeps a finished workflow's history as a replay fixture, exported by
+ * the Temporal CLI in the JSON form the SDK's replayer reads (`temporal workflow show -o json`).
+ */
+export async function maybeRecordHistory(temporal: Client, workflowId: string, name: string): Promise<void> {
+  if (process.env.RECORD_HISTORIES !== '1') return;
+  await temporal.workflow.getHandle(workflowId).result();
+  const cli = await findOrBuildTemporalCli();
+  const json = execFileSync(cli, ['workflow', 'show', '--workflow-id', workflowId, '--output', 'json', '--address', inject('infra').temporalAddress]);
+  writeFileSync(`${FIXTURES}${name}.json`, json);
+}
