@@ -28,8 +28,10 @@ describe('DEMO_DEPARTMENTS', () => {
 
 describe('DEMO_USERS', () => {
   it('has ten users with unique usernames', () => {
-    expect(DEMO_USERS).toHaveLength(10);
-    expect(new Set(DEMO_USERS.map((u) => u.username)).size).toBe(10);
+    expect(DEMO_USERS).toHaveLength(12);
+    expect(new Set(DEMO_USERS.map((u) => u.username)).size).toBe(12);
+    const agentDepartments = new Set(DEMO_USERS.filter((u) => u.role === 'agent').map((u) => u.departmentCode));
+    for (const d of DEMO_DEPARTMENTS.filter((d) => d.kind === 'clinical')) expect(agentDepartments).toContain(d.code);
   });
 
   it('covers every role and the well-known logins', () => {

@@ -58,6 +58,9 @@ export const DEMO_USERS: DemoUser[] = [
   { username: 'head_hlb', displayName: '吴秀英', role: 'dept_head', departmentCode: 'HLB' },
   { username: 'head_zwk', displayName: '郑海涛', role: 'dept_head', departmentCode: 'ZWK' },
   { username: 'staff_nfm', displayName: '黄佳琪', role: 'dept_staff', departmentCode: 'NFM' },
+  // Every clinical department has an agent, so no demo task waits without one.
+  { username: 'agent4', displayName: '马文静', role: 'agent', departmentCode: 'PWK' },
+  { username: 'agent5', displayName: '林雪', role: 'agent', departmentCode: 'XNK' },
 ];
 
 export const DEFAULT_DEMO_SEED = 2026;

@@ -5,12 +5,14 @@
 import type { Client } from '@temporalio/client';
 import type { Env } from '../config/env.js';
 import type { Sql } from '../db/client.js';
+import { createAlertService } from './alerts.js';
 import { createAuditService } from './audit.js';
 import { createAuthService } from './auth.js';
 import { createDirectoryService } from './directory.js';
 import { createDischargeService } from './discharges.js';
 import { createHealthService } from './health.js';
 import { createPatientService } from './patients.js';
+import { createPlanService } from './plans.js';
 import { createTaskService } from './tasks.js';
 
 export interface ServiceDeps {
@@ -45,9 +47,11 @@ export function createServices({ sql, temporal, env }: ServiceDeps) {
         lockMinutes: env.LOGIN_LOCK_MINUTES,
       },
     }),
+    alerts: createAlertService({ sql }),
     directory: createDirectoryService({ sql }),
     discharges: createDischargeService({ sql, temporal, taskQueue: env.TEMPORAL_TASK_QUEUE }),
     patients: createPatientService({ sql, audit }),
+    plans: createPlanService({ sql, audit }),
     tasks: createTaskService({ sql, temporal, audit }),
     health: createHealthService({ sql, temporal }),
   };

@@ -17,8 +17,8 @@ describe('department boundaries', () => {
     for (const d of [a, b]) {
       const [p] = await stack.sql<{ id: string }[]>`
         INSERT INTO patients (his_patient_id, name, phone) VALUES (${d.patient.id}, ${d.patient.name}, ${d.patient.phone}) RETURNING id`;
-      await stack.sql`INSERT INTO encounters (his_encounter_id, patient_id, department_code, discharged_at, workflow_id)
-                      VALUES (${d.encounterId}, ${p!.id}, ${d.department}, now() - interval '3 days', ${'followup-' + d.encounterId})`;
+      await stack.sql`INSERT INTO encounters (his_encounter_id, patient_id, his_department_code, department_code, discharged_at, workflow_id)
+                      VALUES (${d.encounterId}, ${p!.id}, ${d.department}, ${d.department}, now() - interval '3 days', ${'followup-' + d.encounterId})`;
     }
     [patientA, patientB] = (
       await stack.sql<{ id: string }[]>`SELECT patient_id AS id FROM encounters WHERE his_encounter_id IN (${a.encounterId}, ${b.encounterId}) ORDER BY department_code`

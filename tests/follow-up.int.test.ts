@@ -136,7 +136,13 @@ describe('followUpWorkflow', () => {
     expect(reply).toMatchObject({ urgent: true, redFlags: ['pain', 'wound_exudate'] });
     expect(await taskOf(workflowId)).toMatchObject({ urgent: true, status: 'completed' });
     const [alert] = await stack.sql`SELECT department_code, kind, details FROM alerts WHERE task_id = ${task.id}`;
-    expect(alert).toMatchObject({ department_code: org.deptA, kind: 'red_flag', details: { questionIds: ['pain', 'wound_exudate'] } });
+    expect(alert).toMatchObject({
+      department_code: org.deptA,
+      kind: 'red_flag',
+      details: { questionIds: ['pain', 'wound_exudate'], questions: ['疼痛程度(1–5)', '伤口有无渗液?'] },
+    });
+    const [shown] = await stack.services.alerts.forDepartment(agentA, org.deptA);
+    expect(shown).toMatchObject({ taskId: task.id, questions: ['疼痛程度(1–5)', '伤口有无渗液?'], acknowledgedAt: null });
     const flagged = await stack.sql`SELECT question_id FROM task_answers WHERE task_id = ${task.id} AND red_flag ORDER BY question_id`;
     expect(flagged.map((r) => r.question_id)).toEqual(['pain', 'wound_exudate']);
     await handle.result();

@@ -194,13 +194,18 @@ export function createFollowUpDbActivities({ sql }: { sql: Sql }) {
       });
     },
 
-    /** Red flag: the department sees the alert at once. */
+    /** Red flag: the department sees the alert at once, with the questions' wording. */
     async raiseRedFlagAlert(input: { workflowId: string; taskId: string; questionIds: string[] }): Promise<void> {
       await sql`
         INSERT INTO alerts (workflow_id, step, task_id, department_code, kind, details)
         SELECT ${input.workflowId}, ${`red-flag:${input.taskId}`}, t.id, t.department_code, 'red_flag',
-               ${sql.json({ questionIds: input.questionIds })}
-        FROM follow_up_tasks t WHERE t.id = ${input.taskId}
+               jsonb_build_object(
+                 'questionIds', ${sql.json(input.questionIds)}::jsonb,
+                 'questions', (SELECT coalesce(jsonb_agg(q.value->>'text'), '[]'::jsonb)
+                               FROM jsonb_array_elements(qt.questions) q
+                               WHERE q.value->>'id' = ANY(${input.questionIds})))
+        FROM follow_up_tasks t JOIN question_templates qt ON qt.id = t.template_id
+        WHERE t.id = ${input.taskId}
         ON CONFLICT (workflow_id, step) DO NOTHING`;
     },
 
