@@ -2,10 +2,11 @@
  * The machine-facing HTTP API, mounted under /api: health, sign-in for integrations, HIS ingest,
  * and read endpoints. Handlers only translate HTTP to service calls and back.
  */
-import { timingSafeEqual } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Principal } from '../domain/access.js';
+import { createFhirRoutes } from './his/fhir.js';
+import { requireHisToken } from './his/his-auth.js';
 import type { Services } from '../services/index.js';
 import type { RequestMeta } from '../services/audit.js';
 import { isServiceError, ServiceError, unauthorized } from '../services/errors.js';
@@ -56,16 +57,11 @@ export function createApi(services: Services) {
   });
 
   // HIS integration: token-protected when HIS_API_TOKEN is set (always in production).
-  api.post('/his/discharges', async (c) => {
-    const expected = services.env.HIS_API_TOKEN;
-    if (expected) {
-      const given = Buffer.from(c.req.header('authorization')?.replace(/^Bearer\s+/i, '') ?? '');
-      const want = Buffer.from(expected);
-      if (given.length !== want.length || !timingSafeEqual(given, want)) throw unauthorized('HIS token missing or wrong');
-    }
+  api.post('/his/discharges', requireHisToken(services.env.HIS_API_TOKEN), async (c) => {
     const result = await services.discharges.ingestJson(await c.req.text());
     return c.json(result, 202);
   });
+  api.route('/his/fhir', createFhirRoutes(services));
 
   // Everything below needs a signed-in user.
   api.use('*', async (c, next) => {

@@ -4,6 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import { loadEnv } from '../config/env.js';
 import { createSql } from '../db/client.js';
 import { createServices } from '../services/index.js';
+import { startMllpListener } from './his/mllp-listener.js';
 import { createHttpApp, loadWebBuild } from './server.js';
 
 const env = loadEnv();
@@ -16,6 +17,9 @@ const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
 const services = createServices({ sql, temporal, env });
 const app = createHttpApp({ services, webBuild: await loadWebBuild() });
 
+const mllp = await startMllpListener({ port: env.HL7_MLLP_PORT, host: env.HOST, services });
+console.log(`[server] HL7 v2 MLLP listener on port ${mllp.port}`);
+
 const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
   console.log(`[server] portal and API on http://localhost:${info.port} (API under /api)`);
 });
@@ -26,6 +30,7 @@ async function shutdown(signal: string) {
   stopping = true;
   console.log(`[server] ${signal}: closing`);
   server.close();
+  await mllp.close();
   await connection.close().catch(() => {});
   await sql.end({ timeout: 5 });
   process.exit(0);

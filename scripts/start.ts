@@ -63,7 +63,10 @@ const portBusy = (port: number) =>
     socket.once('error', () => done(false));
   });
 
-const needed: [number, string][] = [[env.PORT, 'portal/API (PORT)']];
+const needed: [number, string][] = [
+  [env.PORT, 'portal/API (PORT)'],
+  [env.HL7_MLLP_PORT, 'HL7 MLLP listener (HL7_MLLP_PORT)'],
+];
 if (!externalTemporal) needed.push([temporalPort, 'Temporal frontend'], [uiPort, 'Temporal Web UI']);
 if (!env.DATABASE_URL) needed.push([env.EMBEDDED_PG_PORT, 'local Postgres (EMBEDDED_PG_PORT)']);
 for (const [port, what] of needed) {

@@ -104,7 +104,8 @@ export interface DischargeListItem {
 }
 
 export function createDischargeService({ sql, temporal, taskQueue }: { sql: Sql; temporal: Client; taskQueue: string }) {
-  async function startFollowUp(encounterId: string, departmentCode: string | null): Promise<string> {
+  /** `again`: the encounter's discharge was cancelled and is now discharged anew, so its closed follow-up may run again. */
+  async function startFollowUp(encounterId: string, departmentCode: string | null, again = false): Promise<string> {
     const workflowId = followUpWorkflowId(encounterId);
     try {
       await temporal.workflow.start(FOLLOW_UP_WORKFLOW_TYPE, {
@@ -112,7 +113,7 @@ export function createDischargeService({ sql, temporal, taskQueue }: { sql: Sql;
         workflowId,
         args: [{ encounterId } satisfies FollowUpInput],
         // A closed follow-up of the same encounter is not restarted by a resent message.
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        workflowIdReusePolicy: again ? 'ALLOW_DUPLICATE' : 'REJECT_DUPLICATE',
         typedSearchAttributes: [{ key: DepartmentKey, value: departmentCode ?? UNASSIGNED_DEPARTMENT }],
         staticSummary: `出院随访 · 科室 ${departmentCode ?? '未分配'} · 就诊号 ${encounterId}`,
       });
@@ -136,9 +137,9 @@ export function createDischargeService({ sql, temporal, taskQueue }: { sql: Sql;
   async function resolveDepartment(tx: Sql | TransactionSql, codes: string[]): Promise<string | null> {
     for (const code of codes) {
       const [row] = await tx<{ code: string }[]>`
-        SELECT department_code AS code FROM department_mappings WHERE his_code = ${code}
-        UNION ALL SELECT code FROM departments WHERE code = ${code}
-        LIMIT 1`;
+        SELECT department_code AS code, 1 AS priority FROM department_mappings WHERE his_code = ${code}
+        UNION ALL SELECT code, 2 FROM departments WHERE code = ${code}
+        ORDER BY priority LIMIT 1`;
       if (row) return row.code;
     }
     return null;
@@ -176,13 +177,25 @@ export function createDischargeService({ sql, temporal, taskQueue }: { sql: Sql;
           nurse = COALESCE(EXCLUDED.nurse, encounters.nurse),
           ward = COALESCE(EXCLUDED.ward, encounters.ward),
           admitted_at = COALESCE(encounters.admitted_at, EXCLUDED.admitted_at),
-          -- A discharge fixes the time and status; a late admission message changes neither.
-          discharged_at = COALESCE(encounters.discharged_at, EXCLUDED.discharged_at),
-          status = CASE WHEN encounters.status = 'admitted' THEN EXCLUDED.status ELSE encounters.status END
+          -- A discharge fixes the time and status (a late admission message changes neither);
+          -- after a cancelled discharge or admission, the next message counts afresh.
+          discharged_at = CASE WHEN encounters.status = 'discharged' THEN encounters.discharged_at
+                               ELSE COALESCE(EXCLUDED.discharged_at, encounters.discharged_at) END,
+          status = CASE WHEN encounters.status = 'discharged' THEN encounters.status ELSE EXCLUDED.status END
         RETURNING (xmax = 0) AS inserted, department_code,
                   (SELECT status FROM encounters WHERE his_encounter_id = ${e.encounterId}) AS previous_status`;
       return { patientId: patient!.id, inserted: row!.inserted, departmentCode: row!.department_code, previousStatus: row!.previous_status };
     });
+  }
+
+  /** Runs a Temporal call; when Temporal is unreachable the message stays stored and the HIS is asked to resend (503). */
+  async function temporalOr503<T>(inboxId: string, encounterId: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (err) {
+      await sql`UPDATE inbound_messages SET error = ${String(err)}, his_encounter_id = ${encounterId} WHERE id = ${inboxId}`;
+      throw new ServiceError(503, 'temporal_unavailable', '消息已保存,但随访流程暂时无法处理,请稍后重发');
+    }
   }
 
   const service = {
@@ -205,13 +218,10 @@ export function createDischargeService({ sql, temporal, taskQueue }: { sql: Sql;
      */
     async discharge(inboxId: string, e: HisEncounter & { dischargedAt: string }): Promise<IngestResult & { duplicate: boolean }> {
       const stored = await storeEncounter(e, 'discharged');
-      const duplicate = !stored.inserted && stored.previousStatus !== 'admitted';
-      try {
-        await startFollowUp(e.encounterId, stored.departmentCode);
-      } catch (err) {
-        await sql`UPDATE inbound_messages SET error = ${String(err)}, his_encounter_id = ${e.encounterId} WHERE id = ${inboxId}`;
-        throw new ServiceError(503, 'temporal_unavailable', '出院记录已保存,但随访流程暂时无法启动,请稍后重发');
-      }
+      const duplicate = !stored.inserted && stored.previousStatus === 'discharged';
+      await temporalOr503(inboxId, e.encounterId, () =>
+        startFollowUp(e.encounterId, stored.departmentCode, stored.previousStatus === 'discharge_cancelled'),
+      );
       await service.settle(inboxId, duplicate ? 'duplicate' : 'accepted', { encounterId: e.encounterId });
       return { encounterId: e.encounterId, workflowId: followUpWorkflowId(e.encounterId), duplicate };
     },
@@ -227,9 +237,11 @@ export function createDischargeService({ sql, temporal, taskQueue }: { sql: Sql;
         const earlier = await sql<{ his_encounter_id: string }[]>`
           SELECT his_encounter_id FROM encounters
           WHERE patient_id = ${stored.patientId} AND his_encounter_id <> ${e.encounterId} AND status = 'discharged'`;
-        for (const { his_encounter_id } of earlier) {
-          if (await cancelFollowUp(his_encounter_id, 'readmission')) cancelled.push(his_encounter_id);
-        }
+        await temporalOr503(inboxId, e.encounterId, async () => {
+          for (const { his_encounter_id } of earlier) {
+            if (await cancelFollowUp(his_encounter_id, 'readmission')) cancelled.push(his_encounter_id);
+          }
+        });
       }
       await service.settle(inboxId, stored.inserted ? 'accepted' : 'duplicate', { encounterId: e.encounterId });
       return { cancelledFollowUps: cancelled };
@@ -237,9 +249,12 @@ export function createDischargeService({ sql, temporal, taskQueue }: { sql: Sql;
 
     /** Cancel admit / cancel discharge (A11/A13): pending follow-ups of the encounter are cancelled. */
     async cancelEncounter(inboxId: string, encounterId: string, kind: 'admission' | 'discharge'): Promise<void> {
-      const status = kind === 'admission' ? 'admission_cancelled' : 'discharge_cancelled';
-      const rows = await sql`UPDATE encounters SET status = ${status} WHERE his_encounter_id = ${encounterId} RETURNING id`;
-      if (rows.length > 0) await cancelFollowUp(encounterId, 'discharge_cancelled');
+      // Cancel discharge applies to a discharged encounter; cancel admission to one not cancelled yet.
+      const rows =
+        kind === 'discharge'
+          ? await sql`UPDATE encounters SET status = 'discharge_cancelled' WHERE his_encounter_id = ${encounterId} AND status = 'discharged' RETURNING id`
+          : await sql`UPDATE encounters SET status = 'admission_cancelled' WHERE his_encounter_id = ${encounterId} AND status IN ('admitted', 'discharged') RETURNING id`;
+      if (rows.length > 0) await temporalOr503(inboxId, encounterId, () => cancelFollowUp(encounterId, 'discharge_cancelled'));
       await service.settle(inboxId, rows.length > 0 ? 'accepted' : 'duplicate', { encounterId });
     },
 

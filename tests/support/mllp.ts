@@ -1,0 +1,83 @@
+/** A small MLLP client for tests and the benchmark: send HL7 v2 to the listener, get the ACK text. */
+import { connect } from 'node:net';
+import { Hl7Message } from '@medplum/core';
+import { Hl7Client } from '@medplum/hl7';
+
+export interface SendOptions {
+  host?: string;
+  timeoutMs?: number;
+}
+
+/** Text with \n or \r\n between segments (as written in tests) → an Hl7Message (\r). */
+export function toHl7(message: string | Hl7Message): Hl7Message {
+  return typeof message === 'string' ? Hl7Message.parse(message.replace(/\r?\n/g, '\r').replace(/\r+$/, '')) : message;
+}
+
+/** One connection for many messages (the benchmark): `send` waits for each ACK. */
+export function createHl7Sender(port: number, { host = '127.0.0.1', timeoutMs = 30_000 }: SendOptions = {}) {
+  const client = new Hl7Client({ host, port, connectTimeout: 5_000 });
+  return {
+    async send(message: string | Hl7Message): Promise<string> {
+      const ack = await client.sendAndWait(toHl7(message), { timeoutMs });
+      return ack.toString();
+    },
+    close: () => client.close(),
+  };
+}
+
+/** Sends one message on its own connection (needs MSH-10) and returns the ACK text. */
+export async function sendHl7(port: number, message: string | Hl7Message, options: SendOptions = {}): Promise<string> {
+  const sender = createHl7Sender(port, options);
+  try {
+    return await sender.send(message);
+  } finally {
+    await sender.close();
+  }
+}
+
+/**
+ * Sends arbitrary bytes in one MLLP frame (VT … FS CR) and returns the reply without framing.
+ * For what Hl7Client cannot send: garbage, messages without a control ID.
+ */
+export function sendMllpFrame(port: number, payload: string | Buffer, { host = '127.0.0.1', timeoutMs = 30_000 }: SendOptions = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port });
+    const chunks: Buffer[] = [];
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no MLLP reply within ${timeoutMs} ms`));
+    }, timeoutMs);
+    socket.on('connect', () => {
+      const body = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
+      socket.write(Buffer.concat([Buffer.from([0x0b]), body, Buffer.from([0x1c, 0x0d])]));
+    });
+    socket.on('data', (data) => {
+      chunks.push(data);
+      const all = Buffer.concat(chunks);
+      if (all.at(-2) === 0x1c && all.at(-1) === 0x0d) {
+        clearTimeout(timer);
+        socket.end();
+        resolve(all.subarray(all[0] === 0x0b ? 1 : 0, -2).toString('utf8'));
+      }
+    });
+    socket.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+  });
+}
+
+/** The parts of an ACK tests look at. */
+export function readAck(text: string) {
+  const ack = Hl7Message.parse(text);
+  const msa = ack.getSegment('MSA');
+  const err = ack.getSegment('ERR');
+  return {
+    code: msa?.getField(1)?.toString() ?? '',
+    controlId: msa?.getField(2)?.toString() ?? '',
+    text: msa?.getField(3)?.toString() ?? '',
+    /** ERR-2 location (v2.5 ERL): `PV1^1^45`. */
+    errLocation: err?.getField(2)?.toString() ?? '',
+    errCode: err?.getComponent(3, 1) ?? '',
+  };
+}
