@@ -84,7 +84,8 @@ const MAX_TOUCHPOINTS = 10;
 const MAX_OFFSET_DAYS = 365;
 const MAX_OFFSET_SECONDS = 31_536_000; // 365 days
 const MAX_ATTEMPTS = 10;
-const MIN_RETRY_SECONDS = 60;
+// Second-scale timings are for tests and demos (durations are data); production rules use days and hours.
+const MIN_RETRY_SECONDS = 1;
 const MAX_RETRY_SECONDS = 2_592_000; // 30 days
 
 const CHANNEL_LABELS: Record<Channel, string> = { phone: '电话', sms: '短信', wechat: '微信' };
@@ -101,8 +102,8 @@ const present = (value: unknown) => value !== undefined && value !== null;
 
 /**
  * Validates a touchpoints array from the admin form: 1–10 touchpoints, exactly one of
- * offsetDays (integer 0–365) / offsetSeconds (integer 1–31,536,000), templateCode non-empty,
- * channel in CHANNELS, maxAttempts 1–10, retryAfterSeconds 60–2,592,000 (1 min–30 days),
+ * offsetDays (integer 0–365) / offsetSeconds (integer 0–31,536,000), templateCode non-empty,
+ * channel in CHANNELS, maxAttempts 1–10, retryAfterSeconds 1–2,592,000 (up to 30 days),
  * touchpoints in non-decreasing due order when all use offsetDays. Field names like
  * 'touchpoints.0.maxAttempts'.
  *
@@ -137,8 +138,8 @@ export function validateTouchpoints(touchpoints: unknown): { field: string; mess
       problems.push({ field: at, message: '请填写出院后第几天随访' });
     } else if (hasDays && !isIntIn(tp.offsetDays, 0, MAX_OFFSET_DAYS)) {
       problems.push({ field: `${at}.offsetDays`, message: `出院后天数须为 0–${MAX_OFFSET_DAYS} 的整数` });
-    } else if (hasSeconds && !isIntIn(tp.offsetSeconds, 1, MAX_OFFSET_SECONDS)) {
-      problems.push({ field: `${at}.offsetSeconds`, message: `出院后秒数须为 1–${MAX_OFFSET_SECONDS} 的整数` });
+    } else if (hasSeconds && !isIntIn(tp.offsetSeconds, 0, MAX_OFFSET_SECONDS)) {
+      problems.push({ field: `${at}.offsetSeconds`, message: `出院后秒数须为 0–${MAX_OFFSET_SECONDS} 的整数` });
     }
     if (days !== null) {
       if (!hasSeconds && isIntIn(tp.offsetDays, 0, MAX_OFFSET_DAYS)) days.push(tp.offsetDays);
@@ -155,7 +156,7 @@ export function validateTouchpoints(touchpoints: unknown): { field: string; mess
       problems.push({ field: `${at}.maxAttempts`, message: `最多尝试次数须为 1–${MAX_ATTEMPTS} 的整数` });
     }
     if (!isIntIn(tp.retryAfterSeconds, MIN_RETRY_SECONDS, MAX_RETRY_SECONDS)) {
-      problems.push({ field: `${at}.retryAfterSeconds`, message: '重试间隔须为 60 秒到 30 天（2592000 秒）之间的整数秒' });
+      problems.push({ field: `${at}.retryAfterSeconds`, message: '重试间隔须为 1 秒到 30 天（2592000 秒）之间的整数秒' });
     }
   }
 

@@ -8,7 +8,7 @@ import type { Sql } from '../db/client.js';
 import { canAccessDepartment, seesAllDepartments, type Principal } from '../domain/access.js';
 import { maskPhone } from '../domain/masking.js';
 import { openingLine } from '../domain/opening-line.js';
-import type { Question } from '../domain/questions.js';
+import { validateAnswers, type Question } from '../domain/questions.js';
 import { daysSince, shanghaiDayBounds } from '../domain/schedule.js';
 import {
   FEEDBACK_CATEGORIES,
@@ -18,7 +18,7 @@ import {
   type FollowUpState,
 } from '../workflows/contracts.js';
 import type { AuditService, RequestMeta } from './audit.js';
-import { forbidden, notFound, ServiceError } from './errors.js';
+import { forbidden, notFound, ServiceError, ValidationError } from './errors.js';
 import { parseOrThrow } from './validation.js';
 
 export const TASK_STATUSES = ['open', 'completed', 'unreachable', 'refused', 'cancelled'] as const;
@@ -248,6 +248,13 @@ export function createTaskService({ sql, temporal, audit }: { sql: Sql; temporal
       if (!mayView(user, row)) throw forbidden('该任务不属于您');
       if (user.role === 'agent' && row.assigned_agent_id && row.assigned_agent_id !== user.id) {
         throw new ServiceError(409, 'task_reassigned', '该任务已分配给其他客服');
+      }
+      if (contact.outcome === 'completed') {
+        // Answers are checked here too, so the form gets 400 with the question named; the workflow's validator stays the last word.
+        const [template] = await sql<{ questions: Question[] }[]>`
+          SELECT q.questions FROM question_templates q JOIN follow_up_tasks t ON t.template_id = q.id WHERE t.id = ${taskId}`;
+        const problems = validateAnswers(template?.questions ?? [], contact.answers ?? {});
+        if (problems.length) throw new ValidationError(problems);
       }
       let reply: ContactReply;
       try {

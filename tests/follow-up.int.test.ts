@@ -122,8 +122,8 @@ describe('followUpWorkflow', () => {
     const update = handle.executeUpdate(recordContactUpdate, { args: [{ taskId: task.id, outcome: 'completed', answers: { pain: 9 } }] });
     await expect(update).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
     await expect(stack.services.tasks.recordContact(agentA, task.id, { outcome: 'completed', answers: { pain: 9, wound_exudate: false } }, {})).rejects.toMatchObject({
-      status: 409,
-      message: expect.stringContaining('answers.pain'),
+      status: 400,
+      problems: [{ field: 'answers.pain', message: expect.any(String) }],
     });
     expect(await taskOf(workflowId)).toMatchObject({ status: 'open', attempts: 0 });
     await handle.signal('cancelFollowUp', { reason: 'opt_out' });

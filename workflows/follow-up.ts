@@ -17,10 +17,12 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { ACTIVITY_TIMEOUTS } from '../config/temporal.js';
+import { CONTACT_OUTCOME_LABELS, TOUCHPOINT_STATUS_LABELS } from '../domain/follow-up-labels.js';
 import { redFlags, validateAnswers, type Question } from '../domain/questions.js';
 import {
   DepartmentKey,
   FollowUpStatusKey,
+  CANCEL_REASON_LABELS,
   UNASSIGNED_DEPARTMENT,
   UrgentKey,
   cancelFollowUpSignal,
@@ -64,10 +66,10 @@ export async function followUpWorkflow(input: FollowUpInput): Promise<FollowUpSt
 
   /** Why a contact result cannot be taken now, or null. */
   function refusal(result: ContactResult): string | null {
-    if (cancelled) return `随访已取消(${state.cancelReason ?? ''}),不能再记录`;
+    if (cancelled) return `随访已取消(${state.cancelReason ? CANCEL_REASON_LABELS[state.cancelReason] : ''}),不能再记录`;
     const tp = state.touchpoints.find((t) => t.taskId === result.taskId);
     if (!tp) return '该任务不属于这次随访';
-    if (tp.status !== 'open') return `该任务已结束(${tp.status}),不能重复记录`;
+    if (tp.status !== 'open') return `该任务已结束(${TOUCHPOINT_STATUS_LABELS[tp.status]}),不能重复记录`;
     if (result.outcome === 'completed') {
       const problems = validateAnswers(questionsOf[tp.index] ?? [], result.answers ?? {});
       if (problems.length) return problems.map((p) => `${p.field}: ${p.message}`).join('; ');
@@ -84,19 +86,19 @@ export async function followUpWorkflow(input: FollowUpInput): Promise<FollowUpSt
       const tp = state.touchpoints.find((t) => t.taskId === result.taskId)!;
       const attempt = tp.attempts + 1;
       const flags = result.outcome === 'completed' ? redFlags(questionsOf[tp.index] ?? [], result.answers ?? {}) : [];
+      let status: TouchpointState['status'] = 'open';
       let retryAt: string | undefined;
-      if (result.outcome === 'completed') tp.status = 'completed';
-      else if (result.outcome === 'refused') tp.status = 'refused';
-      else if (result.outcome === 'wrong_number' || attempt >= tp.maxAttempts) tp.status = 'unreachable';
+      if (result.outcome === 'completed') status = 'completed';
+      else if (result.outcome === 'refused') status = 'refused';
+      else if (result.outcome === 'wrong_number' || attempt >= tp.maxAttempts) status = 'unreachable';
       else retryAt = new Date(Date.now() + retryAfterMs(tp)).toISOString();
-      tp.attempts = attempt;
-      tp.retryAt = retryAt;
 
+      // Stored first; the workflow's own state moves only once the record (and any alert) is safe.
       await db.recordAttempt({
         taskId: tp.taskId!,
         attempt,
         outcome: result.outcome,
-        taskStatus: tp.status,
+        taskStatus: status,
         actorId: result.actorId,
         note: result.note,
         answers: result.answers,
@@ -104,7 +106,12 @@ export async function followUpWorkflow(input: FollowUpInput): Promise<FollowUpSt
         retryAt,
         feedback: result.feedback,
       });
-      log(`第 ${tp.index + 1} 次随访:${result.actorId ? '客服记录' : '患者回复'} ${result.outcome}`, flags.length ? `红旗: ${flags.join(', ')}` : undefined);
+      tp.attempts = attempt;
+      tp.retryAt = retryAt;
+      log(
+        `第 ${tp.index + 1} 次随访:${result.actorId ? '客服记录' : '患者回复'}「${CONTACT_OUTCOME_LABELS[result.outcome]}」`,
+        flags.length ? `红旗: ${flags.join(', ')}` : result.feedback ? '已记录反馈' : undefined,
+      );
       if (flags.length) {
         tp.urgent = true;
         state.urgent = true;
@@ -112,6 +119,7 @@ export async function followUpWorkflow(input: FollowUpInput): Promise<FollowUpSt
         await db.raiseRedFlagAlert({ workflowId, taskId: tp.taskId!, questionIds: flags });
         log('红旗预警已通知科室', flags.join(', '));
       }
+      tp.status = status;
       if (tp.status === 'refused') cancel('opt_out');
       return { taskId: tp.taskId!, taskStatus: tp.status, urgent: tp.urgent, redFlags: flags };
     } finally {
@@ -202,7 +210,7 @@ export async function followUpWorkflow(input: FollowUpInput): Promise<FollowUpSt
     for (const tp of state.touchpoints) if (OPEN_STATUSES.has(tp.status)) tp.status = 'cancelled';
     const count = await db.cancelOpenTasks({ workflowId });
     state.status = 'cancelled';
-    log('随访已取消', `${state.cancelReason}${count ? `,取消 ${count} 个待办任务` : ''}`);
+    log('随访已取消', `${state.cancelReason ? CANCEL_REASON_LABELS[state.cancelReason] : ''}${count ? `,取消 ${count} 个待办任务` : ''}`);
   } else if (state.status !== 'no_plan') {
     state.status = state.touchpoints.some((t) => t.status === 'completed') ? 'completed' : 'unreachable';
     log(state.status === 'completed' ? '随访完成' : '随访结束:无法联系');
@@ -223,8 +231,11 @@ export async function followUpWorkflow(input: FollowUpInput): Promise<FollowUpSt
       return;
     }
     const wait = Date.parse(at) - Date.now();
-    if (wait > 0 && (await condition(() => cancelled || finished, wait))) return;
-    if (cancelled || finished) return;
+    if (wait > 0) await condition(() => cancelled || finished, wait);
+    if (cancelled || finished) {
+      log('出院关怀未发送', cancelled ? '随访已取消' : '随访已结束');
+      return;
+    }
     await db.queuePatientMessage({ workflowId, step: 'greeting', encounterId: input.encounterId, channel: 'sms', body: text });
     log('出院关怀短信已发送');
   }

@@ -5,7 +5,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { Sql } from '../../db/client.js';
-import { selectRule, type FollowUpRule, type TouchpointSpec } from '../../domain/follow-up-plan.js';
+import { selectRule, validateTouchpoints, type FollowUpRule, type TouchpointSpec } from '../../domain/follow-up-plan.js';
 import type { Answers, Question } from '../../domain/questions.js';
 import { greetingAt, touchpointDueAt } from '../../domain/schedule.js';
 import type { ContactOutcome, FeedbackCategory, TouchpointStatus } from '../../workflows/contracts.js';
@@ -94,6 +94,14 @@ export function createFollowUpDbActivities({ sql }: { sql: Sql }) {
             FROM follow_up_rules WHERE department_code IS NULL AND active ORDER BY updated_at LIMIT 1`
         )[0];
       if (!fallback) return { departmentCode: enc.department_code, ruleName: null, greeting: null, touchpoints: [] };
+      const problems = validateTouchpoints(fallback.touchpoints);
+      if (problems.length) {
+        // A broken rule is a configuration error for the admin, not something a retry fixes.
+        throw ApplicationFailure.nonRetryable(
+          `Rule "${fallback.name}" is invalid: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}`,
+          'InvalidRule',
+        );
+      }
 
       const touchpoints: PlannedTouchpoint[] = [];
       for (const [index, tp] of fallback.touchpoints.entries()) {

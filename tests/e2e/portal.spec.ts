@@ -7,7 +7,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Browser, BrowserContext, Page, Response as PwResponse } from 'playwright-core';
 import { launchBrowser } from '../support/chromium.js';
-import { freePort } from '../support/free-port.js';
+import { freePort } from '../../scripts/lib/free-port.js';
 import { createTestOrg, dischargeBody, TEST_PASSWORD, type TestOrg } from '../support/org.js';
 import { startStack, type TestStack } from '../support/stack.js';
 
@@ -97,6 +97,9 @@ describe('portal in a browser', () => {
     await password().press('Enter');
     await page.waitForURL((url) => url.pathname === '/agent');
 
+    // Agents land on 今日任务; the department's discharges are one click away.
+    await page.getByRole('link', { name: '出院患者' }).click();
+    await page.waitForURL((url) => url.pathname === '/agent/discharges');
     // The URL changes before React has rendered the new route: wait for the page itself.
     await page.locator('h1', { hasText: `${deptAName} · 出院患者` }).waitFor();
     const table = page.locator('[data-testid=discharge-table]');

@@ -3,13 +3,19 @@ import { Form, NavLink, Outlet, useLoaderData } from '@remix-run/react';
 import { ROLE_LABELS, type Role } from '../../domain/access.js';
 import { requireUser } from '../auth.server.js';
 
-const NAV: Record<Role, { to: string; label: string }[]> = {
-  agent: [{ to: '/agent', label: '出院患者' }],
+const NAV: Record<Role, { to: string; label: string; end?: boolean }[]> = {
+  agent: [
+    { to: '/agent', label: '今日任务', end: true },
+    { to: '/agent/discharges', label: '出院患者' },
+  ],
   dept_head: [{ to: '/department', label: '本科室' }],
   dept_staff: [{ to: '/department', label: '本科室' }],
   manager: [{ to: '/management', label: '全院概览' }],
   admin: [
-    { to: '/admin', label: '用户与科室' },
+    { to: '/admin', label: '用户与科室', end: true },
+    { to: '/admin/rules', label: '随访规则' },
+    { to: '/admin/templates', label: '问卷模板' },
+    { to: '/admin/mappings', label: '科室映射' },
     { to: '/management', label: '全院概览' },
   ],
 };
@@ -27,7 +33,7 @@ export default function Portal() {
         <strong className="brand">随访管理平台</strong>
         <nav>
           {NAV[user.role].map((item) => (
-            <NavLink key={item.to} to={item.to}>
+            <NavLink key={item.to} to={item.to} end={item.end}>
               {item.label}
             </NavLink>
           ))}
