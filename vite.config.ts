@@ -12,7 +12,8 @@ export default defineConfig({
   plugins: [
     remix({
       appDirectory: 'web',
-      buildDirectory: 'build',
+      // Tests and benchmarks build into a folder of their own, never under a running server.
+      buildDirectory: process.env.SUIFANG_BUILD_DIR ?? 'build',
       future: {
         v3_fetcherPersist: true,
         v3_relativeSplatPath: true,

@@ -13,16 +13,20 @@ import type { Services } from '../services/index.js';
 import { createApi, requestMeta } from './app.js';
 
 export const WEB_BUILD_DIR = fileURLToPath(new URL('../build', import.meta.url));
-const SERVER_BUILD = `${WEB_BUILD_DIR}/server/index.js`;
 
-export async function loadWebBuild(): Promise<ServerBuild> {
-  if (!existsSync(SERVER_BUILD)) {
-    throw new Error(`The portal is not built (${SERVER_BUILD} is missing): run "npm run build:web"`);
-  }
-  return (await import(pathToFileURL(SERVER_BUILD).href)) as ServerBuild;
+export interface WebBuild {
+  server: ServerBuild;
+  /** Folder of the build (its client/ holds the static assets). */
+  dir: string;
 }
 
-export function createHttpApp({ services, webBuild }: { services: Services; webBuild: ServerBuild }) {
+export async function loadWebBuild(dir = WEB_BUILD_DIR): Promise<WebBuild> {
+  const entry = `${dir}/server/index.js`;
+  if (!existsSync(entry)) throw new Error(`The portal is not built (${entry} is missing): run "npm run build:web"`);
+  return { server: (await import(pathToFileURL(entry).href)) as ServerBuild, dir };
+}
+
+export function createHttpApp({ services, webBuild }: { services: Services; webBuild: WebBuild }) {
   const app = new Hono();
   app.use(
     '*',
@@ -34,14 +38,14 @@ export function createHttpApp({ services, webBuild }: { services: Services; webB
   );
   app.route('/api', createApi(services));
 
-  const clientRoot = relative(process.cwd(), `${WEB_BUILD_DIR}/client`);
+  const clientRoot = relative(process.cwd(), `${webBuild.dir}/client`);
   app.use(
     '/assets/*',
     serveStatic({ root: clientRoot, onFound: (_path, c) => c.header('Cache-Control', 'public, max-age=31536000, immutable') }),
   );
   app.get('/favicon.ico', (c) => c.body(null, 204));
 
-  const handleRemix = createRequestHandler(webBuild, services.env.NODE_ENV === 'production' ? 'production' : 'development');
+  const handleRemix = createRequestHandler(webBuild.server, services.env.NODE_ENV === 'production' ? 'production' : 'development');
   app.all('*', (c) => handleRemix(c.req.raw, { services, meta: requestMeta(c) }));
   return app;
 }

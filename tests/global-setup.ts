@@ -5,6 +5,7 @@
  */
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
@@ -14,12 +15,14 @@ import { startEmbeddedPostgres } from '../scripts/lib/embedded-postgres.js';
 import { findOrBuildTemporalCli } from '../scripts/lib/temporal-cli.js';
 import { startTemporalDevServer } from '../scripts/lib/temporal-dev-server.js';
 import { WORKFLOWS_PATH } from '../worker/create-worker.js';
-import { freePort } from './support/free-port.js';
+import { freePort } from '../scripts/lib/free-port.js';
 
 export interface TestInfra {
   databaseUrl: string;
   temporalAddress: string;
   workflowBundlePath: string;
+  /** The portal built for this run (never the build/ a running npm start serves). */
+  webBuildDir: string;
 }
 
 declare module 'vitest' {
@@ -28,6 +31,7 @@ declare module 'vitest' {
   }
 }
 
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const quietLogger = { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} };
 
 export default async function setup(project: TestProject) {
@@ -46,16 +50,19 @@ export default async function setup(project: TestProject) {
     if (temporal.status === 'fulfilled') await temporal.value.stop();
     if (pg.status === 'fulfilled') await pg.value.stop();
     rmSync(tmp, { recursive: true, force: true });
+    rmSync(webBuildDir, { recursive: true, force: true });
   };
 
   const workflowBundlePath = join(tmp, 'workflow-bundle.js');
+  // Inside the project (its server bundle resolves react & co. from node_modules), per run.
+  const webBuildDir = join(ROOT, '.cache', `test-build-${process.pid}`);
   let databaseUrl: string;
   let temporalAddress: string;
   try {
     const [pg, temporal, bundle] = await Promise.all([
       ...starting,
       bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }),
-      buildPortal(),
+      buildPortal(webBuildDir),
     ]);
     await migrate(pg.url);
     writeFileSync(workflowBundlePath, bundle.code);
@@ -66,7 +73,7 @@ export default async function setup(project: TestProject) {
     throw err;
   }
 
-  project.provide('infra', { databaseUrl, temporalAddress, workflowBundlePath });
+  project.provide('infra', { databaseUrl, temporalAddress, workflowBundlePath, webBuildDir });
   console.log(`[tests] Postgres :${pgPort}, Temporal :${temporalPort}, workflows bundled, portal built in ${Date.now() - started} ms`);
 
   return teardown;

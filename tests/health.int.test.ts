@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApi } from '../api/app.js';
 import { createSql } from '../db/client.js';
 import { createServices } from '../services/index.js';
-import { freePort } from './support/free-port.js';
+import { freePort } from '../scripts/lib/free-port.js';
 import { startStack, type TestStack } from './support/stack.js';
 
 describe('GET /api/health', () => {

@@ -56,7 +56,7 @@ export async function startStack(options: { worker?: boolean; web?: boolean; env
 
   const api = createApi(services);
   const app = options.web
-    ? createHttpApp({ services, webBuild: await loadWebBuild() })
+    ? createHttpApp({ services, webBuild: await loadWebBuild(infra.webBuildDir) })
     : { request: (input: string, init?: RequestInit) => api.request(input.replace(/^\/api/, ''), init) };
 
   return {
