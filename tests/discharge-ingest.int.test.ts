@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { touchpointDueAt } from '../domain/schedule.js';
 import { DepartmentKey, followUpWorkflowId, getFollowUpStateQuery } from '../workflows/contracts.js';
 import { createTestOrg, dischargeBody, type TestOrg } from './support/org.js';
 import { startStack, type TestStack } from './support/stack.js';
@@ -30,7 +31,7 @@ describe('POST /api/his/discharges', () => {
   afterAll(() => stack.stop());
 
   it('stores the discharge and starts one follow-up workflow, however often it is sent', async () => {
-    const body = dischargeBody(org.deptA);
+    const body = dischargeBody(org.deptA, { dischargedAt: new Date().toISOString() });
     const first = await post(stack, body);
     const second = await post(stack, body);
     expect(first.status).toBe(202);
@@ -54,14 +55,18 @@ describe('POST /api/his/discharges', () => {
     });
     expect(runs).toHaveLength(1);
 
-    // The worker ran it: it recorded its start, published its department and is waiting.
+    // The worker ran it: it planned the follow-up (hospital-wide default: day 7), published its department and sleeps.
     await eventually(async () => {
-      const [row] = await stack.sql`SELECT 1 FROM follow_up_events WHERE workflow_id = ${workflowId} AND step = 'started'`;
+      const [row] = await stack.sql`SELECT 1 FROM follow_up_events WHERE workflow_id = ${workflowId} AND step = 'planned'`;
       return row;
     });
     const handle = stack.temporal.workflow.getHandle(workflowId);
     const state = await handle.query(getFollowUpStateQuery);
-    expect(state).toMatchObject({ encounterId: body.encounterId, departmentCode: org.deptA, status: 'waiting' });
+    expect(state).toMatchObject({ encounterId: body.encounterId, departmentCode: org.deptA, status: 'scheduled' });
+    expect(state.touchpoints[0]).toMatchObject({
+      dueAt: touchpointDueAt(new Date(body.dischargedAt), { offsetDays: 7 }).toISOString(),
+      status: 'scheduled',
+    });
     const description = await handle.describe();
     expect(description.typedSearchAttributes.get(DepartmentKey)).toBe(org.deptA);
     expect(description.status.name).toBe('RUNNING');

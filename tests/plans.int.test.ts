@@ -142,7 +142,7 @@ describe('follow-up plans (admin)', () => {
           scenarioValue: null,
           greetingText: '',
           touchpoints: [
-            { offsetDays: 7, templateCode: code, channel: 'fax', maxAttempts: 0, retryAfterSeconds: 10 },
+            { offsetDays: 7, templateCode: code, channel: 'fax', maxAttempts: 0, retryAfterSeconds: 0 },
             { offsetDays: 3, templateCode: code, channel: 'sms', maxAttempts: 1, retryAfterSeconds: 3600 },
           ],
         },
