@@ -77,6 +77,8 @@ export interface HisEncounter {
   ward?: string;
   admittedAt?: string;
   dischargedAt?: string;
+  /** Discharged as deceased: no follow-up, and the patient's other pending follow-ups end. */
+  deceased?: boolean;
 }
 
 export type InboundSource = 'json' | 'hl7' | 'fhir';
@@ -219,9 +221,23 @@ export function createDischargeService({ sql, temporal, taskQueue }: { sql: Sql;
     async discharge(inboxId: string, e: HisEncounter & { dischargedAt: string }): Promise<IngestResult & { duplicate: boolean }> {
       const stored = await storeEncounter(e, 'discharged');
       const duplicate = !stored.inserted && stored.previousStatus === 'discharged';
-      await temporalOr503(inboxId, e.encounterId, () =>
-        startFollowUp(e.encounterId, stored.departmentCode, stored.previousStatus === 'discharge_cancelled'),
-      );
+      if (e.deceased) {
+        await sql`UPDATE patients SET deceased_at = COALESCE(deceased_at, ${e.dischargedAt}) WHERE id = ${stored.patientId}`;
+        const pending = await sql<{ his_encounter_id: string }[]>`
+          SELECT his_encounter_id FROM encounters
+          WHERE patient_id = ${stored.patientId} AND his_encounter_id <> ${e.encounterId} AND status = 'discharged'`;
+        await temporalOr503(inboxId, e.encounterId, async () => {
+          for (const { his_encounter_id } of pending) await cancelFollowUp(his_encounter_id, 'death');
+        });
+      } else {
+        const [patient] = await sql<{ deceased_at: Date | null }[]>`SELECT deceased_at FROM patients WHERE id = ${stored.patientId}`;
+        // No follow-up calls to the family of a patient the HIS has reported deceased.
+        if (!patient?.deceased_at) {
+          await temporalOr503(inboxId, e.encounterId, () =>
+            startFollowUp(e.encounterId, stored.departmentCode, stored.previousStatus === 'discharge_cancelled'),
+          );
+        }
+      }
       await service.settle(inboxId, duplicate ? 'duplicate' : 'accepted', { encounterId: e.encounterId });
       return { encounterId: e.encounterId, workflowId: followUpWorkflowId(e.encounterId), duplicate };
     },

@@ -212,6 +212,25 @@ describe('followUpWorkflow', () => {
     await maybeRecordHistory(stack.temporal, workflowId, 'readmission');
   });
 
+  it("ends a patient's pending follow-up when the HIS reports the patient deceased, and starts none for that discharge", async () => {
+    const { body, handle } = await discharge([phone(3600)]);
+    await waitFor(async () => (await handle.query(getFollowUpStateQuery)).status === 'scheduled');
+    const inboxId = await stack.services.discharges.receive('hl7', 'A03 expired');
+    const deathEncounter = `EXP-${uniq()}`;
+    await stack.services.discharges.discharge(inboxId, {
+      encounterId: deathEncounter,
+      patient: body.patient as never,
+      departmentCodes: [org.deptA],
+      dischargedAt: new Date().toISOString(),
+      deceased: true,
+    });
+    const result = await handle.result();
+    expect(result).toMatchObject({ status: 'cancelled', cancelReason: 'death' });
+    await expect(stack.temporal.workflow.getHandle(followUpWorkflowId(deathEncounter)).describe()).rejects.toThrow();
+    const [patient] = await stack.sql`SELECT deceased_at IS NOT NULL AS deceased FROM patients WHERE his_patient_id = ${body.patient.id}`;
+    expect(patient).toEqual({ deceased: true });
+  });
+
   it('keeps a discharge with an unknown department: its task waits unassigned', async () => {
     const code = `HIS${uniq()}`;
     const body = dischargeBody(code, { dischargedAt: new Date(Date.now() - 8 * 86_400_000).toISOString() });

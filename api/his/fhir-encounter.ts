@@ -102,7 +102,9 @@ export function encounterAction(body: unknown, receivedAt: Date): FhirAction {
       'required',
     );
   }
-  const discharge = { ...base, dischargedAt };
+  // Discharge disposition "exp" (expired, HL7 FHIR discharge-disposition code system).
+  const deceased = (encounter.hospitalization?.dischargeDisposition?.coding ?? []).some((c) => c.code === 'exp');
+  const discharge = { ...base, dischargedAt, ...(deceased ? { deceased: true } : {}) };
   check(discharge, true);
   return { kind: 'discharge', encounter: discharge };
 }

@@ -85,6 +85,15 @@ describe('adtAction: ADT^A03 discharge', () => {
     expect(action.encounter.procedure).toBeUndefined();
   });
 
+  it('marks a patient discharged as expired (PV1-36 = 20) as deceased, and only then', () => {
+    const expired = seg('PV1', { 1: '1', 2: 'I', 3: 'GK', 19: 'ZY-9', 36: '20', 45: '20261120103000' });
+    const action = adtAction(parse(A03_V25[0]!, A03_V25[2]!, expired));
+    expect(action.kind === 'discharge' && action.encounter.deceased).toBe(true);
+    const home = seg('PV1', { 1: '1', 2: 'I', 3: 'GK', 19: 'ZY-9', 36: '01', 45: '20261120103000' });
+    const alive = adtAction(parse(A03_V25[0]!, A03_V25[2]!, home));
+    expect(alive.kind === 'discharge' && alive.encounter.deceased).toBeFalsy();
+  });
+
   it('takes the trigger from EVN-1 when MSH-9 has only the message type', () => {
     const msg = parse(A03_V23[0]!.replace('ADT^A03', 'ADT'), ...A03_V23.slice(1));
     expect(adtAction(msg).kind).toBe('discharge');

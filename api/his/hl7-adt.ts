@@ -120,10 +120,14 @@ export function adtAction(message: Hl7Message): AdtAction {
   const dischargedAt =
     timeField(read, pv1, 'PV1', 45) ?? timeField(read, evn, 'EVN', 6) ?? timeField(read, evn, 'EVN', 2);
   if (!dischargedAt) throw new Hl7MappingError('PV1-45 出院时间缺失(EVN-6、EVN-2 也没有事件时间)', 'PV1', 45, 101);
-  const discharge = { ...encounter, dischargedAt };
+  // PV1-36 discharge disposition 20 = expired (HL7 table 0112; 40–42 in UB-04 usage), or PID-30 death indicator.
+  const deceased = EXPIRED_DISPOSITIONS.has(read(pv1, 36, 1)) || read(message.getSegment('PID'), 30, 1).toUpperCase() === 'Y';
+  const discharge = { ...encounter, dischargedAt, ...(deceased ? { deceased: true } : {}) };
   check(discharge, true);
   return { kind: 'discharge', encounter: discharge };
 }
+
+const EXPIRED_DISPOSITIONS = new Set(['20', '40', '41', '42']);
 
 type Read = (segment: Hl7Segment | undefined, field: number, component: number, repetition?: number) => string;
 
