@@ -1,6 +1,7 @@
 /** All activities, built from their dependencies so tests can pass real or simulated ones. */
 import type { Sql } from '../db/client.js';
 import { createFollowUpDbActivities } from './db/follow-up.js';
+import { createTicketDbActivities } from './db/tickets.js';
 
 export interface ActivityDeps {
   sql: Sql;
@@ -9,6 +10,7 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createFollowUpDbActivities(deps),
+    ...createTicketDbActivities(deps),
   };
 }
 

@@ -14,6 +14,7 @@ import { createHealthService } from './health.js';
 import { createPatientService } from './patients.js';
 import { createPlanService } from './plans.js';
 import { createTaskService } from './tasks.js';
+import { createTicketService } from './tickets.js';
 
 export interface ServiceDeps {
   sql: Sql;
@@ -53,6 +54,7 @@ export function createServices({ sql, temporal, env }: ServiceDeps) {
     patients: createPatientService({ sql, audit }),
     plans: createPlanService({ sql, audit }),
     tasks: createTaskService({ sql, temporal, audit }),
+    tickets: createTicketService({ sql, temporal, audit }),
     health: createHealthService({ sql, temporal }),
   };
 }

@@ -73,7 +73,11 @@ const contactSchema = z.object({
     .object({
       category: z.enum(FEEDBACK_CATEGORIES, { errorMap: () => ({ message: '请选择反馈类别' }) }),
       description: z.string().trim().min(2, '请填写反馈内容').max(1000, '最长 1000 字'),
+      subtag: z.string().trim().max(50).optional(),
+      departmentCode: z.string().trim().max(32).optional(),
+      reason: z.string().trim().max(500, '最长 500 字').optional(),
     })
+    .refine((f) => !f.departmentCode || (f.reason && f.reason.length >= 2), { message: '指定其他科室时须填写原因', path: ['reason'] })
     .optional(),
 });
 export type ContactInput = z.infer<typeof contactSchema>;

@@ -74,7 +74,17 @@ export interface ContactResult {
   note?: string;
   /** Staff user who made the call; absent when the patient answered the survey. */
   actorId?: string;
-  feedback?: { category: FeedbackCategory; description: string };
+  feedback?: FeedbackInput;
+}
+
+export interface FeedbackInput {
+  category: FeedbackCategory;
+  description: string;
+  /** Problem taxonomy label (用药指导不清晰 …). */
+  subtag?: string;
+  /** Another target department than the routing table's, with the reason. */
+  departmentCode?: string;
+  reason?: string;
 }
 
 export const FEEDBACK_CATEGORIES = ['service_attitude', 'medical_quality', 'environment', 'process'] as const;

@@ -10,12 +10,17 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
+  patched,
+  startChild,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
+import { feedbackTicketWorkflow } from './feedback-ticket.js';
+import { ticketWorkflowId } from './ticket-contracts.js';
 import { ACTIVITY_TIMEOUTS } from '../config/temporal.js';
 import { CONTACT_OUTCOME_LABELS, TOUCHPOINT_STATUS_LABELS } from '../domain/follow-up-labels.js';
 import { redFlags, validateAnswers, type Question } from '../domain/questions.js';
@@ -55,6 +60,9 @@ export async function followUpWorkflow(input: FollowUpInput): Promise<FollowUpSt
   const questionsOf: Question[][] = [];
   let cancelled = false;
   let busy = false; // one contact result at a time: they share the task state
+  // True while a task is being created: its row (and so the agent's link) may exist before the
+  // workflow has the activity's answer; a contact for it then waits instead of being refused.
+  let openingTask = false;
 
   const log = (event: string, detail?: string) => state.history.push({ at: now(), event, ...(detail ? { detail } : {}) });
   const publish = () =>
@@ -68,7 +76,7 @@ export async function followUpWorkflow(input: FollowUpInput): Promise<FollowUpSt
   function refusal(result: ContactResult): string | null {
     if (cancelled) return `随访已取消(${state.cancelReason ? CANCEL_REASON_LABELS[state.cancelReason] : ''}),不能再记录`;
     const tp = state.touchpoints.find((t) => t.taskId === result.taskId);
-    if (!tp) return '该任务不属于这次随访';
+    if (!tp) return openingTask ? null : '该任务不属于这次随访';
     if (tp.status !== 'open') return `该任务已结束(${TOUCHPOINT_STATUS_LABELS[tp.status]}),不能重复记录`;
     if (result.outcome === 'completed') {
       const problems = validateAnswers(questionsOf[tp.index] ?? [], result.answers ?? {});
@@ -78,7 +86,7 @@ export async function followUpWorkflow(input: FollowUpInput): Promise<FollowUpSt
   }
 
   async function applyContact(result: ContactResult): Promise<ContactReply> {
-    await condition(() => !busy);
+    await condition(() => !busy && !openingTask);
     const reason = refusal(result); // re-checked: another result may have closed the task meanwhile
     if (reason) throw ApplicationFailure.nonRetryable(reason, 'ContactRefused');
     busy = true;
@@ -112,12 +120,17 @@ export async function followUpWorkflow(input: FollowUpInput): Promise<FollowUpSt
         `第 ${tp.index + 1} 次随访:${result.actorId ? '客服记录' : '患者回复'}「${CONTACT_OUTCOME_LABELS[result.outcome]}」`,
         flags.length ? `红旗: ${flags.join(', ')}` : result.feedback ? '已记录反馈' : undefined,
       );
+      const ticketsFromFollowUps = patched('tickets-from-follow-ups');
       if (flags.length) {
         tp.urgent = true;
         state.urgent = true;
         publish();
         await db.raiseRedFlagAlert({ workflowId, taskId: tp.taskId!, questionIds: flags });
         log('红旗预警已通知科室', flags.join(', '));
+        if (ticketsFromFollowUps) await startTicket(await db.openTicketForRedFlag({ taskId: tp.taskId! }));
+      }
+      if (result.feedback && ticketsFromFollowUps) {
+        await startTicket(await db.openTicketForFeedback({ taskId: tp.taskId!, attempt }));
       }
       tp.status = status;
       if (tp.status === 'refused') cancel('opt_out');
@@ -175,9 +188,11 @@ export async function followUpWorkflow(input: FollowUpInput): Promise<FollowUpSt
   for (const tp of state.touchpoints) {
     if (cancelled) break;
     if (!(await sleepUntil(tp.dueAt))) break;
+    openingTask = true;
     const task = await db.openTask({ workflowId, encounterId: input.encounterId, touchpoint: plan.touchpoints[tp.index]! });
     tp.taskId = task.taskId;
     tp.status = 'open';
+    openingTask = false;
     state.status = 'awaiting_contact';
     publish();
     log(`第 ${tp.index + 1} 次随访任务已生成`, task.assignedAgentId ? undefined : '待分配');
@@ -238,6 +253,21 @@ export async function followUpWorkflow(input: FollowUpInput): Promise<FollowUpSt
     }
     await db.queuePatientMessage({ workflowId, step: 'greeting', encounterId: input.encounterId, channel: 'sms', body: text });
     log('出院关怀短信已发送');
+  }
+
+  /** Starts the ticket's own workflow, which outlives this follow-up. */
+  async function startTicket({ ticketId, number }: { ticketId: string; number: string }): Promise<void> {
+    try {
+      await startChild(feedbackTicketWorkflow, {
+        workflowId: ticketWorkflowId(number),
+        args: [{ ticketId }],
+        parentClosePolicy: 'ABANDON',
+        staticSummary: `投诉/预警工单 ${number}`,
+      });
+      log('已生成工单', number);
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
   }
 
   /** Sleeps until `iso` on Temporal's clock; false if cancelled meanwhile. */

@@ -1,2 +1,3 @@
 /** Entry point of the workflow bundle: every workflow type the worker runs. */
 export { followUpWorkflow } from './follow-up.js';
+export { feedbackTicketWorkflow } from './feedback-ticket.js';

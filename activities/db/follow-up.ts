@@ -8,7 +8,7 @@ import type { Sql } from '../../db/client.js';
 import { selectRule, validateTouchpoints, type FollowUpRule, type TouchpointSpec } from '../../domain/follow-up-plan.js';
 import type { Answers, Question } from '../../domain/questions.js';
 import { greetingAt, touchpointDueAt } from '../../domain/schedule.js';
-import type { ContactOutcome, FeedbackCategory, TouchpointStatus } from '../../workflows/contracts.js';
+import type { ContactOutcome, FeedbackInput, TouchpointStatus } from '../../workflows/contracts.js';
 
 export interface PlannedTouchpoint {
   index: number;
@@ -47,7 +47,7 @@ export interface AttemptRecord {
   redFlags: string[];
   /** Next due time after a failed attempt (the task comes back to the queue then). */
   retryAt?: string;
-  feedback?: { category: FeedbackCategory; description: string };
+  feedback?: FeedbackInput;
 }
 
 interface EncounterRow {
@@ -181,9 +181,11 @@ export function createFollowUpDbActivities({ sql }: { sql: Sql }) {
         }
         if (r.feedback) {
           await tx`
-            INSERT INTO feedback_records (task_id, encounter_id, patient_id, category, description, created_by, source_key)
+            INSERT INTO feedback_records (task_id, encounter_id, patient_id, category, description, created_by, source_key,
+                                          subtag, target_department_code, target_reason)
             SELECT t.id, t.encounter_id, t.patient_id, ${r.feedback.category}, ${r.feedback.description}, ${r.actorId ?? null},
-                   ${`${r.taskId}:${r.attempt}`}
+                   ${`${r.taskId}:${r.attempt}`}, ${r.feedback.subtag ?? null}, ${r.feedback.departmentCode ?? null},
+                   ${r.feedback.reason ?? null}
             FROM follow_up_tasks t WHERE t.id = ${r.taskId}
             ON CONFLICT (source_key) DO NOTHING`;
         }

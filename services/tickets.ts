@@ -1,0 +1,261 @@
+/**
+ * Feedback tickets: the department's inbox, the ticket page, and the department's actions, which
+ * go to the ticket's workflow as Updates (refused with a reason when the state does not allow them).
+ */
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { z } from 'zod';
+import type { Sql } from '../db/client.js';
+import { seesAllDepartments, type Principal } from '../domain/access.js';
+import { maskPhone } from '../domain/masking.js';
+import {
+  acceptTicketUpdate,
+  addTicketNoteUpdate,
+  getTicketStateQuery,
+  rateTicketSignal,
+  resolveTicketUpdate,
+  ticketWorkflowId,
+  transferTicketUpdate,
+  type TicketState,
+  type TicketStatus,
+} from '../workflows/ticket-contracts.js';
+import type { AuditService, RequestMeta } from './audit.js';
+import { forbidden, notFound, ServiceError } from './errors.js';
+import { parseOrThrow } from './validation.js';
+
+export const TICKET_CATEGORY_LABELS: Record<string, string> = {
+  service_attitude: '服务态度',
+  medical_quality: '医疗质量',
+  environment: '环境设施',
+  process: '流程问题',
+  red_flag: '红旗预警',
+};
+
+export interface TicketListItem {
+  id: string;
+  number: string;
+  category: string;
+  subtag: string | null;
+  description: string;
+  urgent: boolean;
+  departmentCode: string | null;
+  departmentName: string | null;
+  status: TicketStatus;
+  receivedAt: string;
+  slaDueAt: string;
+  slaBreached: boolean;
+  escalationLevel: number;
+  rating: number | null;
+  closedReason: string | null;
+  patientName: string;
+}
+
+export interface TicketDetail extends TicketListItem {
+  workflowId: string;
+  resolution: string | null;
+  reopenCount: number;
+  phoneMasked: string;
+  sourceTaskId: string | null;
+  createdByName: string | null;
+  events: { at: string; kind: string; actorName: string | null; details: Record<string, unknown> }[];
+}
+
+export interface TicketFilters {
+  departmentCode?: string;
+  category?: string;
+  status?: TicketStatus;
+  breached?: boolean;
+  /** Agents: the tickets they created. */
+  mine?: boolean;
+  limit?: number;
+}
+
+const actionSchemas = {
+  accept: z.object({}),
+  note: z.object({ note: z.string().trim().min(1, '请填写进展说明').max(1000, '最长 1000 字') }),
+  transfer: z.object({
+    departmentCode: z.string().trim().min(1, '请选择科室'),
+    reason: z.string().trim().min(2, '请填写转科原因').max(500, '最长 500 字'),
+  }),
+  resolve: z.object({ resolution: z.string().trim().min(2, '请填写处理结果').max(2000, '最长 2000 字') }),
+};
+export type TicketAction = keyof typeof actionSchemas;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+interface TicketRow {
+  id: string;
+  number: string;
+  category: string;
+  subtag: string | null;
+  description: string;
+  urgent: boolean;
+  department_code: string | null;
+  department_name: string | null;
+  status: TicketStatus;
+  received_at: Date;
+  sla_due_at: Date;
+  sla_breached: boolean;
+  escalation_level: number;
+  rating: number | null;
+  closed_reason: string | null;
+  patient_name: string;
+  created_by: string | null;
+}
+
+const toItem = (r: TicketRow): TicketListItem => ({
+  id: r.id,
+  number: r.number,
+  category: r.category,
+  subtag: r.subtag,
+  description: r.description,
+  urgent: r.urgent,
+  departmentCode: r.department_code,
+  departmentName: r.department_name,
+  status: r.status,
+  receivedAt: r.received_at.toISOString(),
+  slaDueAt: r.sla_due_at.toISOString(),
+  slaBreached: r.sla_breached,
+  escalationLevel: r.escalation_level,
+  rating: r.rating,
+  closedReason: r.closed_reason,
+  patientName: r.patient_name,
+});
+
+export function createTicketService({ sql, temporal, audit }: { sql: Sql; temporal: Client; audit: AuditService }) {
+  const isDepartmentUser = (user: Principal) => user.role === 'dept_head' || user.role === 'dept_staff';
+
+  /** Department users see their department's tickets; agents the ones they raised; management and admins all. */
+  function mayView(user: Principal, t: Pick<TicketRow, 'department_code' | 'created_by'>): boolean {
+    if (seesAllDepartments(user.role)) return true;
+    if (isDepartmentUser(user)) return t.department_code !== null && t.department_code === user.departmentCode;
+    return user.role === 'agent' && t.created_by === user.id;
+  }
+
+  async function load(ticketId: string): Promise<(TicketRow & { resolution: string | null; reopen_count: number; phone: string | null; source_task_id: string | null; patient_id: string; created_by_name: string | null }) | undefined> {
+    if (!UUID.test(ticketId)) return undefined;
+    const [row] = await sql<(TicketRow & { resolution: string | null; reopen_count: number; phone: string | null; source_task_id: string | null; patient_id: string; created_by_name: string | null })[]>`
+      SELECT t.*, d.name AS department_name, p.name AS patient_name, p.phone, u.display_name AS created_by_name
+      FROM tickets t JOIN patients p ON p.id = t.patient_id
+      LEFT JOIN departments d ON d.code = t.department_code LEFT JOIN users u ON u.id = t.created_by
+      WHERE t.id = ${ticketId}`;
+    return row;
+  }
+
+  return {
+    /** Open tickets first (overdue, then by deadline), then the rest, newest first. */
+    async list(user: Principal, filters: TicketFilters = {}): Promise<TicketListItem[]> {
+      let scope;
+      if (seesAllDepartments(user.role)) {
+        scope = filters.departmentCode ? sql`t.department_code = ${filters.departmentCode}` : sql`TRUE`;
+      } else if (isDepartmentUser(user)) {
+        if (filters.departmentCode && filters.departmentCode !== user.departmentCode) throw forbidden('只能查看本科室的工单');
+        scope = sql`t.department_code = ${user.departmentCode}`;
+      } else if (user.role === 'agent') {
+        scope = sql`t.created_by = ${user.id}`;
+      } else {
+        throw forbidden();
+      }
+      const rows = await sql<TicketRow[]>`
+        SELECT t.*, d.name AS department_name, p.name AS patient_name
+        FROM tickets t JOIN patients p ON p.id = t.patient_id LEFT JOIN departments d ON d.code = t.department_code
+        WHERE ${scope}
+          AND ${filters.category ? sql`t.category = ${filters.category}` : sql`TRUE`}
+          AND ${filters.status ? sql`t.status = ${filters.status}` : sql`TRUE`}
+          AND ${filters.breached === undefined ? sql`TRUE` : sql`t.sla_breached = ${filters.breached}`}
+        ORDER BY (t.status IN ('open', 'in_progress')) DESC, t.urgent DESC,
+                 CASE WHEN t.status IN ('open', 'in_progress') THEN t.sla_due_at END ASC NULLS LAST,
+                 t.received_at DESC
+        LIMIT ${Math.min(filters.limit ?? 200, 500)}`;
+      return rows.map(toItem);
+    },
+
+    async get(user: Principal, ticketId: string, meta: RequestMeta): Promise<TicketDetail> {
+      const row = await load(ticketId);
+      if (!row) throw notFound('工单不存在');
+      if (!mayView(user, row)) throw forbidden('该工单不属于您的科室');
+      const events = await sql<{ at: Date; kind: string; display_name: string | null; details: Record<string, unknown> }[]>`
+        SELECT e.at, e.kind, u.display_name, e.details FROM ticket_events e LEFT JOIN users u ON u.id = e.actor_id
+        WHERE e.ticket_id = ${ticketId} ORDER BY e.at, e.id`;
+      await audit.record({ actor: user, action: 'ticket.view', entityType: 'ticket', entityId: ticketId, patientId: row.patient_id }, meta);
+      return {
+        ...toItem(row),
+        workflowId: ticketWorkflowId(row.number),
+        resolution: row.resolution,
+        reopenCount: row.reopen_count,
+        phoneMasked: maskPhone(row.phone),
+        sourceTaskId: row.source_task_id,
+        createdByName: row.created_by_name,
+        events: events.map((e) => ({ at: e.at.toISOString(), kind: e.kind, actorName: e.display_name, details: e.details })),
+      };
+    },
+
+    /** A department action (accept, note, transfer, resolve) through the ticket workflow's Update. */
+    async act(user: Principal, ticketId: string, action: TicketAction, input: unknown, meta: RequestMeta): Promise<TicketState> {
+      const schema = actionSchemas[action];
+      if (!schema) throw new ServiceError(400, 'invalid_input', `未知操作 ${String(action)}`);
+      const row = await load(ticketId);
+      if (!row) throw notFound('工单不存在');
+      if (!(isDepartmentUser(user) || user.role === 'admin')) throw forbidden('只有科室人员可以处理工单');
+      if (!mayView(user, row)) throw forbidden('该工单不属于您的科室');
+      const body = parseOrThrow(schema, input ?? {});
+      if (action === 'transfer') {
+        const [target] = await sql`SELECT 1 FROM departments WHERE code = ${(body as { departmentCode: string }).departmentCode}`;
+        if (!target) throw new ServiceError(400, 'invalid_input', 'departmentCode: 科室不存在', { problems: [{ field: 'departmentCode', message: '科室不存在' }] });
+      }
+      const actor = { actorId: user.id, actorDepartment: user.role === 'admin' ? null : user.departmentCode };
+      const handle = temporal.workflow.getHandle(ticketWorkflowId(row.number));
+      let state: TicketState;
+      try {
+        switch (action) {
+          case 'accept':
+            state = await handle.executeUpdate(acceptTicketUpdate, { args: [actor] });
+            break;
+          case 'note':
+            state = await handle.executeUpdate(addTicketNoteUpdate, { args: [{ ...actor, ...(body as { note: string }) }] });
+            break;
+          case 'transfer':
+            state = await handle.executeUpdate(transferTicketUpdate, { args: [{ ...actor, ...(body as { departmentCode: string; reason: string }) }] });
+            break;
+          case 'resolve':
+            state = await handle.executeUpdate(resolveTicketUpdate, { args: [{ ...actor, ...(body as { resolution: string }) }] });
+            break;
+        }
+      } catch (err) {
+        if (err instanceof WorkflowUpdateFailedError) throw new ServiceError(409, 'ticket_action_refused', err.cause?.message ?? err.message);
+        if (err instanceof WorkflowNotFoundError) throw new ServiceError(409, 'ticket_closed', '该工单流程已结束');
+        throw err;
+      }
+      await audit.record({ actor: user, action: `ticket.${action}`, entityType: 'ticket', entityId: ticketId, patientId: row.patient_id }, meta);
+      return state;
+    },
+
+    /** The patient's rating (1–5) of a resolved ticket, taken by an agent on the phone. */
+    async recordRating(user: Principal, ticketId: string, rating: unknown, meta: RequestMeta): Promise<void> {
+      const score = parseOrThrow(z.coerce.number().int().min(1, '评分为 1–5').max(5, '评分为 1–5'), rating);
+      const row = await load(ticketId);
+      if (!row) throw notFound('工单不存在');
+      if (!mayView(user, row) || (user.role !== 'agent' && user.role !== 'admin')) throw forbidden('只有客服可以记录患者评价');
+      if (row.status !== 'resolved') throw new ServiceError(409, 'ticket_not_resolved', '工单尚未解决,不能评价');
+      await temporal.workflow.getHandle(ticketWorkflowId(row.number)).signal(rateTicketSignal, { rating: score, via: 'agent', actorId: user.id });
+      await audit.record({ actor: user, action: 'ticket.rating', entityType: 'ticket', entityId: ticketId, patientId: row.patient_id, details: { rating: score } }, meta);
+    },
+
+    /** Live state from the workflow (next deadline), for the ticket page. */
+    async liveState(user: Principal, ticketId: string): Promise<TicketState | null> {
+      const row = await load(ticketId);
+      if (!row) throw notFound('工单不存在');
+      if (!mayView(user, row)) throw forbidden('该工单不属于您的科室');
+      try {
+        return await temporal.workflow.getHandle(ticketWorkflowId(row.number)).query(getTicketStateQuery);
+      } catch {
+        return null;
+      }
+    },
+
+    async subtags(): Promise<{ category: string; label: string }[]> {
+      return sql<{ category: string; label: string }[]>`SELECT category, label FROM feedback_subtags WHERE active ORDER BY category, id`;
+    },
+  };
+}
+
+export type TicketService = ReturnType<typeof createTicketService>;

@@ -1,0 +1,266 @@
+/**
+ * feedbackTicketWorkflow: one per ticket (ID `ticket-<number>`). Notifies the department, waits
+ * for its resolution under the category's SLA (escalating to the department head and supervisors
+ * on breach, then to management), tells the patient and asks for a rating; a rating of 1–2
+ * reopens it with a fresh SLA, no rating in time closes it as 未评价.
+ */
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import { ACTIVITY_TIMEOUTS } from '../config/temporal.js';
+import type { TicketChange } from '../activities/db/tickets.js';
+import { DepartmentKey, UNASSIGNED_DEPARTMENT, UrgentKey } from './contracts.js';
+import {
+  SlaBreachedKey,
+  TICKET_STATUS_LABELS,
+  TicketCategoryKey,
+  TicketStatusKey,
+  acceptTicketUpdate,
+  addTicketNoteUpdate,
+  getTicketStateQuery,
+  rateTicketSignal,
+  resolveTicketUpdate,
+  transferTicketUpdate,
+  type TicketActor,
+  type TicketInput,
+  type TicketState,
+} from './ticket-contracts.js';
+
+const db = proxyActivities<Activities>(ACTIVITY_TIMEOUTS.database);
+
+export async function feedbackTicketWorkflow({ ticketId }: TicketInput): Promise<TicketState> {
+  const { workflowId } = workflowInfo();
+  const facts = await db.loadTicket(ticketId);
+  const state: TicketState = {
+    ticketId,
+    number: facts.number,
+    status: 'open',
+    departmentCode: facts.departmentCode,
+    receivedAt: facts.receivedAt,
+    slaDueAt: facts.slaDueAt,
+    slaBreached: false,
+    escalationLevel: 0,
+    reopenCount: 0,
+  };
+  let rating: number | undefined;
+  let busy = false;
+  let stepNo = 0;
+  const step = (name: string) => `${++stepNo}:${name}`;
+
+  const publish = () =>
+    upsertSearchAttributes([
+      { key: TicketCategoryKey, value: facts.category },
+      { key: TicketStatusKey, value: state.status },
+      { key: DepartmentKey, value: state.departmentCode ?? UNASSIGNED_DEPARTMENT },
+      { key: SlaBreachedKey, value: state.slaBreached },
+      { key: UrgentKey, value: facts.urgent },
+    ]);
+
+  async function persist(name: string, change: Omit<TicketChange, 'ticketId'>, actorId?: string, details?: Record<string, unknown>) {
+    await db.recordTicketStep({ change: { ticketId, ...change }, step: step(name), kind: name, actorId, details });
+  }
+
+  /** The reason an action is refused in the ticket's current state, or null. */
+  function refusal(actor: TicketActor, allowed: TicketState['status'][]): string | null {
+    if (!allowed.includes(state.status)) return `工单${TICKET_STATUS_LABELS[state.status]},不能执行此操作`;
+    if (actor.actorDepartment !== null && actor.actorDepartment !== state.departmentCode) return '该工单已不属于您的科室';
+    return null;
+  }
+
+  /** Runs one department action at a time: the record is stored before the state moves. */
+  async function exclusive<T>(check: () => string | null, work: () => Promise<T>): Promise<T> {
+    await condition(() => !busy);
+    const reason = check();
+    if (reason) throw ApplicationFailure.nonRetryable(reason, 'TicketActionRefused');
+    busy = true;
+    try {
+      return await work();
+    } finally {
+      busy = false;
+    }
+  }
+
+  const ACTIVE: TicketState['status'][] = ['open', 'in_progress'];
+  const validate = (check: () => string | null) => () => {
+    const reason = check();
+    if (reason) throw new Error(reason);
+  };
+
+  setHandler(getTicketStateQuery, () => state);
+  setHandler(
+    acceptTicketUpdate,
+    (actor) =>
+      exclusive(
+        () => refusal(actor, ['open']),
+        async () => {
+          await persist('accepted', { status: 'in_progress' }, actor.actorId);
+          state.status = 'in_progress';
+          publish();
+          return state;
+        },
+      ),
+    { validator: (actor) => validate(() => refusal(actor, ['open']))() },
+  );
+  setHandler(
+    addTicketNoteUpdate,
+    (input) =>
+      exclusive(
+        () => refusal(input, ACTIVE),
+        async () => {
+          await persist('note', {}, input.actorId, { note: input.note });
+          return state;
+        },
+      ),
+    {
+      validator: (input) =>
+        validate(() => (input.note.trim() ? refusal(input, ACTIVE) : '请填写进展说明'))(),
+    },
+  );
+  setHandler(
+    transferTicketUpdate,
+    (input) =>
+      exclusive(
+        () => refusal(input, ACTIVE),
+        async () => {
+          const from = state.departmentCode;
+          // The SLA clock is kept: a transfer does not buy the hospital time.
+          await persist('transferred', { departmentCode: input.departmentCode }, input.actorId, { from, to: input.departmentCode, reason: input.reason });
+          state.departmentCode = input.departmentCode;
+          await db.notifyStaff({
+            dedupeKey: `${workflowId}:${step('notify-transfer')}`,
+            ticketId,
+            departmentCode: input.departmentCode,
+            audience: 'department',
+            body: `工单 ${state.number} 由其他科室转来:${input.reason}`,
+          });
+          publish();
+          return state;
+        },
+      ),
+    {
+      validator: (input) =>
+        validate(() => {
+          if (!input.reason.trim()) return '转科须填写原因';
+          if (input.departmentCode === state.departmentCode) return '不能转给本科室';
+          return refusal(input, ACTIVE);
+        })(),
+    },
+  );
+  setHandler(
+    resolveTicketUpdate,
+    (input) =>
+      exclusive(
+        () => refusal(input, ACTIVE),
+        async () => {
+          await persist('resolved', { status: 'resolved', resolution: input.resolution }, input.actorId, { resolution: input.resolution });
+          state.status = 'resolved';
+          publish();
+          return state;
+        },
+      ),
+    { validator: (input) => validate(() => (input.resolution.trim() ? refusal(input, ACTIVE) : '请填写处理结果'))() },
+  );
+  setHandler(rateTicketSignal, ({ rating: score }) => {
+    // Only a rating of a resolved ticket counts; a late or repeated one is ignored.
+    if (state.status === 'resolved' && rating === undefined && Number.isInteger(score) && score >= 1 && score <= 5) rating = score;
+  });
+
+  publish();
+  await persist('created', {}, undefined, { departmentCode: state.departmentCode, category: facts.category });
+  await db.notifyStaff({
+    dedupeKey: `${workflowId}:created`,
+    ticketId,
+    departmentCode: state.departmentCode,
+    audience: 'department',
+    body: `新工单 ${state.number}${facts.urgent ? '(紧急)' : ''}:请在 ${state.slaDueAt} 前处理`,
+  });
+
+  for (;;) {
+    await awaitResolution();
+    await db.notifyPatient({
+      workflowId,
+      step: step('patient-resolved'),
+      ticketId,
+      body: `您反馈的问题(工单 ${state.number})已处理,请回复 1–5 评价我们的处理(5 为非常满意)。`,
+    });
+    state.nextDeadline = new Date(Date.now() + facts.ratingWaitSeconds * 1000).toISOString();
+    const rated = await condition(() => rating !== undefined, facts.ratingWaitSeconds * 1000);
+    state.nextDeadline = undefined;
+    if (!rated) {
+      await persist('closed', { status: 'closed', closedReason: 'no_rating' }, undefined, { reason: '未评价' });
+      state.status = 'closed';
+      state.closedReason = 'no_rating';
+      break;
+    }
+    const score = rating!;
+    if (score >= 3) {
+      await persist('closed', { status: 'closed', rating: score, closedReason: 'rated' }, undefined, { rating: score });
+      state.status = 'closed';
+      state.rating = score;
+      state.closedReason = 'rated';
+      break;
+    }
+    // Dissatisfied: back to the department with a fresh SLA, and its head is told.
+    const slaDueAt = new Date(Date.now() + facts.slaSeconds * 1000).toISOString();
+    await persist('reopened', { status: 'open', rating: score, slaDueAt, slaBreached: false, escalationLevel: 0, reopened: true }, undefined, { rating: score });
+    Object.assign(state, { status: 'open', slaDueAt, slaBreached: false, escalationLevel: 0, reopenCount: state.reopenCount + 1 });
+    state.rating = score;
+    rating = undefined;
+    await db.notifyStaff({
+      dedupeKey: `${workflowId}:${step('notify-reopened')}`,
+      ticketId,
+      departmentCode: state.departmentCode,
+      audience: 'dept_head',
+      body: `工单 ${state.number} 患者评价 ${score} 分,已重新打开`,
+    });
+    publish();
+  }
+  publish();
+  await condition(allHandlersFinished);
+  return state;
+
+  /** Waits for the department's resolution, escalating once per level when the SLA passes. */
+  async function awaitResolution(): Promise<void> {
+    while (state.status !== 'resolved') {
+      const deadline =
+        state.escalationLevel === 0
+          ? Date.parse(state.slaDueAt)
+          : state.escalationLevel === 1
+            ? Date.parse(state.slaDueAt) + facts.escalateSeconds * 1000
+            : null;
+      if (deadline === null) {
+        await condition(() => state.status === 'resolved');
+        return;
+      }
+      state.nextDeadline = new Date(deadline).toISOString();
+      const resolved = await condition(() => state.status === 'resolved', Math.max(0, deadline - Date.now()));
+      state.nextDeadline = undefined;
+      if (resolved) return;
+      await condition(() => !busy);
+      // A resolution may have been stored while the timer fired.
+      if ((state.status as TicketState['status']) === 'resolved') return;
+      const level = state.escalationLevel + 1;
+      await persist(`escalated-${level}`, { slaBreached: true, escalationLevel: level }, undefined, { level });
+      state.slaBreached = true;
+      state.escalationLevel = level;
+      publish();
+      const audiences = level === 1 ? (['dept_head', 'supervisors'] as const) : (['management'] as const);
+      for (const audience of audiences) {
+        await db.notifyStaff({
+          dedupeKey: `${workflowId}:${step(`escalate-${audience}`)}`,
+          ticketId,
+          departmentCode: state.departmentCode,
+          audience,
+          body: `工单 ${state.number} 已超时未处理(第 ${level} 级升级)`,
+        });
+      }
+    }
+  }
+}
