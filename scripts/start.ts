@@ -20,6 +20,7 @@ import { startEmbeddedPostgres, type LocalPostgres } from './lib/embedded-postgr
 import { findOrBuildTemporalCli } from './lib/temporal-cli.js';
 import { startTemporalDevServer, type RunningDevServer } from './lib/temporal-dev-server.js';
 import { seedDemoData } from './seed-demo.js';
+import { seedDemoTickets } from './demo-tickets.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 process.chdir(ROOT);
@@ -188,8 +189,11 @@ try {
     const sql = createSql(databaseUrl, { max: 5 });
     const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
     const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
-    const { discharges } = await seedDemoData({ sql, services: createServices({ sql, temporal, env }), password: env.DEMO_PASSWORD });
+    const services = createServices({ sql, temporal, env });
+    const { discharges } = await seedDemoData({ sql, services, password: env.DEMO_PASSWORD });
     if (discharges) log(`[start] demo data: ${discharges} discharges sent through the HIS ingest path`);
+    const tickets = await seedDemoTickets({ sql, services, temporal });
+    if (tickets) log(`[start] demo data: ${tickets} feedback tickets driven through their workflows`);
     await connection.close();
     await sql.end();
   }

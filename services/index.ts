@@ -54,7 +54,7 @@ export function createServices({ sql, temporal, env }: ServiceDeps) {
     patients: createPatientService({ sql, audit }),
     plans: createPlanService({ sql, audit }),
     tasks: createTaskService({ sql, temporal, audit }),
-    tickets: createTicketService({ sql, temporal, audit }),
+    tickets: createTicketService({ sql, temporal, audit, taskQueue: env.TEMPORAL_TASK_QUEUE }),
     health: createHealthService({ sql, temporal }),
   };
 }

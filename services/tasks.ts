@@ -253,6 +253,10 @@ export function createTaskService({ sql, temporal, audit }: { sql: Sql; temporal
       if (user.role === 'agent' && row.assigned_agent_id && row.assigned_agent_id !== user.id) {
         throw new ServiceError(409, 'task_reassigned', '该任务已分配给其他客服');
       }
+      if (contact.feedback?.departmentCode) {
+        const [target] = await sql`SELECT 1 FROM departments WHERE code = ${contact.feedback.departmentCode}`;
+        if (!target) throw new ValidationError([{ field: 'feedback.departmentCode', message: '科室不存在' }]);
+      }
       if (contact.outcome === 'completed') {
         // Answers are checked here too, so the form gets 400 with the question named; the workflow's validator stays the last word.
         const [template] = await sql<{ questions: Question[] }[]>`

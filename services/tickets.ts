@@ -2,12 +2,14 @@
  * Feedback tickets: the department's inbox, the ticket page, and the department's actions, which
  * go to the ticket's workflow as Updates (refused with a reason when the state does not allow them).
  */
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { z } from 'zod';
 import type { Sql } from '../db/client.js';
+import { insertTicket } from '../db/tickets.js';
 import { seesAllDepartments, type Principal } from '../domain/access.js';
 import { maskPhone } from '../domain/masking.js';
 import {
+  FEEDBACK_TICKET_WORKFLOW_TYPE,
   acceptTicketUpdate,
   addTicketNoteUpdate,
   getTicketStateQuery,
@@ -19,7 +21,7 @@ import {
   type TicketStatus,
 } from '../workflows/ticket-contracts.js';
 import type { AuditService, RequestMeta } from './audit.js';
-import { forbidden, notFound, ServiceError } from './errors.js';
+import { forbidden, notFound, ServiceError, ValidationError } from './errors.js';
 import { parseOrThrow } from './validation.js';
 
 export const TICKET_CATEGORY_LABELS: Record<string, string> = {
@@ -80,6 +82,16 @@ const actionSchemas = {
 };
 export type TicketAction = keyof typeof actionSchemas;
 
+const openSchema = z.object({
+  sourceKey: z.string().min(1).max(200),
+  patientId: z.string().uuid('患者不存在'),
+  category: z.enum(['service_attitude', 'medical_quality', 'environment', 'process'], { errorMap: () => ({ message: '请选择反馈类别' }) }),
+  subtag: z.string().trim().max(50).optional(),
+  description: z.string().trim().min(2, '请填写反馈内容').max(1000, '最长 1000 字'),
+  departmentCode: z.string().trim().max(32).optional(),
+  receivedAt: z.string().datetime({ offset: true }).optional(),
+});
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 interface TicketRow {
@@ -121,7 +133,7 @@ const toItem = (r: TicketRow): TicketListItem => ({
   patientName: r.patient_name,
 });
 
-export function createTicketService({ sql, temporal, audit }: { sql: Sql; temporal: Client; audit: AuditService }) {
+export function createTicketService({ sql, temporal, audit, taskQueue }: { sql: Sql; temporal: Client; audit: AuditService; taskQueue: string }) {
   const isDepartmentUser = (user: Principal) => user.role === 'dept_head' || user.role === 'dept_staff';
 
   /** Department users see their department's tickets; agents the ones they raised; management and admins all. */
@@ -162,7 +174,8 @@ export function createTicketService({ sql, temporal, audit }: { sql: Sql; tempor
           AND ${filters.category ? sql`t.category = ${filters.category}` : sql`TRUE`}
           AND ${filters.status ? sql`t.status = ${filters.status}` : sql`TRUE`}
           AND ${filters.breached === undefined ? sql`TRUE` : sql`t.sla_breached = ${filters.breached}`}
-        ORDER BY (t.status IN ('open', 'in_progress')) DESC, t.urgent DESC,
+        ORDER BY (t.status IN ('open', 'in_progress')) DESC,
+                 (t.status IN ('open', 'in_progress') AND (t.sla_breached OR t.sla_due_at < now())) DESC, t.urgent DESC,
                  CASE WHEN t.status IN ('open', 'in_progress') THEN t.sla_due_at END ASC NULLS LAST,
                  t.received_at DESC
         LIMIT ${Math.min(filters.limit ?? 200, 500)}`;
@@ -250,6 +263,35 @@ export function createTicketService({ sql, temporal, audit }: { sql: Sql; tempor
       } catch {
         return null;
       }
+    },
+
+    /**
+     * A complaint taken directly (an incoming call, the front desk), outside a follow-up: the
+     * ticket row and its workflow. Idempotent per `sourceKey`.
+     */
+    async open(
+      user: Principal,
+      input: { sourceKey: string; patientId: string; category: string; subtag?: string; description: string; departmentCode?: string; receivedAt?: string },
+      meta: RequestMeta,
+    ): Promise<{ ticketId: string; number: string }> {
+      if (user.role !== 'agent' && user.role !== 'admin') throw forbidden('只有客服可以登记投诉');
+      const body = parseOrThrow(openSchema, input);
+      if (body.departmentCode && (await sql`SELECT 1 FROM departments WHERE code = ${body.departmentCode}`).length === 0) {
+        throw new ValidationError([{ field: 'departmentCode', message: '科室不存在' }]);
+      }
+      const ticket = await insertTicket(sql, { ...body, createdBy: user.id });
+      try {
+        await temporal.workflow.start(FEEDBACK_TICKET_WORKFLOW_TYPE, {
+          taskQueue,
+          workflowId: ticketWorkflowId(ticket.number),
+          args: [{ ticketId: ticket.ticketId }],
+          staticSummary: `投诉工单 ${ticket.number}`,
+        });
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      }
+      await audit.record({ actor: user, action: 'ticket.open', entityType: 'ticket', entityId: ticket.ticketId, patientId: body.patientId }, meta);
+      return ticket;
     },
 
     async subtags(): Promise<{ category: string; label: string }[]> {

@@ -85,7 +85,10 @@ describe('feedbackTicketWorkflow', () => {
       WHERE f.task_id = ${task!.id}`;
     expect(ticket).toMatchObject({ department_code: org.deptB, subtag: '出院手续繁琐', created_by: users.agentA!.id });
     const handle = stack.temporal.workflow.getHandle(ticketWorkflowId(ticket!.number));
-    const state = await waitFor(() => handle.query(getTicketStateQuery));
+    const state = await waitFor(async () => {
+      const s = await handle.query(getTicketStateQuery);
+      return s.number ? s : undefined; // loaded
+    });
     expect(state).toMatchObject({ status: 'open', departmentCode: org.deptB, escalationLevel: 0 });
     expect(await waitFor(async () => ((await notifications(ticket!.id)).length ? notifications(ticket!.id) : undefined))).toEqual([
       { audience: 'department', department_code: org.deptB },

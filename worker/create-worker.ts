@@ -24,5 +24,11 @@ export async function createWorker({ connection, namespace, taskQueue, workflowB
     maxConcurrentActivityTaskExecutions: 50,
     maxConcurrentWorkflowTaskExecutions: 40,
     shutdownGraceTime: '10 seconds',
+    // When thousands of follow-ups fall due at once (09:00), workflow tasks can wait more than the
+    // default 10 s for this worker; keeping them on its sticky queue avoids replaying whole
+    // histories elsewhere (bench:burst: 42 s → 16 s for 2,000 tasks).
+    stickyQueueScheduleToStartTimeout: '60 seconds',
+    // Follow-ups sleep for days: bound the cache (≈0.3 MiB each) instead of growing with them.
+    maxCachedWorkflows: 1000,
   });
 }

@@ -37,14 +37,16 @@ const db = proxyActivities<Activities>(ACTIVITY_TIMEOUTS.database);
 
 export async function feedbackTicketWorkflow({ ticketId }: TicketInput): Promise<TicketState> {
   const { workflowId } = workflowInfo();
-  const facts = await db.loadTicket(ticketId);
+  // Handlers are registered before the first activity so an early Update is never lost; until
+  // the ticket is loaded they wait (see `exclusive`).
+  let facts: Awaited<ReturnType<typeof db.loadTicket>> | undefined;
   const state: TicketState = {
     ticketId,
-    number: facts.number,
+    number: '',
     status: 'open',
-    departmentCode: facts.departmentCode,
-    receivedAt: facts.receivedAt,
-    slaDueAt: facts.slaDueAt,
+    departmentCode: null,
+    receivedAt: '',
+    slaDueAt: '',
     slaBreached: false,
     escalationLevel: 0,
     reopenCount: 0,
@@ -56,11 +58,11 @@ export async function feedbackTicketWorkflow({ ticketId }: TicketInput): Promise
 
   const publish = () =>
     upsertSearchAttributes([
-      { key: TicketCategoryKey, value: facts.category },
+      { key: TicketCategoryKey, value: facts!.category },
       { key: TicketStatusKey, value: state.status },
       { key: DepartmentKey, value: state.departmentCode ?? UNASSIGNED_DEPARTMENT },
       { key: SlaBreachedKey, value: state.slaBreached },
-      { key: UrgentKey, value: facts.urgent },
+      { key: UrgentKey, value: facts!.urgent },
     ]);
 
   async function persist(name: string, change: Omit<TicketChange, 'ticketId'>, actorId?: string, details?: Record<string, unknown>) {
@@ -69,6 +71,7 @@ export async function feedbackTicketWorkflow({ ticketId }: TicketInput): Promise
 
   /** The reason an action is refused in the ticket's current state, or null. */
   function refusal(actor: TicketActor, allowed: TicketState['status'][]): string | null {
+    if (!facts) return null; // decided once loaded
     if (!allowed.includes(state.status)) return `工单${TICKET_STATUS_LABELS[state.status]},不能执行此操作`;
     if (actor.actorDepartment !== null && actor.actorDepartment !== state.departmentCode) return '该工单已不属于您的科室';
     return null;
@@ -76,7 +79,7 @@ export async function feedbackTicketWorkflow({ ticketId }: TicketInput): Promise
 
   /** Runs one department action at a time: the record is stored before the state moves. */
   async function exclusive<T>(check: () => string | null, work: () => Promise<T>): Promise<T> {
-    await condition(() => !busy);
+    await condition(() => facts !== undefined && !busy);
     const reason = check();
     if (reason) throw ApplicationFailure.nonRetryable(reason, 'TicketActionRefused');
     busy = true;
@@ -172,14 +175,22 @@ export async function feedbackTicketWorkflow({ ticketId }: TicketInput): Promise
     if (state.status === 'resolved' && rating === undefined && Number.isInteger(score) && score >= 1 && score <= 5) rating = score;
   });
 
+  facts = await db.loadTicket(ticketId);
+  Object.assign(state, {
+    number: facts.number,
+    departmentCode: facts.departmentCode,
+    receivedAt: facts.receivedAt,
+    slaDueAt: facts.slaDueAt,
+  });
+  const { category, urgent, slaSeconds, escalateSeconds, ratingWaitSeconds } = facts;
   publish();
-  await persist('created', {}, undefined, { departmentCode: state.departmentCode, category: facts.category });
+  await persist('created', {}, undefined, { departmentCode: state.departmentCode, category });
   await db.notifyStaff({
     dedupeKey: `${workflowId}:created`,
     ticketId,
     departmentCode: state.departmentCode,
     audience: 'department',
-    body: `新工单 ${state.number}${facts.urgent ? '(紧急)' : ''}:请在 ${state.slaDueAt} 前处理`,
+    body: `新工单 ${state.number}${urgent ? '(紧急)' : ''}:请在 ${state.slaDueAt} 前处理`,
   });
 
   for (;;) {
@@ -190,8 +201,8 @@ export async function feedbackTicketWorkflow({ ticketId }: TicketInput): Promise
       ticketId,
       body: `您反馈的问题(工单 ${state.number})已处理,请回复 1–5 评价我们的处理(5 为非常满意)。`,
     });
-    state.nextDeadline = new Date(Date.now() + facts.ratingWaitSeconds * 1000).toISOString();
-    const rated = await condition(() => rating !== undefined, facts.ratingWaitSeconds * 1000);
+    state.nextDeadline = new Date(Date.now() + ratingWaitSeconds * 1000).toISOString();
+    const rated = await condition(() => rating !== undefined, ratingWaitSeconds * 1000);
     state.nextDeadline = undefined;
     if (!rated) {
       await persist('closed', { status: 'closed', closedReason: 'no_rating' }, undefined, { reason: '未评价' });
@@ -208,7 +219,7 @@ export async function feedbackTicketWorkflow({ ticketId }: TicketInput): Promise
       break;
     }
     // Dissatisfied: back to the department with a fresh SLA, and its head is told.
-    const slaDueAt = new Date(Date.now() + facts.slaSeconds * 1000).toISOString();
+    const slaDueAt = new Date(Date.now() + slaSeconds * 1000).toISOString();
     await persist('reopened', { status: 'open', rating: score, slaDueAt, slaBreached: false, escalationLevel: 0, reopened: true }, undefined, { rating: score });
     Object.assign(state, { status: 'open', slaDueAt, slaBreached: false, escalationLevel: 0, reopenCount: state.reopenCount + 1 });
     state.rating = score;
@@ -233,7 +244,7 @@ export async function feedbackTicketWorkflow({ ticketId }: TicketInput): Promise
         state.escalationLevel === 0
           ? Date.parse(state.slaDueAt)
           : state.escalationLevel === 1
-            ? Date.parse(state.slaDueAt) + facts.escalateSeconds * 1000
+            ? Date.parse(state.slaDueAt) + escalateSeconds * 1000
             : null;
       if (deadline === null) {
         await condition(() => state.status === 'resolved');

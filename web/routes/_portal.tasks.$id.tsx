@@ -1,6 +1,6 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigate, useNavigation, useOutlet } from '@remix-run/react';
-import { useEffect, useRef, type KeyboardEvent as ReactKeyboardEvent } from 'react';
+import { useEffect, useRef, useState, type KeyboardEvent as ReactKeyboardEvent } from 'react';
 import { redFlags, type AnswerValue, type Question } from '../../domain/questions.js';
 import { isServiceError, type FieldProblem, type ServiceError } from '../../services/errors.js';
 import { FEEDBACK_CATEGORIES, FEEDBACK_CATEGORY_LABELS } from '../../workflows/contracts.js';
@@ -15,11 +15,18 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const user = await requireUser(request, context);
   const task = await orRespond(context.services.tasks.get(user, params.id!, context.meta));
   const search = new URL(request.url).searchParams;
+  const canRecord = task.status === 'open' && (user.role === 'agent' || user.role === 'admin');
+  // The feedback form's choices: the problem taxonomy per category, and the departments a complaint can be sent to instead.
+  const [subtags, departments] = canRecord
+    ? await Promise.all([context.services.tickets.subtags(), context.services.directory.departments()])
+    : [[], []];
   return {
     task,
-    canRecord: task.status === 'open' && (user.role === 'agent' || user.role === 'admin'),
+    canRecord,
     flash: search.has('saved') ? ('saved' as const) : search.has('prev') ? ('prev' as const) : null,
     feedbackCategories: FEEDBACK_CATEGORIES.map((value) => ({ value, label: FEEDBACK_CATEGORY_LABELS[value] })),
+    feedbackSubtags: subtags,
+    feedbackDepartments: departments.map((d) => ({ code: d.code, name: d.name })),
   };
 }
 
@@ -73,7 +80,7 @@ function contactInput(form: FormData, outcome: Outcome) {
     outcome: Outcome;
     answers?: Record<string, AnswerValue>;
     note?: string;
-    feedback?: { category: string; description: string };
+    feedback?: { category: string; description: string; subtag?: string; departmentCode?: string; reason?: string };
   } = { outcome };
   if (outcome === 'completed') {
     const answers: Record<string, AnswerValue> = {};
@@ -89,7 +96,15 @@ function contactInput(form: FormData, outcome: Outcome) {
   if (note) input.note = note;
   const category = text(form, 'feedback.category');
   const description = text(form, 'feedback.description');
-  if (category || description) input.feedback = { category, description };
+  if (category || description) {
+    input.feedback = { category, description };
+    const subtag = text(form, 'feedback.subtag');
+    const departmentCode = text(form, 'feedback.departmentCode');
+    const reason = text(form, 'feedback.reason');
+    if (subtag) input.feedback.subtag = subtag;
+    if (departmentCode) input.feedback.departmentCode = departmentCode;
+    if (reason) input.feedback.reason = reason;
+  }
   return input;
 }
 
@@ -167,7 +182,7 @@ function answerText(q: Question, value: unknown): string {
 const isRequired = (q: Question) => q.required ?? q.type !== 'text';
 
 function TaskPage() {
-  const { task, canRecord, flash, feedbackCategories } = useLoaderData<typeof loader>();
+  const { task, canRecord, flash, feedbackCategories, feedbackSubtags, feedbackDepartments } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const navigate = useNavigate();
   const dirty = useRef(false);
@@ -264,6 +279,8 @@ function TaskPage() {
               key={task.id}
               task={task}
               feedbackCategories={feedbackCategories}
+              feedbackSubtags={feedbackSubtags}
+              feedbackDepartments={feedbackDepartments}
               result={result}
               onEdit={() => (dirty.current = true)}
             />
@@ -369,11 +386,15 @@ function pickByDigit(event: ReactKeyboardEvent<HTMLFieldSetElement>, type: Quest
 function ContactForm({
   task,
   feedbackCategories,
+  feedbackSubtags,
+  feedbackDepartments,
   result,
   onEdit,
 }: {
   task: Task;
   feedbackCategories: LoaderData['feedbackCategories'];
+  feedbackSubtags: LoaderData['feedbackSubtags'];
+  feedbackDepartments: LoaderData['feedbackDepartments'];
   result: ActionResult | undefined;
   onEdit: () => void;
 }) {
@@ -384,7 +405,18 @@ function ContactForm({
   const errors = result?.fieldErrors ?? {};
   const values = result?.values;
   const prefill = (q: Question) => values?.[`answers.${q.id}`] ?? asFormValue(task.answers[q.id]);
-  const feedbackOpen = Boolean(errors['feedback.category'] || errors['feedback.description'] || values?.['feedback.description']);
+  const feedbackOpen = Boolean(
+    errors['feedback.category'] ||
+      errors['feedback.description'] ||
+      errors['feedback.subtag'] ||
+      errors['feedback.departmentCode'] ||
+      errors['feedback.reason'] ||
+      values?.['feedback.description'],
+  );
+  // The sub-categories follow the chosen category; a reason is required once another department is picked.
+  const [feedbackCategory, setFeedbackCategory] = useState(values?.['feedback.category'] ?? '');
+  const [targetDepartment, setTargetDepartment] = useState(values?.['feedback.departmentCode'] ?? '');
+  const subtagChoices = feedbackSubtags.filter((s) => s.category === feedbackCategory);
 
   // Ready to answer: the first question has the focus (digits pick its option).
   useEffect(() => {
@@ -493,7 +525,7 @@ function ContactForm({
         <div className="feedback-fields">
           <label>
             类别
-            <select name="feedback.category" defaultValue={values?.['feedback.category'] ?? ''}>
+            <select name="feedback.category" value={feedbackCategory} onChange={(e) => setFeedbackCategory(e.target.value)}>
               <option value="">请选择类别</option>
               {feedbackCategories.map((c) => (
                 <option key={c.value} value={c.value}>
@@ -504,9 +536,50 @@ function ContactForm({
             {errors['feedback.category'] && <span className="field-error">{errors['feedback.category']}</span>}
           </label>
           <label>
+            子类（可选）
+            <select
+              name="feedback.subtag"
+              key={feedbackCategory}
+              defaultValue={values?.['feedback.category'] === feedbackCategory ? (values?.['feedback.subtag'] ?? '') : ''}
+              disabled={subtagChoices.length === 0}
+            >
+              <option value="">{feedbackCategory ? '不细分' : '—'}</option>
+              {subtagChoices.map((s) => (
+                <option key={s.label} value={s.label}>
+                  {s.label}
+                </option>
+              ))}
+            </select>
+            {errors['feedback.subtag'] && <span className="field-error">{errors['feedback.subtag']}</span>}
+          </label>
+          <label>
             内容
             <textarea name="feedback.description" rows={3} maxLength={1000} defaultValue={values?.['feedback.description'] ?? ''} />
             {errors['feedback.description'] && <span className="field-error">{errors['feedback.description']}</span>}
+          </label>
+          <label>
+            指定其他科室（可选）
+            <select name="feedback.departmentCode" value={targetDepartment} onChange={(e) => setTargetDepartment(e.target.value)}>
+              <option value="">自动分派（不指定）</option>
+              {feedbackDepartments.map((d) => (
+                <option key={d.code} value={d.code}>
+                  {d.name}
+                </option>
+              ))}
+            </select>
+            {errors['feedback.departmentCode'] && <span className="field-error">{errors['feedback.departmentCode']}</span>}
+          </label>
+          <label className="feedback-reason">
+            原因{targetDepartment ? '' : '（指定科室时必填）'}
+            <input
+              name="feedback.reason"
+              maxLength={500}
+              defaultValue={values?.['feedback.reason'] ?? ''}
+              required={Boolean(targetDepartment)}
+              aria-invalid={errors['feedback.reason'] ? true : undefined}
+              placeholder="为何交由该科室处理"
+            />
+            {errors['feedback.reason'] && <span className="field-error">{errors['feedback.reason']}</span>}
           </label>
         </div>
       </details>

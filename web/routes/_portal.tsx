@@ -7,16 +7,27 @@ const NAV: Record<Role, { to: string; label: string; end?: boolean }[]> = {
   agent: [
     { to: '/agent', label: '今日任务', end: true },
     { to: '/agent/discharges', label: '出院患者' },
+    { to: '/tickets', label: '我的工单' },
   ],
-  dept_head: [{ to: '/department', label: '本科室' }],
-  dept_staff: [{ to: '/department', label: '本科室' }],
-  manager: [{ to: '/management', label: '全院概览' }],
+  dept_head: [
+    { to: '/department', label: '本科室' },
+    { to: '/tickets', label: '工单收件箱' },
+  ],
+  dept_staff: [
+    { to: '/department', label: '本科室' },
+    { to: '/tickets', label: '工单收件箱' },
+  ],
+  manager: [
+    { to: '/management', label: '全院概览' },
+    { to: '/tickets', label: '全院工单' },
+  ],
   admin: [
     { to: '/admin', label: '用户与科室', end: true },
     { to: '/admin/rules', label: '随访规则' },
     { to: '/admin/templates', label: '问卷模板' },
     { to: '/admin/mappings', label: '科室映射' },
     { to: '/management', label: '全院概览' },
+    { to: '/tickets', label: '全院工单' },
   ],
 };
 

@@ -1,0 +1,283 @@
+import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import { Form, Link, useLoaderData, useNavigate, useRevalidator } from '@remix-run/react';
+import { useEffect, useRef, useState } from 'react';
+import { TICKET_CATEGORY_LABELS, type TicketFilters } from '../../services/tickets.js';
+import { TICKET_STATUS_LABELS, type TicketStatus } from '../../workflows/ticket-contracts.js';
+import { orRespond, requireUser } from '../auth.server.js';
+import { formatShortTime } from '../components/task-format.js';
+import { isInteractive, useHotkeys } from '../components/useHotkeys.js';
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.title ?? '工单'} · 随访管理平台` }];
+
+const isStatus = (value: string | null): value is TicketStatus => value !== null && Object.hasOwn(TICKET_STATUS_LABELS, value);
+
+/**
+ * The ticket list: a department's inbox for department users, the whole hospital (with filters)
+ * for managers and admins, the tickets an agent raised for agents. The service scopes and sorts
+ * (open first, overdue first among them).
+ */
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const user = await requireUser(request, context);
+  const search = new URL(request.url).searchParams;
+  const supervisor = user.role === 'manager' || user.role === 'admin';
+  const departmentUser = user.role === 'dept_head' || user.role === 'dept_staff';
+  const filters: TicketFilters = {};
+  const selected = { dept: '', category: '', status: '', breached: '' };
+  if (supervisor) {
+    const dept = search.get('dept')?.trim();
+    if (dept) filters.departmentCode = selected.dept = dept;
+    const category = search.get('category');
+    if (category && Object.hasOwn(TICKET_CATEGORY_LABELS, category)) filters.category = selected.category = category;
+    const status = search.get('status');
+    if (isStatus(status)) filters.status = selected.status = status;
+    const breached = search.get('breached');
+    if (breached === '1' || breached === '0') {
+      filters.breached = breached === '1';
+      selected.breached = breached;
+    }
+  }
+  if (user.role === 'agent') filters.mine = true;
+  const [items, departments] = await Promise.all([
+    orRespond(context.services.tickets.list(user, filters)),
+    context.services.directory.departments(),
+  ]);
+  const ownDepartment = departmentUser ? departments.find((d) => d.code === user.departmentCode) : undefined;
+  const title = departmentUser ? '工单收件箱' : supervisor ? '全院工单' : '我的工单';
+  return {
+    title,
+    subtitle: ownDepartment?.name ?? (departmentUser ? user.departmentCode : null),
+    supervisor,
+    items,
+    now: Date.now(),
+    selected,
+    transferred: search.get('transferred'),
+    departments: supervisor ? departments.map((d) => ({ code: d.code, name: d.name })) : [],
+    statusLabels: TICKET_STATUS_LABELS,
+    categoryLabels: TICKET_CATEGORY_LABELS,
+  };
+}
+
+const ACTIVE: readonly string[] = ['open', 'in_progress'];
+
+/** 3小时12分, 2天5小时, 40分 — the rough size of a time span. */
+function span(ms: number): string {
+  const minutes = Math.floor(Math.abs(ms) / 60_000);
+  if (minutes < 1) return '不到1分钟';
+  const d = Math.floor(minutes / 1440);
+  const h = Math.floor((minutes % 1440) / 60);
+  const m = minutes % 60;
+  if (d > 0) return h ? `${d}天${h}小时` : `${d}天`;
+  if (h > 0) return m ? `${h}小时${m}分` : `${h}小时`;
+  return `${m}分`;
+}
+
+/** Time left until the SLA deadline ("剩余 3小时12分", or "已超时 2小时" in red); re-rendered every 30 s. */
+function SlaCountdown({ dueAt, active, breached, serverNow }: { dueAt: string; active: boolean; breached: boolean; serverNow: number }) {
+  // The server's clock for the first render (no hydration mismatch), the browser's from then on.
+  const [now, setNow] = useState(serverNow);
+  useEffect(() => {
+    if (!active) return;
+    setNow(Date.now());
+    const timer = setInterval(() => setNow(Date.now()), 30_000);
+    return () => clearInterval(timer);
+  }, [active]);
+  if (!active) return <span className="sla sla-done">{breached ? '曾超时' : '—'}</span>;
+  const left = Date.parse(dueAt) - now;
+  if (left < 0 || breached) {
+    return (
+      <span className="sla sla-overdue" data-testid="sla">
+        已超时 {span(Math.min(left, 0))}
+      </span>
+    );
+  }
+  return (
+    <span className={left < 2 * 3600_000 ? 'sla sla-soon' : 'sla sla-ok'} data-testid="sla">
+      剩余 {span(left)}
+    </span>
+  );
+}
+
+const ESCALATION_LABELS = ['—', '一级', '二级'];
+
+export default function TicketList() {
+  const { title, subtitle, supervisor, items, now, selected, transferred, departments, statusLabels, categoryLabels } =
+    useLoaderData<typeof loader>();
+  const navigate = useNavigate();
+  const revalidator = useRevalidator();
+  const revalidatorRef = useRef(revalidator);
+  revalidatorRef.current = revalidator;
+  const [current, setCurrent] = useState(0);
+  const tableRef = useRef<HTMLTableSectionElement>(null);
+  const filterRef = useRef<HTMLSelectElement>(null);
+  const index = Math.min(current, Math.max(items.length - 1, 0));
+
+  const ids = items.map((t) => t.id).join(',');
+  useEffect(() => setCurrent(0), [ids]);
+  useEffect(() => {
+    tableRef.current?.querySelector<HTMLElement>(`tr[data-index="${index}"]`)?.scrollIntoView({ block: 'nearest' });
+  }, [index]);
+  // New tickets come in and deadlines pass: refresh every minute while the list is on screen.
+  useEffect(() => {
+    const timer = setInterval(() => {
+      const { state, revalidate } = revalidatorRef.current;
+      if (document.visibilityState === 'visible' && state === 'idle') revalidate();
+    }, 60_000);
+    return () => clearInterval(timer);
+  }, []);
+
+  const open = (i: number) => {
+    const ticket = items[i];
+    if (ticket) navigate(`/tickets/${ticket.id}`);
+  };
+  const move = (delta: number) => setCurrent((i) => Math.max(0, Math.min(items.length - 1, Math.min(i, items.length - 1) + delta)));
+  useHotkeys({
+    j: () => move(1),
+    k: () => move(-1),
+    ArrowDown: () => move(1),
+    ArrowUp: () => move(-1),
+    Enter: (e) => (isInteractive(e.target) ? false : open(index)),
+    '/': () => (filterRef.current ? filterRef.current.focus() : false),
+  });
+
+  const overdueCount = items.filter((t) => ACTIVE.includes(t.status) && (t.slaBreached || Date.parse(t.slaDueAt) < now)).length;
+  const openCount = items.filter((t) => ACTIVE.includes(t.status)).length;
+
+  return (
+    <div className="tickets-page">
+      <div className="page-head">
+        <h1>
+          {title}
+          {subtitle && <span className="count"> {subtitle}</span>}
+          <span className="count"> {openCount} 个待处理</span>
+        </h1>
+        <div className="summary">{overdueCount > 0 && <span className="badge urgent">超时 {overdueCount}</span>}</div>
+      </div>
+
+      {transferred && (
+        <div className="alert alert-success" role="status">
+          工单 {transferred} 已转出
+        </div>
+      )}
+
+      {supervisor && (
+        <Form method="get" className="ticket-filters" aria-label="筛选工单">
+          <label>
+            科室
+            <select name="dept" defaultValue={selected.dept} ref={filterRef}>
+              <option value="">全部科室</option>
+              {departments.map((d) => (
+                <option key={d.code} value={d.code}>
+                  {d.name}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            类别
+            <select name="category" defaultValue={selected.category}>
+              <option value="">全部类别</option>
+              {Object.entries(categoryLabels).map(([value, label]) => (
+                <option key={value} value={value}>
+                  {label}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            状态
+            <select name="status" defaultValue={selected.status}>
+              <option value="">全部状态</option>
+              {Object.entries(statusLabels).map(([value, label]) => (
+                <option key={value} value={value}>
+                  {label}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            超时
+            <select name="breached" defaultValue={selected.breached}>
+              <option value="">不限</option>
+              <option value="1">已超时</option>
+              <option value="0">未超时</option>
+            </select>
+          </label>
+          <button type="submit" className="small-button">
+            筛选
+          </button>
+          <Link to="/tickets" className="small">
+            清除
+          </Link>
+        </Form>
+      )}
+
+      {items.length === 0 ? (
+        <p className="empty">暂无工单</p>
+      ) : (
+        <table className="grid tickets" data-testid="ticket-table">
+          <thead>
+            <tr>
+              <th>工单号</th>
+              <th>类别</th>
+              <th>患者</th>
+              <th>科室</th>
+              <th>状态</th>
+              <th>SLA 倒计时</th>
+              <th>升级级别</th>
+              <th>评价</th>
+            </tr>
+          </thead>
+          <tbody ref={tableRef}>
+            {items.map((t, i) => {
+              const active = ACTIVE.includes(t.status);
+              const overdue = active && (t.slaBreached || Date.parse(t.slaDueAt) < now);
+              return (
+                <tr
+                  key={t.id}
+                  data-index={i}
+                  data-ticket-id={t.id}
+                  className={[overdue ? 'overdue' : '', i === index ? 'selected' : ''].filter(Boolean).join(' ')}
+                  aria-selected={i === index}
+                  onClick={(e) => {
+                    if (!(e.target as HTMLElement).closest('a')) navigate(`/tickets/${t.id}`);
+                  }}
+                >
+                  <td className="nowrap">
+                    <Link to={`/tickets/${t.id}`} className="mono ticket-link">
+                      {t.number}
+                    </Link>
+                    {t.urgent && <span className="badge urgent">紧急</span>}
+                    <div className="muted small">{formatShortTime(t.receivedAt)}</div>
+                  </td>
+                  <td>
+                    {categoryLabels[t.category] ?? t.category}
+                    {t.subtag && <div className="muted small">{t.subtag}</div>}
+                  </td>
+                  <td>{t.patientName}</td>
+                  <td>{t.departmentName ?? t.departmentCode ?? '未分派'}</td>
+                  <td>
+                    <span className={`status ticket-${t.status}`}>{statusLabels[t.status]}</span>
+                  </td>
+                  <td className="nowrap">
+                    <SlaCountdown dueAt={t.slaDueAt} active={active} breached={t.slaBreached} serverNow={now} />
+                  </td>
+                  <td>{ESCALATION_LABELS[t.escalationLevel] ?? `${t.escalationLevel} 级`}</td>
+                  <td>{t.rating !== null ? `${t.rating} 分` : t.closedReason === 'no_rating' ? '未评价' : '—'}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+      <p className="kbd-legend">
+        <kbd>j</kbd>/<kbd>k</kbd> 上下移动 · <kbd>Enter</kbd> 打开
+        {supervisor && (
+          <>
+            {' '}
+            · <kbd>/</kbd> 筛选
+          </>
+        )}
+      </p>
+    </div>
+  );
+}
