@@ -147,7 +147,7 @@ describe('followUpWorkflow', () => {
     expect(flagged.map((r) => r.question_id)).toEqual(['pain', 'wound_exudate']);
     await handle.result();
     expect((await handle.describe()).typedSearchAttributes.get(UrgentKey)).toBe(true);
-    await maybeRecordHistory(stack.temporal, workflowId, 'red-flag');
+    await maybeRecordHistory(stack.temporal, workflowId, 'red-flag-with-ticket');
   });
 
   it('moves the task on after each unanswered call and marks it unreachable after the last attempt', async () => {

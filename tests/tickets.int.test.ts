@@ -14,7 +14,7 @@ import {
   ticketWorkflowId,
   type TicketState,
 } from '../workflows/ticket-contracts.js';
-import { createShortPlan, waitFor } from './support/follow-up-fixtures.js';
+import { createShortPlan, maybeRecordHistory, waitFor } from './support/follow-up-fixtures.js';
 import { createTestOrg, dischargeBody, TEST_PASSWORD, type TestOrg } from './support/org.js';
 import { startStack, uniq, type TestStack } from './support/stack.js';
 
@@ -111,6 +111,9 @@ describe('feedbackTicketWorkflow', () => {
 
     const resolved = await stack.services.tickets.act(users.headA!, ticketId, 'resolve', { resolution: '已更换空调' }, {});
     expect(resolved.status).toBe('resolved');
+    await handle.signal(rateTicketSignal, { rating: 3, via: 'patient' });
+    expect(await handle.result()).toMatchObject({ status: 'closed', slaBreached: true, escalationLevel: 2 });
+    await maybeRecordHistory(stack.temporal, handle.workflowId, 'ticket-escalated');
   });
 
   it('keeps the SLA clock when the ticket is transferred to another department', async () => {
@@ -143,6 +146,7 @@ describe('feedbackTicketWorkflow', () => {
     const result: TicketState = await handle.result();
     expect(result).toMatchObject({ status: 'closed', rating: 4, closedReason: 'rated' });
     expect(await ticketRow(ticketId)).toMatchObject({ status: 'closed', rating: 4, closed_reason: 'rated' });
+    await maybeRecordHistory(stack.temporal, workflowId, 'ticket-rated');
   });
 
   it('reopens with a fresh SLA on a rating of 1–2 and tells the department head', async () => {
@@ -162,6 +166,7 @@ describe('feedbackTicketWorkflow', () => {
     await waitFor(async () => ((await handle.query(getTicketStateQuery)).nextDeadline ? true : undefined));
     await handle.signal(rateTicketSignal, { rating: 5, via: 'patient' });
     expect(await handle.result()).toMatchObject({ status: 'closed', rating: 5, reopenCount: 1 });
+    await maybeRecordHistory(stack.temporal, handle.workflowId, 'ticket-reopened');
   });
 
   it('closes as 未评价 when the patient does not rate in time', async () => {
@@ -169,6 +174,7 @@ describe('feedbackTicketWorkflow', () => {
     await stack.services.tickets.act(users.headA!, ticketId, 'resolve', { resolution: '已处理' }, {});
     expect(await handle.result()).toMatchObject({ status: 'closed', closedReason: 'no_rating' });
     expect(await ticketRow(ticketId)).toMatchObject({ status: 'closed', closed_reason: 'no_rating', rating: null });
+    await maybeRecordHistory(stack.temporal, handle.workflowId, 'ticket-no-rating');
   });
 
   it('refuses an action the state does not allow, with the reason', async () => {
