@@ -3,6 +3,7 @@ import { touchpointDueAt } from '../domain/schedule.js';
 import { DepartmentKey, followUpWorkflowId, getFollowUpStateQuery } from '../workflows/contracts.js';
 import { createTestOrg, dischargeBody, type TestOrg } from './support/org.js';
 import { startStack, type TestStack } from './support/stack.js';
+import { waitFor } from './support/follow-up-fixtures.js';
 
 const post = (stack: TestStack, body: unknown, headers: Record<string, string> = {}) =>
   stack.app.request('/api/his/discharges', {
@@ -11,15 +12,6 @@ const post = (stack: TestStack, body: unknown, headers: Record<string, string> =
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
 
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('POST /api/his/discharges', () => {
   let stack: TestStack;
@@ -48,7 +40,7 @@ describe('POST /api/his/discharges', () => {
     expect(inbox.map((r) => r.outcome)).toEqual(['accepted', 'duplicate']);
 
     const workflowId = followUpWorkflowId(body.encounterId);
-    const runs = await eventually(async () => {
+    const runs = await waitFor(async () => {
       const found = [];
       for await (const wf of stack.temporal.workflow.list({ query: `WorkflowId = '${workflowId}'` })) found.push(wf);
       return found.length > 0 ? found : undefined;
@@ -56,7 +48,7 @@ describe('POST /api/his/discharges', () => {
     expect(runs).toHaveLength(1);
 
     // The worker ran it: it planned the follow-up (hospital-wide default: day 7), published its department and sleeps.
-    await eventually(async () => {
+    await waitFor(async () => {
       const [row] = await stack.sql`SELECT 1 FROM follow_up_events WHERE workflow_id = ${workflowId} AND step = 'planned'`;
       return row;
     });

@@ -14,18 +14,10 @@ import { followUpWorkflowId, getFollowUpStateQuery } from '../workflows/contract
 import { readAck, sendHl7, sendMllpFrame } from './support/mllp.js';
 import { createTestOrg, type TestOrg } from './support/org.js';
 import { startStack, uniq, type TestStack } from './support/stack.js';
+import { waitFor } from './support/follow-up-fixtures.js';
 
 const quiet = { info() {}, warn() {}, error: console.error };
 
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 function adt(trigger: 'A01' | 'A03' | 'A13', { encounterId, patientId, department }: { encounterId: string; patientId: string; department: string }) {
   const pv1 = Array<string>(46).fill('');
@@ -154,11 +146,11 @@ describe('HIS ingest: HL7 v2 over MLLP and FHIR R4', () => {
 
       const handle = stack.temporal.workflow.getHandle(followUpWorkflowId(ids.encounterId));
       // Delivered: the signal is in the history (once the workflow task that was running when it came ends).
-      await eventually(async () => {
+      await waitFor(async () => {
         const history = await handle.fetchHistory();
         return (history?.events ?? []).some((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'cancelFollowUp') || undefined;
       });
-      const state = await eventually(async () => {
+      const state = await waitFor(async () => {
         const s = await handle.query(getFollowUpStateQuery);
         return s.status === 'cancelled' ? s : undefined;
       });
@@ -171,7 +163,7 @@ describe('HIS ingest: HL7 v2 over MLLP and FHIR R4', () => {
         SELECT status, discharged_at FROM encounters WHERE his_encounter_id = ${ids.encounterId}`;
       expect(redischarged!.status).toBe('discharged');
       expect(redischarged!.discharged_at.toISOString()).toBe('2026-11-22T07:00:00.000Z');
-      await eventually(async () => ((await workflowCount(stack, followUpWorkflowId(ids.encounterId))) === 2 ? true : undefined));
+      await waitFor(async () => ((await workflowCount(stack, followUpWorkflowId(ids.encounterId))) === 2 ? true : undefined));
       expect((await handle.describe()).status.name).toBe('RUNNING');
     });
 

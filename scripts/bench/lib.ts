@@ -14,7 +14,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +31,7 @@ import { createServices, type Services } from '../../services/index.js';
 import { startEmbeddedPostgres, type LocalPostgres } from '../lib/embedded-postgres.js';
 import { findOrBuildTemporalCli } from '../lib/temporal-cli.js';
 import { startTemporalDevServer, type RunningDevServer } from '../lib/temporal-dev-server.js';
+import { freePort } from '../lib/free-port.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const NAMESPACE = 'default';
@@ -170,17 +170,6 @@ export async function waitUntil<T>(
   }
 }
 
-/** A TCP port nobody listens on right now (the OS picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export function intFromEnv(name: string, fallback: number): number {
   const raw = process.env[name];

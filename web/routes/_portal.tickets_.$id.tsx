@@ -1,12 +1,12 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigate, useNavigation } from '@remix-run/react';
-import { useEffect, useState } from 'react';
 import { isServiceError, type FieldProblem } from '../../services/errors.js';
 import { TICKET_CATEGORY_LABELS } from '../../services/tickets.js';
 import { TICKET_STATUS_LABELS } from '../../workflows/ticket-contracts.js';
 import { orRespond, requireUser } from '../auth.server.js';
 import { formatTime } from '../components/task-format.js';
 import { isTextEntry, useHotkeys } from '../components/useHotkeys.js';
+import { SlaCountdown } from '../components/SlaCountdown.js';
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `工单 ${data?.ticket.number ?? ''} · 随访管理平台` }];
 
@@ -135,40 +135,6 @@ const DONE_MESSAGES: Record<string, string> = {
 const ESCALATION_LABELS = ['未升级', '一级（科主任、督导）', '二级（管理层）'];
 
 /** 3小时12分, 2天5小时, 40分 — the rough size of a time span. */
-function span(ms: number): string {
-  const minutes = Math.floor(Math.abs(ms) / 60_000);
-  if (minutes < 1) return '不到1分钟';
-  const d = Math.floor(minutes / 1440);
-  const h = Math.floor((minutes % 1440) / 60);
-  const m = minutes % 60;
-  if (d > 0) return h ? `${d}天${h}小时` : `${d}天`;
-  if (h > 0) return m ? `${h}小时${m}分` : `${h}小时`;
-  return `${m}分`;
-}
-
-/** Time left until the SLA deadline, ticking every 30 s (the server's clock for the first render). */
-function SlaCountdown({ dueAt, breached, serverNow }: { dueAt: string; breached: boolean; serverNow: number }) {
-  const [now, setNow] = useState(serverNow);
-  useEffect(() => {
-    setNow(Date.now());
-    const timer = setInterval(() => setNow(Date.now()), 30_000);
-    return () => clearInterval(timer);
-  }, []);
-  const left = Date.parse(dueAt) - now;
-  if (left < 0 || breached) {
-    return (
-      <span className="sla sla-overdue" data-testid="sla">
-        已超时 {span(Math.min(left, 0))}
-      </span>
-    );
-  }
-  return (
-    <span className={left < 2 * 3600_000 ? 'sla sla-soon' : 'sla sla-ok'} data-testid="sla">
-      剩余 {span(left)}
-    </span>
-  );
-}
-
 type LoaderData = ReturnType<typeof useLoaderData<typeof loader>>;
 type Ticket = LoaderData['ticket'];
 type TicketEvent = Ticket['events'][number];
@@ -298,7 +264,7 @@ export default function TicketPage() {
               {formatTime(ticket.slaDueAt)}
               {active && (
                 <div>
-                  <SlaCountdown dueAt={ticket.slaDueAt} breached={ticket.slaBreached} serverNow={now} />
+                  <SlaCountdown dueAt={ticket.slaDueAt} active breached={ticket.slaBreached} serverNow={now} />
                 </div>
               )}
             </dd>
