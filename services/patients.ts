@@ -1,7 +1,7 @@
 /** The patient record as staff see it: masked contact data, encounters, and an audit row per view. */
 import type { Sql } from '../db/client.js';
 import { canAccessDepartment, seesAllDepartments, type Principal } from '../domain/access.js';
-import { maskPhone } from '../domain/masking.js';
+import { maskAddress, maskPhone } from '../domain/masking.js';
 import type { AuditService, RequestMeta } from './audit.js';
 import { forbidden, notFound } from './errors.js';
 
@@ -12,6 +12,8 @@ export interface PatientView {
   sex: string | null;
   birthDate: string | null;
   phoneMasked: string;
+  /** Cut to the community/street level (`…花家地南里***`). */
+  addressMasked: string;
   encounters: {
     encounterId: string;
     departmentCode: string | null;
@@ -31,8 +33,8 @@ export function createPatientService({ sql, audit }: { sql: Sql; audit: AuditSer
     async view(user: Principal, patientId: string, meta: RequestMeta): Promise<PatientView> {
       if (!UUID.test(patientId)) throw notFound('患者不存在');
       const [patient] = await sql<
-        { id: string; his_patient_id: string; name: string; sex: string | null; birth_date: string | null; phone: string | null }[]
-      >`SELECT id, his_patient_id, name, sex, birth_date::text, phone FROM patients WHERE id = ${patientId}`;
+        { id: string; his_patient_id: string; name: string; sex: string | null; birth_date: string | null; phone: string | null; address: string | null }[]
+      >`SELECT id, his_patient_id, name, sex, birth_date::text, phone, address FROM patients WHERE id = ${patientId}`;
       if (!patient) throw notFound('患者不存在');
       const encounters = await sql<
         {
@@ -59,6 +61,7 @@ export function createPatientService({ sql, audit }: { sql: Sql; audit: AuditSer
         sex: patient.sex,
         birthDate: patient.birth_date,
         phoneMasked: maskPhone(patient.phone),
+        addressMasked: maskAddress(patient.address),
         encounters: encounters.map((e) => ({
           encounterId: e.his_encounter_id,
           departmentCode: e.department_code,

@@ -29,6 +29,8 @@ export default function PatientPage() {
         <dd>{patient.birthDate ?? '—'}</dd>
         <dt>电话</dt>
         <dd className="mono">{patient.phoneMasked || '—'}</dd>
+        <dt>地址</dt>
+        <dd>{patient.addressMasked || '—'}</dd>
       </dl>
       <h2>就诊记录</h2>
       <table className="grid">
