@@ -9,13 +9,15 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 # npm 10 (bundled with Node 20) ignores package.json's `allowScripts` (an npm 11
 # setting) and runs install scripts as usual, which the native packages need.
-RUN npm ci --no-audit --no-fund
+# npm install (lock file respected): the lock has no entries for other platforms' optional binaries,
+# which npm ci refuses.
+RUN npm install --no-audit --no-fund
 
 # --- production dependencies only, for the final image -------------------------
 FROM node:20-bookworm-slim AS prod-deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+RUN npm install --omit=dev --no-audit --no-fund && npm cache clean --force
 
 # --- build the Remix portal into build/ ----------------------------------------
 FROM deps AS build

@@ -18,9 +18,10 @@ if (major < 20 || (major === 20 && minor < 19)) {
 const marker = 'node_modules/.package-lock.json';
 const stale = !existsSync(marker) || statSync('package-lock.json').mtimeMs > statSync(marker).mtimeMs;
 if (stale) {
-  const command = existsSync('node_modules') ? 'install' : 'ci';
-  console.log(`[bootstrap] npm ${command} (dependencies missing or out of date)…`);
-  const result = spawnSync('npm', [command, '--no-audit', '--no-fund'], { stdio: 'inherit' });
+  // `npm install` with the committed lock file, not `npm ci`: the lock file has no entries for other
+  // platforms' optional binaries (@swc/core-darwin-…, @rollup/rollup-win32-…), which `npm ci` rejects.
+  console.log('[bootstrap] npm install (dependencies missing or out of date)…');
+  const result = spawnSync('npm', ['install', '--no-audit', '--no-fund'], { stdio: 'inherit' });
   if (result.status !== 0) {
     console.error('[bootstrap] npm install failed; see the messages above.');
     process.exit(result.status ?? 1);
