@@ -2,27 +2,19 @@
  * The machine-facing HTTP API, mounted under /api: health, sign-in for integrations, HIS ingest,
  * and read endpoints. Handlers only translate HTTP to service calls and back.
  */
-import { Hono, type Context } from 'hono';
-import { getConnInfo } from '@hono/node-server/conninfo';
+import { Hono } from 'hono';
 import type { Principal } from '../domain/access.js';
+import { payloadCodec } from '../worker/payload-codec.js';
+import { createCodecRoutes } from './codec.js';
 import { createFhirRoutes } from './his/fhir.js';
+import { requestMeta } from './request-meta.js';
 import { requireHisToken } from './his/his-auth.js';
 import type { Services } from '../services/index.js';
-import type { RequestMeta } from '../services/audit.js';
 import { isServiceError, ServiceError, unauthorized } from '../services/errors.js';
 import { clearedSessionCookie, readSessionToken, sessionCookie } from '../services/session-cookie.js';
 
 type ApiEnv = { Variables: { user: Principal } };
 
-export function requestMeta(c: Context): RequestMeta {
-  let ip: string | undefined;
-  try {
-    ip = getConnInfo(c).remote.address;
-  } catch {
-    ip = undefined; // in-process requests (tests through app.request) have no socket
-  }
-  return { ip, userAgent: c.req.header('user-agent') };
-}
 
 export function createApi(services: Services) {
   const api = new Hono<ApiEnv>();
@@ -62,6 +54,8 @@ export function createApi(services: Services) {
     return c.json(result, 202);
   });
   api.route('/his/fhir', createFhirRoutes(services));
+  // The Temporal UI's codec endpoint checks the session itself (and answers CORS preflights).
+  api.route('/codec', createCodecRoutes(services, payloadCodec(services.env)));
 
   // Everything below needs a signed-in user.
   api.use('*', async (c, next) => {
@@ -94,6 +88,20 @@ export function createApi(services: Services) {
       throw new ServiceError(400, 'invalid_input', '(body): 不是有效的 JSON');
     });
     return c.json(await services.tasks.recordContact(c.get('user'), c.req.param('id'), body, requestMeta(c)));
+  });
+
+  // The audit trail as CSV (admins); the BOM makes Excel read the UTF-8 Chinese correctly.
+  api.get('/audit/export.csv', async (c) => {
+    const q = c.req.query();
+    const filters = Object.fromEntries(
+      (['username', 'patient', 'action', 'from', 'to'] as const).flatMap((k) => (q[k]?.trim() ? [[k, q[k]!.trim()]] : [])),
+    );
+    const { csv } = await services.audit.exportCsv(c.get('user'), filters, requestMeta(c));
+    return c.body(`\uFEFF${csv}`, 200, {
+      'content-type': 'text/csv; charset=utf-8',
+      'content-disposition': `attachment; filename="audit-${new Date().toISOString().slice(0, 10)}.csv"`,
+      'cache-control': 'no-store',
+    });
   });
 
   api.get('/patients/:id', async (c) => c.json(await services.patients.view(c.get('user'), c.req.param('id'), requestMeta(c))));

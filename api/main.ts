@@ -4,6 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import { loadEnv } from '../config/env.js';
 import { createSql } from '../db/client.js';
 import { createServices } from '../services/index.js';
+import { payloadDataConverter } from '../worker/payload-codec.js';
 import { startMllpListener } from './his/mllp-listener.js';
 import { createHttpApp, loadWebBuild } from './server.js';
 
@@ -13,7 +14,7 @@ if (!env.DATABASE_URL) throw new Error('DATABASE_URL is required (npm start sets
 const sql = createSql(env.DATABASE_URL);
 // Lazy: the server comes up (and /api/health reports 503) even while Temporal is still starting.
 const connection = Connection.lazy({ address: env.TEMPORAL_ADDRESS });
-const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE, dataConverter: payloadDataConverter(env) });
 const services = createServices({ sql, temporal, env });
 const app = createHttpApp({ services, webBuild: await loadWebBuild() });
 

@@ -10,7 +10,8 @@ import { secureHeaders } from 'hono/secure-headers';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { createRequestHandler, type ServerBuild } from '@remix-run/node';
 import type { Services } from '../services/index.js';
-import { createApi, requestMeta } from './app.js';
+import { createApi } from './app.js';
+import { requestMeta } from './request-meta.js';
 
 export const WEB_BUILD_DIR = fileURLToPath(new URL('../build', import.meta.url));
 

@@ -9,6 +9,8 @@ const positiveInt = z.coerce.number().int().positive();
 
 export const DEMO_PASSWORD_DEFAULT = 'suifang2026';
 export const SESSION_SECRET_DEFAULT = 'dev-only-session-secret-change-me';
+/** Development key for payload encryption ("suifang-dev-payload-key-32-bytes"); production refuses it. */
+export const PAYLOAD_KEYS_DEFAULT = 'dev:c3VpZmFuZy1kZXYtcGF5bG9hZC1rZXktMzItYnl0ZXM=';
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -35,6 +37,12 @@ const envSchema = z.object({
   SESSION_TTL_HOURS: positiveInt.default(12),
   LOGIN_MAX_FAILURES: positiveInt.default(5),
   LOGIN_LOCK_MINUTES: positiveInt.default(15),
+  /** AES-256-GCM keys for Temporal payloads: "<id>:<base64 32 bytes>,…" (old keys stay to read old payloads). */
+  PAYLOAD_KEYS: z.string().default(PAYLOAD_KEYS_DEFAULT),
+  /** The key new payloads are sealed with. */
+  PAYLOAD_KEY_ID: z.string().default('dev'),
+  /** Origin of the Temporal Web UI allowed to call the codec endpoint (CORS). */
+  CODEC_CORS_ORIGIN: z.string().url().default('http://localhost:8233'),
   /** When set, HIS ingest endpoints require `Authorization: Bearer <token>`. */
   HIS_API_TOKEN: z.string().min(16).optional(),
   /** Load demo departments, staff and patients on `npm start`. */
@@ -62,6 +70,7 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     const demo: string[] = [];
     if (env.DEMO_PASSWORD === DEMO_PASSWORD_DEFAULT) demo.push('DEMO_PASSWORD');
     if (env.SESSION_SECRET === SESSION_SECRET_DEFAULT) demo.push('SESSION_SECRET');
+    if (env.PAYLOAD_KEYS.includes(PAYLOAD_KEYS_DEFAULT.split(':')[1]!)) demo.push('PAYLOAD_KEYS');
     if (env.SEED_DEMO_DATA) demo.push('SEED_DEMO_DATA (must be false)');
     if (!env.HIS_API_TOKEN) demo.push('HIS_API_TOKEN (required)');
     if (demo.length > 0) {

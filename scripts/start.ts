@@ -14,6 +14,7 @@ import { createSql } from '../db/client.js';
 import { migrate } from '../db/migrate.js';
 import { ROLE_LABELS } from '../domain/access.js';
 import { createServices } from '../services/index.js';
+import { payloadDataConverter } from '../worker/payload-codec.js';
 import { DEMO_USERS } from './demo-data.js';
 import { buildPortal } from './lib/build-portal.js';
 import { startEmbeddedPostgres, type LocalPostgres } from './lib/embedded-postgres.js';
@@ -171,6 +172,8 @@ try {
       ip: '0.0.0.0',
       dbFile: join(dataDir, 'temporal', 'temporal.db'),
       namespace: env.TEMPORAL_NAMESPACE,
+      // The UI decrypts payloads through our codec endpoint, for signed-in managers and admins only.
+      codecEndpoint: `http://localhost:${env.PORT}/api/codec`,
       logFile: join(dataDir, 'temporal.log'),
     });
     log(`[start] Temporal dev server on localhost:${temporalPort}, Web UI ${env.TEMPORAL_UI_URL}`);
@@ -188,7 +191,7 @@ try {
   if (env.SEED_DEMO_DATA) {
     const sql = createSql(databaseUrl, { max: 5 });
     const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
-    const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+    const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE, dataConverter: payloadDataConverter(env) });
     const services = createServices({ sql, temporal, env });
     const { discharges } = await seedDemoData({ sql, services, password: env.DEMO_PASSWORD });
     if (discharges) log(`[start] demo data: ${discharges} discharges sent through the HIS ingest path`);

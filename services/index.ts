@@ -30,6 +30,9 @@ export interface ServiceDeps {
     | 'LOGIN_LOCK_MINUTES'
     | 'HIS_API_TOKEN'
     | 'NODE_ENV'
+    | 'PAYLOAD_KEYS'
+    | 'PAYLOAD_KEY_ID'
+    | 'CODEC_CORS_ORIGIN'
   >;
 }
 

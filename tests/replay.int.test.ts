@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, inject, it } from 'vitest';
+import { loadEnv } from '../config/env.js';
+import { payloadDataConverter } from '../worker/payload-codec.js';
 
 const DIR = fileURLToPath(new URL('./fixtures/histories/', import.meta.url));
 const files = readdirSync(DIR).filter((f) => f.endsWith('.json'));
@@ -23,7 +25,10 @@ describe('workflow replay', () => {
       history: historyFromJSON(JSON.parse(readFileSync(`${DIR}${file}`, 'utf8'))),
     }));
     const failures: string[] = [];
-    for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: inject('infra').workflowBundlePath } }, histories)) {
+    for await (const result of Worker.runReplayHistories(
+      { workflowBundle: { codePath: inject('infra').workflowBundlePath }, dataConverter: payloadDataConverter(loadEnv({})) },
+      histories,
+    )) {
       if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
     }
     expect(failures).toEqual([]);

@@ -1,5 +1,6 @@
 /** Builds the one worker: bundles workflows/, registers activities/, on the configured task queue. */
 import { fileURLToPath } from 'node:url';
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 
@@ -7,17 +8,19 @@ export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', imp
 
 export interface WorkerOptions extends ActivityDeps {
   connection: NativeConnection;
+  dataConverter: DataConverter;
   namespace: string;
   taskQueue: string;
   /** A prebuilt bundle (tests build one and share it); otherwise workflows/ is bundled here. */
   workflowBundle?: WorkflowBundleOption;
 }
 
-export async function createWorker({ connection, namespace, taskQueue, workflowBundle, ...deps }: WorkerOptions) {
+export async function createWorker({ connection, namespace, taskQueue, workflowBundle, dataConverter, ...deps }: WorkerOptions) {
   return Worker.create({
     connection,
     namespace,
     taskQueue,
+    dataConverter,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities(deps),
     // Two cores: keep concurrency modest so activities do not starve workflow tasks.

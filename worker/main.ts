@@ -3,6 +3,7 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { loadEnv } from '../config/env.js';
 import { createSql } from '../db/client.js';
 import { createWorker } from './create-worker.js';
+import { payloadDataConverter } from './payload-codec.js';
 import { ensureSearchAttributes } from './search-attributes.js';
 
 const env = loadEnv();
@@ -15,7 +16,13 @@ const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRES
 const added = await ensureSearchAttributes(connection, env.TEMPORAL_NAMESPACE);
 if (added.length > 0) console.log(`[worker] registered search attributes: ${added.join(', ')}`);
 
-const worker = await createWorker({ connection, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE, sql });
+const worker = await createWorker({
+  connection,
+  namespace: env.TEMPORAL_NAMESPACE,
+  taskQueue: env.TEMPORAL_TASK_QUEUE,
+  dataConverter: payloadDataConverter(env),
+  sql,
+});
 // Worker.run() stops gracefully on SIGINT/SIGTERM (shutdownSignals default), finishing in-flight tasks.
 console.log(`[worker] polling task queue "${env.TEMPORAL_TASK_QUEUE}" on ${env.TEMPORAL_ADDRESS}/${env.TEMPORAL_NAMESPACE}`);
 await worker.run();

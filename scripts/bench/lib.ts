@@ -32,6 +32,7 @@ import { startEmbeddedPostgres, type LocalPostgres } from '../lib/embedded-postg
 import { findOrBuildTemporalCli } from '../lib/temporal-cli.js';
 import { startTemporalDevServer, type RunningDevServer } from '../lib/temporal-dev-server.js';
 import { freePort } from '../lib/free-port.js';
+import { payloadDataConverter } from '../../worker/payload-codec.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const NAMESPACE = 'default';
@@ -479,6 +480,7 @@ export async function startBenchStack(options: { log?: (msg: string) => void; to
     const temporal = new Client({
       connection,
       namespace: NAMESPACE,
+      dataConverter: payloadDataConverter(env),
       interceptors: {
         workflow: [
           {

@@ -14,6 +14,7 @@ import { loadEnv } from '../../config/env.js';
 import { createSql } from '../../db/client.js';
 import { createWorker } from '../../worker/create-worker.js';
 import { ensureSearchAttributes } from '../../worker/search-attributes.js';
+import { payloadDataConverter } from '../../worker/payload-codec.js';
 
 const env = loadEnv();
 Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -28,7 +29,13 @@ Worker.create = (options: WorkerOptions) => create({ ...options, ...overrides })
 const sql = createSql(env.DATABASE_URL, pgMax ? { max: pgMax } : {});
 const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
 await ensureSearchAttributes(connection, env.TEMPORAL_NAMESPACE);
-const worker = await createWorker({ connection, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE, sql });
+const worker = await createWorker({
+  connection,
+  namespace: env.TEMPORAL_NAMESPACE,
+  taskQueue: env.TEMPORAL_TASK_QUEUE,
+  dataConverter: payloadDataConverter(env),
+  sql,
+});
 console.log(`[worker] VARIANT options ${JSON.stringify(overrides)}${pgMax ? `, pg pool ${pgMax}` : ''}`);
 console.log(`[worker] polling task queue "${env.TEMPORAL_TASK_QUEUE}" on ${env.TEMPORAL_ADDRESS}/${env.TEMPORAL_NAMESPACE}`);
 await worker.run();

