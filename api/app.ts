@@ -7,6 +7,7 @@ import type { Principal } from '../domain/access.js';
 import { payloadCodec } from '../worker/payload-codec.js';
 import { createCodecRoutes } from './codec.js';
 import { createFhirRoutes } from './his/fhir.js';
+import { signInRateLimit } from './hardening.js';
 import { requestMeta } from './request-meta.js';
 import { requireHisToken } from './his/his-auth.js';
 import type { Services } from '../services/index.js';
@@ -33,7 +34,7 @@ export function createApi(services: Services) {
     return c.json(report, report.ok ? 200 : 503);
   });
 
-  api.post('/auth/login', async (c) => {
+  api.post('/auth/login', signInRateLimit(services), async (c) => {
     const body = await c.req.json().catch(() => {
       throw new ServiceError(400, 'invalid_input', '(body): 不是有效的 JSON');
     });

@@ -11,6 +11,7 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import { createRequestHandler, type ServerBuild } from '@remix-run/node';
 import type { Services } from '../services/index.js';
 import { createApi } from './app.js';
+import { sameOriginForms, signInRateLimit } from './hardening.js';
 import { requestMeta } from './request-meta.js';
 
 export const WEB_BUILD_DIR = fileURLToPath(new URL('../build', import.meta.url));
@@ -37,6 +38,9 @@ export function createHttpApp({ services, webBuild }: { services: Services; webB
       contentSecurityPolicy: { frameAncestors: ["'none'"], objectSrc: ["'none'"], baseUri: ["'self'"] },
     }),
   );
+  app.post('/login', signInRateLimit(services));
+  // Form posts must come from the portal itself (integrations post JSON, which this does not check).
+  app.use('*', sameOriginForms());
   app.route('/api', createApi(services));
 
   const clientRoot = relative(process.cwd(), `${webBuild.dir}/client`);

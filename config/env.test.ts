@@ -11,6 +11,8 @@ const PRODUCTION_OK: Source = {
   SESSION_SECRET: 'a-long-random-session-secret-0123456789',
   SEED_DEMO_DATA: 'false',
   HIS_API_TOKEN: 'his-token-0123456789abcdef',
+  PAYLOAD_KEYS: 'k2026:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=',
+  PAYLOAD_KEY_ID: 'k2026',
 };
 
 function envError(source: Source): EnvError {
@@ -118,6 +120,11 @@ describe('loadEnv', () => {
     expect(env.SEED_DEMO_DATA).toBe(false);
     expect(env.HIS_API_TOKEN).toBe(PRODUCTION_OK.HIS_API_TOKEN);
     expect(env.PORT).toBe(3000);
+  });
+
+  it('refuses the development payload encryption key in production', () => {
+    const { PAYLOAD_KEYS: _keys, PAYLOAD_KEY_ID: _id, ...withoutKeys } = PRODUCTION_OK;
+    expect(envError(withoutKeys).message).toContain('PAYLOAD_KEYS');
   });
 
   it('rejects too-short secrets and tokens', () => {

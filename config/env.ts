@@ -37,6 +37,8 @@ const envSchema = z.object({
   SESSION_TTL_HOURS: positiveInt.default(12),
   LOGIN_MAX_FAILURES: positiveInt.default(5),
   LOGIN_LOCK_MINUTES: positiveInt.default(15),
+  /** Sign-in attempts allowed per client address in 5 minutes (all accounts together). */
+  SIGNIN_RATE_LIMIT: positiveInt.default(30),
   /** AES-256-GCM keys for Temporal payloads: "<id>:<base64 32 bytes>,…" (old keys stay to read old payloads). */
   PAYLOAD_KEYS: z.string().default(PAYLOAD_KEYS_DEFAULT),
   /** The key new payloads are sealed with. */

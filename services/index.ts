@@ -28,6 +28,7 @@ export interface ServiceDeps {
     | 'SESSION_TTL_HOURS'
     | 'LOGIN_MAX_FAILURES'
     | 'LOGIN_LOCK_MINUTES'
+    | 'SIGNIN_RATE_LIMIT'
     | 'HIS_API_TOKEN'
     | 'NODE_ENV'
     | 'PAYLOAD_KEYS'

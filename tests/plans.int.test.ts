@@ -29,6 +29,9 @@ async function failure(work: Promise<unknown>): Promise<ServiceError> {
 
 const fields = (err: ServiceError) => (err as ValidationError).problems.map((p) => p.field);
 
+// Browsers send Origin with every form post; the portal takes only its own.
+const SAME_ORIGIN_FORM = { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://localhost', host: 'localhost' };
+
 describe('follow-up plans (admin)', () => {
   let stack: TestStack;
   let org: TestOrg;
@@ -349,7 +352,7 @@ describe('follow-up plans (admin)', () => {
     });
     const saved = await stack.app.request('/admin/templates', {
       method: 'POST',
-      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      headers: { cookie, ...SAME_ORIGIN_FORM },
       body: form,
     });
     expect(saved.status).toBe(302);
@@ -363,7 +366,7 @@ describe('follow-up plans (admin)', () => {
     form.set('q2.options', '良好');
     const refused = await stack.app.request('/admin/templates', {
       method: 'POST',
-      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      headers: { cookie, ...SAME_ORIGIN_FORM },
       body: form,
     });
     expect(refused.status).toBe(400);
@@ -388,7 +391,7 @@ describe('follow-up plans (admin)', () => {
     });
     const ruleSaved = await stack.app.request('/admin/rules', {
       method: 'POST',
-      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      headers: { cookie, ...SAME_ORIGIN_FORM },
       body: rule,
     });
     expect(ruleSaved.status).toBe(302);
@@ -399,7 +402,7 @@ describe('follow-up plans (admin)', () => {
     rule.set('name', '内分泌随访 2');
     const ruleRefused = await stack.app.request('/admin/rules', {
       method: 'POST',
-      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      headers: { cookie, ...SAME_ORIGIN_FORM },
       body: rule,
     });
     expect(ruleRefused.status).toBe(400);
@@ -409,7 +412,7 @@ describe('follow-up plans (admin)', () => {
     const hisCode = `HIS-${uniq()}`;
     const mapped = await stack.app.request('/admin/mappings', {
       method: 'POST',
-      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      headers: { cookie, ...SAME_ORIGIN_FORM },
       body: new URLSearchParams({ intent: 'save', hisCode, departmentCode: org.deptB, note: '' }),
     });
     expect(mapped.status).toBe(200);
@@ -417,7 +420,7 @@ describe('follow-up plans (admin)', () => {
     expect((await stack.services.plans.mappings(admin)).find((m) => m.hisCode === hisCode)?.departmentCode).toBe(org.deptB);
     const deleted = await stack.app.request('/admin/mappings', {
       method: 'POST',
-      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      headers: { cookie, ...SAME_ORIGIN_FORM },
       body: new URLSearchParams({ intent: 'delete', hisCode }),
     });
     expect(deleted.status).toBe(200);

@@ -1,0 +1,42 @@
+/**
+ * Web hardening shared by the API and the portal: same-origin form posts (CSRF) and a per-address
+ * limit on sign-in attempts, on top of the per-account lock-out in the auth service.
+ */
+import type { Context, MiddlewareHandler } from 'hono';
+import { csrf } from 'hono/csrf';
+import { rateLimiter } from 'hono-rate-limiter';
+import type { Services } from '../services/index.js';
+import { requestMeta } from './request-meta.js';
+
+/**
+ * Browsers send Origin with every form post: one from another site is refused. (JSON posts from
+ * another origin already need a CORS preflight we never grant, and the session cookie is SameSite.)
+ */
+export const sameOriginForms = (): MiddlewareHandler =>
+  csrf({
+    origin: (origin: string, c: Context) => {
+      try {
+        return new URL(origin).host === c.req.header('host');
+      } catch {
+        return false;
+      }
+    },
+  });
+
+const limiters = new WeakMap<Services, MiddlewareHandler>();
+
+/** One budget of sign-in attempts per client address, shared by /api/auth/login and the sign-in page. */
+export function signInRateLimit(services: Services): MiddlewareHandler {
+  let limiter = limiters.get(services);
+  if (!limiter) {
+    limiter = rateLimiter({
+      windowMs: 5 * 60_000,
+      limit: services.env.SIGNIN_RATE_LIMIT,
+      standardHeaders: 'draft-7',
+      keyGenerator: (c) => requestMeta(c).ip ?? 'unknown',
+      handler: (c) => c.json({ error: 'rate_limited', message: '登录尝试过于频繁,请 5 分钟后再试' }, 429),
+    });
+    limiters.set(services, limiter);
+  }
+  return limiter;
+}

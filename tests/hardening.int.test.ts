@@ -1,0 +1,55 @@
+/** Web hardening: same-origin form posts, sign-in rate limit, security headers. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestOrg, TEST_PASSWORD, type TestOrg } from './support/org.js';
+import { startStack, type TestStack } from './support/stack.js';
+
+describe('web hardening', () => {
+  let stack: TestStack;
+  let org: TestOrg;
+  beforeAll(async () => {
+    stack = await startStack({ web: true, env: { SIGNIN_RATE_LIMIT: 4 } });
+    org = await createTestOrg(stack.sql);
+  });
+  afterAll(() => stack.stop());
+
+  const formLogin = (origin: string, password = TEST_PASSWORD) =>
+    stack.app.request('http://localhost:3000/login', {
+      method: 'POST',
+      headers: { host: 'localhost:3000', origin, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ username: org.users.agentA.username, password }).toString(),
+    });
+
+  it('refuses a form post from another site (CSRF) and takes one from the portal itself', async () => {
+    const foreign = await formLogin('https://evil.example');
+    expect(foreign.status).toBe(403);
+    expect(foreign.headers.get('set-cookie')).toBeNull();
+    const own = await formLogin('http://localhost:3000');
+    expect(own.status).toBe(302);
+    expect(own.headers.get('set-cookie')).toContain('sf_session=');
+  });
+
+  it('limits sign-in attempts per address across the page and the API, with a clear message', async () => {
+    // Two attempts above were counted; two more are allowed, then 429.
+    expect((await formLogin('http://localhost:3000', 'wrong')).status).toBe(401);
+    const api = () =>
+      stack.app.request('/api/auth/login', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: org.users.headA.username, password: 'wrong' }),
+      });
+    expect((await api()).status).toBe(401);
+    const limited = await api();
+    expect(limited.status).toBe(429);
+    expect(((await limited.json()) as { message: string }).message).toContain('过于频繁');
+    expect(limited.headers.get('ratelimit-policy')).toBeTruthy();
+  });
+
+  it('sends security headers on pages and API answers', async () => {
+    for (const path of ['/login', '/api/health']) {
+      const res = await stack.app.request(path);
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    }
+  });
+});
