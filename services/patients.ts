@@ -1,9 +1,11 @@
 /** The patient record as staff see it: masked contact data, encounters, and an audit row per view. */
+import { z } from 'zod';
 import type { Sql } from '../db/client.js';
 import { canAccessDepartment, seesAllDepartments, type Principal } from '../domain/access.js';
 import { maskAddress, maskPhone } from '../domain/masking.js';
 import type { AuditService, RequestMeta } from './audit.js';
 import { forbidden, notFound } from './errors.js';
+import { parseOrThrow } from './validation.js';
 
 export interface PatientView {
   id: string;
@@ -24,6 +26,29 @@ export interface PatientView {
     workflowId: string;
   }[];
 }
+
+/** A contact field an admin may see unmasked (查看完整信息). */
+export type UnmaskField = 'phone' | 'address';
+
+export interface UnmaskInput {
+  field: UnmaskField;
+  reason: string;
+}
+
+/** The full value of one field, for one response only: never stored or cached by the caller. */
+export interface UnmaskResult {
+  field: UnmaskField;
+  value: string | null;
+}
+
+const unmaskSchema = z.object({
+  field: z.enum(['phone', 'address'], { errorMap: () => ({ message: '请选择要查看的字段（电话或地址）' }) }),
+  reason: z
+    .string({ required_error: '请填写查看原因', invalid_type_error: '请填写查看原因' })
+    .trim()
+    .min(4, '查看原因至少 4 个字')
+    .max(200, '查看原因最多 200 个字'),
+});
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -72,6 +97,24 @@ export function createPatientService({ sql, audit }: { sql: Sql; audit: AuditSer
           workflowId: e.workflow_id,
         })),
       };
+    },
+
+    /**
+     * 查看完整信息: the unmasked phone or address of one patient, for admins only and with a reason;
+     * every look is audited (`patient.unmask`, with the field and the reason). The regular view stays masked.
+     */
+    async unmask(user: Principal, patientId: string, input: unknown, meta: RequestMeta): Promise<UnmaskResult> {
+      if (user.role !== 'admin') throw forbidden('仅管理员可查看完整信息');
+      const { field, reason } = parseOrThrow(unmaskSchema, input ?? {});
+      if (!UUID.test(patientId)) throw notFound('患者不存在');
+      const [patient] = await sql<{ phone: string | null; address: string | null }[]>`
+        SELECT phone, address FROM patients WHERE id = ${patientId}`;
+      if (!patient) throw notFound('患者不存在');
+      await audit.record(
+        { actor: user, action: 'patient.unmask', entityType: 'patient', entityId: patientId, patientId, details: { field, reason } },
+        meta,
+      );
+      return { field, value: patient[field] };
     },
   };
 }

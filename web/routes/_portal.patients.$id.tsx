@@ -1,22 +1,148 @@
-import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { useLoaderData } from '@remix-run/react';
+import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
+import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
+import { useState } from 'react';
+import { isServiceError, type FieldProblem } from '../../services/errors.js';
+import type { UnmaskField } from '../../services/patients.js';
 import { orRespond, requireUser } from '../auth.server.js';
 
 export const meta: MetaFunction = () => [{ title: '患者信息 · 随访管理平台' }];
 
-/** Patient record (masked); every view is audited by the service. */
+/** Patient record (masked for everyone, admins too); every view is audited by the service. */
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const user = await requireUser(request, context);
   const patient = await orRespond(context.services.patients.view(user, params.id!, context.meta));
   const supervisor = user.role === 'admin' || user.role === 'manager';
   const { TEMPORAL_UI_URL, TEMPORAL_NAMESPACE } = context.services.env;
-  return { patient, workflowsUrl: supervisor ? `${TEMPORAL_UI_URL}/namespaces/${encodeURIComponent(TEMPORAL_NAMESPACE)}/workflows` : null };
+  return {
+    patient,
+    canUnmask: user.role === 'admin',
+    workflowsUrl: supervisor ? `${TEMPORAL_UI_URL}/namespaces/${encodeURIComponent(TEMPORAL_NAMESPACE)}/workflows` : null,
+  };
+}
+
+const FIELDS: readonly UnmaskField[] = ['phone', 'address'];
+const isField = (value: unknown): value is UnmaskField => typeof value === 'string' && (FIELDS as readonly string[]).includes(value);
+
+interface UnmaskActionResult {
+  field?: UnmaskField;
+  /** The full value: only ever in this one response, never in the loader data. */
+  value?: string | null;
+  /** A problem with the request as a whole (403, 404, unknown intent). */
+  error?: string;
+  fieldErrors?: Record<string, string>;
+  reason?: string;
+}
+
+/**
+ * 查看完整信息 (`intent=unmask`): the service checks the role (admins only, 403 otherwise),
+ * validates the reason and audits the look; the full value goes back in this response only.
+ */
+export async function action({ request, context, params }: ActionFunctionArgs) {
+  const user = await requireUser(request, context);
+  const form = await request.formData();
+  const str = (name: string) => {
+    const value = form.get(name);
+    return typeof value === 'string' ? value : undefined;
+  };
+  const rawField = str('field');
+  const field = isField(rawField) ? rawField : undefined;
+  const reason = str('reason') ?? '';
+  if (str('intent') !== 'unmask') return data<UnmaskActionResult>({ error: '未知的操作' }, { status: 400 });
+  try {
+    const result = await context.services.patients.unmask(user, params.id!, { field: rawField, reason: str('reason') }, context.meta);
+    return data<UnmaskActionResult>(
+      { field: result.field, value: result.value },
+      // The full value must not be kept by any cache.
+      { headers: { 'cache-control': 'no-store' } },
+    );
+  } catch (err) {
+    if (!isServiceError(err)) throw err;
+    const problems = err.details?.problems;
+    if (Array.isArray(problems)) {
+      const fieldErrors = Object.fromEntries((problems as FieldProblem[]).map((p) => [p.field, p.message]));
+      return data<UnmaskActionResult>({ field, error: '请检查标红的项目', fieldErrors, reason }, { status: 400 });
+    }
+    return data<UnmaskActionResult>({ field, error: err.message }, { status: err.status });
+  }
 }
 
 const SEX: Record<string, string> = { M: '男', F: '女', O: '其他', U: '未知' };
+const FIELD_LABELS: Record<UnmaskField, string> = { phone: '电话', address: '地址' };
+
+/** The masked value, and for admins a "查看完整信息" button that opens a reason form; the full value replaces the masked one for this response only. */
+function ContactValue({ field, masked, canUnmask, result }: { field: UnmaskField; masked: string; canUnmask: boolean; result: UnmaskActionResult | undefined }) {
+  const navigation = useNavigation();
+  const mine = result?.field === field;
+  const revealed = mine && result && 'value' in result && !result.error;
+  const failed = mine && !!result?.error;
+  const [open, setOpen] = useState(false);
+  const submitting = navigation.state === 'submitting' && navigation.formData?.get('field') === field;
+  const reasonError = failed ? result?.fieldErrors?.reason : undefined;
+  const otherError = failed && !reasonError ? (result?.fieldErrors?.field ?? result?.error) : undefined;
+  return (
+    <dd className={field === 'phone' ? 'mono' : undefined}>
+      {revealed ? (
+        <span data-testid={`unmasked-${field}`}>
+          {result.value || '—'} <span className="tag">完整信息（已记录审计）</span>
+        </span>
+      ) : (
+        <span data-testid={`masked-${field}`}>{masked || '—'}</span>
+      )}
+      {canUnmask && !revealed && (
+        <>
+          {!open && !failed ? (
+            <>
+              {' '}
+              <button type="button" className="link-button" onClick={() => setOpen(true)}>
+                查看完整信息
+              </button>
+            </>
+          ) : (
+            <Form method="post" className="inline-form" replace>
+              <input type="hidden" name="intent" value="unmask" />
+              <input type="hidden" name="field" value={field} />
+              <label>
+                查看原因
+                <input
+                  name="reason"
+                  required
+                  minLength={4}
+                  maxLength={200}
+                  autoFocus
+                  defaultValue={failed ? (result?.reason ?? '') : ''}
+                  placeholder={`查看完整${FIELD_LABELS[field]}的原因`}
+                  aria-invalid={reasonError ? true : undefined}
+                />
+              </label>
+              <button type="submit" className="small-button" disabled={submitting}>
+                {submitting ? '提交中…' : '查看'}
+              </button>
+              {!failed && (
+                <button type="button" className="link-button" onClick={() => setOpen(false)}>
+                  取消
+                </button>
+              )}
+              {reasonError && (
+                <span className="field-error" role="alert">
+                  {reasonError}
+                </span>
+              )}
+              {otherError && (
+                <span className="field-error" role="alert">
+                  {otherError}
+                </span>
+              )}
+            </Form>
+          )}
+        </>
+      )}
+    </dd>
+  );
+}
 
 export default function PatientPage() {
-  const { patient, workflowsUrl } = useLoaderData<typeof loader>();
+  const { patient, workflowsUrl, canUnmask } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>() as UnmaskActionResult | undefined;
   return (
     <>
       <h1>{patient.name}</h1>
@@ -28,10 +154,15 @@ export default function PatientPage() {
         <dt>出生日期</dt>
         <dd>{patient.birthDate ?? '—'}</dd>
         <dt>电话</dt>
-        <dd className="mono">{patient.phoneMasked || '—'}</dd>
+        <ContactValue field="phone" masked={patient.phoneMasked} canUnmask={canUnmask} result={result} />
         <dt>地址</dt>
-        <dd>{patient.addressMasked || '—'}</dd>
+        <ContactValue field="address" masked={patient.addressMasked} canUnmask={canUnmask} result={result} />
       </dl>
+      {result?.error && !result.field && (
+        <p className="field-error" role="alert">
+          {result.error}
+        </p>
+      )}
       <h2>就诊记录</h2>
       <table className="grid">
         <thead>
