@@ -10,6 +10,7 @@ import { createAuditService } from './audit.js';
 import { createAuthService } from './auth.js';
 import { createDirectoryService } from './directory.js';
 import { createDischargeService } from './discharges.js';
+import { createFeedbackRoutingService } from './feedback-routing.js';
 import { createHealthService } from './health.js';
 import { createPatientService } from './patients.js';
 import { createPlanService } from './plans.js';
@@ -57,6 +58,7 @@ export function createServices({ sql, temporal, env }: ServiceDeps) {
     discharges: createDischargeService({ sql, temporal, taskQueue: env.TEMPORAL_TASK_QUEUE }),
     patients: createPatientService({ sql, audit }),
     plans: createPlanService({ sql, audit }),
+    routing: createFeedbackRoutingService({ sql, audit }),
     tasks: createTaskService({ sql, temporal, audit }),
     tickets: createTicketService({ sql, temporal, audit, taskQueue: env.TEMPORAL_TASK_QUEUE }),
     health: createHealthService({ sql, temporal }),
