@@ -252,11 +252,13 @@ describe('feedback tickets in a browser', () => {
     await page.getByLabel('进展说明').fill('已联系总务科，今天下午上门维修');
     await page.getByRole('button', { name: '添加进展' }).click();
     await page.waitForURL((url) => url.searchParams.get('done') === 'note');
-    expect(await page.locator('[data-testid=timeline] [data-kind=note]').textContent()).toContain('今天下午上门维修');
+    // The URL changes before the page has re-rendered: wait for the content itself.
+    await page.locator('[data-testid=timeline] [data-kind=note]', { hasText: '今天下午上门维修' }).waitFor();
 
     await page.getByLabel('处理结果').fill(RESOLUTION);
     await page.getByRole('button', { name: '解决' }).click();
     await page.waitForURL((url) => url.searchParams.get('done') === 'resolve');
+    await page.locator('[data-testid=ticket-status]', { hasText: '已解决' }).waitFor();
     expect(await page.locator('[data-testid=ticket-status]').textContent()).toBe('已解决');
     expect(await page.locator('[data-testid=ticket-feedback]').textContent()).toContain(RESOLUTION);
     expect(await page.locator('[data-testid=timeline] [data-kind=resolved]').textContent()).toContain(RESOLUTION);

@@ -1,5 +1,5 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { Link, useLoaderData, useNavigate, useOutlet, useRevalidator } from '@remix-run/react';
+import { Link, useLoaderData, useNavigate, useRevalidator } from '@remix-run/react';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { orRespond, requireUser } from '../auth.server.js';
 import { formatShortTime, isTaskStatus, sexAge, STATUS_TABS, TASK_STATUS_LABELS } from '../components/task-format.js';
@@ -16,10 +16,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return { status, items, counts };
 }
 
-/** /agent/discharges nests under this route (flat-route naming): it replaces the task list when it matches. */
 export default function AgentRoute() {
-  const outlet = useOutlet();
-  return outlet ?? <TodayTasks />;
+  return <TodayTasks />;
 }
 
 const tabHref = (status: string) => (status === 'open' ? '/agent' : `/agent?status=${status}`);

@@ -1,5 +1,5 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
-import { Form, Link, useActionData, useLoaderData, useNavigate, useNavigation, useOutlet } from '@remix-run/react';
+import { Form, Link, useActionData, useLoaderData, useNavigate, useNavigation } from '@remix-run/react';
 import { useEffect, useRef, useState, type KeyboardEvent as ReactKeyboardEvent } from 'react';
 import { redFlags, type AnswerValue, type Question } from '../../domain/questions.js';
 import { isServiceError, type FieldProblem, type ServiceError } from '../../services/errors.js';
@@ -156,10 +156,8 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   }
 }
 
-/** /tasks/:id/follow-up nests under this route (flat-route naming): it replaces the task page when it matches. */
 export default function TaskRoute() {
-  const outlet = useOutlet();
-  return outlet ?? <TaskPage />;
+  return <TaskPage />;
 }
 
 type LoaderData = ReturnType<typeof useLoaderData<typeof loader>>;
