@@ -206,7 +206,9 @@ describe("an agent's day in a browser", () => {
     await page.keyboard.press('Alt+2');
     await page.waitForURL((url) => url.pathname === `/tasks/${second.id}` && url.searchParams.get('saved') === '1');
     await page.getByText('已保存：第 1 次 · 未接通').waitFor();
+    await page.locator('[data-testid=attempts]', { hasText: '第 1 次 · 未接通' }).waitFor();
     expect(await page.locator('[data-testid=attempts]').textContent()).toContain('第 1 次 · 未接通');
+    await page.locator('[data-testid=task-status]', { hasText: '待随访' }).waitFor();
     expect(await page.locator('[data-testid=task-status]').textContent()).toBe('待随访');
     const [task] = await stack.sql<{ status: string; attempts: number; last_outcome: string }[]>`
       SELECT status, attempts, last_outcome FROM follow_up_tasks WHERE id = ${second.id}`;
@@ -250,6 +252,7 @@ describe("an agent's day in a browser", () => {
     await page.getByRole('link', { name: '流程详情' }).click();
     await page.waitForURL((url) => url.pathname === `/tasks/${first.id}/follow-up`);
     await page.locator('[data-testid=flow-status]').waitFor();
+    await page.locator('[data-testid=flow-status]', { hasText: '已完成' }).waitFor();
     expect(await page.locator('[data-testid=flow-status]').textContent()).toBe('已完成');
     const touchpoints = (await page.locator('[data-testid=touchpoints]').textContent()) ?? '';
     expect(touchpoints).toContain('第 1 次');
@@ -265,6 +268,7 @@ describe("an agent's day in a browser", () => {
     await page.keyboard.press('Escape');
     await page.waitForURL((url) => url.pathname === '/agent');
     await page.locator('[data-testid=tab-completed]').waitFor();
+    await page.locator('[data-testid=tab-completed] .tab-count', { hasText: '1' }).waitFor();
     expect(await page.locator('[data-testid=tab-completed] .tab-count').textContent()).toBe('1');
   });
 
@@ -279,6 +283,7 @@ describe("an agent's day in a browser", () => {
     await page.keyboard.press('Alt+1');
     await page.waitForURL((url) => url.pathname === `/tasks/${second.id}` && url.searchParams.get('saved') === '1');
     await page.getByText('回答触发了红旗预警', { exact: false }).waitFor();
+    await page.locator('.page-head .badge.urgent', { hasText: '紧急' }).waitFor();
     expect(await page.locator('.page-head .badge.urgent').textContent()).toBe('紧急');
 
     const [task] = await stack.sql<{ status: string; urgent: boolean; attempts: number }[]>`

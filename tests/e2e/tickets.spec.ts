@@ -215,7 +215,9 @@ describe('feedback tickets in a browser', () => {
     await page.getByRole('button', { name: '受理' }).click();
     await page.waitForURL((url) => url.pathname === `/tickets/${ticket.id}` && url.searchParams.get('done') === 'accept');
     await page.getByText('已受理该工单').waitFor();
+    await page.locator('[data-testid=ticket-status]', { hasText: '处理中' }).waitFor();
     expect(await page.locator('[data-testid=ticket-status]').textContent()).toBe('处理中');
+    await page.locator('[data-testid=timeline] [data-kind=accepted]', { hasText: '已受理' }).waitFor();
     expect(await page.locator('[data-testid=timeline] [data-kind=accepted]').textContent()).toContain('已受理');
     expect(await page.getByRole('button', { name: '受理' }).count()).toBe(0);
   });
@@ -258,6 +260,7 @@ describe('feedback tickets in a browser', () => {
     await page.getByLabel('处理结果').fill(RESOLUTION);
     await page.getByRole('button', { name: '解决' }).click();
     await page.waitForURL((url) => url.searchParams.get('done') === 'resolve');
+    await page.locator('[data-testid=ticket-status]', { hasText: '已解决' }).waitFor();
     await page.locator('[data-testid=ticket-status]', { hasText: '已解决' }).waitFor();
     expect(await page.locator('[data-testid=ticket-status]').textContent()).toBe('已解决');
     expect(await page.locator('[data-testid=ticket-feedback]').textContent()).toContain(RESOLUTION);
