@@ -6,6 +6,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Clien
 import { z } from 'zod';
 import type { TransactionSql } from 'postgres';
 import type { Sql } from '../db/client.js';
+import { asUser } from '../db/scope.js';
 import { canAccessDepartment, seesAllDepartments, type Principal } from '../domain/access.js';
 import { maskPhone } from '../domain/masking.js';
 import {
@@ -326,7 +327,7 @@ export function createDischargeService({ sql, temporal, taskQueue }: { sql: Sql;
     /** Discharges of one department, newest first; refused (403) for users of another department. */
     async listForDepartment(user: Principal, departmentCode: string, { limit = 100, offset = 0 } = {}): Promise<DischargeListItem[]> {
       if (!canAccessDepartment(user, departmentCode)) throw forbidden('只能查看本科室的出院患者');
-      const rows = await sql<
+      const rows = await asUser(sql, user, (tx) => tx<
         {
           his_encounter_id: string;
           patient_id: string;
@@ -352,7 +353,7 @@ export function createDischargeService({ sql, temporal, taskQueue }: { sql: Sql;
         FROM encounters e JOIN patients p ON p.id = e.patient_id
         WHERE e.department_code = ${departmentCode} AND e.discharged_at IS NOT NULL
         ORDER BY e.discharged_at DESC
-        LIMIT ${Math.min(limit, 500)} OFFSET ${offset}`;
+        LIMIT ${Math.min(limit, 500)} OFFSET ${offset}`);
       return rows.map((r) => ({
         encounterId: r.his_encounter_id,
         patientId: r.patient_id,

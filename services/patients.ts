@@ -1,6 +1,7 @@
 /** The patient record as staff see it: masked contact data, encounters, and an audit row per view. */
 import { z } from 'zod';
 import type { Sql } from '../db/client.js';
+import { asUser } from '../db/scope.js';
 import { canAccessDepartment, seesAllDepartments, type Principal } from '../domain/access.js';
 import { maskAddress, maskPhone } from '../domain/masking.js';
 import type { AuditService, RequestMeta } from './audit.js';
@@ -79,6 +80,12 @@ export function createPatientService({ sql, audit }: { sql: Sql; audit: AuditSer
         throw forbidden('该患者不属于您的科室');
       }
       await audit.record({ actor: user, action: 'patient.view', entityType: 'patient', entityId: patientId, patientId }, meta);
+      // What is shown is read again under row-level security: a department sees only its own encounters of the patient.
+      const visible = new Set(
+        (await asUser(sql, user, (tx) => tx<{ his_encounter_id: string }[]>`SELECT his_encounter_id FROM encounters WHERE patient_id = ${patientId}`)).map(
+          (e) => e.his_encounter_id,
+        ),
+      );
       return {
         id: patient.id,
         hisPatientId: patient.his_patient_id,
@@ -87,7 +94,7 @@ export function createPatientService({ sql, audit }: { sql: Sql; audit: AuditSer
         birthDate: patient.birth_date,
         phoneMasked: maskPhone(patient.phone),
         addressMasked: maskAddress(patient.address),
-        encounters: encounters.map((e) => ({
+        encounters: encounters.filter((e) => visible.has(e.his_encounter_id)).map((e) => ({
           encounterId: e.his_encounter_id,
           departmentCode: e.department_code,
           diagnosis: e.diagnosis_name,

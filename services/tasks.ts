@@ -5,6 +5,7 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { z } from 'zod';
 import type { Sql } from '../db/client.js';
+import { asUser } from '../db/scope.js';
 import { canAccessDepartment, seesAllDepartments, type Principal } from '../domain/access.js';
 import { maskPhone } from '../domain/masking.js';
 import { openingLine } from '../domain/opening-line.js';
@@ -168,7 +169,7 @@ export function createTaskService({ sql, temporal, audit }: { sql: Sql; temporal
           : sql`TRUE`;
       // Open work is what is due by tonight; finished work is what was finished today.
       const inScope = sql`((t.status = 'open' AND t.due_at < ${end}) OR (t.status <> 'open' AND t.updated_at >= ${start}))`;
-      const rows = await sql<TaskRow[]>`
+      const rows = await asUser(sql, user, (tx) => tx<TaskRow[]>`
         SELECT t.id, t.workflow_id, t.touchpoint_index, t.status, t.due_at, t.urgent, t.attempts, t.max_attempts, t.channel,
                t.department_code, t.assigned_agent_id, p.id AS patient_id, p.name, p.sex, NULL AS phone,
                date_part('year', age(p.birth_date))::int AS age, e.his_encounter_id, e.diagnosis_name, e.procedure_name,
@@ -176,7 +177,7 @@ export function createTaskService({ sql, temporal, audit }: { sql: Sql; temporal
         FROM follow_up_tasks t JOIN patients p ON p.id = t.patient_id JOIN encounters e ON e.id = t.encounter_id
         WHERE ${mine} AND ${inScope} AND t.status = ${status}
         ORDER BY t.urgent DESC, t.due_at ASC, t.id
-        LIMIT ${Math.min(limit, 500)}`;
+        LIMIT ${Math.min(limit, 500)}`);
       const [counts] = await sql<(Record<TaskStatus, number> & { overdue: number; urgent: number })[]>`
         SELECT count(*) FILTER (WHERE t.status = 'open')::int AS open,
                count(*) FILTER (WHERE t.status = 'completed')::int AS completed,

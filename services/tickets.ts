@@ -5,6 +5,7 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { z } from 'zod';
 import type { Sql } from '../db/client.js';
+import { asUser } from '../db/scope.js';
 import { insertTicket } from '../db/tickets.js';
 import { seesAllDepartments, type Principal } from '../domain/access.js';
 import { maskPhone } from '../domain/masking.js';
@@ -167,7 +168,7 @@ export function createTicketService({ sql, temporal, audit, taskQueue }: { sql: 
       } else {
         throw forbidden();
       }
-      const rows = await sql<TicketRow[]>`
+      const rows = await asUser(sql, user, (tx) => tx<TicketRow[]>`
         SELECT t.*, d.name AS department_name, p.name AS patient_name
         FROM tickets t JOIN patients p ON p.id = t.patient_id LEFT JOIN departments d ON d.code = t.department_code
         WHERE ${scope}
@@ -178,7 +179,7 @@ export function createTicketService({ sql, temporal, audit, taskQueue }: { sql: 
                  (t.status IN ('open', 'in_progress') AND (t.sla_breached OR t.sla_due_at < now())) DESC, t.urgent DESC,
                  CASE WHEN t.status IN ('open', 'in_progress') THEN t.sla_due_at END ASC NULLS LAST,
                  t.received_at DESC
-        LIMIT ${Math.min(filters.limit ?? 200, 500)}`;
+        LIMIT ${Math.min(filters.limit ?? 200, 500)}`);
       return rows.map(toItem);
     },
 
