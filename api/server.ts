@@ -6,7 +6,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
 import { Hono } from 'hono';
-import { secureHeaders } from 'hono/secure-headers';
+import { NONCE, secureHeaders, type SecureHeadersVariables } from 'hono/secure-headers';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { createRequestHandler, type ServerBuild } from '@remix-run/node';
 import type { Services } from '../services/index.js';
@@ -29,13 +29,20 @@ export async function loadWebBuild(dir = WEB_BUILD_DIR): Promise<WebBuild> {
 }
 
 export function createHttpApp({ services, webBuild }: { services: Services; webBuild: WebBuild }) {
-  const app = new Hono();
+  const app = new Hono<{ Variables: SecureHeadersVariables }>();
   app.use(
     '*',
     secureHeaders({
       xFrameOptions: 'DENY',
       referrerPolicy: 'same-origin',
-      contentSecurityPolicy: { frameAncestors: ["'none'"], objectSrc: ["'none'"], baseUri: ["'self'"] },
+      // Scripts only from our origin, plus Remix's inline bootstrap carrying this response's nonce.
+      contentSecurityPolicy: {
+        scriptSrc: ["'self'", NONCE],
+        frameAncestors: ["'none'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+      },
     }),
   );
   app.post('/login', signInRateLimit(services));
@@ -51,6 +58,6 @@ export function createHttpApp({ services, webBuild }: { services: Services; webB
   app.get('/favicon.ico', (c) => c.body(null, 204));
 
   const handleRemix = createRequestHandler(webBuild.server, services.env.NODE_ENV === 'production' ? 'production' : 'development');
-  app.all('*', (c) => handleRemix(c.req.raw, { services, meta: requestMeta(c) }));
+  app.all('*', (c) => handleRemix(c.req.raw, { services, meta: requestMeta(c), nonce: c.get('secureHeadersNonce') ?? '' }));
   return app;
 }

@@ -44,6 +44,20 @@ describe('web hardening', () => {
     expect(limited.headers.get('ratelimit-policy')).toBeTruthy();
   });
 
+  it('allows only our own scripts and the inline ones carrying this response\'s nonce', async () => {
+    const res = await stack.app.request('/login');
+    const csp = res.headers.get('content-security-policy') ?? '';
+    const nonce = /script-src 'self' 'nonce-([^']+)'/.exec(csp)?.[1];
+    expect(nonce).toBeTruthy();
+    expect(csp).not.toContain('unsafe-inline');
+    const html = await res.text();
+    const inline = [...html.matchAll(/<script(?![^>]*\bsrc=)([^>]*)>/g)].map((m) => m[1]);
+    expect(inline.length).toBeGreaterThan(0);
+    for (const attrs of inline) expect(attrs).toContain(`nonce="${nonce}"`);
+    const again = (await stack.app.request('/login')).headers.get('content-security-policy');
+    expect(again).not.toContain(nonce!);
+  });
+
   it('sends security headers on pages and API answers', async () => {
     for (const path of ['/login', '/api/health']) {
       const res = await stack.app.request(path);

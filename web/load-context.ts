@@ -6,6 +6,8 @@ declare module '@remix-run/server-runtime' {
   interface AppLoadContext {
     services: Services;
     meta: RequestMeta;
+    /** Nonce of this response's Content-Security-Policy, for Remix's inline scripts. */
+    nonce: string;
   }
 }
 
