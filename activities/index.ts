@@ -2,6 +2,7 @@
 import type { Sql } from '../db/client.js';
 import { createFollowUpDbActivities } from './db/follow-up.js';
 import { createTicketDbActivities } from './db/tickets.js';
+import { createAppointmentDbActivities } from './db/appointments.js';
 
 export interface ActivityDeps {
   sql: Sql;
@@ -11,6 +12,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createFollowUpDbActivities(deps),
     ...createTicketDbActivities(deps),
+    ...createAppointmentDbActivities(deps),
   };
 }
 

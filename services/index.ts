@@ -6,6 +6,7 @@ import type { Client } from '@temporalio/client';
 import type { Env } from '../config/env.js';
 import type { Sql } from '../db/client.js';
 import { createAlertService } from './alerts.js';
+import { createAppointmentService } from './appointments.js';
 import { createAuditService } from './audit.js';
 import { createAuthService } from './auth.js';
 import { createDirectoryService } from './directory.js';
@@ -62,6 +63,7 @@ export function createServices({ sql, temporal, env }: ServiceDeps) {
     tasks: createTaskService({ sql, temporal, audit }),
     tickets: createTicketService({ sql, temporal, audit, taskQueue: env.TEMPORAL_TASK_QUEUE }),
     health: createHealthService({ sql, temporal }),
+    appointments: createAppointmentService({ sql, temporal, audit, taskQueue: env.TEMPORAL_TASK_QUEUE }),
   };
 }
 

@@ -1,3 +1,5 @@
 /** Entry point of the workflow bundle: every workflow type the worker runs. */
 export { followUpWorkflow } from './follow-up.js';
 export { feedbackTicketWorkflow } from './feedback-ticket.js';
+export { appointmentWorkflow } from './appointment.js';
+export { noShowLedgerWorkflow } from './noshow-ledger.js';

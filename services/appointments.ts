@@ -1,0 +1,143 @@
+/**
+ * Outpatient appointments: booking (prepaid, within the slot's appointment quota, refused while
+ * the patient is blacklisted for no-shows), cancellation and check-in (Updates to the appointment's
+ * workflow, refused with a reason), and the admin's early lift of a no-show blacklist (audited).
+ */
+import { randomUUID } from 'node:crypto';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import type { Sql } from '../db/client.js';
+import type { Principal } from '../domain/access.js';
+import {
+  APPOINTMENT_WORKFLOW_TYPE,
+  appointmentWorkflowId,
+  cancelAppointmentUpdate,
+  checkInUpdate,
+  liftBlacklistUpdate,
+  noShowLedgerWorkflowId,
+  type AppointmentState,
+  type NoShowLedgerState,
+} from '../workflows/appointment-contracts.js';
+import type { AuditService, RequestMeta } from './audit.js';
+import { forbidden, notFound, ServiceError, ValidationError } from './errors.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export interface BookingResult {
+  appointmentId: string;
+  number: string;
+  workflowId: string;
+}
+
+/** Asia/Shanghai wall time for messages. */
+const localTime = (d: Date) => d.toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false });
+
+export function createAppointmentService({ sql, temporal, audit, taskQueue }: { sql: Sql; temporal: Client; audit: AuditService; taskQueue: string }) {
+  async function appointmentRow(appointmentId: string) {
+    if (!UUID.test(appointmentId)) return undefined;
+    const [row] = await sql<{ id: string; number: string; workflow_id: string; patient_id: string }[]>`
+      SELECT id, number, workflow_id, patient_id FROM appointments WHERE id = ${appointmentId}`;
+    return row;
+  }
+
+  /** Runs an Update on the appointment's workflow; a refusal becomes a 409 with its reason. */
+  async function update(appointmentId: string, run: (workflowId: string) => Promise<AppointmentState>): Promise<AppointmentState> {
+    const row = await appointmentRow(appointmentId);
+    if (!row) throw notFound('预约不存在');
+    try {
+      return await run(row.workflow_id);
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) throw new ServiceError(409, 'appointment_action_refused', err.cause?.message ?? err.message);
+      if (err instanceof WorkflowNotFoundError) throw new ServiceError(409, 'appointment_closed', '该预约已结束');
+      throw err;
+    }
+  }
+
+  return {
+    async book(
+      patientId: string,
+      sessionId: string,
+      slotIndex: number,
+      payment: { prepaid: boolean; prepaymentRef?: string | null },
+    ): Promise<BookingResult> {
+      if (!UUID.test(patientId)) throw notFound('患者不存在');
+      if (!UUID.test(sessionId)) throw notFound('门诊不存在');
+      if (!Number.isInteger(slotIndex) || slotIndex < 0) throw new ValidationError([{ field: 'slotIndex', message: '请选择预约时段' }]);
+      if (!payment.prepaid || !payment.prepaymentRef?.trim()) {
+        throw new ServiceError(400, 'prepayment_required', '预约须先完成预缴费(缺少预缴费凭证)');
+      }
+      const [blocked] = await sql<{ blacklisted_until: Date }[]>`
+        SELECT blacklisted_until FROM noshow_ledger WHERE patient_id = ${patientId} AND blacklisted_until > now()`;
+      if (blocked) {
+        throw new ServiceError(409, 'patient_blacklisted', `该患者因多次爽约已被暂停预约,${localTime(blocked.blacklisted_until)} 后方可再次预约`, {
+          blacklistedUntil: blocked.blacklisted_until.toISOString(),
+        });
+      }
+      const number = `AP${randomUUID().replace(/-/g, '').slice(0, 12).toUpperCase()}`;
+      const workflowId = appointmentWorkflowId(number);
+      const appointmentId = await sql.begin(async (tx) => {
+        const [session] = await tx<{ ends_at: Date }[]>`SELECT ends_at FROM clinic_sessions WHERE id = ${sessionId}`;
+        if (!session) throw notFound('门诊不存在');
+        if (session.ends_at.getTime() <= Date.now()) throw new ServiceError(409, 'session_over', '该门诊已结束,不能预约');
+        const [patient] = await tx`SELECT 1 FROM patients WHERE id = ${patientId}`;
+        if (!patient) throw notFound('患者不存在');
+        // Atomic: two bookings of the last number cannot both succeed.
+        const [slot] = await tx`
+          UPDATE clinic_slots SET booked = booked + 1
+          WHERE session_id = ${sessionId} AND slot_index = ${slotIndex} AND booked < appointment_quota
+          RETURNING slot_index`;
+        if (!slot) {
+          const [exists] = await tx`SELECT 1 FROM clinic_slots WHERE session_id = ${sessionId} AND slot_index = ${slotIndex}`;
+          if (!exists) throw notFound('预约时段不存在');
+          throw new ServiceError(409, 'slot_full', '该时段预约号已满,请选择其他时段');
+        }
+        const [row] = await tx<{ id: string }[]>`
+          INSERT INTO appointments (number, session_id, slot_index, patient_id, prepaid, prepayment_ref, workflow_id)
+          VALUES (${number}, ${sessionId}, ${slotIndex}, ${patientId}, true, ${payment.prepaymentRef!.trim()}, ${workflowId})
+          RETURNING id`;
+        return row!.id;
+      });
+      await temporal.workflow.start(APPOINTMENT_WORKFLOW_TYPE, {
+        taskQueue,
+        workflowId,
+        args: [{ appointmentId }],
+        staticSummary: `门诊预约 ${number}`,
+      });
+      return { appointmentId, number, workflowId };
+    },
+
+    /** Cancels before registration opens (the workflow gives the number back to the slot). */
+    cancel(appointmentId: string, input: { reason?: string; actorId?: string } = {}): Promise<AppointmentState> {
+      return update(appointmentId, (id) => temporal.workflow.getHandle(id).executeUpdate(cancelAppointmentUpdate, { args: [input] }));
+    },
+
+    /** Check-in (签到) until the session ends; the arrival (on time, late, after the slot) is recorded. */
+    checkIn(appointmentId: string, input: { actorId?: string } = {}): Promise<AppointmentState> {
+      return update(appointmentId, (id) => temporal.workflow.getHandle(id).executeUpdate(checkInUpdate, { args: [input] }));
+    },
+
+    /** Admin only: ends a patient's no-show blacklist early, with a reason; audited. */
+    async liftBlacklist(user: Principal, patientId: string, reason: string, meta: RequestMeta): Promise<NoShowLedgerState> {
+      if (user.role !== 'admin') throw forbidden('只有系统管理员可以解除爽约黑名单');
+      if (!UUID.test(patientId)) throw notFound('患者不存在');
+      const why = typeof reason === 'string' ? reason.trim() : '';
+      if (why.length < 2) throw new ValidationError([{ field: 'reason', message: '请填写解除原因' }]);
+      let state: NoShowLedgerState;
+      try {
+        state = await temporal.workflow
+          .getHandle(noShowLedgerWorkflowId(patientId))
+          .executeUpdate(liftBlacklistUpdate, { args: [{ actorId: user.id, reason: why }] });
+      } catch (err) {
+        if (err instanceof WorkflowUpdateFailedError) throw new ServiceError(409, 'lift_refused', err.cause?.message ?? err.message);
+        if (err instanceof WorkflowNotFoundError) throw new ServiceError(409, 'not_blacklisted', '该患者没有爽约记录');
+        throw err;
+      }
+      await audit.record(
+        { actor: user, action: 'noshow.blacklist_lifted', entityType: 'patient', entityId: patientId, patientId, details: { reason: why } },
+        meta,
+      );
+      return state;
+    },
+  };
+}
+
+export type AppointmentService = ReturnType<typeof createAppointmentService>;

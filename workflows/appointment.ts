@@ -1,0 +1,202 @@
+/**
+ * appointmentWorkflow: one per outpatient appointment (ID `appointment-<number>`).
+ *
+ * Loads the booking (activity) → reminds the patient the day before (skipped when booked later)
+ * → takes a cancellation until registration opens, a check-in until the session ends (arrival
+ * judged by the clinic-queue rules and recorded) → at session end without check-in marks the
+ * appointment a no-show and reports it to the patient's no-show ledger (`noshow-<patient>`,
+ * started here when the patient has none yet; it outlives this workflow).
+ */
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  getExternalWorkflowHandle,
+  proxyActivities,
+  setHandler,
+  startChild,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { Activities } from '../activities/index.js';
+import type { AppointmentFacts } from '../activities/db/appointments.js';
+import { ACTIVITY_TIMEOUTS } from '../config/temporal.js';
+import { orderQueue } from '../domain/clinic-queue.js';
+import {
+  APPOINTMENT_STATUS_LABELS,
+  ARRIVAL_NOTES,
+  cancelAppointmentUpdate,
+  checkInUpdate,
+  getAppointmentStateQuery,
+  noShowLedgerWorkflowId,
+  recordNoShowSignal,
+  type AppointmentInput,
+  type AppointmentState,
+  type Arrival,
+} from './appointment-contracts.js';
+import { noShowLedgerWorkflow } from './noshow-ledger.js';
+
+const db = proxyActivities<Activities>(ACTIVITY_TIMEOUTS.database);
+
+/** The reminder goes out this long before the session starts. */
+const REMINDER_BEFORE_MS = 24 * 3600 * 1000;
+
+export async function appointmentWorkflow({ appointmentId }: AppointmentInput): Promise<AppointmentState> {
+  const { workflowId } = workflowInfo();
+  let facts: AppointmentFacts | undefined;
+  const state: AppointmentState = {
+    appointmentId,
+    number: '',
+    patientId: '',
+    status: 'booked',
+    slotIndex: 0,
+    slotStartsAt: '',
+    slotEndsAt: '',
+    registrationOpensAt: '',
+    sessionEndsAt: '',
+    reminderSent: false,
+  };
+  let busy = false;
+
+  /** Why a cancellation cannot be taken now, or null (undecided until the booking is loaded). */
+  function cancelRefusal(): string | null {
+    if (!facts) return null;
+    if (state.status !== 'booked') return `预约${APPOINTMENT_STATUS_LABELS[state.status]},不能取消`;
+    if (Date.now() >= Date.parse(state.registrationOpensAt)) return '已开始取号,不能再取消预约';
+    return null;
+  }
+
+  function checkInRefusal(): string | null {
+    if (!facts) return null;
+    if (state.status === 'cancelled') return '预约已取消,不能签到';
+    if (state.status === 'checked_in' || state.status === 'seen') return '已签到,请勿重复签到';
+    if (state.status !== 'booked') return `预约${APPOINTMENT_STATUS_LABELS[state.status]},不能签到`;
+    if (Date.now() >= Date.parse(state.sessionEndsAt)) return '本次门诊已结束,不能签到';
+    return null;
+  }
+
+  /** One change at a time, stored before the state moves; refused with the reason re-checked. */
+  async function exclusive(check: () => string | null, work: () => Promise<void>): Promise<AppointmentState> {
+    await condition(() => facts !== undefined && !busy);
+    const reason = check();
+    if (reason) throw ApplicationFailure.nonRetryable(reason, 'AppointmentActionRefused');
+    busy = true;
+    try {
+      await work();
+      return state;
+    } finally {
+      busy = false;
+    }
+  }
+  const validate = (check: () => string | null) => (_input: unknown) => {
+    const reason = check();
+    if (reason) throw new Error(reason);
+  };
+
+  setHandler(getAppointmentStateQuery, () => state);
+  setHandler(
+    cancelAppointmentUpdate,
+    ({ reason }) =>
+      exclusive(cancelRefusal, async () => {
+        await db.cancelAppointment({ appointmentId, ...(reason ? { reason } : {}) });
+        state.status = 'cancelled';
+        if (reason) state.cancelReason = reason;
+      }),
+    { validator: validate(cancelRefusal) },
+  );
+  setHandler(
+    checkInUpdate,
+    () =>
+      exclusive(checkInRefusal, async () => {
+        const at = Date.now();
+        const arrival = arrivalOf(facts!, at);
+        const checkedInAt = new Date(at).toISOString();
+        await db.recordCheckIn({ appointmentId, checkedInAt, arrival, queueNote: ARRIVAL_NOTES[arrival] });
+        Object.assign(state, { status: 'checked_in', checkedInAt, arrival, queueNote: ARRIVAL_NOTES[arrival] });
+      }),
+    { validator: validate(checkInRefusal) },
+  );
+
+  const loaded = await db.loadAppointment(appointmentId);
+  Object.assign(state, {
+    number: loaded.number,
+    patientId: loaded.patientId,
+    status: loaded.status,
+    slotIndex: loaded.slotIndex,
+    slotStartsAt: loaded.slotStartsAt,
+    slotEndsAt: loaded.slotEndsAt,
+    registrationOpensAt: loaded.registrationOpensAt,
+    sessionEndsAt: loaded.sessionEndsAt,
+  });
+  facts = loaded;
+
+  const reminderAt = Date.parse(loaded.sessionStartsAt) - REMINDER_BEFORE_MS;
+  let finished = false;
+  const reminder = remind();
+
+  // Open until the session ends: a cancellation (until registration opens) or a check-in settles it.
+  const settled = await condition(() => state.status !== 'booked', Math.max(1, Date.parse(state.sessionEndsAt) - Date.now()));
+  await condition(() => !busy);
+  if (!settled && state.status === 'booked') {
+    const at = new Date(Date.now()).toISOString();
+    await db.markNoShow({ appointmentId, at });
+    state.status = 'no_show';
+    await reportNoShow(at);
+  }
+  finished = true;
+  await reminder;
+  await condition(allHandlersFinished);
+  return state;
+
+  async function remind(): Promise<void> {
+    if (reminderAt <= Date.now()) return; // booked within a day of the session: no reminder
+    state.reminderAt = new Date(reminderAt).toISOString();
+    await condition(() => finished || state.status !== 'booked', reminderAt - Date.now());
+    if (finished || state.status !== 'booked') return;
+    await db.queueAppointmentMessage({
+      workflowId,
+      step: 'reminder',
+      appointmentId,
+      body: `提醒:您预约了明天 ${loaded.departmentName} ${loaded.expertName} 第 ${loaded.slotIndex + 1} 时段(${loaded.slotStartsAt})的门诊,预约号 ${loaded.number}。如不能就诊请在开始取号前取消,爽约将影响您今后预约。`,
+    });
+    state.reminderSent = true;
+  }
+
+  /** Makes sure the patient's ledger runs (it outlives this workflow), then tells it. */
+  async function reportNoShow(at: string): Promise<void> {
+    const ledgerId = noShowLedgerWorkflowId(loaded.patientId);
+    try {
+      await startChild(noShowLedgerWorkflow, {
+        workflowId: ledgerId,
+        args: [{ patientId: loaded.patientId }],
+        parentClosePolicy: 'ABANDON',
+        staticSummary: `爽约记录 ${loaded.patientId}`,
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+    await getExternalWorkflowHandle(ledgerId).signal(recordNoShowSignal, { at, appointmentNumber: loaded.number });
+  }
+}
+
+/** On time / late / after the slot, by the clinic-queue rules (orderQueue) at the check-in instant. */
+function arrivalOf(facts: AppointmentFacts, at: number): Arrival {
+  const slotStart = Date.parse(facts.slotStartsAt);
+  const [entry] = orderQueue(
+    [
+      {
+        ticket: facts.number,
+        kind: 'appointment',
+        slotIndex: facts.slotIndex,
+        slotStart,
+        slotEnd: Date.parse(facts.slotEndsAt),
+        checkedInAt: at,
+        registeredAt: Date.parse(facts.bookedAt),
+      },
+    ],
+    at,
+    { graceMinutes: facts.graceMinutes },
+  );
+  if (entry?.rule === 'after_slot_end') return 'after_slot_end';
+  return at <= slotStart ? 'on_time' : 'late';
+}
