@@ -22,6 +22,7 @@ import { findOrBuildTemporalCli } from './lib/temporal-cli.js';
 import { startTemporalDevServer, type RunningDevServer } from './lib/temporal-dev-server.js';
 import { seedDemoData } from './seed-demo.js';
 import { seedDemoTickets } from './demo-tickets.js';
+import { seedDemoFollowUps } from './demo-follow-ups.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 process.chdir(ROOT);
@@ -197,6 +198,10 @@ try {
     if (discharges) log(`[start] demo data: ${discharges} discharges sent through the HIS ingest path`);
     const tickets = await seedDemoTickets({ sql, services, temporal });
     if (tickets) log(`[start] demo data: ${tickets} feedback tickets driven through their workflows`);
+    if (discharges) {
+      const calls = await seedDemoFollowUps({ sql, services });
+      log(`[start] demo data: ${calls} older follow-up calls recorded through the workflow Update`);
+    }
     await connection.close();
     await sql.end();
   }
