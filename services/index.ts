@@ -9,6 +9,7 @@ import { createAlertService } from './alerts.js';
 import { createAppointmentService } from './appointments.js';
 import { createAuditService } from './audit.js';
 import { createAuthService } from './auth.js';
+import { createClinicQueueService } from './clinic-queue.js';
 import { createDirectoryService } from './directory.js';
 import { createDischargeService } from './discharges.js';
 import { createFeedbackRoutingService } from './feedback-routing.js';
@@ -64,6 +65,7 @@ export function createServices({ sql, temporal, env }: ServiceDeps) {
     tickets: createTicketService({ sql, temporal, audit, taskQueue: env.TEMPORAL_TASK_QUEUE }),
     health: createHealthService({ sql, temporal }),
     appointments: createAppointmentService({ sql, temporal, audit, taskQueue: env.TEMPORAL_TASK_QUEUE }),
+    clinicQueue: createClinicQueueService({ sql, audit }),
   };
 }
 

@@ -1,0 +1,258 @@
+/**
+ * The live queue of a clinic session (叫号): consultation order by the clinic-queue rules
+ * (`orderQueue`), the number being seen, calling the next patient (staff of the session's
+ * department or admin; audited), walk-in registration (现场挂号), and the patient's own view
+ * (`/queue/:number?code=…`, no sign-in, nothing personal).
+ *
+ * An entry is waiting until called (`called_at`), then being seen until the next call marks it
+ * seen (`seen_at`). Appointment patients join the queue when they check in; walk-ins when they
+ * register. The appointment's own status is left to its workflow.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Sql } from '../db/client.js';
+import type { Principal } from '../domain/access.js';
+import { estimatedWaitMinutes, orderQueue, positionOf, type QueueEntry, type QueueRule } from '../domain/clinic-queue.js';
+import type { AuditService, RequestMeta } from './audit.js';
+import { forbidden, notFound, ServiceError } from './errors.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Assumed mean length of one consultation, for the estimated time. */
+export const MEAN_CONSULT_MINUTES = 10;
+
+/** One message for an unknown number and a wrong code, so numbers cannot be probed. */
+const NOT_FOUND_MESSAGE = '号码或查询码不正确';
+
+export interface QueueItem {
+  number: string;
+  kind: 'appointment' | 'walk_in';
+  slotIndex: number;
+  rule: QueueRule;
+  /** 1-based: 1 is next. */
+  position: number;
+  /** ISO 8601 check-in (appointments) or registration (walk-ins). */
+  arrivedAt: string;
+}
+
+export interface QueueView {
+  sessionId: string;
+  expertName: string;
+  departmentCode: string;
+  departmentName: string;
+  currentNumber: string | null;
+  entries: QueueItem[];
+}
+
+export interface PatientView {
+  expertName: string;
+  departmentName: string;
+  currentNumber: string | null;
+  number: string;
+  /** waiting: in the queue; called: being seen or seen; not_checked_in: booked, not yet checked in; closed: cancelled or no-show. */
+  state: 'waiting' | 'called' | 'seen' | 'not_checked_in' | 'closed';
+  position: number | null;
+  /** Patients before this one. */
+  ahead: number | null;
+  /** ISO 8601 estimated start, and its Asia/Shanghai HH:mm. */
+  estimatedAt: string | null;
+  estimatedTime: string | null;
+}
+
+interface SessionRow {
+  id: string;
+  expert_name: string;
+  department_code: string;
+  department_name: string;
+  grace_minutes: number;
+}
+
+/** HH:mm in Asia/Shanghai. */
+export const shanghaiTime = (d: Date) =>
+  d.toLocaleTimeString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false, hour: '2-digit', minute: '2-digit' });
+
+export function createClinicQueueService({ sql, audit }: { sql: Sql; audit: AuditService }) {
+  async function sessionRow(db: Sql, sessionId: string): Promise<SessionRow | undefined> {
+    if (!UUID.test(sessionId)) return undefined;
+    const [row] = await db<SessionRow[]>`
+      SELECT s.id, s.expert_name, s.department_code, coalesce(d.name, s.department_code) AS department_name, s.grace_minutes
+      FROM clinic_sessions s LEFT JOIN departments d ON d.code = s.department_code
+      WHERE s.id = ${sessionId}`;
+    return row;
+  }
+
+  async function staffSession(user: Principal, sessionId: string, db: Sql = sql): Promise<SessionRow> {
+    const session = await sessionRow(db, sessionId);
+    if (!session) throw notFound('门诊不存在');
+    const departmentUser = (user.role === 'dept_head' || user.role === 'dept_staff') && user.departmentCode === session.department_code;
+    if (!departmentUser && user.role !== 'admin') throw forbidden('只有本科室人员可以管理该门诊的叫号');
+    return session;
+  }
+
+  async function currentNumber(db: Sql, sessionId: string): Promise<string | null> {
+    const [row] = await db<{ called_number: string }[]>`
+      SELECT called_number FROM clinic_calls WHERE session_id = ${sessionId} ORDER BY id DESC LIMIT 1`;
+    return row?.called_number ?? null;
+  }
+
+  /** Waiting entries of a session in consultation order. */
+  async function ordered(db: Sql, session: SessionRow, now: Date) {
+    const slots = await db<{ slot_index: number; starts_at: Date; ends_at: Date }[]>`
+      SELECT slot_index, starts_at, ends_at FROM clinic_slots WHERE session_id = ${session.id} ORDER BY slot_index`;
+    const appointments = await db<{ number: string; slot_index: number; checked_in_at: Date; booked_at: Date }[]>`
+      SELECT number, slot_index, checked_in_at, booked_at FROM appointments
+      WHERE session_id = ${session.id} AND status = 'checked_in' AND checked_in_at IS NOT NULL
+        AND called_at IS NULL AND seen_at IS NULL`;
+    const walkIns = await db<{ number: string; registered_at: Date }[]>`
+      SELECT number, registered_at FROM walk_in_registrations WHERE session_id = ${session.id} AND status = 'waiting'`;
+    const bySlot = new Map(slots.map((s) => [s.slot_index, s]));
+    const last = slots[slots.length - 1];
+    const entries: QueueEntry[] = [];
+    for (const a of appointments) {
+      const slot = bySlot.get(a.slot_index);
+      if (!slot) continue;
+      entries.push({
+        ticket: a.number,
+        kind: 'appointment',
+        slotIndex: a.slot_index,
+        slotStart: slot.starts_at.getTime(),
+        slotEnd: slot.ends_at.getTime(),
+        checkedInAt: a.checked_in_at.getTime(),
+        registeredAt: a.booked_at.getTime(),
+      });
+    }
+    for (const w of walkIns) {
+      // A walk-in joins the slot running when they registered (the last one after the session).
+      const slot = slots.find((s) => s.ends_at.getTime() > w.registered_at.getTime()) ?? last;
+      entries.push({
+        ticket: w.number,
+        kind: 'walk_in',
+        slotIndex: slot?.slot_index ?? 0,
+        slotEnd: slot?.ends_at.getTime() ?? w.registered_at.getTime(),
+        checkedInAt: w.registered_at.getTime(),
+        registeredAt: w.registered_at.getTime(),
+      });
+    }
+    return orderQueue(entries, now.getTime(), { graceMinutes: session.grace_minutes });
+  }
+
+  async function view(db: Sql, session: SessionRow, now: Date): Promise<QueueView> {
+    const [queue, current] = await Promise.all([ordered(db, session, now), currentNumber(db, session.id)]);
+    return {
+      sessionId: session.id,
+      expertName: session.expert_name,
+      departmentCode: session.department_code,
+      departmentName: session.department_name,
+      currentNumber: current,
+      entries: queue.map((e, i) => ({
+        number: e.ticket,
+        kind: e.kind,
+        slotIndex: e.slotIndex,
+        rule: e.rule,
+        position: i + 1,
+        arrivedAt: new Date(e.checkedInAt!).toISOString(),
+      })),
+    };
+  }
+
+  return {
+    /** The session's waiting patients in consultation order and the number being seen (no personal data). */
+    async queue(sessionId: string, now: Date = new Date()): Promise<QueueView> {
+      const session = await sessionRow(sql, sessionId);
+      if (!session) throw notFound('门诊不存在');
+      return view(sql, session, now);
+    },
+
+    /** The queue for the clinic page: staff of the session's department or admin. */
+    async board(user: Principal, sessionId: string, now: Date = new Date()): Promise<QueueView> {
+      const session = await staffSession(user, sessionId);
+      return view(sql, session, now);
+    },
+
+    /**
+     * The patient's page: number and short code, no sign-in. An unknown number and a wrong code
+     * get the same 404.
+     */
+    async patientView(number: string, shortCode: string, now: Date = new Date()): Promise<PatientView> {
+      const wanted = typeof number === 'string' ? number.trim().toUpperCase() : '';
+      const code = typeof shortCode === 'string' ? shortCode.trim().toUpperCase() : '';
+      if (!/^[A-Z0-9-]{1,40}$/.test(wanted) || !/^[A-Z0-9]{4,6}$/.test(code)) throw notFound(NOT_FOUND_MESSAGE);
+      const [found] = await sql<{ session_id: string; short_code: string; state: PatientView['state'] }[]>`
+        SELECT session_id, short_code,
+               CASE WHEN seen_at IS NOT NULL THEN 'seen' WHEN called_at IS NOT NULL THEN 'called'
+                    WHEN status = 'checked_in' THEN 'waiting' WHEN status = 'booked' THEN 'not_checked_in'
+                    WHEN status = 'seen' THEN 'seen' ELSE 'closed' END AS state
+        FROM appointments WHERE number = ${wanted}
+        UNION ALL
+        SELECT session_id, short_code, status AS state FROM walk_in_registrations WHERE number = ${wanted}
+        LIMIT 1`;
+      if (!found || found.short_code !== code) throw notFound(NOT_FOUND_MESSAGE);
+      const session = await sessionRow(sql, found.session_id);
+      if (!session) throw notFound(NOT_FOUND_MESSAGE);
+      const [queue, current] = await Promise.all([ordered(sql, session, now), currentNumber(sql, session.id)]);
+      const position = found.state === 'waiting' ? (positionOf(queue, wanted) ?? null) : null;
+      const estimated = position !== null ? new Date(now.getTime() + estimatedWaitMinutes(position, MEAN_CONSULT_MINUTES) * 60_000) : null;
+      return {
+        expertName: session.expert_name,
+        departmentName: session.department_name,
+        currentNumber: current,
+        number: wanted,
+        state: found.state,
+        position,
+        ahead: position !== null ? position - 1 : null,
+        estimatedAt: estimated?.toISOString() ?? null,
+        estimatedTime: estimated ? shanghaiTime(estimated) : null,
+      };
+    },
+
+    /**
+     * Calls the first waiting patient: the patient being seen is marked seen, the next one called,
+     * the call recorded (the new current number) and audited. 409 when nobody is waiting.
+     */
+    async callNext(user: Principal, sessionId: string, meta: RequestMeta, now: Date = new Date()): Promise<{ number: string; kind: 'appointment' | 'walk_in' }> {
+      const called = await sql.begin(async (tx) => {
+        const db = tx as unknown as Sql;
+        const session = await staffSession(user, sessionId, db);
+        // One call at a time per session.
+        await db`SELECT 1 FROM clinic_sessions WHERE id = ${session.id} FOR UPDATE`;
+        const [next] = await ordered(db, session, now);
+        if (!next) throw new ServiceError(409, 'queue_empty', '当前没有候诊的患者');
+        await db`UPDATE appointments SET seen_at = ${now} WHERE session_id = ${session.id} AND called_at IS NOT NULL AND seen_at IS NULL`;
+        await db`UPDATE walk_in_registrations SET status = 'seen', seen_at = ${now} WHERE session_id = ${session.id} AND status = 'called'`;
+        let patientId: string | undefined;
+        if (next.kind === 'appointment') {
+          const [row] = await db<{ patient_id: string }[]>`
+            UPDATE appointments SET called_at = ${now} WHERE session_id = ${session.id} AND number = ${next.ticket} RETURNING patient_id`;
+          patientId = row?.patient_id;
+        } else {
+          await db`UPDATE walk_in_registrations SET status = 'called', called_at = ${now} WHERE session_id = ${session.id} AND number = ${next.ticket}`;
+        }
+        await db`INSERT INTO clinic_calls (session_id, called_number, called_at) VALUES (${session.id}, ${next.ticket}, ${now})`;
+        return { number: next.ticket, kind: next.kind, patientId };
+      });
+      await audit.record(
+        {
+          actor: user,
+          action: 'clinic.call_next',
+          entityType: 'clinic_session',
+          entityId: sessionId,
+          ...(called.patientId ? { patientId: called.patientId } : {}),
+          details: { number: called.number, kind: called.kind },
+        },
+        meta,
+      );
+      return { number: called.number, kind: called.kind };
+    },
+
+    /** Registers a walk-in patient (现场挂号): a number and the short code for the patient's page. */
+    async registerWalkIn(user: Principal, sessionId: string, now: Date = new Date()): Promise<{ id: string; number: string; shortCode: string }> {
+      const session = await staffSession(user, sessionId);
+      const number = `XC${randomUUID().replace(/-/g, '').slice(0, 10).toUpperCase()}`;
+      const [row] = await sql<{ id: string; number: string; short_code: string }[]>`
+        INSERT INTO walk_in_registrations (session_id, number, registered_at)
+        VALUES (${session.id}, ${number}, ${now}) RETURNING id, number, short_code`;
+      return { id: row!.id, number: row!.number, shortCode: row!.short_code };
+    },
+  };
+}
+
+export type ClinicQueueService = ReturnType<typeof createClinicQueueService>;

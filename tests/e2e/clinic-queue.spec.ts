@@ -1,0 +1,126 @@
+/**
+ * The live clinic queue in a real (headless) Chromium: a patient opens their queue page (no
+ * sign-in) for a checked-in appointment; a department user calls the next patient on the clinic
+ * page (button, then the `n` key) in another browser; the patient's page shows the new current
+ * number within seconds without a reload.
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { serve, type ServerType } from '@hono/node-server';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchBrowser } from '../support/chromium.js';
+import { freePort } from '../../scripts/lib/free-port.js';
+import { createTestOrg, TEST_PASSWORD, type TestOrg } from '../support/org.js';
+import { startStack, uniq, type TestStack } from '../support/stack.js';
+
+describe('clinic queue in a browser', () => {
+  let stack: TestStack;
+  let server: ServerType;
+  let base: string;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+  let org: TestOrg;
+  let sessionId: string;
+  const appointments: { number: string; code: string }[] = [];
+
+  beforeAll(async () => {
+    stack = await startStack({ web: true });
+    org = await createTestOrg(stack.sql);
+    const now = Date.now();
+    const at = (seconds: number) => new Date(now + seconds * 1000);
+    const [s] = await stack.sql<{ id: string }[]>`
+      INSERT INTO clinic_sessions (expert_name, department_code, session_date, registration_opens_at, starts_at, ends_at, slot_minutes, grace_minutes)
+      VALUES ('李主任', ${org.deptA}, current_date, ${at(-3600)}, ${at(-1800)}, ${at(1800)}, 60, 0) RETURNING id`;
+    sessionId = s!.id;
+    await stack.sql`
+      INSERT INTO clinic_slots (session_id, slot_index, starts_at, ends_at, appointment_quota) VALUES (${sessionId}, 0, ${at(-1800)}, ${at(1800)}, 5)`;
+    for (const ago of [300, 100]) {
+      const id = uniq();
+      const [p] = await stack.sql<{ id: string }[]>`
+        INSERT INTO patients (his_patient_id, name, phone) VALUES (${`CQE-${id}`}, '赵秀兰', '13900139000') RETURNING id`;
+      const [a] = await stack.sql<{ number: string; short_code: string }[]>`
+        INSERT INTO appointments (number, session_id, slot_index, patient_id, status, prepaid, prepayment_ref, checked_in_at, arrival, workflow_id)
+        VALUES (${`AP${id}`}, ${sessionId}, 0, ${p!.id}, 'checked_in', true, 'PAY-1', ${at(-ago)}, 'on_time', ${`appointment-AP${id}`})
+        RETURNING number, short_code`;
+      appointments.push({ number: a!.number, code: a!.short_code });
+    }
+
+    const port = await freePort();
+    const app = stack.app as unknown as { fetch: (request: Request) => Response | Promise<Response> };
+    server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' });
+    base = `http://127.0.0.1:${port}`;
+    browser = await launchBrowser();
+  }, 300_000);
+
+  afterAll(async () => {
+    for (const context of contexts) await context.close().catch(() => {});
+    await browser?.close().catch(() => {});
+    if (server) {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        if ('closeAllConnections' in server) server.closeAllConnections();
+      });
+    }
+    await stack?.stop();
+  });
+
+  async function freshPage(): Promise<Page> {
+    const context = await browser.newContext({ locale: 'zh-CN', timezoneId: 'Asia/Shanghai', viewport: { width: 1200, height: 900 } });
+    context.setDefaultTimeout(20_000);
+    contexts.push(context);
+    return context.newPage();
+  }
+
+  async function signedIn(username: string): Promise<Page> {
+    const page = await freshPage();
+    await page.goto(`${base}/login`);
+    await page.getByRole('textbox', { name: '用户名' }).fill(username);
+    await page.getByLabel('密码').fill(TEST_PASSWORD);
+    await page.getByLabel('密码').press('Enter');
+    await page.waitForURL((url) => url.pathname !== '/login');
+    return page;
+  }
+
+  it('updates the patient page live when the clinic calls the next patient', async () => {
+    const [first, second] = [appointments[0]!, appointments[1]!];
+    const patient = await freshPage();
+    await patient.goto(`${base}/queue/${second.number}?code=${second.code}`);
+    const current = patient.getByTestId('current-number');
+    expect(await current.textContent()).toBe('尚未开始');
+    expect(await patient.getByTestId('my-number').textContent()).toBe(second.number);
+    expect(await patient.getByTestId('my-status').textContent()).toMatch(/前面还有 1 人预计 \d{2}:\d{2} 就诊/);
+    expect(await patient.content()).not.toContain('赵秀兰');
+    // A marker that a reload would wipe.
+    await patient.evaluate(() => ((window as unknown as { __noReload: boolean }).__noReload = true));
+
+    // A wrong code reads like an unknown number.
+    const wrong = await patient.request.get(`${base}/queue/${second.number}?code=ZZZZZZ`);
+    const unknown = await patient.request.get(`${base}/queue/AP${uniq()}?code=${second.code}`);
+    expect(wrong.status()).toBe(404);
+    expect(unknown.status()).toBe(404);
+
+    const staff = await signedIn(org.users.headA.username);
+    await staff.goto(`${base}/clinic/${sessionId}`);
+    const rows = staff.locator('[data-testid=queue-table] tbody tr');
+    expect(await rows.count()).toBe(2);
+    expect(await rows.nth(0).getAttribute('data-number')).toBe(first.number);
+    await staff.getByRole('button', { name: '叫下一位' }).click();
+    await staff.getByTestId('current-number').filter({ hasText: first.number }).waitFor();
+
+    await patient.getByTestId('current-number').filter({ hasText: first.number }).waitFor({ timeout: 5_000 });
+    await patient.getByTestId('ahead').filter({ hasText: '0' }).waitFor({ timeout: 5_000 });
+
+    // The keyboard: n calls the next patient (once the page is hydrated).
+    await staff.waitForFunction(() => Boolean((window as unknown as { __remixRouter?: unknown }).__remixRouter));
+    await staff.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await staff.keyboard.press('n');
+    await staff.getByTestId('current-number').filter({ hasText: second.number }).waitFor();
+    await patient.getByTestId('current-number').filter({ hasText: second.number }).waitFor({ timeout: 5_000 });
+    expect(await patient.getByTestId('my-status').textContent()).toContain('请您到诊室就诊');
+    expect(await patient.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
+
+    // Another department's staff cannot see the clinic page.
+    const other = await signedIn(org.users.staffB.username);
+    const response = await other.goto(`${base}/clinic/${sessionId}`);
+    expect(response?.status()).toBe(403);
+  });
+});

@@ -1,0 +1,135 @@
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
+import { Form, useActionData, useLoaderData, useNavigation, useRevalidator, useSearchParams, useSubmit } from '@remix-run/react';
+import { useEffect, useRef } from 'react';
+import { isServiceError } from '../../services/errors.js';
+import { orRespond, requireUser } from '../auth.server.js';
+import { useHotkeys } from '../components/useHotkeys.js';
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.expertName ?? '门诊'} 叫号 · 随访管理平台` }];
+
+const RULE_LABELS: Record<string, string> = { late_called: '过号优先', appointment: '预约', walk_in: '现场', after_slot_end: '迟到(末尾)' };
+
+/** The clinic's queue (/clinic/:sessionId): staff of the session's department or admin. */
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const user = await requireUser(request, context);
+  return orRespond(context.services.clinicQueue.board(user, params.sessionId ?? ''));
+}
+
+export async function action({ request, params, context }: ActionFunctionArgs) {
+  const user = await requireUser(request, context);
+  const sessionId = params.sessionId ?? '';
+  const intent = (await request.formData()).get('intent');
+  const queue = context.services.clinicQueue;
+  try {
+    if (intent === 'call_next') {
+      const called = await queue.callNext(user, sessionId, context.meta);
+      return redirect(`/clinic/${sessionId}?called=${encodeURIComponent(called.number)}`);
+    }
+    if (intent === 'walk_in') {
+      const walkIn = await queue.registerWalkIn(user, sessionId);
+      return redirect(`/clinic/${sessionId}?walkin=${encodeURIComponent(walkIn.number)}&code=${encodeURIComponent(walkIn.shortCode)}`);
+    }
+    return data({ error: '未知的操作' }, { status: 400 });
+  } catch (err) {
+    if (isServiceError(err)) {
+      if (err.status === 403 || err.status === 404) throw new Response(err.message, { status: err.status });
+      return data({ error: err.message }, { status: err.status });
+    }
+    throw err;
+  }
+}
+
+export default function ClinicQueue() {
+  const board = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const [search] = useSearchParams();
+  const navigation = useNavigation();
+  const submit = useSubmit();
+  const revalidator = useRevalidator();
+  const revalidatorRef = useRef(revalidator);
+  revalidatorRef.current = revalidator;
+  // Patients check in elsewhere: refresh the list while on screen.
+  useEffect(() => {
+    const timer = setInterval(() => {
+      const { state, revalidate } = revalidatorRef.current;
+      if (document.visibilityState === 'visible' && state === 'idle') revalidate();
+    }, 5_000);
+    return () => clearInterval(timer);
+  }, []);
+  const busy = navigation.state !== 'idle';
+  useHotkeys({ n: () => (busy ? false : submit({ intent: 'call_next' }, { method: 'post' })) });
+
+  const called = search.get('called');
+  const walkIn = search.get('walkin');
+  const code = search.get('code');
+
+  return (
+    <div className="clinic-page">
+      <div className="page-head">
+        <h1>
+          {board.expertName} 叫号<span className="count"> {board.departmentName}</span>
+          <span className="count"> 候诊 {board.entries.length} 人</span>
+        </h1>
+      </div>
+      <p>
+        当前就诊号:<strong data-testid="current-number">{board.currentNumber ?? '—'}</strong>
+      </p>
+      {result && 'error' in result && (
+        <div className="alert alert-danger" role="alert" data-testid="conflict">
+          {result.error}
+        </div>
+      )}
+      {called && !result && (
+        <div className="alert alert-success" role="status">
+          已叫号 {called}
+        </div>
+      )}
+      {walkIn && code && !result && (
+        <div className="alert alert-success" role="status" data-testid="walk-in">
+          现场挂号 {walkIn},查询码 {code}(候诊查询:/queue/{walkIn}?code={code})
+        </div>
+      )}
+      <div className="summary">
+        <Form method="post" style={{ display: 'inline' }}>
+          <button type="submit" name="intent" value="call_next" disabled={busy}>
+            叫下一位
+          </button>
+        </Form>{' '}
+        <Form method="post" style={{ display: 'inline' }}>
+          <button type="submit" name="intent" value="walk_in" className="small-button" disabled={busy}>
+            挂号(现场)
+          </button>
+        </Form>
+      </div>
+      {board.entries.length === 0 ? (
+        <p className="empty">暂无候诊患者</p>
+      ) : (
+        <table className="grid" data-testid="queue-table">
+          <thead>
+            <tr>
+              <th>顺序</th>
+              <th>号码</th>
+              <th>类型</th>
+              <th>时段</th>
+              <th>到达</th>
+            </tr>
+          </thead>
+          <tbody>
+            {board.entries.map((e) => (
+              <tr key={e.number} data-number={e.number}>
+                <td>{e.position}</td>
+                <td className="mono">{e.number}</td>
+                <td>{RULE_LABELS[e.rule] ?? e.rule}</td>
+                <td>{e.slotIndex + 1}</td>
+                <td>{new Date(e.arrivedAt).toLocaleTimeString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false })}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <p className="kbd-legend">
+        <kbd>n</kbd> 叫下一位
+      </p>
+    </div>
+  );
+}
