@@ -5,11 +5,9 @@
  * workflow detail shows the live state (with the Temporal UI link for supervisors only).
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { serve, type ServerType } from '@hono/node-server';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { followUpWorkflowId, getFollowUpStateQuery } from '../../workflows/contracts.js';
-import { launchBrowser } from '../support/chromium.js';
-import { freePort } from '../../scripts/lib/free-port.js';
+import { serveInBrowser, type BrowserStack } from '../support/browser-stack.js';
 import { createTestOrg, dischargeBody, TEST_PASSWORD, type TestOrg } from '../support/org.js';
 import { startStack, uniq, type TestStack } from '../support/stack.js';
 
@@ -38,10 +36,8 @@ interface TaskRow {
 
 describe("an agent's day in a browser", () => {
   let stack: TestStack;
-  let server: ServerType;
+  let web: BrowserStack;
   let base: string;
-  let browser: Browser;
-  let context: BrowserContext;
   let page: Page;
   let org: TestOrg;
   let first: TaskRow;
@@ -92,26 +88,13 @@ describe("an agent's day in a browser", () => {
     second = rows[1]!;
     expect([first.name, second.name]).toEqual(names);
 
-    const port = await freePort();
-    const app = stack.app as unknown as { fetch: (request: Request) => Response | Promise<Response> };
-    server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' });
-    base = `http://127.0.0.1:${port}`;
-
-    browser = await launchBrowser();
-    context = await browser.newContext({ locale: 'zh-CN', timezoneId: 'Asia/Shanghai', viewport: { width: 1400, height: 900 } });
-    context.setDefaultTimeout(20_000);
-    page = await context.newPage();
+    web = await serveInBrowser(stack);
+    base = web.base;
+    page = await web.newPage();
   }, 300_000);
 
   afterAll(async () => {
-    await context?.close().catch(() => {});
-    await browser?.close().catch(() => {});
-    if (server) {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        if ('closeAllConnections' in server) server.closeAllConnections();
-      });
-    }
+    await web?.close();
     await stack?.stop();
   });
 
@@ -312,21 +295,16 @@ describe("an agent's day in a browser", () => {
   });
 
   it('gives a manager the link to the workflow in the Temporal UI', async () => {
-    const managerContext = await browser.newContext({ locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
-    try {
-      const managerPage = await managerContext.newPage();
-      await signIn(managerPage, org.users.manager.username);
-      await managerPage.goto(`${base}/tasks/${first.id}/follow-up`);
-      const link = managerPage.getByRole('link', { name: '在 Temporal UI 中查看' });
-      await link.waitFor();
-      const [encounter] = await stack.sql<{ his_encounter_id: string }[]>`
-        SELECT e.his_encounter_id FROM follow_up_tasks t JOIN encounters e ON e.id = t.encounter_id WHERE t.id = ${first.id}`;
-      const workflowId = followUpWorkflowId(encounter!.his_encounter_id);
-      expect(await link.getAttribute('href')).toBe(
-        `${stack.env.TEMPORAL_UI_URL}/namespaces/${encodeURIComponent(stack.env.TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(workflowId)}`,
-      );
-    } finally {
-      await managerContext.close();
-    }
+    const managerPage = await web.newPage();
+    await signIn(managerPage, org.users.manager.username);
+    await managerPage.goto(`${base}/tasks/${first.id}/follow-up`);
+    const link = managerPage.getByRole('link', { name: '在 Temporal UI 中查看' });
+    await link.waitFor();
+    const [encounter] = await stack.sql<{ his_encounter_id: string }[]>`
+      SELECT e.his_encounter_id FROM follow_up_tasks t JOIN encounters e ON e.id = t.encounter_id WHERE t.id = ${first.id}`;
+    const workflowId = followUpWorkflowId(encounter!.his_encounter_id);
+    expect(await link.getAttribute('href')).toBe(
+      `${stack.env.TEMPORAL_UI_URL}/namespaces/${encodeURIComponent(stack.env.TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(workflowId)}`,
+    );
   });
 });

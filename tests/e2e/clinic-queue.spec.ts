@@ -5,19 +5,15 @@
  * number within seconds without a reload.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { serve, type ServerType } from '@hono/node-server';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchBrowser } from '../support/chromium.js';
-import { freePort } from '../../scripts/lib/free-port.js';
+import type { Page } from 'playwright-core';
+import { serveInBrowser, type BrowserStack } from '../support/browser-stack.js';
 import { createTestOrg, TEST_PASSWORD, type TestOrg } from '../support/org.js';
 import { startStack, uniq, type TestStack } from '../support/stack.js';
 
 describe('clinic queue in a browser', () => {
   let stack: TestStack;
-  let server: ServerType;
+  let web: BrowserStack;
   let base: string;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
   let org: TestOrg;
   let sessionId: string;
   const appointments: { number: string; code: string }[] = [];
@@ -44,30 +40,17 @@ describe('clinic queue in a browser', () => {
       appointments.push({ number: a!.number, code: a!.short_code });
     }
 
-    const port = await freePort();
-    const app = stack.app as unknown as { fetch: (request: Request) => Response | Promise<Response> };
-    server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' });
-    base = `http://127.0.0.1:${port}`;
-    browser = await launchBrowser();
+    web = await serveInBrowser(stack);
+    base = web.base;
   }, 300_000);
 
   afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => {});
-    await browser?.close().catch(() => {});
-    if (server) {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        if ('closeAllConnections' in server) server.closeAllConnections();
-      });
-    }
+    await web?.close();
     await stack?.stop();
   });
 
   async function freshPage(): Promise<Page> {
-    const context = await browser.newContext({ locale: 'zh-CN', timezoneId: 'Asia/Shanghai', viewport: { width: 1200, height: 900 } });
-    context.setDefaultTimeout(20_000);
-    contexts.push(context);
-    return context.newPage();
+    return web.newPage();
   }
 
   async function signedIn(username: string): Promise<Page> {

@@ -4,10 +4,8 @@
  * a 403 for another department, and sign-out.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { serve, type ServerType } from '@hono/node-server';
-import type { Browser, BrowserContext, Page, Response as PwResponse } from 'playwright-core';
-import { launchBrowser } from '../support/chromium.js';
-import { freePort } from '../../scripts/lib/free-port.js';
+import type { Page, Response as PwResponse } from 'playwright-core';
+import { serveInBrowser, type BrowserStack } from '../support/browser-stack.js';
 import { createTestOrg, dischargeBody, TEST_PASSWORD, type TestOrg } from '../support/org.js';
 import { startStack, type TestStack } from '../support/stack.js';
 
@@ -24,10 +22,8 @@ const pathOf = (url: string) => new URL(url).pathname;
 
 describe('portal in a browser', () => {
   let stack: TestStack;
-  let server: ServerType;
+  let web: BrowserStack;
   let base: string;
-  let browser: Browser;
-  let context: BrowserContext;
   let page: Page;
   let org: TestOrg;
   let deptAName: string;
@@ -42,26 +38,13 @@ describe('portal in a browser', () => {
     for (const name of namesA) await stack.services.discharges.ingestJson(JSON.stringify(discharge(org.deptA, name)));
     await stack.services.discharges.ingestJson(JSON.stringify(discharge(org.deptB, nameB)));
 
-    const port = await freePort();
-    const app = stack.app as unknown as { fetch: (request: Request) => Response | Promise<Response> };
-    server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' });
-    base = `http://127.0.0.1:${port}`;
-
-    browser = await launchBrowser();
-    context = await browser.newContext({ locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
-    context.setDefaultTimeout(20_000);
-    page = await context.newPage();
+    web = await serveInBrowser(stack);
+    base = web.base;
+    page = await web.newPage();
   }, 300_000);
 
   afterAll(async () => {
-    await context?.close().catch(() => {});
-    await browser?.close().catch(() => {});
-    if (server) {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        if ('closeAllConnections' in server) server.closeAllConnections();
-      });
-    }
+    await web?.close();
     await stack?.stop();
   });
 

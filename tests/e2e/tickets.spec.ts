@@ -7,10 +7,8 @@
  * it in 全院工单 with the link to its workflow in the Temporal UI.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { serve, type ServerType } from '@hono/node-server';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchBrowser } from '../support/chromium.js';
-import { freePort } from '../../scripts/lib/free-port.js';
+import type { Page } from 'playwright-core';
+import { serveInBrowser, type BrowserStack } from '../support/browser-stack.js';
 import { createShortPlan, waitFor } from '../support/follow-up-fixtures.js';
 import { createTestOrg, dischargeBody, TEST_PASSWORD, type TestOrg } from '../support/org.js';
 import { startStack, uniq, type TestStack } from '../support/stack.js';
@@ -37,10 +35,8 @@ interface TicketRow {
 
 describe('feedback tickets in a browser', () => {
   let stack: TestStack;
-  let server: ServerType;
+  let web: BrowserStack;
   let base: string;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
   let org: TestOrg;
   let taskId: string;
   let patientId: string;
@@ -69,31 +65,18 @@ describe('feedback tickets in a browser', () => {
     taskId = task.id;
     patientId = task.patient_id;
 
-    const port = await freePort();
-    const app = stack.app as unknown as { fetch: (request: Request) => Response | Promise<Response> };
-    server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' });
-    base = `http://127.0.0.1:${port}`;
-    browser = await launchBrowser();
+    web = await serveInBrowser(stack);
+    base = web.base;
   }, 300_000);
 
   afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => {});
-    await browser?.close().catch(() => {});
-    if (server) {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        if ('closeAllConnections' in server) server.closeAllConnections();
-      });
-    }
+    await web?.close();
     await stack?.stop();
   });
 
   /** A fresh browser (own cookies) signed in as the user. */
   async function signedIn(username: string): Promise<Page> {
-    const context = await browser.newContext({ locale: 'zh-CN', timezoneId: 'Asia/Shanghai', viewport: { width: 1400, height: 900 } });
-    context.setDefaultTimeout(20_000);
-    contexts.push(context);
-    const page = await context.newPage();
+    const page = await web.newPage();
     await page.goto(`${base}/login`);
     await page.getByRole('textbox', { name: '用户名' }).fill(username);
     await page.getByLabel('密码').fill(TEST_PASSWORD);
