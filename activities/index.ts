@@ -3,6 +3,7 @@ import type { Sql } from '../db/client.js';
 import { createFollowUpDbActivities } from './db/follow-up.js';
 import { createTicketDbActivities } from './db/tickets.js';
 import { createAppointmentDbActivities } from './db/appointments.js';
+import { createQuotaPlanningActivities } from './db/quota-planning.js';
 
 export interface ActivityDeps {
   sql: Sql;
@@ -13,6 +14,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createFollowUpDbActivities(deps),
     ...createTicketDbActivities(deps),
     ...createAppointmentDbActivities(deps),
+    ...createQuotaPlanningActivities(deps),
   };
 }
 

@@ -45,6 +45,8 @@ const envSchema = z.object({
   PAYLOAD_KEY_ID: z.string().default('dev'),
   /** Origin of the Temporal Web UI allowed to call the codec endpoint (CORS). */
   CODEC_CORS_ORIGIN: z.string().url().default('http://localhost:8233'),
+  /** Weeks of history the nightly quota planning reads per expert. */
+  QUOTA_HISTORY_WEEKS: positiveInt.default(8),
   /** When set, HIS ingest endpoints require `Authorization: Bearer <token>`. */
   HIS_API_TOKEN: z.string().min(16).optional(),
   /** Load demo departments, staff and patients on `npm start`. */

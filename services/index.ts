@@ -16,6 +16,7 @@ import { createFeedbackRoutingService } from './feedback-routing.js';
 import { createHealthService } from './health.js';
 import { createPatientService } from './patients.js';
 import { createPlanService } from './plans.js';
+import { createQuotaPlanningService } from './quota-planning.js';
 import { createTaskService } from './tasks.js';
 import { createTicketService } from './tickets.js';
 
@@ -66,6 +67,7 @@ export function createServices({ sql, temporal, env }: ServiceDeps) {
     health: createHealthService({ sql, temporal }),
     appointments: createAppointmentService({ sql, temporal, audit, taskQueue: env.TEMPORAL_TASK_QUEUE }),
     clinicQueue: createClinicQueueService({ sql, audit }),
+    quotaPlanning: createQuotaPlanningService({ sql, audit }),
   };
 }
 

@@ -1,9 +1,11 @@
 /** Worker process: `npm run worker`. Connects, registers search attributes if missing, runs until SIGINT/SIGTERM. */
+import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { loadEnv } from '../config/env.js';
 import { createSql } from '../db/client.js';
 import { createWorker } from './create-worker.js';
 import { payloadDataConverter } from './payload-codec.js';
+import { ensureQuotaSchedule } from './quota-schedule.js';
 import { ensureSearchAttributes } from './search-attributes.js';
 
 const env = loadEnv();
@@ -15,6 +17,15 @@ const sql = createSql(env.DATABASE_URL);
 const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
 const added = await ensureSearchAttributes(connection, env.TEMPORAL_NAMESPACE);
 if (added.length > 0) console.log(`[worker] registered search attributes: ${added.join(', ')}`);
+
+// Fleet-wide job: the nightly quota planning is a Temporal Schedule, created or updated at every start.
+const client = new Client({
+  connection: await Connection.connect({ address: env.TEMPORAL_ADDRESS }),
+  namespace: env.TEMPORAL_NAMESPACE,
+  dataConverter: payloadDataConverter(env),
+});
+await ensureQuotaSchedule(client, { taskQueue: env.TEMPORAL_TASK_QUEUE, weeks: env.QUOTA_HISTORY_WEEKS });
+await client.connection.close();
 
 const worker = await createWorker({
   connection,

@@ -3,3 +3,4 @@ export { followUpWorkflow } from './follow-up.js';
 export { feedbackTicketWorkflow } from './feedback-ticket.js';
 export { appointmentWorkflow } from './appointment.js';
 export { noShowLedgerWorkflow } from './noshow-ledger.js';
+export { quotaPlanningWorkflow } from './quota-planning.js';

@@ -1,0 +1,182 @@
+/**
+ * Nightly appointment quota planning (分时段预约号源测算) for upcoming clinic sessions.
+ *
+ * For every session dated tomorrow up to `horizonDays` days ahead (Asia/Shanghai; today's sessions
+ * are left as planned the night before, since patients are already booking and arriving for them),
+ * the same expert's (expert name + department) sessions that ended within the last `weeks` weeks
+ * are the history:
+ *
+ * - walk-ins NX'ᵢ: each past registration's minute offset from its session's start is placed into
+ *   the upcoming session's slot covering that offset (slot offsets measured from the session
+ *   start). Registrations made before the session started count toward the first slot; they are
+ *   spread evenly over its minutes (in registration order) rather than piled onto minute 0, where
+ *   the 4-per-minute cap would hide them. Registrations past the last slot are ignored. Then
+ *   {@link estimateWalkIns} samples them with a PRNG seeded from a hash of the session id (+ slot
+ *   index), so a re-run on the same data gives the same plan;
+ * - capacity NXᵢ: slot minutes ÷ mean consultation minutes. No consultation times are recorded
+ *   anywhere yet (appointments/walk-ins carry called/seen marks, not consultation lengths), so the
+ *   mean is {@link DEFAULT_MEAN_CONSULT_MINUTES} (10) unless the caller passes another;
+ * - total appointment numbers: the session's current sum of slot quotas at its first computation
+ *   (kept in `quota_plans.total_appointments` afterwards, so that raising a quota to its booked
+ *   count never makes the total creep up night after night).
+ *
+ * {@link allocateQuotas} distributes the total; the result is stored in `quota_plans.computed` and,
+ * unless an administrator's override is in force, written to `clinic_slots.appointment_quota`
+ * (never below a slot's `booked` count). Sessions with no history are skipped (left as they are).
+ */
+import type { Sql } from '../../db/client.js';
+import { DEFAULT_SAMPLES, allocateQuotas, capacityPerSlot, estimateWalkIns } from '../../domain/quota.js';
+
+export const DEFAULT_MEAN_CONSULT_MINUTES = 10;
+
+export interface QuotaSlotPlan {
+  slotIndex: number;
+  /** Estimated walk-ins NX'ᵢ. */
+  walkIns: number;
+  /** Capacity NXᵢ. */
+  capacity: number;
+  /** Computed appointment quota. */
+  quota: number;
+  basis: {
+    pastSessions: number;
+    weeks: number;
+    slotMinutes: number;
+    meanConsultMinutes: number;
+    samplesPerSession: number;
+    seed: number;
+    totalAppointments: number;
+  };
+}
+
+export interface RecomputeQuotasInput {
+  weeks: number;
+  horizonDays: number;
+  meanConsultMinutes?: number;
+}
+
+export interface RecomputeQuotasResult {
+  planned: { sessionId: string; quotas: number[]; applied: boolean }[];
+  /** Sessions without history (or with slots that cannot be sampled), left unchanged. */
+  skipped: { sessionId: string; reason: string }[];
+}
+
+/** FNV-1a 32-bit hash: the PRNG seed of a session. */
+export function seedOf(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h >>> 0;
+}
+
+const MINUTE = 60_000;
+
+export function createQuotaPlanningActivities({ sql }: { sql: Sql }) {
+  return {
+    async recomputeQuotas(input: RecomputeQuotasInput): Promise<RecomputeQuotasResult> {
+      const weeks = Math.trunc(input.weeks);
+      const horizonDays = Math.trunc(input.horizonDays);
+      const meanConsultMinutes = input.meanConsultMinutes ?? DEFAULT_MEAN_CONSULT_MINUTES;
+      if (!(weeks > 0) || !(horizonDays > 0) || !(meanConsultMinutes > 0)) {
+        throw new RangeError(`weeks, horizonDays and meanConsultMinutes must be positive (got ${weeks}, ${horizonDays}, ${meanConsultMinutes})`);
+      }
+      const sessions = await sql<{ id: string; expert_name: string; department_code: string; starts_at: Date }[]>`
+        SELECT id, expert_name, department_code, starts_at FROM clinic_sessions
+        WHERE session_date >  (now() AT TIME ZONE 'Asia/Shanghai')::date
+          AND session_date <= (now() AT TIME ZONE 'Asia/Shanghai')::date + ${horizonDays}::int
+        ORDER BY starts_at, id`;
+      const result: RecomputeQuotasResult = { planned: [], skipped: [] };
+
+      for (const session of sessions) {
+        const slots = await sql<{ slot_index: number; starts_at: Date; ends_at: Date; appointment_quota: number }[]>`
+          SELECT slot_index, starts_at, ends_at, appointment_quota FROM clinic_slots WHERE session_id = ${session.id} ORDER BY slot_index`;
+        if (slots.length === 0) {
+          result.skipped.push({ sessionId: session.id, reason: 'no slots' });
+          continue;
+        }
+        const past = await sql<{ id: string; starts_at: Date }[]>`
+          SELECT id, starts_at FROM clinic_sessions
+          WHERE expert_name = ${session.expert_name} AND department_code = ${session.department_code}
+            AND id <> ${session.id} AND ends_at <= now() AND starts_at >= now() - make_interval(weeks => ${weeks}::int)
+          ORDER BY starts_at, id`;
+        if (past.length === 0) {
+          result.skipped.push({ sessionId: session.id, reason: 'no history' });
+          continue;
+        }
+        const layout = slots.map((s) => ({
+          offset: Math.round((s.starts_at.getTime() - session.starts_at.getTime()) / MINUTE),
+          minutes: Math.round((s.ends_at.getTime() - s.starts_at.getTime()) / MINUTE),
+        }));
+        if (layout.some((l) => l.minutes < 1 || l.offset < 0)) {
+          result.skipped.push({ sessionId: session.id, reason: 'slots shorter than a minute or before the session start' });
+          continue;
+        }
+        const registrations = await sql<{ session_id: string; registered_at: Date }[]>`
+          SELECT session_id, registered_at FROM walk_in_registrations
+          WHERE session_id IN ${sql(past.map((p) => p.id))} ORDER BY registered_at, id`;
+
+        // history[slot][pastSession] = minute offsets within the slot
+        const history = layout.map(() => past.map(() => [] as number[]));
+        past.forEach((p, pi) => {
+          const offsets = registrations
+            .filter((r) => r.session_id === p.id)
+            .map((r) => (r.registered_at.getTime() - p.starts_at.getTime()) / MINUTE);
+          const early = offsets.filter((o) => o < 0);
+          const first = layout[0]!;
+          early.forEach((_, k) => history[0]![pi]!.push(Math.floor((k * first.minutes) / early.length)));
+          for (const o of offsets) {
+            if (o < 0) continue;
+            const si = layout.findIndex((l) => o >= l.offset && o < l.offset + l.minutes);
+            if (si >= 0) history[si]![pi]!.push(o - layout[si]!.offset);
+          }
+        });
+
+        const baseSeed = seedOf(session.id);
+        const walkIns = layout.map((l, i) => estimateWalkIns(history[i]!, l.minutes, { seed: (baseSeed + i) >>> 0 }));
+        const capacity = layout.map((l) => capacityPerSlot({ slotMinutes: l.minutes, meanConsultMinutes }));
+
+        const planned = await sql.begin(async (tx) => {
+          const locked = await tx<{ slot_index: number; appointment_quota: number; booked: number }[]>`
+            SELECT slot_index, appointment_quota, booked FROM clinic_slots WHERE session_id = ${session.id} ORDER BY slot_index FOR UPDATE`;
+          const [plan] = await tx<{ total_appointments: number | null; override: unknown }[]>`
+            SELECT total_appointments, override FROM quota_plans WHERE session_id = ${session.id} FOR UPDATE`;
+          const total = plan?.total_appointments ?? locked.reduce((sum, s) => sum + s.appointment_quota, 0);
+          const quotas = allocateQuotas(capacity, walkIns, total);
+          const computed: QuotaSlotPlan[] = layout.map((l, i) => ({
+            slotIndex: slots[i]!.slot_index,
+            walkIns: walkIns[i]!,
+            capacity: capacity[i]!,
+            quota: quotas[i]!,
+            basis: {
+              pastSessions: past.length,
+              weeks,
+              slotMinutes: l.minutes,
+              meanConsultMinutes,
+              samplesPerSession: DEFAULT_SAMPLES,
+              seed: (baseSeed + i) >>> 0,
+              totalAppointments: total,
+            },
+          }));
+          await tx`
+            INSERT INTO quota_plans (session_id, computed, computed_at, weeks_of_history, total_appointments)
+            VALUES (${session.id}, ${tx.json(computed as never)}, now(), ${weeks}, ${total})
+            ON CONFLICT (session_id) DO UPDATE
+              SET computed = EXCLUDED.computed, computed_at = EXCLUDED.computed_at,
+                  weeks_of_history = EXCLUDED.weeks_of_history, total_appointments = EXCLUDED.total_appointments`;
+          const overridden = plan !== undefined && plan.override !== null;
+          if (!overridden) {
+            for (const c of computed) {
+              await tx`
+                UPDATE clinic_slots SET appointment_quota = GREATEST(${c.quota}::int, booked)
+                WHERE session_id = ${session.id} AND slot_index = ${c.slotIndex}`;
+            }
+          }
+          return { sessionId: session.id, quotas, applied: !overridden };
+        });
+        result.planned.push(planned);
+      }
+      return result;
+    },
+  };
+}

@@ -1,0 +1,48 @@
+/**
+ * The Temporal Schedule `quota-planning-nightly`: runs quotaPlanningWorkflow at 02:00 Asia/Shanghai
+ * every day (or on `cron`, read in the same time zone). Created when missing, otherwise updated in
+ * place, so bring-up can call it every time.
+ */
+import { ScheduleAlreadyRunning, type Client, type ScheduleSpec } from '@temporalio/client';
+import type { RecomputeQuotasInput } from '../activities/db/quota-planning.js';
+
+export const QUOTA_SCHEDULE_ID = 'quota-planning-nightly';
+export const QUOTA_SCHEDULE_TIMEZONE = 'Asia/Shanghai';
+export const DEFAULT_QUOTA_HISTORY_WEEKS = 8;
+export const DEFAULT_QUOTA_HORIZON_DAYS = 7;
+
+export interface QuotaScheduleOptions {
+  taskQueue: string;
+  /** 5-field cron (minute hour day month weekday), Asia/Shanghai; default daily 02:00. */
+  cron?: string;
+  /** Weeks of history (the caller reads `QUOTA_HISTORY_WEEKS`); default 8. */
+  weeks?: number;
+  /** Days ahead to plan; default 7. */
+  horizonDays?: number;
+}
+
+export async function ensureQuotaSchedule(client: Client, options: QuotaScheduleOptions): Promise<{ scheduleId: string; created: boolean }> {
+  const weeks = options.weeks ?? DEFAULT_QUOTA_HISTORY_WEEKS;
+  const horizonDays = options.horizonDays ?? DEFAULT_QUOTA_HORIZON_DAYS;
+  if (!Number.isInteger(weeks) || weeks <= 0) throw new RangeError(`QUOTA_HISTORY_WEEKS must be a positive integer (got ${weeks})`);
+  if (!Number.isInteger(horizonDays) || horizonDays <= 0) throw new RangeError(`horizonDays must be a positive integer (got ${horizonDays})`);
+  const spec: ScheduleSpec = options.cron
+    ? { cronExpressions: [options.cron], timezone: QUOTA_SCHEDULE_TIMEZONE }
+    : { calendars: [{ hour: 2, minute: 0 }], timezone: QUOTA_SCHEDULE_TIMEZONE };
+  const args: [RecomputeQuotasInput] = [{ weeks, horizonDays }];
+  const action = {
+    type: 'startWorkflow' as const,
+    workflowType: 'quotaPlanningWorkflow',
+    workflowId: 'quota-planning',
+    taskQueue: options.taskQueue,
+    args,
+  };
+  try {
+    await client.schedule.create({ scheduleId: QUOTA_SCHEDULE_ID, spec, action });
+    return { scheduleId: QUOTA_SCHEDULE_ID, created: true };
+  } catch (err) {
+    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+  }
+  await client.schedule.getHandle(QUOTA_SCHEDULE_ID).update((previous) => ({ ...previous, spec, action }));
+  return { scheduleId: QUOTA_SCHEDULE_ID, created: false };
+}
