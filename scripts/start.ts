@@ -23,6 +23,7 @@ import { startTemporalDevServer, type RunningDevServer } from './lib/temporal-de
 import { seedDemoData } from './seed-demo.js';
 import { seedDemoTickets } from './demo-tickets.js';
 import { seedDemoFollowUps } from './demo-follow-ups.js';
+import { seedDemoClinic } from './demo-clinic.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 process.chdir(ROOT);
@@ -189,6 +190,7 @@ try {
   run('server', ['api/main.ts'], childEnv);
   await waitForHealth(`http://127.0.0.1:${env.PORT}/api/health`, 120_000);
 
+  let clinicSession: string | undefined;
   if (env.SEED_DEMO_DATA) {
     const sql = createSql(databaseUrl, { max: 5 });
     const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
@@ -202,6 +204,8 @@ try {
       const calls = await seedDemoFollowUps({ sql, services });
       log(`[start] demo data: ${calls} older follow-up calls recorded through the workflow Update`);
     }
+    clinicSession = (await seedDemoClinic({ sql, services, temporal, taskQueue: env.TEMPORAL_TASK_QUEUE })) ?? clinicSession;
+    clinicSession ??= (await sql<{ id: string }[]>`SELECT id FROM clinic_sessions ORDER BY session_date DESC LIMIT 1`)[0]?.id;
     await connection.close();
     await sql.end();
   }
@@ -215,6 +219,7 @@ try {
     API               http://localhost:${env.PORT}/api   (health: /api/health)
     Temporal Web UI   ${env.TEMPORAL_UI_URL}
     Temporal          ${env.TEMPORAL_ADDRESS} (namespace ${env.TEMPORAL_NAMESPACE})
+    Clinic (demo)     ${clinicSession ? `http://localhost:${env.PORT}/clinic/${clinicSession}  ·  quotas: /admin/quotas` : '—'}
     Postgres          ${env.DATABASE_URL ? 'DATABASE_URL' : `127.0.0.1:${env.EMBEDDED_PG_PORT} (data in ${join(env.DATA_DIR, 'postgres')})`}
   Demo logins (password: ${env.SEED_DEMO_DATA ? env.DEMO_PASSWORD : '—'})
 ${logins}
