@@ -75,9 +75,14 @@ export function createAppointmentService({ sql, temporal, audit, taskQueue }: { 
       const number = `AP${randomUUID().replace(/-/g, '').slice(0, 12).toUpperCase()}`;
       const workflowId = appointmentWorkflowId(number);
       const appointmentId = await sql.begin(async (tx) => {
-        const [session] = await tx<{ ends_at: Date }[]>`SELECT ends_at FROM clinic_sessions WHERE id = ${sessionId}`;
+        const [session] = await tx<{ ends_at: Date; registration_opens_at: Date }[]>`
+          SELECT ends_at, registration_opens_at FROM clinic_sessions WHERE id = ${sessionId}`;
         if (!session) throw notFound('门诊不存在');
         if (session.ends_at.getTime() <= Date.now()) throw new ServiceError(409, 'session_over', '该门诊已结束,不能预约');
+        // From registration opening, unbooked appointment numbers belong to the walk-in pool.
+        if (session.registration_opens_at.getTime() <= Date.now()) {
+          throw new ServiceError(409, 'booking_closed', '现场挂号已开始,预约已截止(剩余号源转为现场号)');
+        }
         const [patient] = await tx`SELECT 1 FROM patients WHERE id = ${patientId}`;
         if (!patient) throw notFound('患者不存在');
         // Atomic: two bookings of the last number cannot both succeed.

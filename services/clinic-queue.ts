@@ -247,10 +247,24 @@ export function createClinicQueueService({ sql, audit }: { sql: Sql; audit: Audi
     async registerWalkIn(user: Principal, sessionId: string, now: Date = new Date()): Promise<{ id: string; number: string; shortCode: string }> {
       const session = await staffSession(user, sessionId);
       const number = `XC${randomUUID().replace(/-/g, '').slice(0, 10).toUpperCase()}`;
-      const [row] = await sql<{ id: string; number: string; short_code: string }[]>`
-        INSERT INTO walk_in_registrations (session_id, number, registered_at)
-        VALUES (${session.id}, ${number}, ${now}) RETURNING id, number, short_code`;
-      return { id: row!.id, number: row!.number, shortCode: row!.short_code };
+      // Walk-in numbers: what the appointment quotas leave, plus, once registration is open, the
+      // appointment numbers nobody booked (cancellations release theirs). Locked per session.
+      const row = await sql.begin(async (tx) => {
+        const [pool] = await tx<{ total: number; quota: number; booked: number; open: boolean; walk_ins: number }[]>`
+          SELECT s.total_numbers AS total,
+                 (SELECT coalesce(sum(appointment_quota), 0)::int FROM clinic_slots WHERE session_id = s.id) AS quota,
+                 (SELECT count(*)::int FROM appointments WHERE session_id = s.id AND status <> 'cancelled') AS booked,
+                 s.registration_opens_at <= ${now} AS open,
+                 (SELECT count(*)::int FROM walk_in_registrations WHERE session_id = s.id) AS walk_ins
+          FROM clinic_sessions s WHERE s.id = ${session.id} FOR UPDATE`;
+        const available = pool!.total - (pool!.open ? pool!.booked : pool!.quota);
+        if (pool!.walk_ins >= available) throw new ServiceError(409, 'numbers_exhausted', '今日号源已满');
+        const [inserted] = await tx<{ id: string; number: string; short_code: string }[]>`
+          INSERT INTO walk_in_registrations (session_id, number, registered_at)
+          VALUES (${session.id}, ${number}, ${now}) RETURNING id, number, short_code`;
+        return inserted!;
+      });
+      return { id: row.id, number: row.number, shortCode: row.short_code };
     },
   };
 }

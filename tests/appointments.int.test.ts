@@ -123,7 +123,8 @@ describe('appointments', () => {
 
   it('records check-in on time, late within the slot, and after the slot (queued at the end)', async () => {
     const sessionId = await createSession({
-      opensIn: -30,
+      // Booked while booking is open; registration (取号) opens just after.
+      opensIn: 15,
       endsIn: 20,
       slots: [
         { startIn: -30, endIn: 2 },
@@ -134,6 +135,7 @@ describe('appointments', () => {
     const a = await stack.services.appointments.book(early, sessionId, 1, PAID);
     const b = await stack.services.appointments.book(late, sessionId, 0, PAID);
     const c = await stack.services.appointments.book(afterSlot, sessionId, 0, PAID);
+    await stack.sql`UPDATE clinic_sessions SET registration_opens_at = now() - interval '30 seconds' WHERE id = ${sessionId}`;
 
     expect(await stack.services.appointments.checkIn(a.appointmentId)).toMatchObject({ status: 'checked_in', arrival: 'on_time' });
     expect(await stack.services.appointments.checkIn(b.appointmentId)).toMatchObject({ status: 'checked_in', arrival: 'late' });

@@ -133,4 +133,25 @@ describe('clinic queue', () => {
     expect((await stack.services.clinicQueue.queue(sessionId)).entries.map((e) => e.number)).toEqual([a.number]);
     expect((await stack.services.clinicQueue.queue(sessionId)).currentNumber).toBeNull();
   });
+
+  it('gives walk-ins what the quotas leave, and the unbooked appointment numbers once registration opens', async () => {
+    // 6 numbers, 2 + 2 for appointment; registration opens in an hour.
+    const [session] = await stack.sql<{ id: string }[]>`
+      INSERT INTO clinic_sessions (expert_name, department_code, session_date, registration_opens_at, starts_at, ends_at, total_numbers)
+      VALUES ('李主任', ${org.deptA}, current_date, ${at(3600)}, ${at(7200)}, ${at(14400)}, 6) RETURNING id`;
+    for (const i of [0, 1]) {
+      await stack.sql`INSERT INTO clinic_slots (session_id, slot_index, starts_at, ends_at, appointment_quota)
+                      VALUES (${session!.id}, ${i}, ${at(7200 + i * 3600)}, ${at(10800 + i * 3600)}, 2)`;
+    }
+    const sessionId = session!.id;
+    await appointment(sessionId, 0, null); // one appointment booked
+    for (let i = 0; i < 2; i++) await stack.services.clinicQueue.registerWalkIn(users.headA!, sessionId, at(-60));
+    expect(await refusal(stack.services.clinicQueue.registerWalkIn(users.headA!, sessionId, at(-60)))).toMatchObject({
+      status: 409,
+      code: 'numbers_exhausted',
+    });
+    // Registration open: 6 − 1 booked = 5 walk-in numbers in all, so 3 more.
+    for (let i = 0; i < 3; i++) await stack.services.clinicQueue.registerWalkIn(users.headA!, sessionId, at(3700));
+    expect((await refusal(stack.services.clinicQueue.registerWalkIn(users.headA!, sessionId, at(3700)))).code).toBe('numbers_exhausted');
+  });
 });
