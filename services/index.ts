@@ -60,7 +60,7 @@ export function createServices({ sql, temporal, env }: ServiceDeps) {
     directory: createDirectoryService({ sql }),
     discharges: createDischargeService({ sql, temporal, taskQueue: env.TEMPORAL_TASK_QUEUE }),
     patients: createPatientService({ sql, audit }),
-    plans: createPlanService({ sql, audit }),
+    plans: createPlanService({ sql, audit, temporal }),
     routing: createFeedbackRoutingService({ sql, audit }),
     tasks: createTaskService({ sql, temporal, audit }),
     tickets: createTicketService({ sql, temporal, audit, taskQueue: env.TEMPORAL_TASK_QUEUE }),

@@ -9,7 +9,9 @@
  */
 import type postgres from 'postgres';
 import { z } from 'zod';
+import type { Client } from '@temporalio/client';
 import type { Sql } from '../db/client.js';
+import { departmentMappedSignal } from '../workflows/contracts.js';
 import type { Principal } from '../domain/access.js';
 import { validateTouchpoints, type Channel, type TouchpointSpec } from '../domain/follow-up-plan.js';
 import { validateTemplate, type Question, type RedFlagRule } from '../domain/questions.js';
@@ -243,7 +245,7 @@ const toTemplateVersion = (r: TemplateRow): TemplateVersion => ({
   createdBy: r.created_by,
 });
 
-export function createPlanService({ sql, audit }: { sql: Sql; audit: AuditService }) {
+export function createPlanService({ sql, audit, temporal }: { sql: Sql; audit: AuditService; temporal?: Client }) {
   function requireAdmin(user: Principal, message = '仅管理员可管理随访计划') {
     if (user.role !== 'admin') throw forbidden(message);
   }
@@ -562,10 +564,10 @@ export function createPlanService({ sql, audit }: { sql: Sql; audit: AuditServic
           INSERT INTO department_mappings (his_code, department_code, note)
           VALUES (${hisCode}, ${departmentCode}, ${note})
           ON CONFLICT (his_code) DO UPDATE SET department_code = EXCLUDED.department_code, note = EXCLUDED.note, updated_at = now()`;
-        const encounters = await tx<{ id: string }[]>`
+        const encounters = await tx<{ id: string; workflow_id: string }[]>`
           UPDATE encounters SET department_code = ${departmentCode}
           WHERE his_department_code = ${hisCode} AND department_code IS NULL
-          RETURNING id`;
+          RETURNING id, workflow_id`;
 
         const tasks = await tx<{ id: string; assigned_agent_id: string | null }[]>`
           SELECT t.id, t.assigned_agent_id FROM follow_up_tasks t JOIN encounters e ON e.id = t.encounter_id
@@ -605,6 +607,7 @@ export function createPlanService({ sql, audit }: { sql: Sql; audit: AuditServic
           RETURNING a.id`;
         return {
           previous: previous?.department_code ?? null,
+          workflowIds: encounters.map((e) => e.workflow_id),
           moved: {
             hisCode,
             departmentCode,
@@ -616,6 +619,10 @@ export function createPlanService({ sql, audit }: { sql: Sql; audit: AuditServic
         };
       });
 
+      // The running follow-ups learn their department too (search attribute, later tasks); a finished one needs nothing.
+      for (const workflowId of result.workflowIds) {
+        await temporal?.workflow.getHandle(workflowId).signal(departmentMappedSignal, { departmentCode }).catch(() => undefined);
+      }
       await audit.record(
         {
           actor: user,

@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { Principal } from '../domain/access.js';
 import {
+  DepartmentKey,
+  UNASSIGNED_DEPARTMENT,
   UrgentKey,
   FollowUpStatusKey,
   followUpWorkflowId,
@@ -231,7 +233,7 @@ describe('followUpWorkflow', () => {
     expect(patient).toEqual({ deceased: true });
   });
 
-  it('keeps a discharge with an unknown department: its task waits unassigned', async () => {
+  it('keeps a discharge with an unknown department: its task waits unassigned until an admin maps the code', async () => {
     const code = `HIS${uniq()}`;
     const body = dischargeBody(code, { dischargedAt: new Date(Date.now() - 8 * 86_400_000).toISOString() });
     await stack.services.discharges.ingestJson(JSON.stringify(body));
@@ -241,6 +243,14 @@ describe('followUpWorkflow', () => {
     expect(task.assigned_agent_id).toBeNull();
     const [row] = await stack.sql`SELECT department_code, his_department_code FROM encounters WHERE his_encounter_id = ${body.encounterId}`;
     expect(row).toEqual({ department_code: null, his_department_code: code });
-    await stack.temporal.workflow.getHandle(workflowId).signal('cancelFollowUp', { reason: 'opt_out' });
+    const handle = stack.temporal.workflow.getHandle(workflowId);
+    expect((await handle.describe()).typedSearchAttributes.get(DepartmentKey)).toBe(UNASSIGNED_DEPARTMENT);
+
+    const admin = (await stack.services.auth.login({ username: org.users.admin.username, password: 'test-password-123' }, {})).user;
+    await stack.services.plans.saveMapping(admin, { hisCode: code, departmentCode: org.deptA, note: '测试映射' }, {});
+    expect(await taskOf(workflowId)).toMatchObject({ assigned_agent_id: agentA.id });
+    await waitFor(async () => ((await handle.describe()).typedSearchAttributes.get(DepartmentKey) === org.deptA ? true : undefined));
+    expect((await handle.query(getFollowUpStateQuery)).departmentCode).toBe(org.deptA);
+    await handle.signal('cancelFollowUp', { reason: 'opt_out' });
   });
 });

@@ -104,6 +104,8 @@ export interface ContactReply {
 }
 
 export const cancelFollowUpSignal = defineSignal<[{ reason: CancelReason }]>('cancelFollowUp');
+/** An admin mapped the encounter's HIS department code: the follow-up now belongs to that department. */
+export const departmentMappedSignal = defineSignal<[{ departmentCode: string }]>('departmentMapped');
 /** The patient answered the survey link themselves (the channel adapters send it). */
 export const surveyAnsweredSignal = defineSignal<[ContactResult]>('surveyAnswered');
 /** An agent records a call; refused with a reason if the task is not the open one. */

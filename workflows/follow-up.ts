@@ -31,6 +31,7 @@ import {
   UNASSIGNED_DEPARTMENT,
   UrgentKey,
   cancelFollowUpSignal,
+  departmentMappedSignal,
   getFollowUpStateQuery,
   recordContactUpdate,
   surveyAnsweredSignal,
@@ -148,6 +149,12 @@ export async function followUpWorkflow(input: FollowUpInput): Promise<FollowUpSt
 
   setHandler(getFollowUpStateQuery, () => state);
   setHandler(cancelFollowUpSignal, ({ reason }) => cancel(reason));
+  setHandler(departmentMappedSignal, ({ departmentCode }) => {
+    if (state.departmentCode) return; // only an unassigned follow-up moves
+    state.departmentCode = departmentCode;
+    log('已映射到科室', departmentCode);
+    publish();
+  });
   setHandler(surveyAnsweredSignal, async (result) => {
     // A late or duplicate survey reply is ignored rather than failing the workflow.
     if (refusal(result) === null) await applyContact(result).catch(() => undefined);
