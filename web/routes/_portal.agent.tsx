@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { Link, useLoaderData, useNavigate, useRevalidator } from '@remix-run/react';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { Link, useLoaderData, useNavigate } from '@remix-run/react';
+import { useAutoRefresh, useRowCursor } from '../components/list-hooks.js';
+import { useMemo, useRef, useState } from 'react';
 import { orRespond, requireUser } from '../auth.server.js';
 import { formatShortTime, isTaskStatus, sexAge, STATUS_TABS, TASK_STATUS_LABELS } from '../components/task-format.js';
 import { isInteractive, useHotkeys } from '../components/useHotkeys.js';
@@ -25,11 +26,7 @@ const tabHref = (status: string) => (status === 'open' ? '/agent' : `/agent?stat
 function TodayTasks() {
   const { status, items, counts } = useLoaderData<typeof loader>();
   const navigate = useNavigate();
-  const revalidator = useRevalidator();
-  const revalidatorRef = useRef(revalidator);
-  revalidatorRef.current = revalidator;
   const [filter, setFilter] = useState('');
-  const [selected, setSelected] = useState(0);
   const filterRef = useRef<HTMLInputElement>(null);
   const tableRef = useRef<HTMLTableSectionElement>(null);
 
@@ -37,27 +34,14 @@ function TodayTasks() {
     const needle = filter.trim();
     return needle ? items.filter((t) => t.patientName.includes(needle)) : items;
   }, [items, filter]);
-  const current = Math.min(selected, Math.max(visible.length - 1, 0));
-
-  useEffect(() => setSelected(0), [filter, status]);
-  useEffect(() => {
-    tableRef.current?.querySelector<HTMLElement>(`tr[data-index="${current}"]`)?.scrollIntoView({ block: 'nearest' });
-  }, [current]);
-
+  const { index: current, move } = useRowCursor(visible.length, tableRef, `${filter}|${status}`);
   // New tasks open as their due times pass: refresh the list every minute while it is on screen.
-  useEffect(() => {
-    const timer = setInterval(() => {
-      const { state, revalidate } = revalidatorRef.current;
-      if (document.visibilityState === 'visible' && state === 'idle') revalidate();
-    }, 60_000);
-    return () => clearInterval(timer);
-  }, []);
+  useAutoRefresh(60_000);
 
   const open = (index: number) => {
     const task = visible[index];
     if (task) navigate(`/tasks/${task.id}`);
   };
-  const move = (delta: number) => setSelected((i) => Math.max(0, Math.min(visible.length - 1, Math.min(i, visible.length - 1) + delta)));
 
   const tabKeys = Object.fromEntries(STATUS_TABS.map((tab, i) => [String(i + 1), () => navigate(tabHref(tab.status))]));
   useHotkeys({

@@ -1,9 +1,9 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
-import { Form, useActionData, useLoaderData, useNavigation, useRevalidator, useSearchParams, useSubmit } from '@remix-run/react';
-import { useEffect, useRef } from 'react';
+import { Form, useActionData, useLoaderData, useNavigation, useSearchParams, useSubmit } from '@remix-run/react';
 import { isServiceError } from '../../services/errors.js';
 import { orRespond, requireUser } from '../auth.server.js';
 import { useHotkeys } from '../components/useHotkeys.js';
+import { useAutoRefresh } from '../components/list-hooks.js';
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.expertName ?? '门诊'} 叫号 · 随访管理平台` }];
 
@@ -45,17 +45,8 @@ export default function ClinicQueue() {
   const [search] = useSearchParams();
   const navigation = useNavigation();
   const submit = useSubmit();
-  const revalidator = useRevalidator();
-  const revalidatorRef = useRef(revalidator);
-  revalidatorRef.current = revalidator;
   // Patients check in elsewhere: refresh the list while on screen.
-  useEffect(() => {
-    const timer = setInterval(() => {
-      const { state, revalidate } = revalidatorRef.current;
-      if (document.visibilityState === 'visible' && state === 'idle') revalidate();
-    }, 5_000);
-    return () => clearInterval(timer);
-  }, []);
+  useAutoRefresh(5_000);
   const busy = navigation.state !== 'idle';
   useHotkeys({ n: () => (busy ? false : submit({ intent: 'call_next' }, { method: 'post' })) });
 

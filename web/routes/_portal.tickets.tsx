@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { Form, Link, useLoaderData, useNavigate, useRevalidator } from '@remix-run/react';
-import { useEffect, useRef, useState } from 'react';
+import { Form, Link, useLoaderData, useNavigate } from '@remix-run/react';
+import { useAutoRefresh, useRowCursor } from '../components/list-hooks.js';
+import { useRef } from 'react';
 import { TICKET_CATEGORY_LABELS, type TicketFilters } from '../../services/tickets.js';
 import { TICKET_STATUS_LABELS, type TicketStatus } from '../../workflows/ticket-contracts.js';
 import { orRespond, requireUser } from '../auth.server.js';
@@ -67,33 +68,16 @@ export default function TicketList() {
   const { title, subtitle, supervisor, items, now, selected, transferred, departments, statusLabels, categoryLabels } =
     useLoaderData<typeof loader>();
   const navigate = useNavigate();
-  const revalidator = useRevalidator();
-  const revalidatorRef = useRef(revalidator);
-  revalidatorRef.current = revalidator;
-  const [current, setCurrent] = useState(0);
   const tableRef = useRef<HTMLTableSectionElement>(null);
   const filterRef = useRef<HTMLSelectElement>(null);
-  const index = Math.min(current, Math.max(items.length - 1, 0));
-
-  const ids = items.map((t) => t.id).join(',');
-  useEffect(() => setCurrent(0), [ids]);
-  useEffect(() => {
-    tableRef.current?.querySelector<HTMLElement>(`tr[data-index="${index}"]`)?.scrollIntoView({ block: 'nearest' });
-  }, [index]);
+  const { index, move } = useRowCursor(items.length, tableRef, items.map((t) => t.id).join(','));
   // New tickets come in and deadlines pass: refresh every minute while the list is on screen.
-  useEffect(() => {
-    const timer = setInterval(() => {
-      const { state, revalidate } = revalidatorRef.current;
-      if (document.visibilityState === 'visible' && state === 'idle') revalidate();
-    }, 60_000);
-    return () => clearInterval(timer);
-  }, []);
+  useAutoRefresh(60_000);
 
   const open = (i: number) => {
     const ticket = items[i];
     if (ticket) navigate(`/tickets/${ticket.id}`);
   };
-  const move = (delta: number) => setCurrent((i) => Math.max(0, Math.min(items.length - 1, Math.min(i, items.length - 1) + delta)));
   useHotkeys({
     j: () => move(1),
     k: () => move(-1),

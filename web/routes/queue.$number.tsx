@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { useLoaderData, useRevalidator } from '@remix-run/react';
-import { useEffect, useRef } from 'react';
+import { useLoaderData } from '@remix-run/react';
 import { orRespond } from '../auth.server.js';
+import { useAutoRefresh } from '../components/list-hooks.js';
 
 export const meta: MetaFunction = () => [{ title: '候诊查询' }];
 
@@ -19,16 +19,7 @@ const label: React.CSSProperties = { fontSize: '1.4rem', color: '#555', margin: 
 
 export default function QueuePage() {
   const view = useLoaderData<typeof loader>();
-  const revalidator = useRevalidator();
-  const revalidatorRef = useRef(revalidator);
-  revalidatorRef.current = revalidator;
-  useEffect(() => {
-    const timer = setInterval(() => {
-      const { state, revalidate } = revalidatorRef.current;
-      if (document.visibilityState === 'visible' && state === 'idle') revalidate();
-    }, REFRESH_MS);
-    return () => clearInterval(timer);
-  }, []);
+  useAutoRefresh(REFRESH_MS);
 
   return (
     <main style={{ maxWidth: 560, margin: '0 auto', padding: '1.5rem', textAlign: 'center', fontSize: '1.3rem' }}>
