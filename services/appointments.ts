@@ -19,6 +19,7 @@ import {
 } from '../workflows/appointment-contracts.js';
 import type { AuditService, RequestMeta } from './audit.js';
 import { forbidden, notFound, ServiceError, ValidationError } from './errors.js';
+import { maskPhone } from '../domain/masking.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -121,6 +122,22 @@ export function createAppointmentService({ sql, temporal, audit, taskQueue }: { 
     },
 
     /** Admin only: ends a patient's no-show blacklist early, with a reason; audited. */
+    /** Patients currently barred from booking (admins), with their masked phone, until when and how often. */
+    async blacklisted(user: Principal): Promise<{ patientId: string; name: string; phoneMasked: string; until: string; count: number }[]> {
+      if (user.role !== 'admin') throw forbidden('只有系统管理员可以查看爽约黑名单');
+      const rows = await sql<{ patient_id: string; name: string; phone: string | null; blacklisted_until: Date; blacklist_count: number }[]>`
+        SELECT l.patient_id, p.name, p.phone, l.blacklisted_until, l.blacklist_count
+        FROM noshow_ledger l JOIN patients p ON p.id = l.patient_id
+        WHERE l.blacklisted_until > now() ORDER BY l.blacklisted_until`;
+      return rows.map((r) => ({
+        patientId: r.patient_id,
+        name: r.name,
+        phoneMasked: maskPhone(r.phone),
+        until: r.blacklisted_until.toISOString(),
+        count: r.blacklist_count,
+      }));
+    },
+
     async liftBlacklist(user: Principal, patientId: string, reason: string, meta: RequestMeta): Promise<NoShowLedgerState> {
       if (user.role !== 'admin') throw forbidden('只有系统管理员可以解除爽约黑名单');
       if (!UUID.test(patientId)) throw notFound('患者不存在');

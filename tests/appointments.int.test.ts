@@ -205,6 +205,11 @@ describe('appointments', () => {
     await waitFor(async () => ((await ledgerRow(patientId))?.blacklisted_until ? true : undefined), 20_000, 'blacklisted');
 
     expect(await refusal(stack.services.appointments.liftBlacklist(users.agentA!, patientId, '患者说明原因', {}))).toMatchObject({ status: 403 });
+    // The admin page lists the patient, masked.
+    const listed = (await stack.services.appointments.blacklisted(users.admin!)).find((p) => p.patientId === patientId);
+    expect(listed).toMatchObject({ count: 1 });
+    expect(listed!.phoneMasked).toMatch(/\*{4}/);
+    expect(await refusal(stack.services.appointments.blacklisted(users.agentA!))).toMatchObject({ status: 403 });
     expect(await refusal(stack.services.appointments.liftBlacklist(users.admin!, patientId, ' ', {}))).toMatchObject({ status: 400 });
 
     const state = await stack.services.appointments.liftBlacklist(users.admin!, patientId, '患者因急诊住院未能就诊', { ip: '10.0.0.9' });

@@ -29,6 +29,7 @@ const NAV: Record<Role, { to: string; label: string; end?: boolean }[]> = {
     { to: '/admin/routing', label: '投诉分派' },
     { to: '/admin/quotas', label: '预约号源' },
     { to: '/admin/audit', label: '审计日志' },
+    { to: '/admin/blacklist', label: '爽约黑名单' },
     { to: '/management', label: '全院概览' },
     { to: '/tickets', label: '全院工单' },
   ],
