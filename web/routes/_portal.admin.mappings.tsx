@@ -8,6 +8,7 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-
 import { useEffect, useRef } from 'react';
 import { isServiceError, type FieldProblem } from '../../services/errors.js';
 import { orRespond, requireUser } from '../auth.server.js';
+import { FieldError, fieldAria } from '../components/FieldError.js';
 
 export const meta: MetaFunction = () => [{ title: '科室映射 · 随访管理平台' }];
 
@@ -61,18 +62,6 @@ export async function action({ request, context }: ActionFunctionArgs) {
     if (isServiceError(err)) throw new Response(err.message, { status: err.status });
     throw err;
   }
-}
-
-function aria(id: string, message: string | undefined) {
-  return message ? { 'aria-invalid': true as const, 'aria-describedby': `${id}-error` } : {};
-}
-
-function FieldError({ id, message }: { id: string; message: string | undefined }) {
-  return message ? (
-    <p className="field-error" id={`${id}-error`}>
-      {message}
-    </p>
-  ) : null;
 }
 
 const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai' }) : '—');
@@ -148,7 +137,7 @@ export default function Mappings() {
                         defaultValue={u.mappedTo ?? ''}
                         aria-label={`将 ${u.hisCode} 映射到`}
                         autoFocus={i === 0 && !edit}
-                        {...aria(id, rowError)}
+                        {...fieldAria(id, rowError)}
                       >
                         <option value="">选择科室…</option>
                         {clinical.map((d) => (
@@ -185,13 +174,13 @@ export default function Mappings() {
               readOnly={Boolean(edit)}
               autoFocus={Boolean(edit) ? false : unmapped.length === 0}
               autoComplete="off"
-              {...aria('hisCode', editErrors.hisCode)}
+              {...fieldAria('hisCode', editErrors.hisCode)}
             />
             <FieldError id="hisCode" message={editErrors.hisCode} />
           </label>
           <label>
             科室
-            <select name="departmentCode" defaultValue={editValues.departmentCode ?? ''} autoFocus={Boolean(edit)} {...aria('departmentCode', editErrors.departmentCode)}>
+            <select name="departmentCode" defaultValue={editValues.departmentCode ?? ''} autoFocus={Boolean(edit)} {...fieldAria('departmentCode', editErrors.departmentCode)}>
               <option value="">选择科室…</option>
               {clinical.map((d) => (
                 <option key={d.code} value={d.code}>
@@ -203,7 +192,7 @@ export default function Mappings() {
           </label>
           <label>
             备注
-            <input name="note" defaultValue={editValues.note ?? ''} autoComplete="off" placeholder="如 PV1-3 病区代码" {...aria('note', editErrors.note)} />
+            <input name="note" defaultValue={editValues.note ?? ''} autoComplete="off" placeholder="如 PV1-3 病区代码" {...fieldAria('note', editErrors.note)} />
             <FieldError id="note" message={editErrors.note} />
           </label>
         </div>

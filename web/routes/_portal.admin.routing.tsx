@@ -10,6 +10,7 @@ import { isServiceError, type FieldProblem } from '../../services/errors.js';
 import { ROUTE_CATEGORIES, type FeedbackRoute } from '../../services/feedback-routing.js';
 import { TICKET_CATEGORY_LABELS } from '../../services/tickets.js';
 import { orRespond, requireUser } from '../auth.server.js';
+import { FieldError, fieldAria } from '../components/FieldError.js';
 
 export const meta: MetaFunction = () => [{ title: '投诉分派 · 随访管理平台' }];
 
@@ -84,18 +85,6 @@ export async function action({ request, context }: ActionFunctionArgs) {
     if (isServiceError(err)) throw new Response(err.message, { status: err.status });
     throw err;
   }
-}
-
-function aria(id: string, message: string | undefined) {
-  return message ? { 'aria-invalid': true as const, 'aria-describedby': `${id}-error` } : {};
-}
-
-function FieldError({ id, message }: { id: string; message: string | undefined }) {
-  return message ? (
-    <p className="field-error" id={`${id}-error`}>
-      {message}
-    </p>
-  ) : null;
 }
 
 const ROUTE_FIELDS = ['departmentCode', 'slaHours', 'escalateHours', 'ratingWaitHours'] as const;
@@ -184,7 +173,7 @@ export default function Routing() {
                     defaultValue={v.departmentCode ?? ''}
                     aria-label={`${label} 负责科室`}
                     autoFocus={i === 0 && !result}
-                    {...aria(id('departmentCode'), errors.departmentCode)}
+                    {...fieldAria(id('departmentCode'), errors.departmentCode)}
                   >
                     <option value="">随访所在科室</option>
                     {v.departmentCode && !departments.some((d) => d.code === v.departmentCode) && (
@@ -227,7 +216,7 @@ export default function Routing() {
                       defaultValue={v[field] ?? ''}
                       aria-label={`${label} ${text}`}
                       autoComplete="off"
-                      {...aria(id(field), errors[field])}
+                      {...fieldAria(id(field), errors[field])}
                     />
                     <FieldError id={id(field)} message={errors[field]} />
                   </td>
@@ -298,7 +287,7 @@ export default function Routing() {
                 aria-label={`${label} 新子标签`}
                 autoComplete="off"
                 autoFocus={Boolean(justAdded)}
-                {...aria(addId, addErrors.label)}
+                {...fieldAria(addId, addErrors.label)}
               />
               <button type="submit" className="small-button" disabled={busy}>
                 添加

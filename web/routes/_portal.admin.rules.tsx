@@ -10,6 +10,7 @@ import { CHANNELS, type Channel, type TouchpointSpec } from '../../domain/follow
 import { isServiceError, type FieldProblem } from '../../services/errors.js';
 import type { Rule, ScenarioKind } from '../../services/plans.js';
 import { orRespond, requireUser } from '../auth.server.js';
+import { FieldError, fieldAria } from '../components/FieldError.js';
 
 export const meta: MetaFunction = () => [{ title: '随访规则 · 随访管理平台' }];
 
@@ -108,7 +109,7 @@ function errorsByInput(problems: FieldProblem[], rows: number[]): Record<string,
         add(`t${row}.${m[2]}`, p.message);
         break;
       case 'retryAfterSeconds':
-        add(`t${row}.retryHours`, '重试间隔须在 1 分钟（约 0.02 小时）到 720 小时（30 天）之间');
+        add(`t${row}.retryHours`, '重试间隔须在 1 秒到 720 小时（30 天）之间');
         break;
       default: // the timing (offsetDays, offsetSeconds, or the touchpoint as a whole)
         add(`t${row}.amount`, p.message);
@@ -147,19 +148,6 @@ export async function action({ request, context }: ActionFunctionArgs) {
     if (isServiceError(err)) throw new Response(err.message, { status: err.status });
     throw err;
   }
-}
-
-function FieldError({ name, errors }: { name: string; errors: Record<string, string> }) {
-  const message = errors[name];
-  return message ? (
-    <p className="field-error" id={`${name}-error`}>
-      {message}
-    </p>
-  ) : null;
-}
-
-function aria(name: string, errors: Record<string, string>) {
-  return errors[name] ? { 'aria-invalid': true as const, 'aria-describedby': `${name}-error` } : {};
 }
 
 function describeTiming(tp: TouchpointSpec): string {
@@ -230,7 +218,7 @@ export default function Rules() {
           <div className="fields">
             <label>
               科室
-              <select name="departmentCode" defaultValue={v('departmentCode')} autoFocus {...aria('departmentCode', errors)}>
+              <select name="departmentCode" defaultValue={v('departmentCode')} autoFocus {...fieldAria('departmentCode', errors['departmentCode'])}>
                 <option value="">全院默认（未分配科室及无规则科室）</option>
                 {departments
                   .filter((d) => d.kind === 'clinical')
@@ -240,18 +228,18 @@ export default function Rules() {
                     </option>
                   ))}
               </select>
-              <FieldError name="departmentCode" errors={errors} />
+              <FieldError id="departmentCode" message={errors.departmentCode} />
             </label>
             <label>
               规则名称
-              <input name="name" defaultValue={v('name')} autoComplete="off" {...aria('name', errors)} />
-              <FieldError name="name" errors={errors} />
+              <input name="name" defaultValue={v('name')} autoComplete="off" {...fieldAria('name', errors['name'])} />
+              <FieldError id="name" message={errors.name} />
             </label>
           </div>
           <div className="fields">
             <label>
               适用场景
-              <select name="scenarioKind" defaultValue={v('scenarioKind')} {...aria('scenarioKind', errors)}>
+              <select name="scenarioKind" defaultValue={v('scenarioKind')} {...fieldAria('scenarioKind', errors['scenarioKind'])}>
                 <option value="">科室通用（不区分场景）</option>
                 {(Object.keys(SCENARIO_LABELS) as ScenarioKind[]).map((k) => (
                   <option key={k} value={k}>
@@ -259,7 +247,7 @@ export default function Rules() {
                   </option>
                 ))}
               </select>
-              <FieldError name="scenarioKind" errors={errors} />
+              <FieldError id="scenarioKind" message={errors.scenarioKind} />
             </label>
             <label>
               场景值
@@ -268,15 +256,15 @@ export default function Rules() {
                 defaultValue={v('scenarioValue')}
                 autoComplete="off"
                 placeholder="如诊断编码前缀 S72，或手术关键词 髋关节置换"
-                {...aria('scenarioValue', errors)}
+                {...fieldAria('scenarioValue', errors['scenarioValue'])}
               />
-              <FieldError name="scenarioValue" errors={errors} />
+              <FieldError id="scenarioValue" message={errors.scenarioValue} />
             </label>
           </div>
           <label>
             出院问候语（出院当天发送，含注意事项）
-            <textarea name="greetingText" defaultValue={v('greetingText')} rows={3} {...aria('greetingText', errors)} />
-            <FieldError name="greetingText" errors={errors} />
+            <textarea name="greetingText" defaultValue={v('greetingText')} rows={3} {...fieldAria('greetingText', errors['greetingText'])} />
+            <FieldError id="greetingText" message={errors.greetingText} />
           </label>
           <label className="check">
             <input type="checkbox" name="active" defaultChecked={v('active') === 'on'} />
@@ -288,7 +276,7 @@ export default function Rules() {
             <p className="hint">
               时间按“出院后第 N 天”（当天 9:00 到期）；“秒”仅用于测试和演示。时间和模板都空着的行不会保存。
             </p>
-            <FieldError name="touchpoints" errors={errors} />
+            <FieldError id="touchpoints" message={errors.touchpoints} />
           </div>
           <table className="grid">
             <thead>
@@ -318,17 +306,17 @@ export default function Rules() {
                           defaultValue={v(n('amount'))}
                           aria-label={`${label} 时间`}
                           autoComplete="off"
-                          {...aria(n('amount'), errors)}
+                          {...fieldAria(n('amount'), errors[n('amount')])}
                         />
                         <select name={n('unit')} defaultValue={v(n('unit'), 'days')} aria-label={`${label} 时间单位`}>
                           <option value="days">天</option>
                           <option value="seconds">秒（测试/演示）</option>
                         </select>
                       </div>
-                      <FieldError name={n('amount')} errors={errors} />
+                      <FieldError id={n('amount')} message={errors[n('amount')]} />
                     </td>
                     <td>
-                      <select name={n('templateCode')} defaultValue={code} aria-label={`${label} 模板`} {...aria(n('templateCode'), errors)}>
+                      <select name={n('templateCode')} defaultValue={code} aria-label={`${label} 模板`} {...fieldAria(n('templateCode'), errors[n('templateCode')])}>
                         <option value="">选择模板…</option>
                         {code !== '' && !templateNames.has(code) && <option value={code}>{code}（不存在）</option>}
                         {templates.map((t) => (
@@ -337,17 +325,17 @@ export default function Rules() {
                           </option>
                         ))}
                       </select>
-                      <FieldError name={n('templateCode')} errors={errors} />
+                      <FieldError id={n('templateCode')} message={errors[n('templateCode')]} />
                     </td>
                     <td>
-                      <select name={n('channel')} defaultValue={v(n('channel'), 'phone')} aria-label={`${label} 渠道`} {...aria(n('channel'), errors)}>
+                      <select name={n('channel')} defaultValue={v(n('channel'), 'phone')} aria-label={`${label} 渠道`} {...fieldAria(n('channel'), errors[n('channel')])}>
                         {CHANNELS.map((c) => (
                           <option key={c} value={c}>
                             {CHANNEL_LABELS[c]}
                           </option>
                         ))}
                       </select>
-                      <FieldError name={n('channel')} errors={errors} />
+                      <FieldError id={n('channel')} message={errors[n('channel')]} />
                     </td>
                     <td>
                       <input
@@ -356,9 +344,9 @@ export default function Rules() {
                         defaultValue={v(n('maxAttempts'), '3')}
                         aria-label={`${label} 最多尝试次数`}
                         autoComplete="off"
-                        {...aria(n('maxAttempts'), errors)}
+                        {...fieldAria(n('maxAttempts'), errors[n('maxAttempts')])}
                       />
-                      <FieldError name={n('maxAttempts')} errors={errors} />
+                      <FieldError id={n('maxAttempts')} message={errors[n('maxAttempts')]} />
                     </td>
                     <td>
                       <input
@@ -367,9 +355,9 @@ export default function Rules() {
                         defaultValue={v(n('retryHours'), '24')}
                         aria-label={`${label} 重试间隔(小时)`}
                         autoComplete="off"
-                        {...aria(n('retryHours'), errors)}
+                        {...fieldAria(n('retryHours'), errors[n('retryHours')])}
                       />
-                      <FieldError name={n('retryHours')} errors={errors} />
+                      <FieldError id={n('retryHours')} message={errors[n('retryHours')]} />
                     </td>
                   </tr>
                 );

@@ -9,6 +9,7 @@ import { MAX_CORE_QUESTIONS, type Question, type QuestionType, type RedFlagRule 
 import { isServiceError, type FieldProblem } from '../../services/errors.js';
 import type { TemplateVersion } from '../../services/plans.js';
 import { orRespond, requireUser } from '../auth.server.js';
+import { FieldError, fieldAria } from '../components/FieldError.js';
 
 export const meta: MetaFunction = () => [{ title: '问卷模板 · 随访管理平台' }];
 
@@ -154,20 +155,6 @@ export async function action({ request, context }: ActionFunctionArgs) {
   }
 }
 
-function FieldError({ name, errors }: { name: string; errors: Record<string, string> }) {
-  const message = errors[name];
-  return message ? (
-    <p className="field-error" id={`${name}-error`}>
-      {message}
-    </p>
-  ) : null;
-}
-
-/** aria props of an input: invalid and described by its error when it has one. */
-function aria(name: string, errors: Record<string, string>) {
-  return errors[name] ? { 'aria-invalid': true as const, 'aria-describedby': `${name}-error` } : {};
-}
-
 function describeFlag(q: Question): string | null {
   if (!q.redFlag) return null;
   return `预警：${OP_LABELS[q.redFlag.op]} ${flagValueText(q.redFlag)}`;
@@ -233,18 +220,18 @@ export default function Templates() {
             ) : (
               <label>
                 模板代码
-                <input name="code" defaultValue={v('code')} autoFocus autoComplete="off" className="mono" placeholder="如 ortho_post_op" {...aria('code', errors)} />
-                <FieldError name="code" errors={errors} />
+                <input name="code" defaultValue={v('code')} autoFocus autoComplete="off" className="mono" placeholder="如 ortho_post_op" {...fieldAria('code', errors['code'])} />
+                <FieldError id="code" message={errors.code} />
               </label>
             )}
             <label>
               模板名称
-              <input name="name" defaultValue={v('name')} autoFocus={isExisting} autoComplete="off" {...aria('name', errors)} />
-              <FieldError name="name" errors={errors} />
+              <input name="name" defaultValue={v('name')} autoFocus={isExisting} autoComplete="off" {...fieldAria('name', errors['name'])} />
+              <FieldError id="name" message={errors.name} />
             </label>
             <label>
               所属科室
-              <select name="departmentCode" defaultValue={v('departmentCode')} {...aria('departmentCode', errors)}>
+              <select name="departmentCode" defaultValue={v('departmentCode')} {...fieldAria('departmentCode', errors['departmentCode'])}>
                 <option value="">全院通用</option>
                 {departments
                   .filter((d) => d.kind === 'clinical')
@@ -254,10 +241,10 @@ export default function Templates() {
                     </option>
                   ))}
               </select>
-              <FieldError name="departmentCode" errors={errors} />
+              <FieldError id="departmentCode" message={errors.departmentCode} />
             </label>
           </div>
-          <FieldError name="questions" errors={errors} />
+          <FieldError id="questions" message={errors.questions} />
           <p className="hint">
             空白的问题行不会保存。选项用逗号分隔（仅单选题）。预警值：评分题填 1–5，是否题填“是”或“否”，单选题填一个选项（“属于其中之一”可填多个，逗号分隔）。
           </p>
@@ -271,28 +258,28 @@ export default function Templates() {
                 <div className="fields">
                   <label style={{ flexBasis: '100%' }}>
                     问题
-                    <input name={n('text')} defaultValue={v(n('text'))} autoComplete="off" {...aria(n('text'), errors)} />
-                    <FieldError name={n('text')} errors={errors} />
+                    <input name={n('text')} defaultValue={v(n('text'))} autoComplete="off" {...fieldAria(n('text'), errors[n('text')])} />
+                    <FieldError id={n('text')} message={errors[n('text')]} />
                   </label>
                   <label>
                     题型
-                    <select name={n('type')} defaultValue={v(n('type'), 'rating')} {...aria(n('type'), errors)}>
+                    <select name={n('type')} defaultValue={v(n('type'), 'rating')} {...fieldAria(n('type'), errors[n('type')])}>
                       {(Object.keys(TYPE_LABELS) as QuestionType[]).map((t) => (
                         <option key={t} value={t}>
                           {TYPE_LABELS[t]}
                         </option>
                       ))}
                     </select>
-                    <FieldError name={n('type')} errors={errors} />
+                    <FieldError id={n('type')} message={errors[n('type')]} />
                   </label>
                   <label>
                     选项（单选题，逗号分隔）
-                    <input name={n('options')} defaultValue={v(n('options'))} autoComplete="off" {...aria(n('options'), errors)} />
-                    <FieldError name={n('options')} errors={errors} />
+                    <input name={n('options')} defaultValue={v(n('options'))} autoComplete="off" {...fieldAria(n('options'), errors[n('options')])} />
+                    <FieldError id={n('options')} message={errors[n('options')]} />
                   </label>
                   <label>
                     预警条件
-                    <select name={n('flagOp')} defaultValue={v(n('flagOp'))} {...aria(n('flagValue'), errors)}>
+                    <select name={n('flagOp')} defaultValue={v(n('flagOp'))} {...fieldAria(n('flagValue'), errors[n('flagValue')])}>
                       <option value="">不预警</option>
                       {(Object.keys(OP_LABELS) as RedFlagRule['op'][]).map((op) => (
                         <option key={op} value={op}>
@@ -303,8 +290,8 @@ export default function Templates() {
                   </label>
                   <label>
                     预警值
-                    <input name={n('flagValue')} defaultValue={v(n('flagValue'))} autoComplete="off" {...aria(n('flagValue'), errors)} />
-                    <FieldError name={n('flagValue')} errors={errors} />
+                    <input name={n('flagValue')} defaultValue={v(n('flagValue'))} autoComplete="off" {...fieldAria(n('flagValue'), errors[n('flagValue')])} />
+                    <FieldError id={n('flagValue')} message={errors[n('flagValue')]} />
                   </label>
                 </div>
               </fieldset>
