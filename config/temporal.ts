@@ -21,4 +21,10 @@ export type SearchAttributeName = keyof typeof SEARCH_ATTRIBUTES;
 export const ACTIVITY_TIMEOUTS = {
   /** Short database reads and idempotent writes. */
   database: { startToCloseTimeout: '30 seconds', retry: { maximumInterval: '1 minute' } },
+  /**
+   * The same kind of work run as local activities, inside the workflow task that needs it: no
+   * activity task round trip through the server (a follow-up's planning costs one workflow task
+   * instead of four tasks). Only for steps that take milliseconds.
+   */
+  localDatabase: { startToCloseTimeout: '10 seconds', retry: { maximumInterval: '1 minute' } },
 } as const;

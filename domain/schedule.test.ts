@@ -6,6 +6,8 @@ import {
   addDays,
   daysSince,
   greetingAt,
+  greetingTiming,
+  GREETING_STALE_MS,
   shanghaiDate,
   shanghaiDayBounds,
   shanghaiTime,
@@ -238,5 +240,29 @@ describe('shanghaiDayBounds', () => {
     expect(shanghaiDayBounds(start).start.getTime()).toBe(start.getTime());
     expect(shanghaiDayBounds(end).start.getTime()).toBe(end.getTime());
     expect(shanghaiDate(end)).toBe('2027-01-01');
+  });
+});
+
+describe('greetingTiming', () => {
+  const due = at('2026-11-20T09:00:00+08:00');
+
+  it('sends a greeting that is due now or a little late', () => {
+    expect(greetingTiming(due, due)).toEqual({ action: 'send' });
+    expect(greetingTiming(due, at('2026-11-20T18:30:00+08:00'))).toEqual({ action: 'send' });
+    expect(greetingTiming(due, new Date(due.getTime() + GREETING_STALE_MS))).toEqual({ action: 'send' });
+  });
+
+  it('waits for a greeting due later (an evening discharge greets the next morning)', () => {
+    expect(greetingTiming(due, at('2026-11-19T21:30:00+08:00'))).toEqual({ action: 'wait', waitMs: 11.5 * 3600 * 1000 });
+  });
+
+  it('drops a greeting more than a day late, across a month end', () => {
+    const endOfMonth = at('2026-11-30T10:00:00+08:00');
+    expect(greetingTiming(endOfMonth, at('2026-12-01T10:00:00.001+08:00'))).toEqual({ action: 'stale' });
+    expect(greetingTiming(endOfMonth, at('2026-12-01T10:00:00+08:00'))).toEqual({ action: 'send' });
+  });
+
+  it('rejects invalid dates', () => {
+    expect(() => greetingTiming(new Date('x'), due)).toThrow(RangeError);
   });
 });

@@ -149,6 +149,19 @@ export function greetingAt(dischargedAt: Date): Date {
   return new Date(ms);
 }
 
+/** A greeting more than a day late (a discharge reported late) would confuse more than help. */
+export const GREETING_STALE_MS = 24 * 3600 * 1000;
+
+/**
+ * What to do with a greeting due at `at` when it is `now`: send it, wait `waitMs`, or drop it
+ * as stale (more than GREETING_STALE_MS late).
+ */
+export function greetingTiming(at: Date, now: Date): { action: 'send' } | { action: 'wait'; waitMs: number } | { action: 'stale' } {
+  const late = instantMs(now, 'now') - instantMs(at, 'at');
+  if (late > GREETING_STALE_MS) return { action: 'stale' };
+  return late < 0 ? { action: 'wait', waitMs: -late } : { action: 'send' };
+}
+
 /**
  * Whole calendar days (local dates) from discharge to `now` (0 on discharge day), e.g. 1 at
  * 00:10 local after a discharge at 23:50 the evening before. Negative if `now` is on a local

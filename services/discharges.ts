@@ -4,7 +4,6 @@
  */
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { z } from 'zod';
-import type { TransactionSql } from 'postgres';
 import type { Sql } from '../db/client.js';
 import { asUser } from '../db/scope.js';
 import { canAccessDepartment, seesAllDepartments, type Principal } from '../domain/access.js';
@@ -137,21 +136,16 @@ export function createDischargeService({ sql, temporal, taskQueue }: { sql: Sql;
     }
   }
 
-  async function resolveDepartment(tx: Sql | TransactionSql, codes: string[]): Promise<string | null> {
-    for (const code of codes) {
-      const [row] = await tx<{ code: string }[]>`
-        SELECT department_code AS code, 1 AS priority FROM department_mappings WHERE his_code = ${code}
-        UNION ALL SELECT code, 2 FROM departments WHERE code = ${code}
-        ORDER BY priority LIMIT 1`;
-      if (row) return row.code;
-    }
-    return null;
-  }
-
-  /** Upserts patient and encounter; returns whether the encounter row is new. */
+  /**
+   * Upserts patient and encounter in one statement (one round trip, atomic). The department is
+   * the first HIS code, in message order, that is mapped (or is itself a department code).
+   * Returns whether the encounter row is new, its status before, and the patient's death date.
+   */
   async function storeEncounter(e: HisEncounter, status: 'admitted' | 'discharged') {
-    return sql.begin(async (tx) => {
-      const [patient] = await tx<{ id: string }[]>`
+    const [row] = await sql<
+      { patient_id: string; deceased_at: Date | null; inserted: boolean; department_code: string | null; previous_status: string | null }[]
+    >`
+      WITH patient AS (
         INSERT INTO patients (his_patient_id, name, sex, birth_date, phone, address)
         VALUES (${e.patient.id}, ${e.patient.name}, ${e.patient.sex ?? null},
                 ${e.patient.birthDate ?? null}, ${e.patient.phone ?? null}, ${e.patient.address ?? null})
@@ -162,33 +156,45 @@ export function createDischargeService({ sql, temporal, taskQueue }: { sql: Sql;
           phone = COALESCE(EXCLUDED.phone, patients.phone),
           address = COALESCE(EXCLUDED.address, patients.address),
           updated_at = now()
-        RETURNING id`;
-      const departmentCode = await resolveDepartment(tx, e.departmentCodes);
-      const [row] = await tx<{ inserted: boolean; department_code: string | null; previous_status: string | null }[]>`
-        INSERT INTO encounters (his_encounter_id, patient_id, his_department_code, department_code, diagnosis_code,
-                                diagnosis_name, procedure_name, attending_doctor, nurse, ward, admitted_at,
-                                discharged_at, status, workflow_id)
-        VALUES (${e.encounterId}, ${patient!.id}, ${e.departmentCodes[0] ?? ''}, ${departmentCode},
-                ${e.diagnosis?.code ?? null}, ${e.diagnosis?.name ?? null}, ${e.procedure ?? null},
-                ${e.attendingDoctor ?? null}, ${e.nurse ?? null}, ${e.ward ?? null}, ${e.admittedAt ?? null},
-                ${e.dischargedAt ?? null}, ${status}, ${followUpWorkflowId(e.encounterId)})
-        ON CONFLICT (his_encounter_id) DO UPDATE SET
-          diagnosis_code = COALESCE(EXCLUDED.diagnosis_code, encounters.diagnosis_code),
-          diagnosis_name = COALESCE(EXCLUDED.diagnosis_name, encounters.diagnosis_name),
-          procedure_name = COALESCE(EXCLUDED.procedure_name, encounters.procedure_name),
-          attending_doctor = COALESCE(EXCLUDED.attending_doctor, encounters.attending_doctor),
-          nurse = COALESCE(EXCLUDED.nurse, encounters.nurse),
-          ward = COALESCE(EXCLUDED.ward, encounters.ward),
-          admitted_at = COALESCE(encounters.admitted_at, EXCLUDED.admitted_at),
-          -- A discharge fixes the time and status (a late admission message changes neither);
-          -- after a cancelled discharge or admission, the next message counts afresh.
-          discharged_at = CASE WHEN encounters.status = 'discharged' THEN encounters.discharged_at
-                               ELSE COALESCE(EXCLUDED.discharged_at, encounters.discharged_at) END,
-          status = CASE WHEN encounters.status = 'discharged' THEN encounters.status ELSE EXCLUDED.status END
-        RETURNING (xmax = 0) AS inserted, department_code,
-                  (SELECT status FROM encounters WHERE his_encounter_id = ${e.encounterId}) AS previous_status`;
-      return { patientId: patient!.id, inserted: row!.inserted, departmentCode: row!.department_code, previousStatus: row!.previous_status };
-    });
+        RETURNING id, deceased_at
+      ), department AS (
+        SELECT d.code FROM unnest(${sql.array(e.departmentCodes)}::text[]) WITH ORDINALITY AS his(code, position)
+        CROSS JOIN LATERAL (
+          SELECT department_code AS code, 1 AS priority FROM department_mappings WHERE his_code = his.code
+          UNION ALL SELECT code, 2 FROM departments WHERE code = his.code
+        ) d
+        ORDER BY his.position, d.priority LIMIT 1
+      )
+      INSERT INTO encounters (his_encounter_id, patient_id, his_department_code, department_code, diagnosis_code,
+                              diagnosis_name, procedure_name, attending_doctor, nurse, ward, admitted_at,
+                              discharged_at, status, workflow_id)
+      SELECT ${e.encounterId}, patient.id, ${e.departmentCodes[0] ?? ''}, (SELECT code FROM department),
+             ${e.diagnosis?.code ?? null}, ${e.diagnosis?.name ?? null}, ${e.procedure ?? null},
+             ${e.attendingDoctor ?? null}, ${e.nurse ?? null}, ${e.ward ?? null}, ${e.admittedAt ?? null}::timestamptz,
+             ${e.dischargedAt ?? null}::timestamptz, ${status}, ${followUpWorkflowId(e.encounterId)}
+      FROM patient
+      ON CONFLICT (his_encounter_id) DO UPDATE SET
+        diagnosis_code = COALESCE(EXCLUDED.diagnosis_code, encounters.diagnosis_code),
+        diagnosis_name = COALESCE(EXCLUDED.diagnosis_name, encounters.diagnosis_name),
+        procedure_name = COALESCE(EXCLUDED.procedure_name, encounters.procedure_name),
+        attending_doctor = COALESCE(EXCLUDED.attending_doctor, encounters.attending_doctor),
+        nurse = COALESCE(EXCLUDED.nurse, encounters.nurse),
+        ward = COALESCE(EXCLUDED.ward, encounters.ward),
+        admitted_at = COALESCE(encounters.admitted_at, EXCLUDED.admitted_at),
+        -- A discharge fixes the time and status (a late admission message changes neither);
+        -- after a cancelled discharge or admission, the next message counts afresh.
+        discharged_at = CASE WHEN encounters.status = 'discharged' THEN encounters.discharged_at
+                             ELSE COALESCE(EXCLUDED.discharged_at, encounters.discharged_at) END,
+        status = CASE WHEN encounters.status = 'discharged' THEN encounters.status ELSE EXCLUDED.status END
+      RETURNING patient_id, (SELECT deceased_at FROM patient) AS deceased_at, (xmax = 0) AS inserted, department_code,
+                (SELECT status FROM encounters WHERE his_encounter_id = ${e.encounterId}) AS previous_status`;
+    return {
+      patientId: row!.patient_id,
+      deceasedAt: row!.deceased_at,
+      inserted: row!.inserted,
+      departmentCode: row!.department_code,
+      previousStatus: row!.previous_status,
+    };
   }
 
   /** Runs a Temporal call; when Temporal is unreachable the message stays stored and the HIS is asked to resend (503). */
@@ -231,9 +237,8 @@ export function createDischargeService({ sql, temporal, taskQueue }: { sql: Sql;
           for (const { his_encounter_id } of pending) await cancelFollowUp(his_encounter_id, 'death');
         });
       } else {
-        const [patient] = await sql<{ deceased_at: Date | null }[]>`SELECT deceased_at FROM patients WHERE id = ${stored.patientId}`;
         // No follow-up calls to the family of a patient the HIS has reported deceased.
-        if (!patient?.deceased_at) {
+        if (!stored.deceasedAt) {
           await temporalOr503(inboxId, e.encounterId, () =>
             startFollowUp(e.encounterId, stored.departmentCode, stored.previousStatus === 'discharge_cancelled'),
           );

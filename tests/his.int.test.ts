@@ -19,9 +19,12 @@ import { waitFor } from './support/follow-up-fixtures.js';
 const quiet = { info() {}, warn() {}, error: console.error };
 
 
-function adt(trigger: 'A01' | 'A03' | 'A13', { encounterId, patientId, department }: { encounterId: string; patientId: string; department: string }) {
+function adt(
+  trigger: 'A01' | 'A03' | 'A13',
+  { encounterId, patientId, department, pointOfCare = department }: { encounterId: string; patientId: string; department: string; pointOfCare?: string },
+) {
   const pv1 = Array<string>(46).fill('');
-  Object.assign(pv1, { 0: 'PV1', 1: '1', 2: 'I', 3: `${department}^301^12`, 7: 'D0457^李^明', 10: department, 19: encounterId, 44: '20261110083000', 45: '20261120103000' });
+  Object.assign(pv1, { 0: 'PV1', 1: '1', 2: 'I', 3: `${pointOfCare}^301^12`, 7: 'D0457^李^明', 10: department, 19: encounterId, 44: '20261110083000', 45: '20261120103000' });
   return [
     `MSH|^~\\&|HIS|BJZYY|SUIFANG|BJZYY|20261120103512||ADT^${trigger}^ADT_${trigger === 'A13' ? 'A01' : trigger}|C${uniq()}|P|2.5|||AL|NE||UNICODE UTF-8`,
     `EVN|${trigger}|20261120103500`,
@@ -130,6 +133,16 @@ describe('HIS ingest: HL7 v2 over MLLP and FHIR R4', () => {
         SELECT department_code, his_department_code FROM encounters WHERE his_encounter_id = ${ids.encounterId}`;
       expect(encounter).toEqual({ department_code: null, his_department_code: unknown });
       await stack.temporal.workflow.getHandle(followUpWorkflowId(ids.encounterId)).describe();
+    });
+
+    it('an unknown point of care (PV1-3) with a mapped hospital service (PV1-10) → the mapped department', async () => {
+      const service = `S${uniq()}`;
+      await stack.sql`INSERT INTO department_mappings (his_code, department_code) VALUES (${service}, ${org.deptB})`;
+      const ids = { encounterId: `ZY${uniq()}`, patientId: `P${uniq()}`, department: service, pointOfCare: `W${uniq()}` };
+      expect(readAck(await sendHl7(mllp.port, adt('A03', ids))).code).toBe('AA');
+      const [encounter] = await stack.sql`
+        SELECT department_code, his_department_code FROM encounters WHERE his_encounter_id = ${ids.encounterId}`;
+      expect(encounter).toEqual({ department_code: org.deptB, his_department_code: ids.pointOfCare });
     });
 
     it('A13 for a discharged encounter → discharge_cancelled and the follow-up is cancelled', async () => {

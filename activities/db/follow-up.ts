@@ -7,7 +7,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Sql } from '../../db/client.js';
 import { selectRule, validateTouchpoints, type FollowUpRule, type TouchpointSpec } from '../../domain/follow-up-plan.js';
 import type { Answers, Question } from '../../domain/questions.js';
-import { greetingAt, touchpointDueAt } from '../../domain/schedule.js';
+import { greetingAt, greetingTiming, touchpointDueAt } from '../../domain/schedule.js';
 import type { ContactOutcome, FeedbackInput, TouchpointStatus } from '../../workflows/contracts.js';
 
 export interface PlannedTouchpoint {
@@ -24,7 +24,8 @@ export interface PlannedTouchpoint {
 export interface FollowUpPlan {
   departmentCode: string | null;
   ruleName: string | null;
-  greeting: { at: string; text: string } | null;
+  /** `queued`: planFollowUp already queued it (it was due at once). */
+  greeting: { at: string; text: string; queued?: boolean } | null;
   touchpoints: PlannedTouchpoint[];
 }
 
@@ -68,63 +69,89 @@ export function createFollowUpDbActivities({ sql }: { sql: Sql }) {
     return row;
   }
 
+  /** The plan of a stored encounter (see loadFollowUpPlan). */
+  async function planFor(encounterId: string, enc: EncounterRow): Promise<FollowUpPlan> {
+    if (!enc.discharged_at) throw ApplicationFailure.nonRetryable(`Encounter ${encounterId} has no discharge time`, 'NotDischarged');
+    const rules = enc.department_code
+      ? await sql<FollowUpRule[]>`
+          SELECT id, department_code AS "departmentCode", name, scenario_kind AS "scenarioKind",
+                 scenario_value AS "scenarioValue", greeting_text AS "greetingText", touchpoints
+          FROM follow_up_rules WHERE department_code = ${enc.department_code} AND active ORDER BY updated_at`
+      : [];
+    const rule = selectRule(rules, {
+      departmentCode: enc.department_code,
+      diagnosisCode: enc.diagnosis_code,
+      procedure: enc.procedure_name,
+    });
+    // Without a mapped department or a rule of its own, the patient still gets the hospital-wide plan.
+    const fallback =
+      rule ??
+      (
+        await sql<FollowUpRule[]>`
+          SELECT id, '' AS "departmentCode", name, NULL AS "scenarioKind", NULL AS "scenarioValue",
+                 greeting_text AS "greetingText", touchpoints
+          FROM follow_up_rules WHERE department_code IS NULL AND active ORDER BY updated_at LIMIT 1`
+      )[0];
+    if (!fallback) return { departmentCode: enc.department_code, ruleName: null, greeting: null, touchpoints: [] };
+    const problems = validateTouchpoints(fallback.touchpoints);
+    if (problems.length) {
+      // A broken rule is a configuration error for the admin, not something a retry fixes.
+      throw ApplicationFailure.nonRetryable(
+        `Rule "${fallback.name}" is invalid: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}`,
+        'InvalidRule',
+      );
+    }
+
+    const touchpoints: PlannedTouchpoint[] = [];
+    for (const [index, tp] of fallback.touchpoints.entries()) {
+      const [template] = await sql<{ id: string; questions: Question[] }[]>`
+        SELECT id, questions FROM question_templates WHERE code = ${tp.templateCode} ORDER BY version DESC LIMIT 1`;
+      if (!template) throw ApplicationFailure.nonRetryable(`Template ${tp.templateCode} does not exist`, 'UnknownTemplate');
+      touchpoints.push({
+        index,
+        dueAt: touchpointDueAt(enc.discharged_at, tp).toISOString(),
+        templateId: template.id,
+        templateCode: tp.templateCode,
+        questions: template.questions,
+        channel: tp.channel,
+        maxAttempts: tp.maxAttempts,
+        retryAfterSeconds: tp.retryAfterSeconds,
+      });
+    }
+    return {
+      departmentCode: enc.department_code,
+      ruleName: fallback.name,
+      greeting: { at: greetingAt(enc.discharged_at).toISOString(), text: fallback.greetingText },
+      touchpoints,
+    };
+  }
+
   return {
     /** Chooses the rule (department + scenario) and pins the current version of each template. */
     async loadFollowUpPlan(encounterId: string): Promise<FollowUpPlan> {
-      const enc = await encounter(encounterId);
-      if (!enc.discharged_at) throw ApplicationFailure.nonRetryable(`Encounter ${encounterId} has no discharge time`, 'NotDischarged');
-      const rules = enc.department_code
-        ? await sql<FollowUpRule[]>`
-            SELECT id, department_code AS "departmentCode", name, scenario_kind AS "scenarioKind",
-                   scenario_value AS "scenarioValue", greeting_text AS "greetingText", touchpoints
-            FROM follow_up_rules WHERE department_code = ${enc.department_code} AND active ORDER BY updated_at`
-        : [];
-      const rule = selectRule(rules, {
-        departmentCode: enc.department_code,
-        diagnosisCode: enc.diagnosis_code,
-        procedure: enc.procedure_name,
-      });
-      // Without a mapped department or a rule of its own, the patient still gets the hospital-wide plan.
-      const fallback =
-        rule ??
-        (
-          await sql<FollowUpRule[]>`
-            SELECT id, '' AS "departmentCode", name, NULL AS "scenarioKind", NULL AS "scenarioValue",
-                   greeting_text AS "greetingText", touchpoints
-            FROM follow_up_rules WHERE department_code IS NULL AND active ORDER BY updated_at LIMIT 1`
-        )[0];
-      if (!fallback) return { departmentCode: enc.department_code, ruleName: null, greeting: null, touchpoints: [] };
-      const problems = validateTouchpoints(fallback.touchpoints);
-      if (problems.length) {
-        // A broken rule is a configuration error for the admin, not something a retry fixes.
-        throw ApplicationFailure.nonRetryable(
-          `Rule "${fallback.name}" is invalid: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}`,
-          'InvalidRule',
-        );
-      }
+      return planFor(encounterId, await encounter(encounterId));
+    },
 
-      const touchpoints: PlannedTouchpoint[] = [];
-      for (const [index, tp] of fallback.touchpoints.entries()) {
-        const [template] = await sql<{ id: string; questions: Question[] }[]>`
-          SELECT id, questions FROM question_templates WHERE code = ${tp.templateCode} ORDER BY version DESC LIMIT 1`;
-        if (!template) throw ApplicationFailure.nonRetryable(`Template ${tp.templateCode} does not exist`, 'UnknownTemplate');
-        touchpoints.push({
-          index,
-          dueAt: touchpointDueAt(enc.discharged_at, tp).toISOString(),
-          templateId: template.id,
-          templateCode: tp.templateCode,
-          questions: template.questions,
-          channel: tp.channel,
-          maxAttempts: tp.maxAttempts,
-          retryAfterSeconds: tp.retryAfterSeconds,
-        });
-      }
-      return {
-        departmentCode: enc.department_code,
-        ruleName: fallback.name,
-        greeting: { at: greetingAt(enc.discharged_at).toISOString(), text: fallback.greetingText },
-        touchpoints,
-      };
+    /**
+     * The plan, its projection row ('planned') and, when it is due now, the greeting, in one
+     * step: a new follow-up then costs one local activity before its timers are set.
+     * `now` is the workflow's clock, so the greeting decision is the workflow's own.
+     */
+    async planFollowUp(input: { workflowId: string; encounterId: string; now: string }): Promise<FollowUpPlan> {
+      const enc = await encounter(input.encounterId);
+      const plan = await planFor(input.encounterId, enc);
+      const greetNow = plan.greeting !== null && greetingTiming(new Date(plan.greeting.at), new Date(input.now)).action === 'send';
+      const details = { rule: plan.ruleName, touchpoints: plan.touchpoints.length };
+      await sql`
+        WITH planned AS (
+          INSERT INTO follow_up_events (workflow_id, step, kind, details)
+          VALUES (${input.workflowId}, 'planned', 'planned', ${sql.json(details as never)})
+          ON CONFLICT (workflow_id, step) DO NOTHING)
+        INSERT INTO outbound_messages (workflow_id, step, patient_id, channel, body)
+        SELECT ${input.workflowId}, 'greeting', ${enc.patient_id}, 'sms', ${plan.greeting?.text ?? ''}
+        WHERE ${greetNow}
+        ON CONFLICT (workflow_id, step) DO NOTHING`;
+      return plan.greeting ? { ...plan, greeting: { ...plan.greeting, queued: greetNow } } : plan;
     },
 
     /** Queues a message to the patient for the channel adapters. */

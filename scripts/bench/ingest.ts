@@ -11,6 +11,11 @@
  * Target: end-to-end rate ≥ 0.5 × raw start rate. Exits 0 whether or not the target is met;
  * 1 only on errors (a POST that is not 202, a timeout).
  */
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, bundleWorkflowCode } from '@temporalio/worker';
+import { loadEnv } from '../../config/env.js';
+import { createWorker } from '../../worker/create-worker.js';
+import { payloadDataConverter } from '../../worker/payload-codec.js';
 import { generateDemoDischarges } from '../demo-data.js';
 import {
   cpuReport,
@@ -29,6 +34,8 @@ import {
   startSampler,
   summariseSamples,
   waitUntil,
+  type BenchStack,
+  type CpuSnapshot,
 } from './lib.js';
 
 const COUNT = intFromEnv('BENCH_COUNT', 2000);
@@ -50,26 +57,18 @@ await runBenchmark(async () => {
   const plan = stack.plan!;
   const tag = runTag();
 
-  // --- (a) raw workflow starts ------------------------------------------------------------------
-  console.log(`\n[a] RAW: starting ${COUNT} empty workflows (type benchNoop, unpolled task queue), ${CONCURRENCY} at a time…`);
-  const rawQueue = `bench-unpolled-${tag.toLowerCase()}`;
-  const rawLatencies: number[] = [];
-  const rawCpuStart = cpuSnapshot(stack);
-  const rawStarted = performance.now();
-  await pool(
-    Array.from({ length: COUNT }, (_, i) => i),
-    CONCURRENCY,
-    async (i) => {
-      const t = performance.now();
-      await stack.temporal.workflow.start('benchNoop', { taskQueue: rawQueue, workflowId: `bench-noop-${tag}-${i}`, args: [] });
-      rawLatencies.push(performance.now() - t);
-    },
-  );
-  const rawSeconds = (performance.now() - rawStarted) / 1000;
-  const rawCpuEnd = cpuSnapshot(stack);
-  const rawRate = COUNT / rawSeconds;
-  console.log(`    ${COUNT} starts in ${fmt(rawSeconds, 2)} s → ${fmt(rawRate)} starts/s (p50 ${fmt(percentile(rawLatencies, 50))} ms, p95 ${fmt(percentile(rawLatencies, 95))} ms)`);
-  // Let the server settle before the next phase.
+  // --- (a) baselines on the same server ---------------------------------------------------------
+  // (a1) starts alone: the workflow task stays in a queue nobody polls, so nothing ever runs.
+  console.log(`\n[a1] START ONLY: starting ${COUNT} workflows on a task queue nobody polls, ${CONCURRENCY} at a time…`);
+  const startOnly = await startWorkflows(stack, { count: COUNT, concurrency: CONCURRENCY, taskQueue: `bench-unpolled-${tag.toLowerCase()}`, idPrefix: `bench-unpolled-${tag}` });
+  console.log(`     ${fmt(startOnly.rate)} starts/s (p95 ${fmt(percentile(startOnly.latencies, 95))} ms)`);
+  await new Promise((r) => setTimeout(r, 3000));
+
+  // (a2) empty workflows: started the same way, run by a worker (same options as ours) and finished.
+  console.log(`\n[a2] EMPTY WORKFLOWS: starting ${COUNT} empty workflows, run to completion by a worker, ${CONCURRENCY} at a time…`);
+  const empty = await runEmptyWorkflows(stack, { count: COUNT, concurrency: CONCURRENCY, tag, timeoutMs: TIMEOUT_S * 1000 });
+  const rawRate = empty.rate;
+  console.log(`     ${fmt(empty.rate)} workflows/s started and completed (start p95 ${fmt(percentile(empty.latencies, 95))} ms)`);
   await new Promise((r) => setTimeout(r, 3000));
 
   // --- (b) end to end -------------------------------------------------------------------------
@@ -133,10 +132,12 @@ await runBenchmark(async () => {
     formatTable(
       ['measure', 'value'],
       [
-        ['raw workflow starts', `${fmt(rawRate)} starts/s (${COUNT} in ${fmt(rawSeconds, 2)} s; start p95 ${fmt(percentile(rawLatencies, 95))} ms)`],
+        ['start only (a1)', `${fmt(startOnly.rate)} starts/s (${COUNT} in ${fmt(startOnly.seconds, 2)} s; start p95 ${fmt(percentile(startOnly.latencies, 95))} ms; nothing runs)`],
+        ['empty workflows (a2)', `${fmt(empty.rate)} workflows/s started and completed (${COUNT} in ${fmt(empty.seconds, 2)} s; start p95 ${fmt(percentile(empty.latencies, 95))} ms)`],
         ['POST acceptance', `${fmt(COUNT / ((postsDone - t0) / 1000))} req/s (all 202 after ${fmt((postsDone - t0) / 1000, 2)} s)`],
         ['end to end', `${fmt(e2eRate)} discharges/s (first POST → last 'planned' row: ${fmt(e2eSeconds, 2)} s)`],
-        ['ratio e2e / raw', `${fmt(ratio, 2)}  target ≥ ${TARGET_RATIO}: ${ratio >= TARGET_RATIO ? 'PASS' : 'FAIL'}`],
+        ['ratio e2e / empty (a2)', `${fmt(ratio, 2)}  target ≥ ${TARGET_RATIO}: ${ratio >= TARGET_RATIO ? 'PASS' : 'FAIL'}`],
+        ['ratio e2e / start only (a1)', `${fmt(e2eRate / startOnly.rate, 2)} (for reference: starts that never run)`],
         ['POST latency', `p50 ${fmt(percentile(latencies, 50))} ms, p95 ${fmt(percentile(latencies, 95))} ms, p99 ${fmt(percentile(latencies, 99))} ms, max ${fmt(Math.max(...latencies))} ms`],
         [
           '  of which Temporal start',
@@ -149,8 +150,82 @@ await runBenchmark(async () => {
       ],
     ),
   );
-  console.log(`\nCPU during the raw phase (${fmt((rawCpuEnd.at - rawCpuStart.at) / 1000, 1)} s wall):`);
-  console.log(cpuReport(rawCpuStart, rawCpuEnd, { count: COUNT, label: 'start' }));
+  for (const [label, run] of [['start-only phase (a1)', startOnly], ['empty-workflow phase (a2; its worker runs in the bench process)', empty]] as const) {
+    console.log(`\nCPU during the ${label} (${fmt((run.cpu[1].at - run.cpu[0].at) / 1000, 1)} s wall):`);
+    console.log(cpuReport(run.cpu[0], run.cpu[1], { count: COUNT, label: 'workflow' }));
+  }
   console.log(`\nCPU during the end-to-end phase (${fmt((cpuEnd.at - cpuStart.at) / 1000, 1)} s wall):`);
   console.log(cpuReport(cpuStart, cpuEnd, { count: COUNT, label: 'discharge' }));
 });
+
+interface StartRun {
+  rate: number;
+  seconds: number;
+  latencies: number[];
+  cpu: [CpuSnapshot, CpuSnapshot];
+}
+
+/** Starts `count` workflows of type benchEmpty with the API's client, `concurrency` at a time. */
+async function startWorkflows(
+  stack: BenchStack,
+  { count, concurrency, taskQueue, idPrefix }: { count: number; concurrency: number; taskQueue: string; idPrefix: string },
+): Promise<StartRun> {
+  const latencies: number[] = [];
+  const cpuStart = cpuSnapshot(stack);
+  const started = performance.now();
+  await pool(
+    Array.from({ length: count }, (_, i) => i),
+    concurrency,
+    async (i) => {
+      const t = performance.now();
+      await stack.temporal.workflow.start('benchEmpty', { taskQueue, workflowId: `${idPrefix}-${i}`, args: [] });
+      latencies.push(performance.now() - t);
+    },
+  );
+  const seconds = (performance.now() - started) / 1000;
+  return { rate: count / seconds, seconds, latencies, cpu: [cpuStart, cpuSnapshot(stack)] };
+}
+
+/**
+ * The baseline: empty workflows started like (a1) but on a queue a worker polls — a worker built
+ * by worker/create-worker.ts, so with the same options and payload codec as ours — timed from the
+ * first start to the last workflow's close time.
+ */
+async function runEmptyWorkflows(
+  stack: BenchStack,
+  { count, concurrency, tag, timeoutMs }: { count: number; concurrency: number; tag: string; timeoutMs: number },
+): Promise<StartRun> {
+  const taskQueue = `bench-empty-${tag.toLowerCase()}`;
+  const connection = await NativeConnection.connect({ address: stack.temporalAddress });
+  const workflowBundle = await bundleWorkflowCode({
+    workflowsPath: fileURLToPath(new URL('./empty-workflow.ts', import.meta.url)),
+    logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} },
+  });
+  const worker = await createWorker({
+    connection,
+    namespace: 'default',
+    taskQueue,
+    dataConverter: payloadDataConverter(loadEnv({ NODE_ENV: 'test' })),
+    workflowBundle,
+    sql: stack.probe,
+  });
+  const running = worker.run();
+  try {
+    const t0 = Date.now();
+    const run = await startWorkflows(stack, { count, concurrency, taskQueue, idPrefix: `bench-empty-${tag}` });
+    const query = `TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Completed'`;
+    await waitUntil(async () => (await stack.temporal.workflow.count(query)).count >= count, timeoutMs, {
+      intervalMs: 250,
+      what: `${count} completed empty workflows`,
+    });
+    let lastClose = 0;
+    for await (const wf of stack.temporal.workflow.list({ query })) lastClose = Math.max(lastClose, wf.closeTime?.getTime() ?? 0);
+    const cpuEnd = cpuSnapshot(stack);
+    const seconds = (lastClose - t0) / 1000;
+    return { ...run, rate: count / seconds, seconds, cpu: [run.cpu[0], cpuEnd] };
+  } finally {
+    worker.shutdown();
+    await running;
+    await connection.close();
+  }
+}

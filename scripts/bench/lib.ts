@@ -414,7 +414,8 @@ export async function startBenchStack(options: { log?: (msg: string) => void; to
     const workerStarted = Date.now();
     const variant = workerVariant();
     if (variant) log(`[bench] DIAGNOSTIC worker variant: ${variant} (scripts/bench/worker-variant.ts)`);
-    const worker: ChildProcess = spawn(process.execPath, ['--import', 'tsx', variant ? 'scripts/bench/worker-variant.ts' : 'worker/main.ts'], {
+    // BENCH_WORKER_NODE_ARGS: extra node flags for the worker, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+    const worker: ChildProcess = spawn(process.execPath, [...(process.env.BENCH_WORKER_NODE_ARGS?.split(' ') ?? []), '--import', 'tsx', variant ? 'scripts/bench/worker-variant.ts' : 'worker/main.ts'], {
       cwd: ROOT,
       env: {
         ...process.env,
