@@ -3,7 +3,7 @@
  * after discharge (timings are data, so the production day-3/7/14 rules run the same code).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { Principal } from '../domain/access.js';
 import {
   DepartmentKey,
@@ -226,11 +226,21 @@ describe('followUpWorkflow', () => {
       dischargedAt: new Date().toISOString(),
       deceased: true,
     });
-    const result = await handle.result();
+    const result: FollowUpState = await handle.result();
     expect(result).toMatchObject({ status: 'cancelled', cancelReason: 'death' });
+    expect(result.touchpoints.map((t) => t.status)).toEqual(['cancelled']);
+    await maybeRecordHistory(stack.temporal, handle.workflowId, 'death-while-sleeping');
     await expect(stack.temporal.workflow.getHandle(followUpWorkflowId(deathEncounter)).describe()).rejects.toThrow();
     const [patient] = await stack.sql`SELECT deceased_at IS NOT NULL AS deceased FROM patients WHERE his_patient_id = ${body.patient.id}`;
     expect(patient).toEqual({ deceased: true });
+  });
+
+  it('ends as cancelled in Temporal when the workflow itself is cancelled while it sleeps', async () => {
+    const { handle } = await discharge([phone(3600)]);
+    await waitFor(async () => (await handle.query(getFollowUpStateQuery)).status === 'scheduled');
+    await handle.cancel();
+    await expect(handle.result()).rejects.toThrow(WorkflowFailedError);
+    expect((await handle.describe()).status.name).toBe('CANCELLED');
   });
 
   it('keeps a discharge with an unknown department: its task waits unassigned until an admin maps the code', async () => {

@@ -26,6 +26,10 @@ export async function createWorker({ connection, namespace, taskQueue, workflowB
     // Two cores: keep concurrency modest so activities do not starve workflow tasks.
     maxConcurrentActivityTaskExecutions: 50,
     maxConcurrentWorkflowTaskExecutions: 40,
+    // New follow-ups arrive on the normal (non-sticky) queue, which the fixed default polls with
+    // only 2 of its 10 pollers: while discharges poured in, planning crawled at ≈7/s behind a
+    // growing backlog. Autoscaling pollers follow the backlog the server reports (bench:ingest).
+    workflowTaskPollerBehavior: { type: 'autoscaling' },
     // Two threads run workflow code: one thread was the bottleneck while discharges poured in
     // (bench:ingest 40 → 44 follow-ups/s planned on two cores, for ≈80 MiB).
     workflowThreadPoolSize: 2,

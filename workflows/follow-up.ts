@@ -8,9 +8,12 @@
  */
 import {
   ApplicationFailure,
+  CancellationScope,
   allHandlersFinished,
   condition,
+  isCancellation,
   patched,
+  sleep,
   startChild,
   proxyActivities,
   proxyLocalActivities,
@@ -57,6 +60,9 @@ export async function followUpWorkflow(input: FollowUpInput): Promise<FollowUpSt
   // task round trip each (bench:ingest).
   const localSteps = patched('local-planning-steps');
   const steps = localSteps ? local : db;
+  // Cancelling the follow-up cancels this scope, which cuts short the sleep until the next
+  // touchpoint. A plain sleep in it costs far less workflow work than condition(fn, timeout).
+  const touchpointSleeps = new CancellationScope();
   const now = () => new Date(Date.now()).toISOString(); // Temporal's deterministic clock
   const state: FollowUpState = {
     encounterId: input.encounterId,
@@ -154,6 +160,7 @@ export async function followUpWorkflow(input: FollowUpInput): Promise<FollowUpSt
     if (cancelled || ['completed', 'unreachable', 'cancelled', 'no_plan'].includes(state.status)) return;
     cancelled = true;
     state.cancelReason = reason;
+    if (localSteps) touchpointSleeps.cancel();
   }
 
   setHandler(getFollowUpStateQuery, () => state);
@@ -270,7 +277,15 @@ export async function followUpWorkflow(input: FollowUpInput): Promise<FollowUpSt
       log('出院关怀未发送', '出院信息到达时已超过一天');
       return;
     }
-    if (timing.action === 'wait') await condition(() => cancelled || finished, timing.waitMs);
+    if (timing.action === 'wait') {
+      try {
+        await condition(() => cancelled || finished, timing.waitMs);
+      } catch (err) {
+        // The whole workflow was cancelled: the main flow fails with it; nothing to send.
+        if (isCancellation(err)) return;
+        throw err;
+      }
+    }
     if (cancelled || finished) {
       log('出院关怀未发送', cancelled ? '随访已取消' : '随访已结束');
       return;
@@ -299,7 +314,14 @@ export async function followUpWorkflow(input: FollowUpInput): Promise<FollowUpSt
     const ms = Date.parse(iso) - Date.now();
     if (ms > 0) {
       state.nextWakeUp = iso;
-      await condition(() => cancelled, ms);
+      if (localSteps) {
+        await touchpointSleeps.run(() => sleep(ms)).catch((err: unknown) => {
+          // Our own cancel() ends the sleep; a cancellation of the whole workflow still fails it.
+          if (!(cancelled && isCancellation(err))) throw err;
+        });
+      } else {
+        await condition(() => cancelled, ms);
+      }
       state.nextWakeUp = undefined;
     }
     return !cancelled;
