@@ -166,7 +166,12 @@ describe('appointments', () => {
       return s.noShows.length === 1 ? s : undefined;
     });
     expect(afterOne).toMatchObject({ blacklisted: false });
-    expect((await ledgerRow(patientId))?.no_shows).toHaveLength(1);
+    // The projection row follows the workflow's state (its activity may still be running).
+    const ledgerAfterOne = await waitFor(async () => {
+      const r = await ledgerRow(patientId);
+      return r?.no_shows.length === 1 ? r : undefined;
+    });
+    expect(ledgerAfterOne.no_shows).toHaveLength(1);
     // The other patient's ledger was started by the appointment workflow, on the shared rule.
     const otherLedger = stack.temporal.workflow.getHandle(noShowLedgerWorkflowId(other));
     const otherState = await waitFor(async () => {
