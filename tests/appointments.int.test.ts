@@ -189,7 +189,9 @@ describe('appointments', () => {
     }, 20_000, 'blacklisted');
     expect(row).toMatchObject({ blacklist_count: 1 });
     expect((await appointmentRow(a2.appointmentId)).status).toBe('no_show');
-    expect((await ledger.describe()).typedSearchAttributes.get(BlacklistedKey)).toBe(true);
+    // The workflow publishes Blacklisted in the workflow task after its projection activity.
+    const blacklisted = await waitFor(async () => (await ledger.describe()).typedSearchAttributes.get(BlacklistedKey) || undefined);
+    expect(blacklisted).toBe(true);
     const open = await createSession({ opensIn: 3600, endsIn: 7200, slots: [{ startIn: 3600, endIn: 7200 }] });
     const refused = await refusal(stack.services.appointments.book(patientId, open, 0, PAID));
     expect(refused).toMatchObject({ status: 409, code: 'patient_blacklisted' });
