@@ -2,21 +2,14 @@
  * Discharges from the HIS: store the raw message first, validate, upsert patient and encounter,
  * start the encounter's follow-up workflow. Resending is harmless at every step.
  */
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { z } from 'zod';
 import type { Sql } from '../db/client.js';
 import { asUser } from '../db/scope.js';
 import { canAccessDepartment, seesAllDepartments, type Principal } from '../domain/access.js';
 import { maskPhone } from '../domain/masking.js';
-import {
-  DepartmentKey,
-  FOLLOW_UP_WORKFLOW_TYPE,
-  UNASSIGNED_DEPARTMENT,
-  cancelFollowUpSignal,
-  followUpWorkflowId,
-  type CancelReason,
-  type FollowUpInput,
-} from '../workflows/contracts.js';
+import { cancelFollowUpSignal, followUpStart, followUpWorkflowId, type CancelReason } from '../workflows/follow-up/contracts.js';
+import { startOnce } from '../workflows/shared/start.js';
 import { forbidden, ServiceError, ValidationError } from './errors.js';
 import { parseOrThrow } from './validation.js';
 
@@ -108,21 +101,9 @@ export interface DischargeListItem {
 export function createDischargeService({ sql, temporal, taskQueue }: { sql: Sql; temporal: Client; taskQueue: string }) {
   /** `again`: the encounter's discharge was cancelled and is now discharged anew, so its closed follow-up may run again. */
   async function startFollowUp(encounterId: string, departmentCode: string | null, again = false): Promise<string> {
-    const workflowId = followUpWorkflowId(encounterId);
-    try {
-      await temporal.workflow.start(FOLLOW_UP_WORKFLOW_TYPE, {
-        taskQueue,
-        workflowId,
-        args: [{ encounterId } satisfies FollowUpInput],
-        // A closed follow-up of the same encounter is not restarted by a resent message.
-        workflowIdReusePolicy: again ? 'ALLOW_DUPLICATE' : 'REJECT_DUPLICATE',
-        typedSearchAttributes: [{ key: DepartmentKey, value: departmentCode ?? UNASSIGNED_DEPARTMENT }],
-        staticSummary: `出院随访 · 科室 ${departmentCode ?? '未分配'} · 就诊号 ${encounterId}`,
-      });
-    } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    }
-    return workflowId;
+    const request = followUpStart({ encounterId }, { departmentCode, again });
+    await startOnce(temporal, taskQueue, request);
+    return request.workflowId;
   }
 
   /** Signals a follow-up to cancel; one that already ended needs nothing. */

@@ -7,7 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ENCRYPTED_ENCODING, EncryptionCodec, parsePayloadKeys, PayloadKeyError } from '../worker/payload-codec.js';
-import { followUpWorkflowId, getFollowUpStateQuery } from '../workflows/contracts.js';
+import { followUpWorkflowId, getFollowUpStateQuery } from '../workflows/follow-up/contracts.js';
 import { waitFor } from './support/follow-up-fixtures.js';
 import { createTestOrg, dischargeBody, signIn, type TestOrg } from './support/org.js';
 import { startStack, type TestStack } from './support/stack.js';

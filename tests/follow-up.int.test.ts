@@ -15,7 +15,7 @@ import {
   recordContactUpdate,
   surveyAnsweredSignal,
   type FollowUpState,
-} from '../workflows/contracts.js';
+} from '../workflows/follow-up/contracts.js';
 import { createShortPlan, maybeRecordHistory, waitFor } from './support/follow-up-fixtures.js';
 import { createTestOrg, dischargeBody, type TestOrg } from './support/org.js';
 import { startStack, uniq, type TestStack } from './support/stack.js';

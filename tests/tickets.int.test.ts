@@ -4,16 +4,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../domain/access.js';
-import { followUpWorkflowId } from '../workflows/contracts.js';
+import { followUpWorkflowId } from '../workflows/follow-up/contracts.js';
 import {
-  FEEDBACK_TICKET_WORKFLOW_TYPE,
   SlaBreachedKey,
   TicketStatusKey,
   getTicketStateQuery,
   rateTicketSignal,
+  ticketStart,
   ticketWorkflowId,
   type TicketState,
-} from '../workflows/ticket-contracts.js';
+} from '../workflows/feedback-ticket/contracts.js';
+import { startWorkflow } from '../workflows/shared/start.js';
 import { createShortPlan, maybeRecordHistory, waitFor } from './support/follow-up-fixtures.js';
 import { createTestOrg, dischargeBody, TEST_PASSWORD, type TestOrg } from './support/org.js';
 import { startStack, uniq, type TestStack } from './support/stack.js';
@@ -43,11 +44,7 @@ async function openTicket(timing: { sla?: number; escalate?: number; ratingWait?
             ${timing.sla ?? 3600}, ${timing.escalate ?? 3600}, ${timing.ratingWait ?? 3600},
             now() + make_interval(secs => ${timing.sla ?? 3600}))
     RETURNING id, number`;
-  const handle = await stack.temporal.workflow.start(FEEDBACK_TICKET_WORKFLOW_TYPE, {
-    taskQueue: stack.taskQueue,
-    workflowId: ticketWorkflowId(ticket!.number),
-    args: [{ ticketId: ticket!.id }],
-  });
+  const handle = await startWorkflow(stack.temporal, stack.taskQueue, ticketStart({ ticketId: ticket!.id, number: ticket!.number }, 'direct'));
   await waitFor(async () => (await stack.sql`SELECT 1 FROM ticket_events WHERE ticket_id = ${ticket!.id} AND kind = 'created'`)[0]);
   return { ticketId: ticket!.id, number: ticket!.number, handle };
 }

@@ -12,7 +12,7 @@
  * target is met; 1 only on errors.
  */
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { followUpWorkflowId } from '../../workflows/contracts.js';
+import { followUpWorkflowId } from '../../workflows/follow-up/contracts.js';
 import { generateDemoDischarges } from '../demo-data.js';
 import {
   cpuReport,
