@@ -19,7 +19,7 @@ import {
 } from '../workflows/appointment/contracts.js';
 import { startWorkflow } from '../workflows/shared/start.js';
 import type { AuditService, RequestMeta } from './audit.js';
-import { forbidden, notFound, ServiceError, ValidationError } from './errors.js';
+import { forbidden, notFound, refusedUpdate, ServiceError, ValidationError } from './errors.js';
 import { maskPhone } from '../domain/masking.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -48,7 +48,7 @@ export function createAppointmentService({ sql, temporal, audit, taskQueue }: { 
     try {
       return await run(row.workflow_id);
     } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError) throw new ServiceError(409, 'appointment_action_refused', err.cause?.message ?? err.message);
+      if (err instanceof WorkflowUpdateFailedError) throw refusedUpdate('appointment_action_refused', err);
       if (err instanceof WorkflowNotFoundError) throw new ServiceError(409, 'appointment_closed', '该预约已结束');
       throw err;
     }
@@ -145,7 +145,7 @@ export function createAppointmentService({ sql, temporal, audit, taskQueue }: { 
           .getHandle(noShowLedgerWorkflowId(patientId))
           .executeUpdate(liftBlacklistUpdate, { args: [{ actorId: user.id, reason: why }] });
       } catch (err) {
-        if (err instanceof WorkflowUpdateFailedError) throw new ServiceError(409, 'lift_refused', err.cause?.message ?? err.message);
+        if (err instanceof WorkflowUpdateFailedError) throw refusedUpdate('lift_refused', err);
         if (err instanceof WorkflowNotFoundError) throw new ServiceError(409, 'not_blacklisted', '该患者没有爽约记录');
         throw err;
       }

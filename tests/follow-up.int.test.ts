@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { Principal } from '../domain/access.js';
 import {
+  CONTACT_REFUSED,
   DepartmentKey,
   UNASSIGNED_DEPARTMENT,
   UrgentKey,
@@ -16,6 +17,7 @@ import {
   surveyAnsweredSignal,
   type FollowUpState,
 } from '../workflows/follow-up/contracts.js';
+import { refusalOf } from '../workflows/shared/refusal.js';
 import { createShortPlan, maybeRecordHistory, waitFor } from './support/follow-up-fixtures.js';
 import { createTestOrg, dischargeBody, type TestOrg } from './support/org.js';
 import { startStack, uniq, type TestStack } from './support/stack.js';
@@ -122,7 +124,13 @@ describe('followUpWorkflow', () => {
     const { workflowId, handle } = await discharge([phone(0)]);
     const task = await waitFor(() => taskOf(workflowId));
     const update = handle.executeUpdate(recordContactUpdate, { args: [{ taskId: task.id, outcome: 'completed', answers: { pain: 9 } }] });
-    await expect(update).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+    // The refusal crosses the Update boundary as data: the questions at fault, not only a sentence.
+    const refused: unknown = await update.catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect(refusalOf((refused as WorkflowUpdateFailedError).cause)).toMatchObject({
+      type: CONTACT_REFUSED,
+      problems: expect.arrayContaining([{ field: 'answers.pain', message: expect.any(String) }]),
+    });
     await expect(stack.services.tasks.recordContact(agentA, task.id, { outcome: 'completed', answers: { pain: 9, wound_exudate: false } }, {})).rejects.toMatchObject({
       status: 400,
       problems: [{ field: 'answers.pain', message: expect.any(String) }],

@@ -14,7 +14,7 @@ import {
   ticketWorkflowId,
   type TicketState,
 } from '../workflows/feedback-ticket/contracts.js';
-import { startWorkflow } from '../workflows/shared/start.js';
+import { startOnce, startWorkflow } from '../workflows/shared/start.js';
 import { createShortPlan, maybeRecordHistory, waitFor } from './support/follow-up-fixtures.js';
 import { createTestOrg, dischargeBody, TEST_PASSWORD, type TestOrg } from './support/org.js';
 import { startStack, uniq, type TestStack } from './support/stack.js';
@@ -171,6 +171,12 @@ describe('feedbackTicketWorkflow', () => {
     await stack.services.tickets.act(users.headA!, ticketId, 'resolve', { resolution: '已处理' }, {});
     expect(await handle.result()).toMatchObject({ status: 'closed', closedReason: 'no_rating' });
     expect(await ticketRow(ticketId)).toMatchObject({ status: 'closed', closed_reason: 'no_rating', rating: null });
+    // A closed ticket is never run again, whichever way a duplicate start comes (one reuse policy).
+    const number = (await handle.query(getTicketStateQuery)).number;
+    for (const source of ['follow-up', 'direct'] as const) {
+      expect(await startOnce(stack.temporal, stack.taskQueue, ticketStart({ ticketId, number }, source))).toBe(false);
+    }
+    expect((await handle.describe()).status.name).toBe('COMPLETED');
     await maybeRecordHistory(stack.temporal, handle.workflowId, 'ticket-no-rating');
   });
 
