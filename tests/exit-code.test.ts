@@ -13,7 +13,7 @@ const CONFIG = 'tests/fixtures/exit-code/vitest.config.ts';
 
 function runVitest(file: string): Promise<{ code: number | null; output: string }> {
   // Without the VITEST_* variables of the run this test is in, the child is a run of its own.
-  const env = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' };
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' };
   for (const name of Object.keys(env)) if (name.startsWith('VITEST')) delete env[name];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [VITEST, 'run', '--config', CONFIG, `tests/fixtures/exit-code/${file}`], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
