@@ -223,6 +223,10 @@ function startNodeProcess(name: string, script: string, o: ChildOptions & { onLi
     cwd: ROOT,
     env: o.env,
     stdio: ['ignore', 'pipe', 'pipe'],
+    // A process group of its own: the terminal's Ctrl-C reaches only the parent, whose stop() then
+    // sends the one signal. A Temporal worker takes a second signal as "die now" (its SDK drops
+    // its handlers at the first), so Ctrl-C plus the parent's SIGTERM cut its graceful stop short.
+    detached: true,
   });
   const forward = (stream: NodeJS.ReadableStream, out: NodeJS.WritableStream) => {
     let buffered = '';
