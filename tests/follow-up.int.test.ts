@@ -3,7 +3,7 @@
  * after discharge (timings are data, so the production day-3/7/14 rules run the same code).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { Principal } from '../domain/access.js';
 import {
   CONTACT_REFUSED,
@@ -238,7 +238,8 @@ describe('followUpWorkflow', () => {
     expect(result).toMatchObject({ status: 'cancelled', cancelReason: 'death' });
     expect(result.touchpoints.map((t) => t.status)).toEqual(['cancelled']);
     await maybeRecordHistory(stack.temporal, handle.workflowId, 'death-while-sleeping');
-    await expect(stack.temporal.workflow.getHandle(followUpWorkflowId(deathEncounter)).describe()).rejects.toThrow();
+    // No workflow was started for the death discharge (the server knows no such ID).
+    await expect(stack.temporal.workflow.getHandle(followUpWorkflowId(deathEncounter)).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
     const [patient] = await stack.sql`SELECT deceased_at IS NOT NULL AS deceased FROM patients WHERE his_patient_id = ${body.patient.id}`;
     expect(patient).toEqual({ deceased: true });
   });
