@@ -5,12 +5,7 @@
  */
 export type TicketStatus = 'open' | 'in_progress' | 'resolved' | 'closed';
 
-export const TICKET_STATUS_LABELS: Record<TicketStatus, string> = {
-  open: '待处理',
-  in_progress: '处理中',
-  resolved: '已解决',
-  closed: '已关闭',
-};
+export const TICKET_STATUS_LABELS: Record<TicketStatus, string> = { open: '待处理', in_progress: '处理中', resolved: '已解决', closed: '已关闭' };
 
 /** Waiting for the department (the SLA clock runs). */
 export const ACTIVE_TICKET_STATUSES: readonly TicketStatus[] = ['open', 'in_progress'];
@@ -21,12 +16,7 @@ export const isActiveTicket = (status: TicketStatus): boolean => ACTIVE_TICKET_S
 export const FEEDBACK_CATEGORIES = ['service_attitude', 'medical_quality', 'environment', 'process'] as const;
 export type FeedbackCategory = (typeof FEEDBACK_CATEGORIES)[number];
 
-export const FEEDBACK_CATEGORY_LABELS: Record<FeedbackCategory, string> = {
-  service_attitude: '服务态度',
-  medical_quality: '医疗质量',
-  environment: '环境设施',
-  process: '流程问题',
-};
+export const FEEDBACK_CATEGORY_LABELS: Record<FeedbackCategory, string> = { service_attitude: '服务态度', medical_quality: '医疗质量', environment: '环境设施', process: '流程问题' };
 
 /** A ticket's category: a patient's feedback, or red-flag answers in a follow-up. */
 export const TICKET_CATEGORIES = [...FEEDBACK_CATEGORIES, 'red_flag'] as const;

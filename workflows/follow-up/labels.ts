@@ -39,19 +39,9 @@ export const isTaskStatus = (value: unknown): value is TaskStatus => (TASK_STATU
 export const CONTACT_OUTCOMES = ['completed', 'no_answer', 'wrong_number', 'refused'] as const;
 export type ContactOutcome = (typeof CONTACT_OUTCOMES)[number];
 
-export const CONTACT_OUTCOME_LABELS: Record<ContactOutcome, string> = {
-  completed: '完成',
-  no_answer: '未接通',
-  wrong_number: '号码错误',
-  refused: '拒访',
-};
+export const CONTACT_OUTCOME_LABELS: Record<ContactOutcome, string> = { completed: '完成', no_answer: '未接通', wrong_number: '号码错误', refused: '拒访' };
 
 export const CANCEL_REASONS = ['readmission', 'death', 'opt_out', 'discharge_cancelled'] as const;
 export type CancelReason = (typeof CANCEL_REASONS)[number];
 
-export const CANCEL_REASON_LABELS: Record<CancelReason, string> = {
-  readmission: '再次入院',
-  death: '患者死亡',
-  opt_out: '患者拒绝随访',
-  discharge_cancelled: 'HIS 取消出院',
-};
+export const CANCEL_REASON_LABELS: Record<CancelReason, string> = { readmission: '再次入院', death: '患者死亡', opt_out: '患者拒绝随访', discharge_cancelled: 'HIS 取消出院' };
