@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Form, Link, useLoaderData, useNavigate } from '@remix-run/react';
 import { useAutoRefresh, useRowCursor } from '../components/list-hooks.js';
-import { useRef } from 'react';
+import { useRef, type RefObject } from 'react';
 import { isDepartmentStaff, seesAllDepartments } from '../../domain/access.js';
 import type { TicketFilters } from '../../services/tickets.js';
 import type { TicketStatus } from '../../workflows/feedback-ticket/contracts.js';
@@ -109,39 +109,16 @@ export default function TicketList() {
 
       {supervisor && (
         <Form method="get" className="ticket-filters" aria-label="筛选工单">
-          <label>
-            科室
-            <select name="dept" defaultValue={selected.dept} ref={filterRef}>
-              <option value="">全部科室</option>
-              {departments.map((d) => (
-                <option key={d.code} value={d.code}>
-                  {d.name}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            类别
-            <select name="category" defaultValue={selected.category}>
-              <option value="">全部类别</option>
-              {Object.entries(TICKET_CATEGORY_LABELS).map(([value, label]) => (
-                <option key={value} value={value}>
-                  {label}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            状态
-            <select name="status" defaultValue={selected.status}>
-              <option value="">全部状态</option>
-              {Object.entries(TICKET_STATUS_LABELS).map(([value, label]) => (
-                <option key={value} value={value}>
-                  {label}
-                </option>
-              ))}
-            </select>
-          </label>
+          <FilterSelect
+            label="科室"
+            name="dept"
+            all="全部科室"
+            selected={selected.dept}
+            options={departments.map((d) => [d.code, d.name])}
+            selectRef={filterRef}
+          />
+          <FilterSelect label="类别" name="category" all="全部类别" selected={selected.category} options={Object.entries(TICKET_CATEGORY_LABELS)} />
+          <FilterSelect label="状态" name="status" all="全部状态" selected={selected.status} options={Object.entries(TICKET_STATUS_LABELS)} />
           <label>
             超时
             <select name="breached" defaultValue={selected.breached}>
@@ -227,5 +204,29 @@ export default function TicketList() {
         )}
       </p>
     </div>
+  );
+}
+
+/** One filter of the list: a choice of values by their Chinese names, or all of them. */
+function FilterSelect(props: {
+  label: string;
+  name: string;
+  all: string;
+  selected: string;
+  options: [value: string, label: string][];
+  selectRef?: RefObject<HTMLSelectElement>;
+}) {
+  return (
+    <label>
+      {props.label}
+      <select name={props.name} defaultValue={props.selected} ref={props.selectRef}>
+        <option value="">{props.all}</option>
+        {props.options.map(([value, label]) => (
+          <option key={value} value={value}>
+            {label}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
