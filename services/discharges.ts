@@ -103,7 +103,7 @@ export function createDischargeService({ sql, temporal, taskQueue }: { sql: Sql;
   async function startFollowUp(encounterId: string, departmentCode: string | null, again = false): Promise<string> {
     const request = followUpStart({ encounterId }, { departmentCode, again });
     await startOnce(temporal, taskQueue, request);
-    return request.workflowId;
+    return request.options.workflowId;
   }
 
   /** Signals a follow-up to cancel; one that already ended needs nothing. */

@@ -10,12 +10,12 @@ const appointment = (status: AppointmentStatus) => ({
 
 describe('start requests', () => {
   it('one appointment workflow per number, ever; one ledger per patient, restartable if ended by hand', () => {
-    expect(appointmentStart({ appointmentId: 'a1', number: 'A001' })).toMatchObject({
+    expect(appointmentStart({ appointmentId: 'a1', number: 'A001' }).options).toMatchObject({
       workflowId: 'appointment-A001',
       args: [{ appointmentId: 'a1' }],
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
     });
-    expect(noShowLedgerStart({ patientId: 'p1' })).toMatchObject({ workflowId: 'noshow-p1', workflowIdReusePolicy: 'ALLOW_DUPLICATE' });
+    expect(noShowLedgerStart({ patientId: 'p1' }).options).toMatchObject({ workflowId: 'noshow-p1', workflowIdReusePolicy: 'ALLOW_DUPLICATE' });
   });
 });
 

@@ -32,10 +32,12 @@ export function noShowLedgerWorkflowId(patientId: string): string {
 export function appointmentStart(appointment: { appointmentId: string; number: string }): StartRequest<AppointmentWorkflow> {
   return {
     workflowType: APPOINTMENT_WORKFLOW_TYPE,
-    workflowId: appointmentWorkflowId(appointment.number),
-    args: [{ appointmentId: appointment.appointmentId }],
-    workflowIdReusePolicy: 'REJECT_DUPLICATE',
-    staticSummary: `门诊预约 ${appointment.number}`,
+    options: {
+      workflowId: appointmentWorkflowId(appointment.number),
+      args: [{ appointmentId: appointment.appointmentId }],
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      staticSummary: `门诊预约 ${appointment.number}`,
+    },
   };
 }
 
@@ -46,10 +48,12 @@ export function appointmentStart(appointment: { appointmentId: string; number: s
 export function noShowLedgerStart(input: NoShowLedgerInput): StartRequest<NoShowLedgerWorkflow> {
   return {
     workflowType: NOSHOW_LEDGER_WORKFLOW_TYPE,
-    workflowId: noShowLedgerWorkflowId(input.patientId),
-    args: [input],
-    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-    staticSummary: `爽约记录 ${input.patientId}`,
+    options: {
+      workflowId: noShowLedgerWorkflowId(input.patientId),
+      args: [input],
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      staticSummary: `爽约记录 ${input.patientId}`,
+    },
   };
 }
 

@@ -13,7 +13,6 @@ import type { Activities } from '../../activities/index.js';
 import { ACTIVITY_TIMEOUTS } from '../../config/temporal.js';
 import { orderQueue } from '../../domain/clinic-queue.js';
 import { refuse } from '../shared/refusal.js';
-import { childOptions } from '../shared/start.js';
 import {
   APPOINTMENT_ACTION_REFUSED,
   ARRIVAL_NOTES,
@@ -149,7 +148,7 @@ export async function appointmentWorkflow({ appointmentId }: AppointmentInput): 
   async function reportNoShow(at: string): Promise<void> {
     const ledgerId = noShowLedgerWorkflowId(loaded.patientId);
     try {
-      await startChild(noShowLedgerWorkflow, { ...childOptions(noShowLedgerStart({ patientId: loaded.patientId })), parentClosePolicy: 'ABANDON' });
+      await startChild(noShowLedgerWorkflow, { ...noShowLedgerStart({ patientId: loaded.patientId }).options, parentClosePolicy: 'ABANDON' });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }

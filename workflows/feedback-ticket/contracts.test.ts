@@ -11,9 +11,7 @@ describe('ticketStart', () => {
       const request = ticketStart({ ticketId: 't-1', number: 'T20261123001' }, source);
       expect(request).toMatchObject({
         workflowType: 'feedbackTicketWorkflow',
-        workflowId: 'ticket-T20261123001',
-        args: [{ ticketId: 't-1' }],
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        options: { workflowId: 'ticket-T20261123001', args: [{ ticketId: 't-1' }], workflowIdReusePolicy: 'REJECT_DUPLICATE' },
       });
     }
   });

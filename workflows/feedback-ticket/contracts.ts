@@ -33,10 +33,12 @@ export function ticketWorkflowId(ticketNumber: string): string {
 export function ticketStart(ticket: { ticketId: string; number: string }, source: 'follow-up' | 'direct'): StartRequest<FeedbackTicketWorkflow> {
   return {
     workflowType: FEEDBACK_TICKET_WORKFLOW_TYPE,
-    workflowId: ticketWorkflowId(ticket.number),
-    args: [{ ticketId: ticket.ticketId }],
-    workflowIdReusePolicy: 'REJECT_DUPLICATE',
-    staticSummary: `${source === 'follow-up' ? '投诉/预警工单' : '投诉工单'} ${ticket.number}`,
+    options: {
+      workflowId: ticketWorkflowId(ticket.number),
+      args: [{ ticketId: ticket.ticketId }],
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      staticSummary: `${source === 'follow-up' ? '投诉/预警工单' : '投诉工单'} ${ticket.number}`,
+    },
   };
 }
 

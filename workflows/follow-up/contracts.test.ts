@@ -12,9 +12,9 @@ const task = (status: TouchpointStatus, assignedAgentId: string | null = 'agent1
 describe('followUpStart', () => {
   it('one follow-up per encounter: a closed one is not restarted unless the discharge came again', () => {
     const first = followUpStart({ encounterId: 'ZY1' }, { departmentCode: null });
-    expect(first).toMatchObject({ workflowType: 'followUpWorkflow', workflowId: 'followup-ZY1', workflowIdReusePolicy: 'REJECT_DUPLICATE' });
-    expect(first.typedSearchAttributes).toEqual([{ key: { name: 'Department', type: 'KEYWORD' }, value: 'UNASSIGNED' }]);
-    expect(followUpStart({ encounterId: 'ZY1' }, { departmentCode: 'GK', again: true })).toMatchObject({ workflowIdReusePolicy: 'ALLOW_DUPLICATE' });
+    expect(first).toMatchObject({ workflowType: 'followUpWorkflow', options: { workflowId: 'followup-ZY1', workflowIdReusePolicy: 'REJECT_DUPLICATE' } });
+    expect(first.options.typedSearchAttributes).toEqual([{ key: { name: 'Department', type: 'KEYWORD' }, value: 'UNASSIGNED' }]);
+    expect(followUpStart({ encounterId: 'ZY1' }, { departmentCode: 'GK', again: true }).options).toMatchObject({ workflowIdReusePolicy: 'ALLOW_DUPLICATE' });
   });
 });
 

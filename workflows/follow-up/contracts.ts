@@ -41,11 +41,13 @@ export function followUpStart(
 ): StartRequest<FollowUpWorkflow> {
   return {
     workflowType: FOLLOW_UP_WORKFLOW_TYPE,
-    workflowId: followUpWorkflowId(input.encounterId),
-    args: [input],
-    workflowIdReusePolicy: again ? 'ALLOW_DUPLICATE' : 'REJECT_DUPLICATE',
-    typedSearchAttributes: [{ key: DepartmentKey, value: departmentCode ?? UNASSIGNED_DEPARTMENT }],
-    staticSummary: `出院随访 · 科室 ${departmentCode ?? '未分配'} · 就诊号 ${input.encounterId}`,
+    options: {
+      workflowId: followUpWorkflowId(input.encounterId),
+      args: [input],
+      workflowIdReusePolicy: again ? 'ALLOW_DUPLICATE' : 'REJECT_DUPLICATE',
+      typedSearchAttributes: [{ key: DepartmentKey, value: departmentCode ?? UNASSIGNED_DEPARTMENT }],
+      staticSummary: `出院随访 · 科室 ${departmentCode ?? '未分配'} · 就诊号 ${input.encounterId}`,
+    },
   };
 }
 

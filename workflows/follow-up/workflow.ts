@@ -28,7 +28,6 @@ import { greetingTiming } from '../../domain/schedule.js';
 import { ticketStart } from '../feedback-ticket/contracts.js';
 import { feedbackTicketWorkflow } from '../feedback-ticket/workflow.js';
 import { refuse, type FieldProblem } from '../shared/refusal.js';
-import { childOptions } from '../shared/start.js';
 import {
   CANCEL_REASON_LABELS,
   CONTACT_OUTCOME_LABELS,
@@ -301,7 +300,7 @@ export async function followUpWorkflow(input: FollowUpInput): Promise<FollowUpSt
   /** Starts the ticket's own workflow, which outlives this follow-up. */
   async function startTicket({ ticketId, number }: { ticketId: string; number: string }): Promise<void> {
     try {
-      await startChild(feedbackTicketWorkflow, { ...childOptions(ticketStart({ ticketId, number }, 'follow-up')), parentClosePolicy: 'ABANDON' });
+      await startChild(feedbackTicketWorkflow, { ...ticketStart({ ticketId, number }, 'follow-up').options, parentClosePolicy: 'ABANDON' });
       log('已生成工单', number);
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

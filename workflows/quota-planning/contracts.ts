@@ -17,10 +17,12 @@ export const QUOTA_PLANNING_WORKFLOW_ID = 'quota-planning';
 export function quotaPlanningStart(input: RecomputeQuotasInput, workflowId = QUOTA_PLANNING_WORKFLOW_ID): StartRequest<QuotaPlanningWorkflow> {
   return {
     workflowType: QUOTA_PLANNING_WORKFLOW_TYPE,
-    workflowId,
-    args: [input],
-    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-    staticSummary: `预约号源测算 · 历史 ${input.weeks} 周 · 未来 ${input.horizonDays} 天`,
+    options: {
+      workflowId,
+      args: [input],
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      staticSummary: `预约号源测算 · 历史 ${input.weeks} 周 · 未来 ${input.horizonDays} 天`,
+    },
   };
 }
 

@@ -1,8 +1,8 @@
 /**
- * How a process's workflow is started. Each process's contracts build a {@link StartRequest} (type,
- * ID, ID-reuse policy, search attributes, static summary); the functions here run it with a client,
- * or a parent workflow spreads it into `startChild`, or a Schedule takes it as its action, so each
- * process writes its start policy once.
+ * How a process's workflow is started. Each process's contracts build a {@link StartRequest}: the
+ * workflow type and the options the process fixes (ID, ID-reuse policy, search attributes, static
+ * summary). The functions here run it with a client; a parent workflow spreads its `options` into
+ * `startChild`; a Schedule takes it as its action. So each process writes its start policy once.
  */
 import type { Client, WorkflowHandle, WorkflowStartOptions } from '@temporalio/client';
 import {
@@ -15,16 +15,19 @@ import {
 
 export interface StartRequest<W extends Workflow> {
   workflowType: string;
-  workflowId: string;
-  args: Parameters<W>;
-  workflowIdReusePolicy: WorkflowIdReusePolicy;
-  typedSearchAttributes?: SearchAttributePair[];
-  staticSummary: string;
+  /** Valid for a client start and for a child's `startChild` alike. */
+  options: {
+    workflowId: string;
+    args: Parameters<W>;
+    workflowIdReusePolicy: WorkflowIdReusePolicy;
+    typedSearchAttributes?: SearchAttributePair[];
+    staticSummary: string;
+  };
 }
 
 // The client's option type is conditional on the workflow's arguments, which a generic cannot resolve.
-const startOptions = <W extends Workflow>(taskQueue: string, { workflowType: _type, ...options }: StartRequest<W>) =>
-  ({ taskQueue, ...options }) as unknown as WorkflowStartOptions<W>;
+const startOptions = <W extends Workflow>(taskQueue: string, request: StartRequest<W>) =>
+  ({ taskQueue, ...request.options }) as unknown as WorkflowStartOptions<W>;
 
 /** Starts the workflow and returns its handle; fails with WorkflowExecutionAlreadyStartedError when the ID is taken. */
 export function startWorkflow<W extends Workflow>(client: Client, taskQueue: string, request: StartRequest<W>): Promise<WorkflowHandle<W>> {
@@ -50,12 +53,8 @@ export function executeWorkflow<W extends Workflow>(client: Client, taskQueue: s
   return client.workflow.execute<W>(request.workflowType, startOptions(taskQueue, request));
 }
 
-/** The request as a parent workflow's `startChild` options (the child's function gives the type). */
-export function childOptions<W extends Workflow>({ workflowType: _type, ...options }: StartRequest<W>) {
-  return options;
-}
-
-/** The request as a Schedule's action (a Schedule appends each run's time to the ID; it takes no reuse policy). */
-export function scheduleAction<W extends Workflow>(taskQueue: string, { workflowIdReusePolicy: _policy, ...request }: StartRequest<W>) {
-  return { type: 'startWorkflow' as const, taskQueue, ...request };
+/** The request as a Schedule's action (a Schedule appends each run's time to the ID and takes no reuse policy). */
+export function scheduleAction<W extends Workflow>(taskQueue: string, { workflowType, options }: StartRequest<W>) {
+  const { workflowId, args, typedSearchAttributes, staticSummary } = options;
+  return { type: 'startWorkflow' as const, workflowType, taskQueue, workflowId, args, typedSearchAttributes, staticSummary };
 }
