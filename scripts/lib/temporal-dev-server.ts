@@ -74,7 +74,7 @@ export async function startTemporalDevServer(o: DevServerOptions): Promise<Runni
     } catch (err) {
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
-        throw new Error(`Temporal dev server did not answer on ${address} within the time limit: ${String(err)}\n${output}`);
+        throw new Error(`Temporal dev server did not answer on ${address} within the time limit: ${String(err)}\n${output}`, { cause: err });
       }
       await new Promise((r) => setTimeout(r, 300));
     }

@@ -78,7 +78,7 @@ export async function ensureChromium(): Promise<string> {
   }
 
   const deadline = Date.now() + 15 * 60_000;
-  let last: RunResult = { code: null, output: '' };
+  let last: RunResult;
   for (;;) {
     last = await run(
       'sh',

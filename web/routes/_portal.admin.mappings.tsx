@@ -172,7 +172,7 @@ export default function Mappings() {
               className="mono"
               defaultValue={editValues.hisCode ?? ''}
               readOnly={Boolean(edit)}
-              autoFocus={Boolean(edit) ? false : unmapped.length === 0}
+              autoFocus={edit ? false : unmapped.length === 0}
               autoComplete="off"
               {...fieldAria('hisCode', editErrors.hisCode)}
             />
