@@ -59,6 +59,13 @@ async function createSession(t: { opensIn: number; endsIn: number; slots: { star
   return s!.id;
 }
 
+/** Sleeps until just after the instant: the services and the workflows read the same clock. */
+const sleepUntil = (instant: Date) => sleep(Math.max(0, instant.getTime() - Date.now()) + 300);
+const sessionTime = (sessionId: string, column: 'registration_opens_at' | 'ends_at') =>
+  stack.sql<{ t: Date }[]>`SELECT ${stack.sql(column)} AS t FROM clinic_sessions WHERE id = ${sessionId}`.then((r) => r[0]!.t);
+const slotEnd = (sessionId: string, slotIndex: number) =>
+  stack.sql<{ t: Date }[]>`SELECT ends_at AS t FROM clinic_slots WHERE session_id = ${sessionId} AND slot_index = ${slotIndex}`.then((r) => r[0]!.t);
+
 const appointmentRow = (id: string) =>
   stack.sql<{ status: string; arrival: string | null; queue_note: string | null; checked_in_at: Date | null; cancelled_at: Date | null }[]>`
     SELECT status, arrival, queue_note, checked_in_at, cancelled_at FROM appointments WHERE id = ${id}`.then((r) => r[0]!);
@@ -94,7 +101,8 @@ describe('appointments', () => {
   });
 
   it('cancels before registration opens and gives the number back to the slot; refuses after, with the reason', async () => {
-    const sessionId = await createSession({ opensIn: 3, endsIn: 30, slots: [{ startIn: 5, endIn: 30, quota: 1 }] });
+    // Wide enough that the bookings and the cancellation finish before registration opens on a busy machine.
+    const sessionId = await createSession({ opensIn: 12, endsIn: 40, slots: [{ startIn: 14, endIn: 40, quota: 1 }] });
     const [p1, p2] = [await createPatient(), await createPatient()];
     const first = await stack.services.appointments.book(p1, sessionId, 0, PAID);
     expect(await booked(sessionId)).toBe(1);
@@ -110,7 +118,7 @@ describe('appointments', () => {
 
     // The released number can be booked; once registration opens it can no longer be cancelled.
     const second = await stack.services.appointments.book(p2, sessionId, 0, PAID);
-    await sleep(3200);
+    await sleepUntil(await sessionTime(sessionId, 'registration_opens_at'));
     const late = await refusal(stack.services.appointments.cancel(second.appointmentId));
     expect(late).toMatchObject({ status: 409, code: 'appointment_action_refused' });
     expect(late.message).toContain('已开始取号');
@@ -121,11 +129,11 @@ describe('appointments', () => {
   it('records check-in on time, late within the slot, and after the slot (queued at the end)', async () => {
     const sessionId = await createSession({
       // Booked while booking is open; registration (取号) opens just after.
-      opensIn: 15,
-      endsIn: 20,
+      opensIn: 25,
+      endsIn: 30,
       slots: [
-        { startIn: -30, endIn: 2 },
-        { startIn: 10, endIn: 20 },
+        { startIn: -30, endIn: 10 },
+        { startIn: 20, endIn: 30 },
       ],
     });
     const [early, late, afterSlot] = [await createPatient(), await createPatient(), await createPatient()];
@@ -136,7 +144,7 @@ describe('appointments', () => {
 
     expect(await stack.services.appointments.checkIn(a.appointmentId)).toMatchObject({ status: 'checked_in', arrival: 'on_time' });
     expect(await stack.services.appointments.checkIn(b.appointmentId)).toMatchObject({ status: 'checked_in', arrival: 'late' });
-    await sleep(2500); // slot 0 has ended
+    await sleepUntil(await slotEnd(sessionId, 0)); // slot 0 has ended
     const s = await stack.services.appointments.checkIn(c.appointmentId);
     expect(s).toMatchObject({ status: 'checked_in', arrival: 'after_slot_end' });
     expect(await appointmentRow(c.appointmentId)).toMatchObject({ status: 'checked_in', arrival: 'after_slot_end', queue_note: s.queueNote });
