@@ -1,87 +1,40 @@
 /**
- * Discharges from the HIS: store the raw message first, validate, upsert patient and encounter,
- * start the encounter's follow-up workflow. Resending is harmless at every step.
+ * HIS ingest: receive → map → apply, the same for every route (HL7 v2 over MLLP, FHIR R4, JSON).
+ *   receive  the raw message is stored in the inbox first (services/his-inbox.ts);
+ *   map      one pure module per format turns it into encounter events (domain/his/);
+ *   apply    one service takes the events into effect (services/his-apply.ts).
+ * The entry points (api/his/) only translate the result into their protocol's answer. Also the
+ * department's list of discharges, for the portal.
  */
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { z } from 'zod';
+import type { Client } from '@temporalio/client';
 import type { Sql } from '../db/client.js';
 import { asUser } from '../db/scope.js';
 import { canAccessDepartment, seesAllDepartments, type Principal } from '../domain/access.js';
+import { eventEncounterId, HisMappingError, type HisEvent } from '../domain/his/event.js';
+import { fhirEventFromText } from '../domain/his/fhir.js';
+import { hl7EventFromText } from '../domain/his/hl7.js';
+import { jsonEventFromText } from '../domain/his/json.js';
 import { maskPhone } from '../domain/masking.js';
-import {
-  DepartmentKey,
-  FOLLOW_UP_WORKFLOW_TYPE,
-  UNASSIGNED_DEPARTMENT,
-  cancelFollowUpSignal,
-  followUpWorkflowId,
-  type CancelReason,
-  type FollowUpInput,
-} from '../workflows/contracts.js';
-import { forbidden, ServiceError, ValidationError } from './errors.js';
-import { parseOrThrow } from './validation.js';
+import { forbidden, isServiceError, ServiceError, ValidationError } from './errors.js';
+import { createHisApply, type ApplyResult } from './his-apply.js';
+import { createHisInbox, type InboundSource, type StoredMessage } from './his-inbox.js';
 
-const trimmed = (max: number) => z.string().trim().min(1, '不能为空').max(max, `最长 ${max} 个字符`);
-const optionalText = (max: number) => z.string().trim().max(max, `最长 ${max} 个字符`).optional();
+export type { InboundSource } from './his-inbox.js';
 
-/** Identifiers become part of workflow IDs and URLs: letters, digits and a few separators only. */
-const hisId = z
-  .string({ required_error: '必填' })
-  .trim()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, '只能包含字母、数字和 . _ : -,最长 64 位');
+/** One pure mapper per format: the stored message → its encounter events. */
+const MAPPERS: Record<InboundSource, (m: StoredMessage) => HisEvent[]> = {
+  json: (m) => [jsonEventFromText(m.raw)],
+  hl7: (m) => [hl7EventFromText(m.raw)],
+  fhir: (m) => [fhirEventFromText(m.raw, m.receivedAt)],
+};
 
-export const dischargeSchema = z.object({
-  encounterId: hisId,
-  patient: z.object(
-    {
-      id: hisId,
-      name: trimmed(64),
-      sex: z.enum(['M', 'F', 'O', 'U'], { errorMap: () => ({ message: '须为 M、F、O 或 U' }) }).optional(),
-      birthDate: z
-        .string()
-        .regex(/^\d{4}-\d{2}-\d{2}$/, '日期格式须为 YYYY-MM-DD')
-        .refine((d) => !Number.isNaN(Date.parse(d)), '不是有效日期')
-        .optional(),
-      phone: z
-        .string()
-        .trim()
-        .regex(/^\+?[\d\s()-]{7,20}$/, '不是有效的电话号码')
-        .optional(),
-      address: optionalText(200),
-    },
-    { required_error: '必填' },
-  ),
-  department: trimmed(32),
-  diagnosis: z.object({ code: optionalText(32), name: optionalText(200) }).optional(),
-  procedure: optionalText(200),
-  attendingDoctor: optionalText(64),
-  dischargedAt: z
-    .string({ required_error: '必填' })
-    .datetime({ offset: true, message: '须为带时区的 ISO 8601 时间,如 2026-11-20T10:30:00+08:00' }),
-});
-
-export type DischargeInput = z.infer<typeof dischargeSchema>;
-
-/**
- * An encounter as any HIS route delivers it (JSON, HL7 v2, FHIR), after parsing. The HIS
- * department may come as several codes (PV1-3 point of care, PV1-10 hospital service …):
- * the first one that maps to a department wins; the first one is kept as sent.
- */
-export interface HisEncounter {
-  encounterId: string;
-  patient: { id: string; name: string; sex?: 'M' | 'F' | 'O' | 'U'; birthDate?: string; phone?: string; address?: string };
-  departmentCodes: string[];
-  diagnosis?: { code?: string; name?: string };
-  procedure?: string;
-  attendingDoctor?: string;
-  nurse?: string;
-  ward?: string;
-  admittedAt?: string;
-  dischargedAt?: string;
-  /** Discharged as deceased: no follow-up, and the patient's other pending follow-ups end. */
-  deceased?: boolean;
-}
-
-export type InboundSource = 'json' | 'hl7' | 'fhir';
+/** How processing a stored message ended; each entry point turns it into its own answer. */
+export type IngestOutcome =
+  | { status: 'done'; inboxId: string; outcome: 'accepted' | 'duplicate'; results: ApplyResult[] }
+  /** Never acceptable as sent: stored as rejected with the reason. */
+  | { status: 'rejected'; inboxId: string; error: HisMappingError }
+  /** A dependency is down: stored, to be processed again; the sender may resend. */
+  | { status: 'retry'; inboxId: string; error: ServiceError };
 
 export interface IngestResult {
   encounterId: string;
@@ -106,216 +59,58 @@ export interface DischargeListItem {
 }
 
 export function createDischargeService({ sql, temporal, taskQueue }: { sql: Sql; temporal: Client; taskQueue: string }) {
-  /** `again`: the encounter's discharge was cancelled and is now discharged anew, so its closed follow-up may run again. */
-  async function startFollowUp(encounterId: string, departmentCode: string | null, again = false): Promise<string> {
-    const workflowId = followUpWorkflowId(encounterId);
-    try {
-      await temporal.workflow.start(FOLLOW_UP_WORKFLOW_TYPE, {
-        taskQueue,
-        workflowId,
-        args: [{ encounterId } satisfies FollowUpInput],
-        // A closed follow-up of the same encounter is not restarted by a resent message.
-        workflowIdReusePolicy: again ? 'ALLOW_DUPLICATE' : 'REJECT_DUPLICATE',
-        typedSearchAttributes: [{ key: DepartmentKey, value: departmentCode ?? UNASSIGNED_DEPARTMENT }],
-        staticSummary: `出院随访 · 科室 ${departmentCode ?? '未分配'} · 就诊号 ${encounterId}`,
-      });
-    } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    }
-    return workflowId;
-  }
+  const inbox = createHisInbox({ sql });
+  const { apply } = createHisApply({ sql, temporal, taskQueue });
 
-  /** Signals a follow-up to cancel; one that already ended needs nothing. */
-  async function cancelFollowUp(encounterId: string, reason: CancelReason): Promise<boolean> {
+  /** Maps and applies a stored message, and records the outcome in the inbox. */
+  async function process(message: StoredMessage): Promise<IngestOutcome> {
+    let events: HisEvent[];
     try {
-      await temporal.workflow.getHandle(followUpWorkflowId(encounterId)).signal(cancelFollowUpSignal, { reason });
-      return true;
+      events = MAPPERS[message.source](message);
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return false;
-      throw err;
+      if (!(err instanceof HisMappingError)) throw err;
+      await inbox.settle(message.id, 'rejected', { error: err.message });
+      return { status: 'rejected', inboxId: message.id, error: err };
     }
-  }
-
-  /**
-   * Upserts patient and encounter in one statement (one round trip, atomic). The department is
-   * the first HIS code, in message order, that is mapped (or is itself a department code).
-   * Returns whether the encounter row is new, its status before, and the patient's death date.
-   */
-  async function storeEncounter(e: HisEncounter, status: 'admitted' | 'discharged') {
-    const [row] = await sql<
-      { patient_id: string; deceased_at: Date | null; inserted: boolean; department_code: string | null; previous_status: string | null }[]
-    >`
-      WITH patient AS (
-        INSERT INTO patients (his_patient_id, name, sex, birth_date, phone, address)
-        VALUES (${e.patient.id}, ${e.patient.name}, ${e.patient.sex ?? null},
-                ${e.patient.birthDate ?? null}, ${e.patient.phone ?? null}, ${e.patient.address ?? null})
-        ON CONFLICT (his_patient_id) DO UPDATE SET
-          name = EXCLUDED.name,
-          sex = COALESCE(EXCLUDED.sex, patients.sex),
-          birth_date = COALESCE(EXCLUDED.birth_date, patients.birth_date),
-          phone = COALESCE(EXCLUDED.phone, patients.phone),
-          address = COALESCE(EXCLUDED.address, patients.address),
-          updated_at = now()
-        RETURNING id, deceased_at
-      ), department AS (
-        SELECT d.code FROM unnest(${sql.array(e.departmentCodes)}::text[]) WITH ORDINALITY AS his(code, position)
-        CROSS JOIN LATERAL (
-          SELECT department_code AS code, 1 AS priority FROM department_mappings WHERE his_code = his.code
-          UNION ALL SELECT code, 2 FROM departments WHERE code = his.code
-        ) d
-        ORDER BY his.position, d.priority LIMIT 1
-      )
-      INSERT INTO encounters (his_encounter_id, patient_id, his_department_code, department_code, diagnosis_code,
-                              diagnosis_name, procedure_name, attending_doctor, nurse, ward, admitted_at,
-                              discharged_at, status, workflow_id)
-      SELECT ${e.encounterId}, patient.id, ${e.departmentCodes[0] ?? ''}, (SELECT code FROM department),
-             ${e.diagnosis?.code ?? null}, ${e.diagnosis?.name ?? null}, ${e.procedure ?? null},
-             ${e.attendingDoctor ?? null}, ${e.nurse ?? null}, ${e.ward ?? null}, ${e.admittedAt ?? null}::timestamptz,
-             ${e.dischargedAt ?? null}::timestamptz, ${status}, ${followUpWorkflowId(e.encounterId)}
-      FROM patient
-      ON CONFLICT (his_encounter_id) DO UPDATE SET
-        diagnosis_code = COALESCE(EXCLUDED.diagnosis_code, encounters.diagnosis_code),
-        diagnosis_name = COALESCE(EXCLUDED.diagnosis_name, encounters.diagnosis_name),
-        procedure_name = COALESCE(EXCLUDED.procedure_name, encounters.procedure_name),
-        attending_doctor = COALESCE(EXCLUDED.attending_doctor, encounters.attending_doctor),
-        nurse = COALESCE(EXCLUDED.nurse, encounters.nurse),
-        ward = COALESCE(EXCLUDED.ward, encounters.ward),
-        admitted_at = COALESCE(encounters.admitted_at, EXCLUDED.admitted_at),
-        -- A discharge fixes the time and status (a late admission message changes neither);
-        -- after a cancelled discharge or admission, the next message counts afresh.
-        discharged_at = CASE WHEN encounters.status = 'discharged' THEN encounters.discharged_at
-                             ELSE COALESCE(EXCLUDED.discharged_at, encounters.discharged_at) END,
-        status = CASE WHEN encounters.status = 'discharged' THEN encounters.status ELSE EXCLUDED.status END
-      RETURNING patient_id, (SELECT deceased_at FROM patient) AS deceased_at, (xmax = 0) AS inserted, department_code,
-                (SELECT status FROM encounters WHERE his_encounter_id = ${e.encounterId}) AS previous_status`;
-    return {
-      patientId: row!.patient_id,
-      deceasedAt: row!.deceased_at,
-      inserted: row!.inserted,
-      departmentCode: row!.department_code,
-      previousStatus: row!.previous_status,
-    };
-  }
-
-  /** Runs a Temporal call; when Temporal is unreachable the message stays stored and the HIS is asked to resend (503). */
-  async function temporalOr503<T>(inboxId: string, encounterId: string, call: () => Promise<T>): Promise<T> {
+    const results: ApplyResult[] = [];
     try {
-      return await call();
+      for (const event of events) results.push(await apply(event));
     } catch (err) {
-      await sql`UPDATE inbound_messages SET error = ${String(err)}, his_encounter_id = ${encounterId} WHERE id = ${inboxId}`;
-      throw new ServiceError(503, 'temporal_unavailable', '消息已保存,但随访流程暂时无法处理,请稍后重发');
+      if (!(isServiceError(err) && err.status === 503)) throw err;
+      await inbox.deferred(message.id, String(err.cause ?? err.message), results[0]?.encounterId ?? eventEncounterId(events[0]!));
+      return { status: 'retry', inboxId: message.id, error: err };
     }
+    const outcome = results.every((r) => r.outcome === 'duplicate') ? 'duplicate' : 'accepted';
+    await inbox.settle(message.id, outcome, { encounterId: results[0]?.encounterId });
+    return { status: 'done', inboxId: message.id, outcome, results };
   }
 
   const service = {
-    /** Stores an inbound message before anything else is done with it; returns its inbox id. */
-    async receive(source: InboundSource, raw: string): Promise<string> {
-      const [row] = await sql<{ id: string }[]>`INSERT INTO inbound_messages (source, raw) VALUES (${source}, ${raw}) RETURNING id`;
-      return row!.id;
+    /** Stores a message as received (before anything else), without processing it. */
+    receive: inbox.receive,
+    /** Marks a stored message rejected for a reason found before mapping (e.g. its media type). */
+    async reject(inboxId: string, reason: string): Promise<void> {
+      await inbox.settle(inboxId, 'rejected', { error: reason });
     },
 
-    async settle(inboxId: string, outcome: 'accepted' | 'duplicate' | 'rejected', extra: { error?: string; encounterId?: string } = {}) {
-      await sql`
-        UPDATE inbound_messages SET outcome = ${outcome}, error = ${extra.error ?? null}, his_encounter_id = ${extra.encounterId ?? null}
-        WHERE id = ${inboxId}`;
+    /** Receive → map → apply. Throws only when the message could not even be stored. */
+    async ingest(source: InboundSource, raw: string): Promise<IngestOutcome> {
+      return process(await inbox.receive(source, raw));
     },
-
-    /**
-     * A discharge from any route: stores patient and encounter and starts the follow-up.
-     * The workflow start is attempted even for a duplicate: if the first attempt stored the
-     * encounter but could not reach Temporal, the HIS's resend completes the job (503 until then).
-     */
-    async discharge(inboxId: string, e: HisEncounter & { dischargedAt: string }): Promise<IngestResult & { duplicate: boolean }> {
-      const stored = await storeEncounter(e, 'discharged');
-      const duplicate = !stored.inserted && stored.previousStatus === 'discharged';
-      if (e.deceased) {
-        await sql`UPDATE patients SET deceased_at = COALESCE(deceased_at, ${e.dischargedAt}) WHERE id = ${stored.patientId}`;
-        const pending = await sql<{ his_encounter_id: string }[]>`
-          SELECT his_encounter_id FROM encounters
-          WHERE patient_id = ${stored.patientId} AND his_encounter_id <> ${e.encounterId} AND status = 'discharged'`;
-        await temporalOr503(inboxId, e.encounterId, async () => {
-          for (const { his_encounter_id } of pending) await cancelFollowUp(his_encounter_id, 'death');
-        });
-      } else {
-        // No follow-up calls to the family of a patient the HIS has reported deceased.
-        if (!stored.deceasedAt) {
-          await temporalOr503(inboxId, e.encounterId, () =>
-            startFollowUp(e.encounterId, stored.departmentCode, stored.previousStatus === 'discharge_cancelled'),
-          );
-        }
-      }
-      await service.settle(inboxId, duplicate ? 'duplicate' : 'accepted', { encounterId: e.encounterId });
-      return { encounterId: e.encounterId, workflowId: followUpWorkflowId(e.encounterId), duplicate };
-    },
+    process,
+    /** Takes one event into effect without an inbox message (tests, tools that already hold the event). */
+    apply,
 
     /**
-     * An admission or registration (A01/A04): keeps patient data current. A new admission of a
-     * patient whose earlier discharge is still being followed up cancels that follow-up (readmission).
-     */
-    async admit(inboxId: string, e: HisEncounter): Promise<{ cancelledFollowUps: string[] }> {
-      const stored = await storeEncounter(e, 'admitted');
-      const cancelled: string[] = [];
-      if (stored.inserted) {
-        const earlier = await sql<{ his_encounter_id: string }[]>`
-          SELECT his_encounter_id FROM encounters
-          WHERE patient_id = ${stored.patientId} AND his_encounter_id <> ${e.encounterId} AND status = 'discharged'`;
-        await temporalOr503(inboxId, e.encounterId, async () => {
-          for (const { his_encounter_id } of earlier) {
-            if (await cancelFollowUp(his_encounter_id, 'readmission')) cancelled.push(his_encounter_id);
-          }
-        });
-      }
-      await service.settle(inboxId, stored.inserted ? 'accepted' : 'duplicate', { encounterId: e.encounterId });
-      return { cancelledFollowUps: cancelled };
-    },
-
-    /** Cancel admit / cancel discharge (A11/A13): pending follow-ups of the encounter are cancelled. */
-    async cancelEncounter(inboxId: string, encounterId: string, kind: 'admission' | 'discharge'): Promise<void> {
-      // Cancel discharge applies to a discharged encounter; cancel admission to one not cancelled yet.
-      const rows =
-        kind === 'discharge'
-          ? await sql`UPDATE encounters SET status = 'discharge_cancelled' WHERE his_encounter_id = ${encounterId} AND status = 'discharged' RETURNING id`
-          : await sql`UPDATE encounters SET status = 'admission_cancelled' WHERE his_encounter_id = ${encounterId} AND status IN ('admitted', 'discharged') RETURNING id`;
-      if (rows.length > 0) await temporalOr503(inboxId, encounterId, () => cancelFollowUp(encounterId, 'discharge_cancelled'));
-      await service.settle(inboxId, rows.length > 0 ? 'accepted' : 'duplicate', { encounterId });
-    },
-
-    /** Rejects a stored message with the reason, and returns the error for the caller to answer with. */
-    async reject<E extends Error>(inboxId: string, err: E): Promise<E> {
-      await service.settle(inboxId, 'rejected', { error: err.message });
-      return err;
-    },
-
-    /**
-     * Ingests one discharge sent as JSON text. The raw text is stored before anything else; a
-     * rejected message stays in the inbox with its reason. Throws ValidationError (400) naming
-     * the field, or 503 when Temporal is unreachable.
+     * One discharge sent as JSON text (POST /api/his/discharges, the demo data). Throws
+     * ValidationError (400) naming each field, or 503 when Temporal is unreachable.
      */
     async ingestJson(rawText: string): Promise<IngestResult> {
-      const inboxId = await service.receive('json', rawText);
-      let body: unknown;
-      try {
-        body = JSON.parse(rawText);
-      } catch {
-        throw await service.reject(inboxId, new ValidationError([{ field: '(body)', message: '不是有效的 JSON' }]));
-      }
-      let d: DischargeInput;
-      try {
-        d = parseOrThrow(dischargeSchema, body);
-      } catch (err) {
-        if (err instanceof ValidationError) throw await service.reject(inboxId, err);
-        throw err;
-      }
-      const { encounterId, workflowId } = await service.discharge(inboxId, {
-        encounterId: d.encounterId,
-        patient: d.patient,
-        departmentCodes: [d.department],
-        diagnosis: d.diagnosis,
-        procedure: d.procedure,
-        attendingDoctor: d.attendingDoctor,
-        dischargedAt: d.dischargedAt,
-      });
-      return { encounterId, workflowId };
+      const result = await service.ingest('json', rawText);
+      if (result.status === 'rejected') throw new ValidationError(result.error.problems);
+      if (result.status === 'retry') throw result.error;
+      const { encounterId, workflowId } = result.results[0]!;
+      return { encounterId, workflowId: workflowId! };
     },
 
     /** Discharges per department (NULL: HIS codes not mapped yet), for management. */

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFhirRoutes } from '../api/his/fhir.js';
 import { RETRY_LATER, startMllpListener, type MllpListener } from '../api/his/mllp-listener.js';
 import { ServiceError } from '../services/errors.js';
-import type { DischargeService } from '../services/discharges.js';
+import type { DischargeService, IngestOutcome } from '../services/discharges.js';
 import type { Services } from '../services/index.js';
 import { followUpWorkflowId, getFollowUpStateQuery } from '../workflows/contracts.js';
 import { readAck, sendHl7, sendMllpFrame } from './support/mllp.js';
@@ -308,16 +308,10 @@ describe('FHIR with HIS_API_TOKEN set', () => {
 describe('Temporal unavailable (stubbed service)', () => {
   const stored: string[] = [];
   const discharges = {
-    receive: async (_source: string, raw: string) => {
+    ingest: async (_source: string, raw: string): Promise<IngestOutcome> => {
       stored.push(raw);
-      return String(stored.length);
+      return { status: 'retry', inboxId: String(stored.length), error: new ServiceError(503, 'temporal_unavailable', '出院记录已保存,但随访流程暂时无法启动,请稍后重发') };
     },
-    discharge: async () => {
-      throw new ServiceError(503, 'temporal_unavailable', '出院记录已保存,但随访流程暂时无法启动,请稍后重发');
-    },
-    admit: async () => ({ cancelledFollowUps: [] }),
-    cancelEncounter: async () => {},
-    reject: async <E extends Error>(_id: string, err: E) => err,
   } as unknown as DischargeService;
 
   it('MLLP answers AE "暂时无法处理,请重发" after storing the message', async () => {

@@ -1,8 +1,8 @@
 /**
  * FHIR R4 ingest: POST an Encounter (Patient contained) or a Bundle with Encounter + Patient.
  * Mounted at /api/his/fhir; the HIS token rule of /api/his/discharges applies. Every request
- * that passes the token check is stored raw first (source 'fhir'), then mapped
- * (`encounterAction`), then handed to the discharge service.
+ * that passes the token check goes through the ingest pipeline (services/discharges.ts): stored
+ * raw first (source 'fhir'), mapped (domain/his/fhir.ts), applied; this route only answers.
  *
  *   202 {encounterId, workflowId}  discharge (also for a resend)
  *   202 {encounterId}              admission, or cancellation
@@ -18,7 +18,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { OperationOutcome, OperationOutcomeIssue } from 'fhir/r4';
 import type { Services } from '../../services/index.js';
 import { isServiceError } from '../../services/errors.js';
-import { encounterAction, FhirMappingError, type FhirAction } from './fhir-encounter.js';
+import { FhirMappingError } from '../../domain/his/fhir.js';
 import { requireHisToken } from './his-auth.js';
 
 const MEDIA_TYPES = new Set(['application/fhir+json', 'application/json']);
@@ -59,49 +59,25 @@ export function createFhirRoutes(services: Pick<Services, 'env' | 'discharges'>)
 
   fhir.post('/', async (c) => {
     const raw = await c.req.text();
-    const inboxId = await discharges.receive('fhir', raw);
-    const refuse = async (status: ContentfulStatusCode, code: OperationOutcomeIssue['code'], diagnostics: string, expression?: string) => {
-      await discharges.reject(inboxId, new Error(expression && !diagnostics.startsWith(expression) ? `${expression}: ${diagnostics}` : diagnostics));
-      return outcome(c, status, code, diagnostics, expression);
-    };
-
     const mediaType = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     if (!MEDIA_TYPES.has(mediaType)) {
-      return refuse(415, 'not-supported', `Content-Type 须为 application/fhir+json 或 application/json,收到「${mediaType || '(无)'}」`);
+      const diagnostics = `Content-Type 须为 application/fhir+json 或 application/json,收到「${mediaType || '(无)'}」`;
+      await discharges.reject((await discharges.receive('fhir', raw)).id, diagnostics);
+      return outcome(c, 415, 'not-supported', diagnostics);
     }
-    let body: unknown;
-    try {
-      body = JSON.parse(raw);
-    } catch {
-      return refuse(400, 'structure', '不是有效的 JSON');
-    }
-    let action: FhirAction;
-    try {
-      action = encounterAction(body, new Date());
-    } catch (err) {
-      if (err instanceof FhirMappingError) return refuse(400, err.code, err.message, err.expression);
-      throw err;
-    }
-
-    try {
-      switch (action.kind) {
-        case 'discharge': {
-          const { encounterId, workflowId } = await discharges.discharge(inboxId, action.encounter);
-          return c.json({ encounterId, workflowId }, 202);
-        }
-        case 'admit':
-          await discharges.admit(inboxId, action.encounter);
-          return c.json({ encounterId: action.encounter.encounterId }, 202);
-        case 'cancel':
-          await discharges.cancelEncounter(inboxId, action.encounterId, action.what);
-          return c.json({ encounterId: action.encounterId }, 202);
+    const result = await discharges.ingest('fhir', raw);
+    switch (result.status) {
+      case 'done': {
+        const { encounterId, workflowId } = result.results[0]!;
+        return c.json(workflowId ? { encounterId, workflowId } : { encounterId }, 202);
       }
-    } catch (err) {
-      if (isServiceError(err) && err.status === 503) {
+      case 'retry':
         c.header('Retry-After', '30');
-        return outcome(c, 503, 'transient', err.message);
+        return outcome(c, 503, 'transient', result.error.message);
+      case 'rejected': {
+        const err = result.error;
+        return err instanceof FhirMappingError ? outcome(c, 400, err.code, err.message, err.expression) : outcome(c, 400, 'invalid', err.message);
       }
-      throw err;
     }
   });
 

@@ -7,8 +7,8 @@
  * (`Hl7Message.buildAck`), and runs on Node 20 without native code. Version is pinned; two of
  * its 4.5.2 behaviours are handled here (see `listen` and `takeUnparsedFrame`).
  *
- * Per message, in order: (1) the raw text (segments joined with \r) is stored in the inbox,
- * (2) it is mapped (`adtAction`), (3) the service runs, (4) only then the ACK goes out:
+ * Per message, the ingest pipeline (services/discharges.ts) stores the raw text in the inbox,
+ * maps it (domain/his/hl7.ts) and applies it; only then the ACK goes out:
  *   AA  stored and processed (also for a resend: the service makes that harmless)
  *   AE  mapping error (reason in MSA-3 and ERR, message marked rejected) · Temporal or the
  *       database unavailable ("暂时无法处理,请重发"; the stored message is kept, a resend is
@@ -21,9 +21,8 @@
 import type { AddressInfo } from 'node:net';
 import { Hl7Message, Hl7Segment } from '@medplum/core';
 import { Hl7Server, type Hl7Connection } from '@medplum/hl7';
-import type { DischargeService } from '../../services/discharges.js';
-import { isServiceError } from '../../services/errors.js';
-import { adtAction, hl7Escape, Hl7MappingError, type AdtAction, type Hl7ErrorCode } from './hl7-adt.js';
+import type { DischargeService, IngestOutcome } from '../../services/discharges.js';
+import { hl7Escape, Hl7MappingError, type Hl7ErrorCode } from '../../domain/his/hl7.js';
 
 export interface MllpListenerOptions {
   /** 0 picks a free port; the listener reports the actual one. */
@@ -44,8 +43,8 @@ export interface MllpListener {
 }
 
 export const RETRY_LATER = '暂时无法处理,请重发';
-const INTERNAL_ERROR = '处理失败,请稍后重发';
-const NOT_HL7 = '无法解析:不是 HL7 v2 消息(缺少 MSH 段)';
+/** The library builds an ACK from an empty header when the frame has none. */
+const NO_HEADER = Hl7Message.parse('MSH|^~\\&');
 
 const ERROR_TEXT: Record<Hl7ErrorCode, string> = {
   100: 'Segment sequence error',
@@ -88,81 +87,36 @@ export async function startMllpListener(options: MllpListenerOptions): Promise<M
       if (err.type === 'entity.parse.failed') {
         const frame = takeUnparsedFrame(connection, decoder);
         // Without the library's buffer we cannot resynchronise: answer, then drop the connection.
-        enqueue(() => handleUnparsed(frame ?? ''), frame === undefined ? () => void connection.close() : undefined);
+        enqueue(() => handle(frame ?? ''), frame === undefined ? () => void connection.close() : undefined);
       } else {
         logger.warn(`[mllp] connection error: ${err.code ?? err.message}`);
       }
     });
   });
 
-  async function handle(message: Hl7Message): Promise<Hl7Message> {
-    const controlId = message.getSegment('MSH')?.getField(10)?.toString() ?? '';
-    let inboxId: string;
+  /** Receive → map → apply (the discharge service), then the ACK that says how it ended. */
+  async function handle(message: Hl7Message | string): Promise<Hl7Message> {
+    const text = typeof message === 'string' ? message : message.toString();
+    const parsed = typeof message === 'string' ? headerOf(message) : message;
+    let result: IngestOutcome;
     try {
-      inboxId = await discharges.receive('hl7', message.toString());
+      result = await discharges.ingest('hl7', text);
     } catch (err) {
-      logger.error(`[mllp] could not store message ${controlId}`, err);
-      return ack(message, 'AE', RETRY_LATER, { code: 207 });
+      logger.error('[mllp] could not store or process a message', err);
+      return ack(parsed ?? NO_HEADER, 'AE', RETRY_LATER, { code: 207 });
     }
-
-    let action: AdtAction;
-    try {
-      action = adtAction(message);
-    } catch (err) {
-      if (!(err instanceof Hl7MappingError)) {
-        logger.error(`[mllp] mapping message ${controlId} (inbox ${inboxId}) failed unexpectedly`, err);
-        return ack(message, 'AE', INTERNAL_ERROR, { code: 207 });
+    const header = parsed ?? NO_HEADER;
+    switch (result.status) {
+      case 'done':
+        return ack(header, 'AA');
+      case 'retry':
+        logger.warn(`[mllp] inbox ${result.inboxId} stored, not processed: ${result.error.message}`);
+        return ack(header, 'AE', RETRY_LATER, { code: 207 });
+      case 'rejected': {
+        const err = result.error;
+        if (err instanceof Hl7MappingError) return ack(header, err.ackCode, err.message, err);
+        return ack(header, 'AE', err.message, { code: 102 });
       }
-      await rejectQuietly(inboxId, err);
-      return ack(message, 'AE', err.message, err);
-    }
-
-    try {
-      switch (action.kind) {
-        case 'discharge':
-          await discharges.discharge(inboxId, action.encounter);
-          break;
-        case 'admit':
-          await discharges.admit(inboxId, action.encounter);
-          break;
-        case 'cancel':
-          await discharges.cancelEncounter(inboxId, action.encounterId, action.what);
-          break;
-      }
-      return ack(message, 'AA');
-    } catch (err) {
-      if (isServiceError(err) && err.status === 503) {
-        logger.warn(`[mllp] message ${controlId} (inbox ${inboxId}) stored, not processed: ${err.message}`);
-        return ack(message, 'AE', RETRY_LATER, { code: 207 });
-      }
-      if (isServiceError(err) && err.status === 400) {
-        await rejectQuietly(inboxId, err);
-        return ack(message, 'AE', err.message, { code: 102 });
-      }
-      logger.error(`[mllp] message ${controlId} (inbox ${inboxId}) failed`, err);
-      return ack(message, 'AE', INTERNAL_ERROR, { code: 207 });
-    }
-  }
-
-  /** A frame that is not HL7. A BOM or blank lines before MSH are forgiven; anything else is AR. */
-  async function handleUnparsed(raw: string): Promise<Hl7Message> {
-    const trimmed = raw.replace(/^[\uFEFF\s]+/, '');
-    if (trimmed !== raw && trimmed.startsWith('MSH')) return handle(Hl7Message.parse(trimmed));
-    const stub = Hl7Message.parse('MSH|^~\\&'); // the library builds the ACK from an empty header
-    const reason = new Hl7MappingError(NOT_HL7, 'MSH', undefined, 100);
-    try {
-      await discharges.reject(await discharges.receive('hl7', raw), reason);
-    } catch (err) {
-      logger.error('[mllp] could not store an unparseable frame', err);
-    }
-    return ack(stub, 'AR', NOT_HL7, reason);
-  }
-
-  async function rejectQuietly(inboxId: string, err: Error) {
-    try {
-      await discharges.reject(inboxId, err);
-    } catch (dbErr) {
-      logger.error(`[mllp] could not mark inbox ${inboxId} rejected`, dbErr);
     }
   }
 
@@ -185,6 +139,17 @@ export async function startMllpListener(options: MllpListenerOptions): Promise<M
       await stopped;
     },
   };
+}
+
+/** The message's header for the ACK, when the text has one. */
+function headerOf(text: string): Hl7Message | undefined {
+  const trimmed = text.replace(/^[\uFEFF\s]+/, '');
+  if (!trimmed.startsWith('MSH')) return undefined;
+  try {
+    return Hl7Message.parse(trimmed);
+  } catch {
+    return undefined;
+  }
 }
 
 /**

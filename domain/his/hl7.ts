@@ -39,16 +39,12 @@
  * - Diagnosis: first DG1, code DG1-3.1, name DG1-3.2, else DG1-4 description.
  * - Procedure: first PR1, PR1-3.2, else PR1-4 description.
  * - HL7 escape sequences (\F\ \S\ \T\ \R\ \E\ \.br\ \Xhh\) in text are decoded.
- * Finally the result is checked with the JSON route's rules (`dischargeSchema`), so every route
- * stores the same shapes; a failure names the HL7 field it came from.
+ * Finally the result is checked with the rules every format shares (`encounterProblem`), so every
+ * route stores the same shapes; a failure names the HL7 field it came from.
  */
-import type { Hl7Message, Hl7Segment } from '@medplum/core';
-import { dischargeSchema, type HisEncounter } from '../../services/discharges.js';
-
-export type AdtAction =
-  | { kind: 'discharge'; encounter: HisEncounter & { dischargedAt: string } }
-  | { kind: 'admit'; encounter: HisEncounter }
-  | { kind: 'cancel'; encounterId: string; what: 'admission' | 'discharge' };
+import { Hl7Message, type Hl7Segment } from '@medplum/core';
+import { compact, encounterProblem, HIS_ID, HIS_ID_RULE, HisMappingError, type HisEncounter, type HisEvent } from './event.js';
+import { joinAddressParts, joinName, normalizePhone } from './person.js';
 
 /**
  * HL7 table 0357 error codes used in the ERR segment of the ACK.
@@ -57,14 +53,16 @@ export type AdtAction =
  */
 export type Hl7ErrorCode = 100 | 101 | 102 | 200 | 201 | 207;
 
-export class Hl7MappingError extends Error {
+export class Hl7MappingError extends HisMappingError {
   constructor(
     message: string,
     readonly segment?: string,
     readonly field?: number,
     readonly code: Hl7ErrorCode = segment === undefined ? 207 : field === undefined ? 100 : 102,
+    /** The acknowledgment code the sender gets. */
+    readonly ackCode: 'AE' | 'AR' = 'AE',
   ) {
-    super(message);
+    super(message, segment ? [{ field: field === undefined ? segment : `${segment}-${field}`, message }] : []);
     this.name = 'Hl7MappingError';
   }
 
@@ -78,9 +76,28 @@ export class Hl7MappingError extends Error {
 const TRIGGERS = { A01: 'admit', A04: 'admit', A03: 'discharge', A11: 'cancel_admission', A13: 'cancel_discharge' } as const;
 type Trigger = keyof typeof TRIGGERS;
 
-export const HIS_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
+export const NOT_HL7 = '无法解析:不是 HL7 v2 消息(缺少 MSH 段)';
 
-export function adtAction(message: Hl7Message): AdtAction {
+/**
+ * The message text as received → its event. A BOM or blank lines before MSH are forgiven;
+ * text that is not HL7 at all is refused (AR).
+ */
+export function hl7EventFromText(text: string): HisEvent {
+  const trimmed = text.replace(/^[\uFEFF\s]+/, '');
+  let message: Hl7Message | undefined;
+  if (trimmed.startsWith('MSH')) {
+    try {
+      message = Hl7Message.parse(trimmed.replace(/\r?\n/g, '\r'));
+    } catch {
+      message = undefined;
+    }
+  }
+  if (!message) throw new Hl7MappingError(NOT_HL7, 'MSH', undefined, 100, 'AR');
+  return hl7Event(message);
+}
+
+/** The event an ADT message carries; throws Hl7MappingError naming the field at fault. */
+export function hl7Event(message: Hl7Message): HisEvent {
   const msh = message.getSegment('MSH');
   if (!msh || message.getSegment(0) !== msh) throw new Hl7MappingError('不是 HL7 消息:缺少 MSH 段', 'MSH', undefined, 100);
   const read = reader(message);
@@ -104,7 +121,7 @@ export function adtAction(message: Hl7Message): AdtAction {
   const encounterId = read(pv1, 19, 1);
   if (!encounterId) throw new Hl7MappingError('PV1-19 就诊号缺失', 'PV1', 19, 101);
   if (!HIS_ID.test(encounterId)) {
-    throw new Hl7MappingError(`PV1-19 就诊号「${encounterId}」只能包含字母、数字和 . _ : -,最长 64 位`, 'PV1', 19, 102);
+    throw new Hl7MappingError(`PV1-19 就诊号「${encounterId}」${HIS_ID_RULE}`, 'PV1', 19, 102);
   }
 
   if (what === 'cancel_admission') return { kind: 'cancel', encounterId, what: 'admission' };
@@ -139,7 +156,7 @@ function readEncounter(message: Hl7Message, read: Read, pv1: Hl7Segment, encount
   for (let r = 0; r < repetitions(pid, 3) && !patientId; r++) patientId = read(pid, 3, 1, r);
   if (!patientId) throw new Hl7MappingError('PID-3 患者 ID 缺失', 'PID', 3, 101);
   if (!HIS_ID.test(patientId)) {
-    throw new Hl7MappingError(`PID-3 患者 ID「${patientId}」只能包含字母、数字和 . _ : -,最长 64 位`, 'PID', 3, 102);
+    throw new Hl7MappingError(`PID-3 患者 ID「${patientId}」${HIS_ID_RULE}`, 'PID', 3, 102);
   }
 
   const name = patientName(read, pid);
@@ -241,30 +258,6 @@ function phoneOf(read: Read, pid: Hl7Segment): string | undefined {
   return undefined;
 }
 
-/** Strips spaces, dashes, dots and parentheses; a number of 7–20 digits (optional leading +) or undefined. */
-export function normalizePhone(value: string | undefined): string | undefined {
-  const stripped = (value ?? '').replace(/[\s\-.()]/g, '');
-  return /^\+?\d{7,20}$/.test(stripped) ? stripped : undefined;
-}
-
-const CJK = /[\u2E80-\u9FFF\uF900-\uFAFF\u{20000}-\u{3FFFF}]/u;
-
-/** Family + given: no space when either is CJK (王 + 秀英), one space otherwise (WANG XIUYING). */
-export function joinName(family: string | undefined, given: string | undefined): string {
-  const parts = [family?.trim(), given?.trim()].filter((p): p is string => !!p);
-  return joinParts(parts);
-}
-
-/** Address parts in the order given, empty ones and consecutive repeats (北京市 北京市) skipped. */
-export function joinAddressParts(parts: (string | undefined)[]): string {
-  const present = parts.filter((p): p is string => !!p);
-  return joinParts(present.filter((p, i) => p !== present[i - 1]));
-}
-
-function joinParts(parts: string[]): string {
-  return parts.some((p) => CJK.test(p)) ? parts.join('') : parts.join(' ');
-}
-
 const TS =
   /^(\d{4})(\d{2})(\d{2})(?:(\d{2})(?:(\d{2})(?:(\d{2})(?:\.(\d{1,4}))?)?)?)?([+-]\d{4})?$/;
 
@@ -323,17 +316,12 @@ const FIELD_OF: Record<string, [string, number]> = {
   dischargedAt: ['PV1', 45],
 };
 
-const admitSchema = dischargeSchema.omit({ dischargedAt: true });
-
-/** The JSON route's rules (lengths, formats) for what HL7 delivers. */
+/** The rules every format shares (lengths, formats), for what HL7 delivers. */
 function check(e: HisEncounter, withDischarge: boolean) {
-  const candidate = { ...e, department: e.departmentCodes[0] };
-  const result = withDischarge ? dischargeSchema.safeParse(candidate) : admitSchema.safeParse(candidate);
-  if (result.success) return;
-  const issue = result.error.issues[0]!;
-  const path = issue.path.join('.');
-  const [segment, field] = FIELD_OF[path] ?? [undefined, undefined];
-  throw new Hl7MappingError(`${segment ? `${segment}-${field}` : path}: ${issue.message}`, segment, field, 102);
+  const problem = encounterProblem(e, withDischarge);
+  if (!problem) return;
+  const [segment, field] = FIELD_OF[problem.path] ?? [undefined, undefined];
+  throw new Hl7MappingError(`${segment ? `${segment}-${field}` : problem.path}: ${problem.message}`, segment, field, 102);
 }
 
 function repetitions(segment: Hl7Segment, field: number): number {
@@ -393,9 +381,4 @@ export function hl7Escape(text: string, ctx: Hl7Message['context']): string {
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-/** Drops undefined properties, so optional fields stay absent rather than `undefined`. */
-function compact<T extends Record<string, unknown>>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }

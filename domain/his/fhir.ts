@@ -29,25 +29,23 @@
  * the referenced Practitioner's name. Admission time: period.start.
  * Times: FHIR dateTime; a date alone means local midnight, and a time without offset (not valid
  * FHIR, but sent) is taken as Asia/Shanghai (+08:00).
- * Finally the JSON route's rules (`dischargeSchema`) apply; errors name the FHIR element.
+ * Finally the rules every format shares (`encounterProblem`) apply; errors name the FHIR element.
  */
 import type { Address, Bundle, CodeableConcept, Encounter, HumanName, Identifier, Patient, Reference } from 'fhir/r4';
-import { dischargeSchema, type HisEncounter } from '../../services/discharges.js';
-import { HIS_ID, joinAddressParts, joinName, normalizePhone, type AdtAction } from './hl7-adt.js';
-
-export type FhirAction = AdtAction;
+import { compact, encounterProblem, HIS_ID, HIS_ID_RULE, HisMappingError, type HisEncounter, type HisEvent } from './event.js';
+import { joinAddressParts, joinName, normalizePhone } from './person.js';
 
 /** OperationOutcome issue types this mapping reports. */
 export type FhirIssueCode = 'invalid' | 'required' | 'structure' | 'not-supported' | 'value';
 
-export class FhirMappingError extends Error {
+export class FhirMappingError extends HisMappingError {
   constructor(
     message: string,
     /** FHIRPath of the element at fault, e.g. `Encounter.period.end`. */
     readonly expression?: string,
     readonly code: FhirIssueCode = 'invalid',
   ) {
-    super(message);
+    super(message, expression ? [{ field: expression, message }] : []);
     this.name = 'FhirMappingError';
   }
 }
@@ -62,7 +60,19 @@ interface Context {
   contained: AnyResource[];
 }
 
-export function encounterAction(body: unknown, receivedAt: Date): FhirAction {
+/** The body text as received → its event; text that is not JSON is a structure error. */
+export function fhirEventFromText(text: string, receivedAt: Date): HisEvent {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new FhirMappingError('不是有效的 JSON', undefined, 'structure');
+  }
+  return fhirEvent(body, receivedAt);
+}
+
+/** The event a FHIR Encounter (or a Bundle with one) carries; throws FhirMappingError naming the element. */
+export function fhirEvent(body: unknown, receivedAt: Date): HisEvent {
   if (!isObject(body) || typeof body.resourceType !== 'string') {
     throw new FhirMappingError('不是 FHIR 资源(缺少 resourceType)', undefined, 'structure');
   }
@@ -172,7 +182,7 @@ function encounterIdOf(encounter: Encounter): string {
     index >= 0 ? [str(identifiers[index]!.value)!, `Encounter.identifier[${index}].value`] : [str(encounter.id), 'Encounter.id'];
   if (!value) throw new FhirMappingError('Encounter 缺少就诊号(identifier 或 id)', 'Encounter.identifier', 'required');
   if (!HIS_ID.test(value)) {
-    throw new FhirMappingError(`就诊号「${value}」只能包含字母、数字和 . _ : -,最长 64 位`, expression, 'invalid');
+    throw new FhirMappingError(`就诊号「${value}」${HIS_ID_RULE}`, expression, 'invalid');
   }
   return value;
 }
@@ -232,7 +242,7 @@ function findPatient(encounter: Encounter, resolve: Resolve): HisEncounter['pati
     identifiers.find((i) => (i.use === 'official' || i.use === 'usual') && str(i.value)) ?? identifiers.find((i) => str(i.value));
   const id = str(chosen?.value);
   if (!id) throw new FhirMappingError('Patient 缺少 identifier(患者 ID)', 'Patient.identifier', 'required');
-  if (!HIS_ID.test(id)) throw new FhirMappingError(`患者 ID「${id}」只能包含字母、数字和 . _ : -,最长 64 位`, 'Patient.identifier', 'invalid');
+  if (!HIS_ID.test(id)) throw new FhirMappingError(`患者 ID「${id}」${HIS_ID_RULE}`, 'Patient.identifier', 'invalid');
 
   const name = nameOf(arr(patient.name));
   if (!name) throw new FhirMappingError('Patient 缺少姓名', 'Patient.name', 'required');
@@ -347,16 +357,11 @@ const EXPRESSION_OF: Record<string, string> = {
   dischargedAt: 'Encounter.period.end',
 };
 
-const admitSchema = dischargeSchema.omit({ dischargedAt: true });
-
 function check(e: HisEncounter, withDischarge: boolean) {
-  const candidate = { ...e, department: e.departmentCodes[0] };
-  const result = withDischarge ? dischargeSchema.safeParse(candidate) : admitSchema.safeParse(candidate);
-  if (result.success) return;
-  const issue = result.error.issues[0]!;
-  const path = issue.path.join('.');
-  const expression = EXPRESSION_OF[path] ?? path;
-  throw new FhirMappingError(`${expression}: ${issue.message}`, expression, 'invalid');
+  const problem = encounterProblem(e, withDischarge);
+  if (!problem) return;
+  const expression = EXPRESSION_OF[problem.path] ?? problem.path;
+  throw new FhirMappingError(`${expression}: ${problem.message}`, expression, 'invalid');
 }
 
 function firstIdentifier(identifiers: Identifier[] | undefined): string | undefined {
@@ -383,8 +388,4 @@ function arr<T>(list: T[] | undefined): T[] {
 /** A trimmed non-empty string, or undefined for anything else. */
 function str(v: unknown): string | undefined {
   return typeof v === 'string' && v.trim() ? v.trim() : undefined;
-}
-
-function compact<T extends Record<string, unknown>>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }

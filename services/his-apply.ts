@@ -1,0 +1,210 @@
+/**
+ * Apply: the one place an HIS encounter event (domain/his/event.ts) takes effect, whatever
+ * format it came in. Upserts patient and encounter, then starts or cancels follow-up
+ * workflows. Resending is harmless at every step. This is the only ingest module that knows
+ * the follow-up workflow's vocabulary (type, ID, signals, search attributes).
+ */
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Sql } from '../db/client.js';
+import type { HisEncounter, HisEvent } from '../domain/his/event.js';
+import {
+  DepartmentKey,
+  FOLLOW_UP_WORKFLOW_TYPE,
+  UNASSIGNED_DEPARTMENT,
+  cancelFollowUpSignal,
+  followUpWorkflowId,
+  type CancelReason,
+  type FollowUpInput,
+} from '../workflows/contracts.js';
+import { ServiceError } from './errors.js';
+
+export interface ApplyResult {
+  /** `duplicate`: the event changed nothing (a resend). */
+  outcome: 'accepted' | 'duplicate';
+  encounterId: string;
+  /** The encounter's follow-up workflow, for discharges. */
+  workflowId?: string;
+  cancelledFollowUps?: string[];
+}
+
+/** Temporal could not be reached: what is stored stays stored, and the message is to be processed again. */
+export const temporalUnavailable = () => new ServiceError(503, 'temporal_unavailable', '消息已保存,但随访流程暂时无法处理,请稍后重发');
+
+export function createHisApply({ sql, temporal, taskQueue }: { sql: Sql; temporal: Client; taskQueue: string }) {
+  /** `again`: the encounter's discharge was cancelled and is now discharged anew, so its closed follow-up may run again. */
+  async function startFollowUp(encounterId: string, departmentCode: string | null, again = false): Promise<void> {
+    try {
+      await temporal.workflow.start(FOLLOW_UP_WORKFLOW_TYPE, {
+        taskQueue,
+        workflowId: followUpWorkflowId(encounterId),
+        args: [{ encounterId } satisfies FollowUpInput],
+        // A closed follow-up of the same encounter is not restarted by a resent message.
+        workflowIdReusePolicy: again ? 'ALLOW_DUPLICATE' : 'REJECT_DUPLICATE',
+        typedSearchAttributes: [{ key: DepartmentKey, value: departmentCode ?? UNASSIGNED_DEPARTMENT }],
+        staticSummary: `出院随访 · 科室 ${departmentCode ?? '未分配'} · 就诊号 ${encounterId}`,
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+  }
+
+  /** Signals a follow-up to cancel; one that already ended needs nothing. */
+  async function cancelFollowUp(encounterId: string, reason: CancelReason): Promise<boolean> {
+    try {
+      await temporal.workflow.getHandle(followUpWorkflowId(encounterId)).signal(cancelFollowUpSignal, { reason });
+      return true;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return false;
+      throw err;
+    }
+  }
+
+  /** Runs Temporal calls; when Temporal is unreachable, a retryable 503. */
+  async function onTemporal<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (err) {
+      throw Object.assign(temporalUnavailable(), { cause: err });
+    }
+  }
+
+  /**
+   * Upserts patient and encounter in one statement (one round trip, atomic). The department is
+   * the first HIS code, in message order, that is mapped (or is itself a department code).
+   * Returns whether the encounter row is new, its status before, and the patient's death date.
+   */
+  async function storeEncounter(e: HisEncounter, status: 'admitted' | 'discharged') {
+    const [row] = await sql<
+      { patient_id: string; deceased_at: Date | null; inserted: boolean; department_code: string | null; previous_status: string | null }[]
+    >`
+      WITH patient AS (
+        INSERT INTO patients (his_patient_id, name, sex, birth_date, phone, address)
+        VALUES (${e.patient.id}, ${e.patient.name}, ${e.patient.sex ?? null},
+                ${e.patient.birthDate ?? null}, ${e.patient.phone ?? null}, ${e.patient.address ?? null})
+        ON CONFLICT (his_patient_id) DO UPDATE SET
+          name = EXCLUDED.name,
+          sex = COALESCE(EXCLUDED.sex, patients.sex),
+          birth_date = COALESCE(EXCLUDED.birth_date, patients.birth_date),
+          phone = COALESCE(EXCLUDED.phone, patients.phone),
+          address = COALESCE(EXCLUDED.address, patients.address),
+          updated_at = now()
+        RETURNING id, deceased_at
+      ), department AS (
+        SELECT d.code FROM unnest(${sql.array(e.departmentCodes)}::text[]) WITH ORDINALITY AS his(code, position)
+        CROSS JOIN LATERAL (
+          SELECT department_code AS code, 1 AS priority FROM department_mappings WHERE his_code = his.code
+          UNION ALL SELECT code, 2 FROM departments WHERE code = his.code
+        ) d
+        ORDER BY his.position, d.priority LIMIT 1
+      )
+      INSERT INTO encounters (his_encounter_id, patient_id, his_department_code, department_code, diagnosis_code,
+                              diagnosis_name, procedure_name, attending_doctor, nurse, ward, admitted_at,
+                              discharged_at, status, workflow_id)
+      SELECT ${e.encounterId}, patient.id, ${e.departmentCodes[0] ?? ''}, (SELECT code FROM department),
+             ${e.diagnosis?.code ?? null}, ${e.diagnosis?.name ?? null}, ${e.procedure ?? null},
+             ${e.attendingDoctor ?? null}, ${e.nurse ?? null}, ${e.ward ?? null}, ${e.admittedAt ?? null}::timestamptz,
+             ${e.dischargedAt ?? null}::timestamptz, ${status}, ${followUpWorkflowId(e.encounterId)}
+      FROM patient
+      ON CONFLICT (his_encounter_id) DO UPDATE SET
+        diagnosis_code = COALESCE(EXCLUDED.diagnosis_code, encounters.diagnosis_code),
+        diagnosis_name = COALESCE(EXCLUDED.diagnosis_name, encounters.diagnosis_name),
+        procedure_name = COALESCE(EXCLUDED.procedure_name, encounters.procedure_name),
+        attending_doctor = COALESCE(EXCLUDED.attending_doctor, encounters.attending_doctor),
+        nurse = COALESCE(EXCLUDED.nurse, encounters.nurse),
+        ward = COALESCE(EXCLUDED.ward, encounters.ward),
+        admitted_at = COALESCE(encounters.admitted_at, EXCLUDED.admitted_at),
+        -- A discharge fixes the time and status (a late admission message changes neither);
+        -- after a cancelled discharge or admission, the next message counts afresh.
+        discharged_at = CASE WHEN encounters.status = 'discharged' THEN encounters.discharged_at
+                             ELSE COALESCE(EXCLUDED.discharged_at, encounters.discharged_at) END,
+        status = CASE WHEN encounters.status = 'discharged' THEN encounters.status ELSE EXCLUDED.status END
+      RETURNING patient_id, (SELECT deceased_at FROM patient) AS deceased_at, (xmax = 0) AS inserted, department_code,
+                (SELECT status FROM encounters WHERE his_encounter_id = ${e.encounterId}) AS previous_status`;
+    return {
+      patientId: row!.patient_id,
+      deceasedAt: row!.deceased_at,
+      inserted: row!.inserted,
+      departmentCode: row!.department_code,
+      previousStatus: row!.previous_status,
+    };
+  }
+
+  /** Encounters of the patient, other than this one, whose follow-up may still be running. */
+  async function otherDischarged(patientId: string, encounterId: string): Promise<string[]> {
+    const rows = await sql<{ his_encounter_id: string }[]>`
+      SELECT his_encounter_id FROM encounters
+      WHERE patient_id = ${patientId} AND his_encounter_id <> ${encounterId} AND status = 'discharged'`;
+    return rows.map((r) => r.his_encounter_id);
+  }
+
+  /**
+   * A discharge: stores patient and encounter and starts the follow-up. The workflow start is
+   * attempted even for a duplicate: if the first attempt stored the encounter but could not
+   * reach Temporal, processing the message again completes the job.
+   */
+  async function discharge(e: HisEncounter & { dischargedAt: string }): Promise<ApplyResult> {
+    const stored = await storeEncounter(e, 'discharged');
+    const duplicate = !stored.inserted && stored.previousStatus === 'discharged';
+    if (e.deceased) {
+      await sql`UPDATE patients SET deceased_at = COALESCE(deceased_at, ${e.dischargedAt}) WHERE id = ${stored.patientId}`;
+      const pending = await otherDischarged(stored.patientId, e.encounterId);
+      await onTemporal(async () => {
+        for (const encounterId of pending) await cancelFollowUp(encounterId, 'death');
+      });
+    } else if (!stored.deceasedAt) {
+      // No follow-up calls to the family of a patient the HIS has reported deceased.
+      await onTemporal(() => startFollowUp(e.encounterId, stored.departmentCode, stored.previousStatus === 'discharge_cancelled'));
+    }
+    return { outcome: duplicate ? 'duplicate' : 'accepted', encounterId: e.encounterId, workflowId: followUpWorkflowId(e.encounterId) };
+  }
+
+  /**
+   * An admission or registration (A01/A04): keeps patient data current. A new admission of a
+   * patient whose earlier discharge is still being followed up cancels that follow-up (readmission).
+   */
+  async function admit(e: HisEncounter): Promise<ApplyResult> {
+    const stored = await storeEncounter(e, 'admitted');
+    const cancelled: string[] = [];
+    // Also when the encounter was stored before but is still only admitted: an attempt that
+    // could not reach Temporal is completed when the message is processed again.
+    if (stored.inserted || stored.previousStatus === 'admitted') {
+      const earlier = await otherDischarged(stored.patientId, e.encounterId);
+      await onTemporal(async () => {
+        for (const encounterId of earlier) if (await cancelFollowUp(encounterId, 'readmission')) cancelled.push(encounterId);
+      });
+    }
+    return { outcome: stored.inserted ? 'accepted' : 'duplicate', encounterId: e.encounterId, cancelledFollowUps: cancelled };
+  }
+
+  /** Cancel admit / cancel discharge (A11/A13): pending follow-ups of the encounter are cancelled. */
+  async function cancelEncounter(encounterId: string, kind: 'admission' | 'discharge'): Promise<ApplyResult> {
+    // Cancel discharge applies to a discharged encounter; cancel admission to one not cancelled yet.
+    const cancelledStatus = kind === 'discharge' ? 'discharge_cancelled' : 'admission_cancelled';
+    const [row] = await sql<{ changed: boolean; status: string }[]>`
+      WITH changed AS (
+        UPDATE encounters SET status = ${cancelledStatus}
+        WHERE his_encounter_id = ${encounterId} AND status = ANY(${kind === 'discharge' ? ['discharged'] : ['admitted', 'discharged']})
+        RETURNING status)
+      SELECT EXISTS (SELECT 1 FROM changed) AS changed,
+             COALESCE((SELECT status FROM changed), (SELECT status FROM encounters WHERE his_encounter_id = ${encounterId}), '') AS status`;
+    // Signalled again when already cancelled: the first attempt may not have reached Temporal.
+    if (row!.status === cancelledStatus) await onTemporal(() => cancelFollowUp(encounterId, 'discharge_cancelled'));
+    return { outcome: row!.changed ? 'accepted' : 'duplicate', encounterId };
+  }
+
+  return {
+    /** Takes one event into effect. Throws a 503 ServiceError when Temporal is unreachable (what is stored stays). */
+    async apply(event: HisEvent): Promise<ApplyResult> {
+      switch (event.kind) {
+        case 'discharge':
+          return discharge(event.encounter);
+        case 'admit':
+          return admit(event.encounter);
+        case 'cancel':
+          return cancelEncounter(event.encounterId, event.what);
+      }
+    },
+  };
+}
+
+export type HisApply = ReturnType<typeof createHisApply>;
