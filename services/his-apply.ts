@@ -6,7 +6,9 @@
  */
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Sql } from '../db/client.js';
-import type { HisEncounter, HisEvent } from '../domain/his/event.js';
+import { followUpVerdict, type DischargeAgePolicy } from '../domain/his/discharge-age.js';
+import { hisDepartmentKey, shortCode, type HisEncounter, type HisEvent, type HisPatientUpdate } from '../domain/his/event.js';
+import type { TouchpointTiming } from '../domain/schedule.js';
 import {
   DepartmentKey,
   FOLLOW_UP_WORKFLOW_TYPE,
@@ -19,9 +21,11 @@ import {
 import { ServiceError } from './errors.js';
 
 export interface ApplyResult {
-  /** `duplicate`: the event changed nothing (a resend). */
-  outcome: 'accepted' | 'duplicate';
-  encounterId: string;
+  /** `duplicate`: the event changed nothing (a resend); `ignored`: nothing here concerns it. */
+  outcome: 'accepted' | 'duplicate' | 'ignored';
+  encounterId?: string;
+  /** Why nothing was done, or what was done instead (shown in the inbox). */
+  note?: string;
   /** The encounter's follow-up workflow, for discharges. */
   workflowId?: string;
   cancelledFollowUps?: string[];
@@ -30,7 +34,18 @@ export interface ApplyResult {
 /** Temporal could not be reached: what is stored stays stored, and the message is to be processed again. */
 export const temporalUnavailable = () => new ServiceError(503, 'temporal_unavailable', '消息已保存,但随访流程暂时无法处理,请稍后重发');
 
-export function createHisApply({ sql, temporal, taskQueue }: { sql: Sql; temporal: Client; taskQueue: string }) {
+export const DEFAULT_DISCHARGE_AGE_POLICY: DischargeAgePolicy = { horizonDays: 90, lateWindowDays: 7 };
+
+export interface HisApplyDeps {
+  sql: Sql;
+  temporal: Client;
+  taskQueue: string;
+  /** Which late discharges are still followed up (HIS_FOLLOW_UP_HORIZON_DAYS, HIS_LATE_FOLLOW_UP_DAYS). */
+  dischargeAge?: DischargeAgePolicy;
+  now?: () => Date;
+}
+
+export function createHisApply({ sql, temporal, taskQueue, dischargeAge = DEFAULT_DISCHARGE_AGE_POLICY, now = () => new Date() }: HisApplyDeps) {
   /** `again`: the encounter's discharge was cancelled and is now discharged anew, so its closed follow-up may run again. */
   async function startFollowUp(encounterId: string, departmentCode: string | null, again = false): Promise<void> {
     try {
@@ -90,17 +105,18 @@ export function createHisApply({ sql, temporal, taskQueue }: { sql: Sql; tempora
           updated_at = now()
         RETURNING id, deceased_at
       ), department AS (
-        SELECT d.code FROM unnest(${sql.array(e.departmentCodes)}::text[]) WITH ORDINALITY AS his(code, position)
+        SELECT d.code FROM unnest(${sql.array(departmentCandidates(e))}::text[]) WITH ORDINALITY AS his(code, position)
         CROSS JOIN LATERAL (
           SELECT department_code AS code, 1 AS priority FROM department_mappings WHERE his_code = his.code
           UNION ALL SELECT code, 2 FROM departments WHERE code = his.code
+          UNION ALL SELECT code, 3 FROM departments WHERE name = his.code
         ) d
         ORDER BY his.position, d.priority LIMIT 1
       )
       INSERT INTO encounters (his_encounter_id, patient_id, his_department_code, department_code, diagnosis_code,
                               diagnosis_name, procedure_name, attending_doctor, nurse, ward, admitted_at,
                               discharged_at, status, workflow_id)
-      SELECT ${e.encounterId}, patient.id, ${e.departmentCodes[0] ?? ''}, (SELECT code FROM department),
+      SELECT ${e.encounterId}, patient.id, ${hisDepartmentKey(e)}, (SELECT code FROM department),
              ${e.diagnosis?.code ?? null}, ${e.diagnosis?.name ?? null}, ${e.procedure ?? null},
              ${e.attendingDoctor ?? null}, ${e.nurse ?? null}, ${e.ward ?? null}, ${e.admittedAt ?? null}::timestamptz,
              ${e.dischargedAt ?? null}::timestamptz, ${status}, ${followUpWorkflowId(e.encounterId)}
@@ -145,6 +161,13 @@ export function createHisApply({ sql, temporal, taskQueue }: { sql: Sql; tempora
   async function discharge(e: HisEncounter & { dischargedAt: string }): Promise<ApplyResult> {
     const stored = await storeEncounter(e, 'discharged');
     const duplicate = !stored.inserted && stored.previousStatus === 'discharged';
+    const workflowId = followUpWorkflowId(e.encounterId);
+    const verdict = followUpVerdict(new Date(e.dischargedAt), await planTimings(stored.departmentCode), now(), dischargeAge);
+    if (!verdict.followUp && !e.deceased) {
+      // Stored and shown, but nobody calls a patient about a stay that ended long ago.
+      await sql`UPDATE encounters SET follow_up_skipped = ${verdict.reason} WHERE his_encounter_id = ${e.encounterId} AND follow_up_skipped IS NULL`;
+      return { outcome: duplicate ? 'duplicate' : 'accepted', encounterId: e.encounterId, note: verdict.reason };
+    }
     if (e.deceased) {
       await sql`UPDATE patients SET deceased_at = COALESCE(deceased_at, ${e.dischargedAt}) WHERE id = ${stored.patientId}`;
       const pending = await otherDischarged(stored.patientId, e.encounterId);
@@ -155,7 +178,32 @@ export function createHisApply({ sql, temporal, taskQueue }: { sql: Sql; tempora
       // No follow-up calls to the family of a patient the HIS has reported deceased.
       await onTemporal(() => startFollowUp(e.encounterId, stored.departmentCode, stored.previousStatus === 'discharge_cancelled'));
     }
-    return { outcome: duplicate ? 'duplicate' : 'accepted', encounterId: e.encounterId, workflowId: followUpWorkflowId(e.encounterId) };
+    return { outcome: duplicate ? 'duplicate' : 'accepted', encounterId: e.encounterId, workflowId };
+  }
+
+  /** The touchpoint timings of the plans that may apply: the department's active rules, else the hospital-wide ones. */
+  async function planTimings(departmentCode: string | null): Promise<TouchpointTiming[]> {
+    const rows = await sql<{ own: boolean; touchpoints: TouchpointTiming[] }[]>`
+      SELECT department_code IS NOT NULL AS own, touchpoints FROM follow_up_rules
+      WHERE active AND (department_code = ${departmentCode} OR department_code IS NULL)`;
+    const own = rows.filter((r) => r.own);
+    return (own.length > 0 ? own : rows).flatMap((r) => r.touchpoints);
+  }
+
+  /** New patient data (A08/A28/A31) for a patient the system knows; others are no concern here. */
+  async function updatePatient(p: HisPatientUpdate): Promise<ApplyResult> {
+    const rows = await sql`
+      UPDATE patients SET
+        name = COALESCE(${p.name ?? null}, name),
+        sex = COALESCE(${p.sex ?? null}, sex),
+        birth_date = COALESCE(${p.birthDate ?? null}::date, birth_date),
+        phone = COALESCE(${p.phone ?? null}, phone),
+        address = COALESCE(${p.address ?? null}, address),
+        updated_at = now()
+      WHERE his_patient_id = ${p.id}
+      RETURNING id`;
+    if (rows.length === 0) return { outcome: 'ignored', note: `患者 ${p.id} 不在随访系统中,无需更新` };
+    return { outcome: 'accepted', note: '已更新患者信息' };
   }
 
   /**
@@ -202,9 +250,19 @@ export function createHisApply({ sql, temporal, taskQueue }: { sql: Sql; tempora
           return admit(event.encounter);
         case 'cancel':
           return cancelEncounter(event.encounterId, event.what);
+        case 'patient_update':
+          return updatePatient(event.patient);
+        case 'ignored':
+          return { outcome: 'ignored', note: event.reason };
       }
     },
   };
 }
 
 export type HisApply = ReturnType<typeof createHisApply>;
+
+/** What the department is looked up by, in order: the codes, then the names as written and as the mapping keeps them. */
+function departmentCandidates(e: HisEncounter): string[] {
+  const names = e.departmentNames ?? [];
+  return [...new Set([...e.departmentCodes, ...names.flatMap((n) => [n, shortCode(n)])])];
+}

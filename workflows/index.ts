@@ -4,3 +4,4 @@ export { feedbackTicketWorkflow } from './feedback-ticket.js';
 export { appointmentWorkflow } from './appointment.js';
 export { noShowLedgerWorkflow } from './noshow-ledger.js';
 export { quotaPlanningWorkflow } from './quota-planning.js';
+export { hisInboxReconcileWorkflow } from './his-inbox/reconcile.js';

@@ -1,7 +1,7 @@
 import type { Bundle, Encounter, Patient } from 'fhir/r4';
 import { describe, expect, it } from 'vitest';
 import { caught } from './caught.test-support.js';
-import { fhirEvent, fhirDateTimeToIso, FhirMappingError, toShanghaiIso } from './fhir.js';
+import { fhirEvent, fhirEvents, fhirDateTimeToIso, FhirMappingError, toShanghaiIso } from './fhir.js';
 
 const RECEIVED = new Date('2026-11-20T03:00:00Z');
 
@@ -72,6 +72,7 @@ describe('fhirEvent', () => {
         departmentCodes: ['GK01', 'GK', 'W5', 'ORTHO'],
         diagnosis: { name: '股骨颈骨折' },
         attendingDoctor: '李明',
+        departmentNames: ['骨科五病区'],
         ward: '骨科五病区',
         admittedAt: '2026-11-10T08:30:00+08:00',
         dischargedAt: '2026-11-20T10:30:00+08:00',
@@ -186,9 +187,17 @@ describe('fhirEvent errors name the element', () => {
     expectError(() => fhirEvent(encounter({ period: { end: '20 Nov 2026' } }), RECEIVED), 'Encounter.period.end', 'invalid');
   });
 
-  it('no identifier and no id; a bad identifier', () => {
+  it('no identifier and no id; an identifier of any length or alphabet becomes a stable key', () => {
     expectError(() => fhirEvent(encounter({ identifier: undefined, id: undefined }), RECEIVED), 'Encounter.identifier', 'required');
-    expectError(() => fhirEvent(encounter({ identifier: [{ use: 'official', value: '住院 1' }] }), RECEIVED), 'Encounter.identifier[0].value', 'invalid');
+    const id = (value: string) => {
+      const event = fhirEvent(encounter({ identifier: [{ use: 'official', system: 'urn:oid:1.2.156.112604.1.2.9', value }] }), RECEIVED);
+      return event.kind === 'discharge' ? event.encounter.encounterId : undefined;
+    };
+    // FHIR allows both; a workflow ID and a URL need a short plain key, the same for every resend.
+    expect(id('住院 1')).toMatch(/^h-[0-9a-f]{40}$/);
+    expect(id('住院 1')).toBe(id('住院 1'));
+    expect(id(`urn:uuid:${'8f3c0b5e-1111-4a6b-9c55-000000000001'.repeat(3)}`)).toMatch(/^h-[0-9a-f]{40}$/);
+    expect(id('6E1B91CC-C25A-4466-94A6-DFDE260C12AB')).toBe('6E1B91CC-C25A-4466-94A6-DFDE260C12AB');
   });
 
   it('patient problems', () => {
@@ -219,11 +228,9 @@ describe('fhirEvent errors name the element', () => {
     expectError(() => fhirEvent([encounter()], RECEIVED), undefined, 'structure');
     expectError(() => fhirEvent({ resourceType: 'Bundle', type: 'searchset', entry: [] }, RECEIVED), 'Bundle.type', 'invalid');
     expectError(() => fhirEvent({ resourceType: 'Bundle', type: 'batch', entry: [] }, RECEIVED), 'Bundle.entry', 'required');
-    expectError(
-      () => fhirEvent({ resourceType: 'Bundle', type: 'batch', entry: [{ resource: encounter() }, { resource: encounter() }] }, RECEIVED),
-      'Bundle.entry',
-      'structure',
-    );
+    // Several stays in one Bundle: one event each.
+    const two = fhirEvents({ resourceType: 'Bundle', type: 'batch', entry: [{ resource: encounter() }, { resource: encounter({ identifier: [{ value: 'ZY2' }] }) }] }, { receivedAt: RECEIVED });
+    expect(two.map((e) => e.kind === 'discharge' && e.encounter.encounterId)).toEqual(['ZY20261120001', 'ZY2']);
   });
 });
 

@@ -180,15 +180,33 @@ describe('adtAction: other triggers', () => {
 });
 
 describe('adtAction: errors name the field', () => {
-  it('refuses other message types and triggers', () => {
-    const e = expectMappingError(() => hl7Event(parse('MSH|^~\\&|HIS|H|FU|H|20261120||ADT^A08^ADT_A01|1|P|2.5', 'PV1|1|I')), 'MSH-9', /不支持的消息类型 ADT\^A08/);
-    expect(e.code).toBe(201);
-    const orm = expectMappingError(() => hl7Event(parse('MSH|^~\\&|HIS|H|FU|H|20261120||ORM^O01|1|P|2.3')), 'MSH-9', /不支持的消息类型/);
-    expect(orm.code).toBe(200);
+  it('ignores message types and events it has no use for (acknowledged, not refused)', () => {
+    expect(hl7Event(parse('MSH|^~\\&|HIS|H|FU|H|20261120||ADT^A17^ADT_A17|1|P|2.4', 'PV1|1|I'))).toEqual({
+      kind: 'ignored',
+      reason: '随访系统不使用 ADT^A17 消息',
+    });
+    expect(hl7Event(parse('MSH|^~\\&|HIS|H|FU|H|20261120||ORM^O01|1|P|2.3'))).toMatchObject({ kind: 'ignored' });
   });
 
-  it('garbage that still starts with MSH is refused as an unsupported type', () => {
-    expectMappingError(() => hl7Event(parse('MSH|this is not really hl7')), 'MSH-9', /不支持的消息类型/);
+  it('A08, A28 and A31 update the patient: only what is given, a name is not required', () => {
+    for (const trigger of ['A08', 'A28', 'A31']) {
+      const event = hl7Event(parse(`MSH|^~\\&|HIS|H|FU|H|20261120||ADT^${trigger}^ADT_A01|1|P|2.5`, 'PID|1||P0012345||||||||||13912345678', 'PV1|1|I'));
+      expect(event).toEqual({ kind: 'patient_update', patient: { id: 'P0012345', phone: '13912345678' } });
+    }
+  });
+
+  it('garbage that still starts with MSH is refused (AR): no message type', () => {
+    const e = expectMappingError(() => hl7Event(parse('MSH|this is not really hl7')), 'MSH-9', /MSH-9 消息类型缺失/);
+    expect(e.ackCode).toBe('AR');
+  });
+
+  it('takes the visit number from PID-18 when PV1-19 is empty, or only from the configured fields', () => {
+    const [msh, evn, , pv1] = A03_V23;
+    const pid = 'PID|||P-7781||张^伟||19700101|M||||||||||ACC-1';
+    const noVisit = pv1!.replace('V7781', '');
+    const event = hl7Event(parse(msh!, evn!, pid, noVisit));
+    expect(event.kind === 'discharge' && event.encounter.encounterId).toBe('ACC-1');
+    expectMappingError(() => hl7Event(parse(msh!, evn!, pid, noVisit), { visitFields: ['PV1-19'] }), 'PV1-19', /就诊号缺失/);
   });
 
   it('missing or malformed PV1-19', () => {
