@@ -34,6 +34,8 @@ export interface ApplyResult {
 /** Temporal could not be reached: what is stored stays stored, and the message is to be processed again. */
 export const temporalUnavailable = () => new ServiceError(503, 'temporal_unavailable', '消息已保存,但随访流程暂时无法处理,请稍后重发');
 
+const TEMPORAL_DEADLINE_MS = 5000;
+
 export const DEFAULT_DISCHARGE_AGE_POLICY: DischargeAgePolicy = { horizonDays: 90, lateWindowDays: 7 };
 
 export interface HisApplyDeps {
@@ -74,10 +76,13 @@ export function createHisApply({ sql, temporal, taskQueue, dischargeAge = DEFAUL
     }
   }
 
-  /** Runs Temporal calls; when Temporal is unreachable, a retryable 503. */
+  /**
+   * Runs Temporal calls; when Temporal is unreachable, a retryable 503. A gRPC deadline bounds
+   * the client's own retries, so the HIS gets its answer (AE / 503) while it still waits for one.
+   */
   async function onTemporal<T>(call: () => Promise<T>): Promise<T> {
     try {
-      return await call();
+      return await temporal.connection.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, call);
     } catch (err) {
       throw Object.assign(temporalUnavailable(), { cause: err });
     }

@@ -108,7 +108,7 @@ describe('HIS ingest: HL7 v2 over MLLP and FHIR R4', () => {
       expect(row).toMatchObject({ source: 'hl7', outcome: 'rejected' });
     });
 
-    it('a mapping error → AE naming the field (MSA-3, ERR), stored as rejected, nothing else stored', async () => {
+    it('a mapping error → AR (never acceptable as sent) naming the field (MSA-3, ERR), stored as rejected, nothing else stored', async () => {
       const ids = { encounterId: `ZY${uniq()}`, patientId: `P${uniq()}`, department: org.deptA };
       const message = adt('A03', ids)
         .split('\r')
@@ -116,7 +116,7 @@ describe('HIS ingest: HL7 v2 over MLLP and FHIR R4', () => {
         .map((s) => (s.startsWith('PV1') ? s.replace(/\|20261120103000$/, '|') : s))
         .join('\r');
       const ack = readAck(await sendHl7(mllp.port, message));
-      expect(ack).toMatchObject({ code: 'AE', errLocation: 'PV1^1^45', errCode: '101' });
+      expect(ack).toMatchObject({ code: 'AR', errLocation: 'PV1^1^45', errCode: '101' });
       expect(ack.text).toContain('PV1-45');
       const [row] = await stack.sql`SELECT outcome, error FROM inbound_messages WHERE raw = ${message}`;
       expect(row).toMatchObject({ outcome: 'rejected' });
@@ -308,8 +308,8 @@ describe('FHIR with HIS_API_TOKEN set', () => {
 describe('Temporal unavailable (stubbed service)', () => {
   const stored: string[] = [];
   const discharges = {
-    ingest: async (_source: string, raw: string): Promise<IngestOutcome> => {
-      stored.push(raw);
+    ingest: async (_source: string, raw: string | Uint8Array): Promise<IngestOutcome> => {
+      stored.push(Buffer.from(raw).toString('utf8'));
       return { status: 'retry', inboxId: String(stored.length), error: new ServiceError(503, 'temporal_unavailable', '出院记录已保存,但随访流程暂时无法启动,请稍后重发') };
     },
   } as unknown as DischargeService;
