@@ -48,8 +48,11 @@ export interface HisApplyDeps {
 }
 
 export function createHisApply({ sql, temporal, taskQueue, dischargeAge = DEFAULT_DISCHARGE_AGE_POLICY, now = () => new Date() }: HisApplyDeps) {
-  /** `again`: the encounter's discharge was cancelled and is now discharged anew, so its closed follow-up may run again. */
-  async function startFollowUp(encounterId: string, departmentCode: string | null, again = false): Promise<void> {
+  /**
+   * `again`: the encounter's discharge was cancelled and is now discharged anew, so its closed
+   * follow-up may run again. False when the follow-up already existed (a resend).
+   */
+  async function startFollowUp(encounterId: string, departmentCode: string | null, again = false): Promise<boolean> {
     try {
       await temporal.workflow.start(FOLLOW_UP_WORKFLOW_TYPE, {
         taskQueue,
@@ -60,8 +63,10 @@ export function createHisApply({ sql, temporal, taskQueue, dischargeAge = DEFAUL
         typedSearchAttributes: [{ key: DepartmentKey, value: departmentCode ?? UNASSIGNED_DEPARTMENT }],
         staticSummary: `出院随访 · 科室 ${departmentCode ?? '未分配'} · 就诊号 ${encounterId}`,
       });
+      return true;
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      return false;
     }
   }
 
@@ -165,7 +170,7 @@ export function createHisApply({ sql, temporal, taskQueue, dischargeAge = DEFAUL
    */
   async function discharge(e: HisEncounter & { dischargedAt: string }): Promise<ApplyResult> {
     const stored = await storeEncounter(e, 'discharged');
-    const duplicate = !stored.inserted && stored.previousStatus === 'discharged';
+    let duplicate = !stored.inserted && stored.previousStatus === 'discharged';
     const workflowId = followUpWorkflowId(e.encounterId);
     const verdict = followUpVerdict(new Date(e.dischargedAt), await planTimings(stored.departmentCode), now(), dischargeAge);
     if (!verdict.followUp && !e.deceased) {
@@ -181,7 +186,9 @@ export function createHisApply({ sql, temporal, taskQueue, dischargeAge = DEFAUL
       });
     } else if (!stored.deceasedAt) {
       // No follow-up calls to the family of a patient the HIS has reported deceased.
-      await onTemporal(() => startFollowUp(e.encounterId, stored.departmentCode, stored.previousStatus === 'discharge_cancelled'));
+      const started = await onTemporal(() => startFollowUp(e.encounterId, stored.departmentCode, stored.previousStatus === 'discharge_cancelled'));
+      // Stored by an attempt that could not reach Temporal, started now: this message did the work.
+      if (started) duplicate = false;
     }
     return { outcome: duplicate ? 'duplicate' : 'accepted', encounterId: e.encounterId, workflowId };
   }
@@ -226,7 +233,7 @@ export function createHisApply({ sql, temporal, taskQueue, dischargeAge = DEFAUL
         for (const encounterId of earlier) if (await cancelFollowUp(encounterId, 'readmission')) cancelled.push(encounterId);
       });
     }
-    return { outcome: stored.inserted ? 'accepted' : 'duplicate', encounterId: e.encounterId, cancelledFollowUps: cancelled };
+    return { outcome: stored.inserted || cancelled.length > 0 ? 'accepted' : 'duplicate', encounterId: e.encounterId, cancelledFollowUps: cancelled };
   }
 
   /** Cancel admit / cancel discharge (A11/A13): pending follow-ups of the encounter are cancelled. */
