@@ -244,7 +244,7 @@ describe('time helpers', () => {
       ['2026-11', undefined],
       ['2026-02-30T10:00:00+08:00', undefined],
     ];
-    for (const [value, iso] of cases) expect(fhirDateTimeToIso(value), value).toBe(iso);
+    expect(cases.map(([value]) => fhirDateTimeToIso(value))).toEqual(cases.map(([, iso]) => iso));
   });
 
   it('toShanghaiIso', () => {

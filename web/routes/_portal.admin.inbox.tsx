@@ -54,6 +54,22 @@ function describe(row: InboxRow): string {
     .join(';');
 }
 
+function FilterSelect(props: { name: string; label: string; value: string; codes: readonly string[]; labels: Record<string, string>; autoFocus?: boolean }) {
+  return (
+    <label>
+      {props.label}{' '}
+      <select name={props.name} defaultValue={props.value} autoFocus={props.autoFocus}>
+        <option value="">全部</option>
+        {props.codes.map((code) => (
+          <option key={code} value={code}>
+            {props.labels[code]}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 export default function Inbox() {
   const { rows, more, filters } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
@@ -74,28 +90,8 @@ export default function Inbox() {
         </p>
       )}
       <Form method="get" className="inline-form" style={{ marginBottom: '1rem' }}>
-        <label>
-          处理结果{' '}
-          <select name="outcome" defaultValue={filters.outcome} autoFocus>
-            <option value="">全部</option>
-            {INBOX_OUTCOMES.map((o) => (
-              <option key={o} value={o}>
-                {INBOX_OUTCOME_LABELS[o]}
-              </option>
-            ))}
-          </select>
-        </label>{' '}
-        <label>
-          来源{' '}
-          <select name="source" defaultValue={filters.source}>
-            <option value="">全部</option>
-            {INBOUND_SOURCES.map((s) => (
-              <option key={s} value={s}>
-                {INBOX_SOURCE_LABELS[s]}
-              </option>
-            ))}
-          </select>
-        </label>{' '}
+        <FilterSelect name="outcome" label="处理结果" value={filters.outcome} codes={INBOX_OUTCOMES} labels={INBOX_OUTCOME_LABELS} autoFocus />{' '}
+        <FilterSelect name="source" label="来源" value={filters.source} codes={INBOUND_SOURCES} labels={INBOX_SOURCE_LABELS} />{' '}
         <button type="submit" className="small-button">
           筛选
         </button>
