@@ -3,19 +3,41 @@
  * the activity timeout policies. Task queue names come from the environment (`TEMPORAL_TASK_QUEUE`),
  * so tests can isolate themselves on a queue of their own.
  */
+import type { SearchAttributeType } from '@temporalio/common';
+import { appointmentSearchAttributes } from '../workflows/appointment/contracts.js';
+import { ticketSearchAttributes } from '../workflows/feedback-ticket/contracts.js';
+import { followUpSearchAttributes } from '../workflows/follow-up/contracts.js';
 
-/** Custom search attributes the workflows upsert; registered when the dev server starts. */
-export const SEARCH_ATTRIBUTES = {
-  Department: 'Keyword',
-  FollowUpStatus: 'Keyword',
-  TicketCategory: 'Keyword',
-  TicketStatus: 'Keyword',
-  Urgent: 'Bool',
-  SlaBreached: 'Bool',
-  Blacklisted: 'Bool',
-} as const;
+/** Every process's search-attribute keys, as their contracts define them (a new process adds its list here). */
+const SEARCH_ATTRIBUTE_KEYS: readonly { name: string; type: SearchAttributeType }[] = [
+  ...followUpSearchAttributes,
+  ...ticketSearchAttributes,
+  ...appointmentSearchAttributes,
+];
 
-export type SearchAttributeName = keyof typeof SEARCH_ATTRIBUTES;
+/** The type names of the Temporal CLI's `--search-attribute` flag (and of the operator API's enum). */
+const TYPE_NAMES = {
+  TEXT: 'Text',
+  KEYWORD: 'Keyword',
+  INT: 'Int',
+  DOUBLE: 'Double',
+  BOOL: 'Bool',
+  DATETIME: 'Datetime',
+  KEYWORD_LIST: 'KeywordList',
+} as const satisfies Record<SearchAttributeType, string>;
+export type SearchAttributeTypeName = (typeof TYPE_NAMES)[SearchAttributeType];
+
+/** Custom search attributes the workflows upsert, by name; registered when the dev server starts (or by the worker). */
+export const SEARCH_ATTRIBUTES: Readonly<Record<string, SearchAttributeTypeName>> = (() => {
+  const byName: Record<string, SearchAttributeTypeName> = {};
+  for (const key of SEARCH_ATTRIBUTE_KEYS) {
+    const type = TYPE_NAMES[key.type];
+    // Processes share some keys (Department, Urgent); one name with two types cannot be registered.
+    if (byName[key.name] !== undefined && byName[key.name] !== type) throw new Error(`Search attribute ${key.name} is defined as ${byName[key.name]} and ${type}`);
+    byName[key.name] = type;
+  }
+  return byName;
+})();
 
 /** Activity timeouts by kind of work (workflows pick one per proxy). */
 export const ACTIVITY_TIMEOUTS = {

@@ -1,5 +1,22 @@
 import { describe, it, expect } from 'vitest';
-import { canAccessDepartment, homePath, ROLE_LABELS, ROLES, seesAllDepartments, type Principal, type Role } from './access.js';
+import {
+  administers,
+  canAccessDepartment,
+  canViewTask,
+  canViewTicket,
+  handlesTickets,
+  homePath,
+  isDepartmentStaff,
+  ROLE_LABELS,
+  ROLES,
+  runsClinic,
+  seesAllDepartments,
+  speaksWithPatients,
+  taskQueueScope,
+  ticketScope,
+  type Principal,
+  type Role,
+} from './access.js';
 
 const user = (role: Role, departmentCode: string | null): Principal => ({
   id: '00000000-0000-0000-0000-000000000001',
@@ -52,6 +69,75 @@ describe('canAccessDepartment', () => {
     expect(canAccessDepartment(user(role, null), 'ORTHO')).toBe(true);
     expect(canAccessDepartment(user(role, null), 'ENDO')).toBe(true);
     expect(canAccessDepartment(user(role, 'ORTHO'), 'ENDO')).toBe(true);
+  });
+});
+
+describe('role rules', () => {
+  // role → [administers, isDepartmentStaff, speaksWithPatients, handlesTickets]
+  it.each([
+    ['agent', [false, false, true, false]],
+    ['dept_head', [false, true, false, true]],
+    ['dept_staff', [false, true, false, true]],
+    ['manager', [false, false, false, false]],
+    ['admin', [true, false, true, true]],
+  ] as const)('%s', (role, expected) => {
+    expect([administers(role), isDepartmentStaff(role), speaksWithPatients(role), handlesTickets(role)]).toEqual(expected);
+  });
+});
+
+describe('canViewTask', () => {
+  const me = user('agent', 'ORTHO');
+  const other = '00000000-0000-0000-0000-000000000002';
+
+  it('an agent sees its own tasks and its department’s unassigned ones, not a colleague’s', () => {
+    expect(canViewTask(me, { departmentCode: 'ORTHO', assignedAgentId: me.id })).toBe(true);
+    expect(canViewTask(me, { departmentCode: 'ORTHO', assignedAgentId: null })).toBe(true);
+    expect(canViewTask(me, { departmentCode: 'ORTHO', assignedAgentId: other })).toBe(false);
+    expect(canViewTask(me, { departmentCode: 'ENDO', assignedAgentId: null })).toBe(false);
+  });
+
+  it('department users see their department’s, whoever holds them; nobody but management sees unassigned-department tasks', () => {
+    const staff = user('dept_staff', 'ORTHO');
+    expect(canViewTask(staff, { departmentCode: 'ORTHO', assignedAgentId: other })).toBe(true);
+    expect(canViewTask(staff, { departmentCode: null, assignedAgentId: null })).toBe(false);
+    expect(canViewTask(user('manager', null), { departmentCode: null, assignedAgentId: other })).toBe(true);
+  });
+
+  it('only agents have a queue of their own; management sees all; department users have none', () => {
+    expect(taskQueueScope(me)).toBe('own');
+    expect(taskQueueScope(user('admin', null))).toBe('all');
+    expect(taskQueueScope(user('manager', null))).toBe('all');
+    expect(taskQueueScope(user('dept_head', 'ORTHO'))).toBeNull();
+  });
+});
+
+describe('tickets', () => {
+  const raisedBy = '00000000-0000-0000-0000-000000000001';
+
+  it('scopes the list by role', () => {
+    expect(ticketScope(user('manager', null))).toEqual({ kind: 'all' });
+    expect(ticketScope(user('dept_head', 'ORTHO'))).toEqual({ kind: 'department', departmentCode: 'ORTHO' });
+    expect(ticketScope(user('agent', 'ORTHO'))).toEqual({ kind: 'raised', userId: raisedBy });
+  });
+
+  it('department users see their department’s tickets, agents the ones they raised, management all', () => {
+    const ticket = { departmentCode: 'ORTHO', createdBy: raisedBy };
+    expect(canViewTicket(user('dept_staff', 'ORTHO'), ticket)).toBe(true);
+    expect(canViewTicket(user('dept_staff', 'ENDO'), ticket)).toBe(false);
+    expect(canViewTicket(user('dept_staff', null), { departmentCode: null, createdBy: null })).toBe(false);
+    expect(canViewTicket(user('agent', 'ENDO'), ticket)).toBe(true);
+    expect(canViewTicket({ ...user('agent', 'ORTHO'), id: '00000000-0000-0000-0000-000000000009' }, ticket)).toBe(false);
+    expect(canViewTicket(user('manager', null), ticket)).toBe(true);
+  });
+});
+
+describe('runsClinic', () => {
+  it('the session department’s staff and admins run its queue', () => {
+    expect(runsClinic(user('dept_staff', 'ORTHO'), 'ORTHO')).toBe(true);
+    expect(runsClinic(user('dept_head', 'ENDO'), 'ORTHO')).toBe(false);
+    expect(runsClinic(user('agent', 'ORTHO'), 'ORTHO')).toBe(false);
+    expect(runsClinic(user('manager', null), 'ORTHO')).toBe(false);
+    expect(runsClinic(user('admin', null), 'ORTHO')).toBe(true);
   });
 });
 

@@ -1,4 +1,8 @@
-/** Who may see what: pure role rules, used by every service query (and unit-tested). */
+/**
+ * Who may see and do what: the role and department rules that services, pages and the process
+ * modules all ask (pure, unit-tested). What a process's own state allows (a closed ticket takes no
+ * action) is in its `workflows/<process>/contracts.ts`, whose `allowedActions` builds on these.
+ */
 
 export const ROLES = ['agent', 'dept_head', 'dept_staff', 'manager', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -19,14 +23,81 @@ export interface Principal {
   departmentCode: string | null;
 }
 
-/** Roles that read across departments (management aggregates, administration). */
+/** Roles that read across departments (management aggregates, administration, links to the Temporal UI). */
 export function seesAllDepartments(role: Role): boolean {
   return role === 'manager' || role === 'admin';
+}
+
+/** Administration: users, rules, templates, mappings, routing, quotas, the audit log, the no-show blacklist, unmasked values. */
+export function administers(role: Role): boolean {
+  return role === 'admin';
+}
+
+/** Department staff (head or staff): their department's inbox, alerts and clinic queue. */
+export function isDepartmentStaff(role: Role): boolean {
+  return role === 'dept_head' || role === 'dept_staff';
+}
+
+/** Who speaks with patients for the hospital: records follow-up calls, complaints and ratings (agents; admins may stand in). */
+export function speaksWithPatients(role: Role): boolean {
+  return role === 'agent' || role === 'admin';
+}
+
+/** Who handles tickets: department staff for their own department, admins for every department. */
+export function handlesTickets(role: Role): boolean {
+  return isDepartmentStaff(role) || administers(role);
 }
 
 /** Agents and department users see their own department only. */
 export function canAccessDepartment(user: Principal, departmentCode: string): boolean {
   return seesAllDepartments(user.role) || user.departmentCode === departmentCode;
+}
+
+export interface TaskAccessFacts {
+  departmentCode: string | null;
+  assignedAgentId: string | null;
+}
+
+/** Agents see their own tasks and their department's unassigned ones; department users their department; management all. */
+export function canViewTask(user: Principal, task: TaskAccessFacts): boolean {
+  if (seesAllDepartments(user.role)) return true;
+  if (task.departmentCode === null || !canAccessDepartment(user, task.departmentCode)) return false;
+  return user.role !== 'agent' || task.assignedAgentId === null || task.assignedAgentId === user.id;
+}
+
+/** Whose tasks a principal's 今日任务 lists: an agent's own (and the department's unassigned), everyone's, or none. */
+export function taskQueueScope(user: Principal): 'own' | 'all' | null {
+  if (user.role === 'agent') return 'own';
+  return seesAllDepartments(user.role) ? 'all' : null;
+}
+
+export interface TicketAccessFacts {
+  departmentCode: string | null;
+  createdBy: string | null;
+}
+
+/** Which tickets a principal lists: every one, one department's, the ones they raised, or none. */
+export type TicketScope = { kind: 'all' } | { kind: 'department'; departmentCode: string | null } | { kind: 'raised'; userId: string } | null;
+
+export function ticketScope(user: Principal): TicketScope {
+  if (seesAllDepartments(user.role)) return { kind: 'all' };
+  if (isDepartmentStaff(user.role)) return { kind: 'department', departmentCode: user.departmentCode };
+  if (user.role === 'agent') return { kind: 'raised', userId: user.id };
+  return null;
+}
+
+/** Department users see their department's tickets; agents the ones they raised; management and admins all. */
+export function canViewTicket(user: Principal, ticket: TicketAccessFacts): boolean {
+  const scope = ticketScope(user);
+  if (scope === null) return false;
+  if (scope.kind === 'all') return true;
+  if (scope.kind === 'department') return ticket.departmentCode !== null && ticket.departmentCode === scope.departmentCode;
+  return ticket.createdBy === scope.userId;
+}
+
+/** Runs a clinic session's queue: staff of the session's department, or an admin. */
+export function runsClinic(user: Principal, departmentCode: string): boolean {
+  return administers(user.role) || (isDepartmentStaff(user.role) && user.departmentCode === departmentCode);
 }
 
 /** The portal a role lands on after sign-in. */

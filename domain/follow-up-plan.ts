@@ -7,6 +7,8 @@ import type { TouchpointTiming } from './schedule.js';
 
 export const CHANNELS = ['phone', 'sms', 'wechat'] as const;
 export type Channel = (typeof CHANNELS)[number];
+export const CHANNEL_LABELS: Record<Channel, string> = { phone: '电话', sms: '短信', wechat: '微信' };
+
 /** One planned contact: when (offsetDays or offsetSeconds), what (template), how, and retries. */
 export interface TouchpointSpec extends TouchpointTiming {
   templateCode: string;
@@ -87,8 +89,6 @@ const MAX_ATTEMPTS = 10;
 // Second-scale timings are for tests and demos (durations are data); production rules use days and hours.
 const MIN_RETRY_SECONDS = 1;
 const MAX_RETRY_SECONDS = 2_592_000; // 30 days
-
-const CHANNEL_LABELS: Record<Channel, string> = { phone: '电话', sms: '短信', wechat: '微信' };
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

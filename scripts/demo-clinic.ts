@@ -8,6 +8,8 @@ import type { Client } from '@temporalio/client';
 import type { Sql } from '../db/client.js';
 import { addDays, shanghaiDate, shanghaiTime } from '../domain/schedule.js';
 import type { Services } from '../services/index.js';
+import { quotaPlanningStart } from '../workflows/quota-planning/contracts.js';
+import { executeWorkflow } from '../workflows/shared/start.js';
 import { generateClinicHistory } from './clinic-history.js';
 
 const EXPERT = '王主任';
@@ -49,11 +51,7 @@ export async function seedDemoClinic({ sql, services, temporal, taskQueue }: { s
   const sessionId = await createSession(sql, tomorrow, [APPOINTMENT_NUMBERS, 0, 0, 0]);
 
   // What the nightly Schedule does at 02:00, once now, so the computed quotas are there to see.
-  await temporal.workflow.execute('quotaPlanningWorkflow', {
-    taskQueue,
-    workflowId: `quota-planning-demo-${tomorrow}`,
-    args: [{ weeks: 8, horizonDays: 2 }],
-  });
+  await executeWorkflow(temporal, taskQueue, quotaPlanningStart({ weeks: 8, horizonDays: 2 }, `quota-planning-demo-${tomorrow}`));
 
   const slots = await sql<{ slot_index: number; appointment_quota: number }[]>`
     SELECT slot_index, appointment_quota FROM clinic_slots WHERE session_id = ${sessionId} ORDER BY slot_index`;

@@ -6,7 +6,7 @@
 import type { Sql } from '../db/client.js';
 import type { Principal } from '../domain/access.js';
 import type { Services } from '../services/index.js';
-import { getTicketStateQuery, rateTicketSignal, ticketWorkflowId } from '../workflows/ticket-contracts.js';
+import { getTicketStateQuery, rateTicketSignal, ticketWorkflowId } from '../workflows/feedback-ticket/contracts.js';
 import type { Client } from '@temporalio/client';
 
 /** Routing table defaults from the hospital's practice, where an admin has not set one yet. */

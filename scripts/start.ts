@@ -3,7 +3,6 @@
  * DATABASE_URL is set), the Temporal dev server (unless TEMPORAL_ADDRESS is set), migrations,
  * the portal build, the worker and the server, then the demo data. Ctrl-C stops it all.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -11,15 +10,11 @@ import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { loadEnv } from '../config/env.js';
 import { createSql } from '../db/client.js';
-import { migrate } from '../db/migrate.js';
 import { ROLE_LABELS } from '../domain/access.js';
 import { createServices } from '../services/index.js';
 import { payloadDataConverter } from '../worker/payload-codec.js';
 import { DEMO_USERS } from './demo-data.js';
-import { buildPortal } from './lib/build-portal.js';
-import { startEmbeddedPostgres, type LocalPostgres } from './lib/embedded-postgres.js';
-import { findOrBuildTemporalCli } from './lib/temporal-cli.js';
-import { startTemporalDevServer, type RunningDevServer } from './lib/temporal-dev-server.js';
+import { buildPortal, runMigrations, startApiServer, startPostgres, startTemporal, startWorker, takeOverProcessEvent, Teardown } from './lib/stack.js';
 import { seedDemoData } from './seed-demo.js';
 import { seedDemoTickets } from './demo-tickets.js';
 import { seedDemoFollowUps } from './demo-follow-ups.js';
@@ -82,93 +77,38 @@ for (const [port, what] of needed) {
 }
 
 // --- bring-up ----------------------------------------------------------------------------------
-let pg: LocalPostgres | undefined;
-let temporalServer: RunningDevServer | undefined;
-const children: ChildProcess[] = [];
+const teardown = new Teardown((msg) => console.error(`[start] ${msg}`));
 let stopping = false;
 
 async function shutdown(code: number) {
   if (stopping) return;
   stopping = true;
   log('\n[start] stopping…');
-  await Promise.all(
-    children.map(
-      (child) =>
-        new Promise<void>((done) => {
-          if (child.exitCode !== null || child.signalCode !== null) return done();
-          const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-          child.once('exit', () => {
-            clearTimeout(killer);
-            done();
-          });
-          child.kill('SIGTERM');
-        }),
-    ),
-  );
-  await temporalServer?.stop().catch(() => {});
-  await pg?.stop().catch(() => {});
+  await teardown.run();
   rmSync(lockFile, { force: true });
   log('[start] stopped');
   process.exit(code);
 }
-// embedded-postgres installs its own SIGINT/SIGTERM exit hook, which would exit before the worker,
-// server and Temporal are stopped; the orderly shutdown above stops Postgres last instead.
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.removeAllListeners(signal);
-  process.on(signal, () => void shutdown(0));
-}
+// The orderly shutdown stops the server and the worker, then Temporal, then Postgres last.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) takeOverProcessEvent(signal, () => void shutdown(0));
 
-function run(name: string, args: string[], childEnv: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-  const prefix = (stream: NodeJS.ReadableStream, out: NodeJS.WritableStream) => {
-    let buffered = '';
-    stream.on('data', (chunk: Buffer) => {
-      const lines = (buffered + chunk.toString()).split('\n');
-      buffered = lines.pop() ?? '';
-      for (const line of lines) out.write(`${line.startsWith('[') ? '' : `[${name}] `}${line}\n`);
-    });
-  };
-  prefix(child.stdout!, process.stdout);
-  prefix(child.stderr!, process.stderr);
-  child.on('exit', (code, signal) => {
-    if (!stopping) {
-      console.error(`[start] ${name} exited unexpectedly (${signal ?? `code ${code}`}); stopping everything`);
-      void shutdown(1);
-    }
-  });
-  children.push(child);
-  return child;
-}
-
-async function waitForHealth(url: string, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  while (Date.now() < deadline) {
-    try {
-      const res = await fetch(url);
-      if (res.ok) return;
-      last = `${res.status} ${await res.text()}`;
-    } catch (err) {
-      last = String(err);
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`${url} did not answer 200 in time: ${last}`);
-}
+const stopOnExit = (name: string) => (info: string) => {
+  if (stopping) return;
+  console.error(`[start] ${name} exited unexpectedly (${info}); stopping everything`);
+  void shutdown(1);
+};
 
 try {
   const started = Date.now();
   let databaseUrl = env.DATABASE_URL;
   if (!databaseUrl) {
-    pg = await startEmbeddedPostgres({ dataDir: join(dataDir, 'postgres'), port: env.EMBEDDED_PG_PORT, database: 'suifang', log });
+    const pg = await startPostgres({ dataDir: join(dataDir, 'postgres'), port: env.EMBEDDED_PG_PORT, database: 'suifang', log, teardown });
     databaseUrl = pg.url;
     log(`[start] Postgres (project-local) on 127.0.0.1:${env.EMBEDDED_PG_PORT}`);
   }
 
   if (!externalTemporal) {
-    const cli = await findOrBuildTemporalCli(log);
-    temporalServer = await startTemporalDevServer({
-      cli,
+    await startTemporal({
       port: temporalPort,
       uiPort,
       ip: '0.0.0.0',
@@ -177,18 +117,19 @@ try {
       // The UI decrypts payloads through our codec endpoint, for signed-in managers and admins only.
       codecEndpoint: `http://localhost:${env.PORT}/api/codec`,
       logFile: join(dataDir, 'temporal.log'),
+      log,
+      teardown,
     });
     log(`[start] Temporal dev server on localhost:${temporalPort}, Web UI ${env.TEMPORAL_UI_URL}`);
   }
 
-  const applied = await migrate(databaseUrl);
-  if (applied.length) log(`[start] migrations applied: ${applied.join(', ')}`);
+  await runMigrations(databaseUrl, (msg) => log(`[start] ${msg}`));
   await buildPortal();
 
   const childEnv = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS };
-  run('worker', ['worker/main.ts'], childEnv);
-  run('server', ['api/main.ts'], childEnv);
-  await waitForHealth(`http://127.0.0.1:${env.PORT}/api/health`, 120_000);
+  startWorker({ env: childEnv, onUnexpectedExit: stopOnExit('worker'), teardown });
+  const server = startApiServer({ env: childEnv, healthUrl: `http://127.0.0.1:${env.PORT}/api/health`, onUnexpectedExit: stopOnExit('server'), teardown });
+  await server.ready;
 
   let clinicSession: string | undefined;
   if (env.SEED_DEMO_DATA) {

@@ -6,9 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { Sql } from '../db/client.js';
-import type { Principal } from '../domain/access.js';
+import { administers, type Principal } from '../domain/access.js';
 import {
-  APPOINTMENT_WORKFLOW_TYPE,
+  appointmentStart,
   appointmentWorkflowId,
   cancelAppointmentUpdate,
   checkInUpdate,
@@ -16,9 +16,10 @@ import {
   noShowLedgerWorkflowId,
   type AppointmentState,
   type NoShowLedgerState,
-} from '../workflows/appointment-contracts.js';
+} from '../workflows/appointment/contracts.js';
+import { startWorkflow } from '../workflows/shared/start.js';
 import type { AuditService, RequestMeta } from './audit.js';
-import { forbidden, notFound, ServiceError, ValidationError } from './errors.js';
+import { forbidden, notFound, refusedUpdate, ServiceError, ValidationError } from './errors.js';
 import { maskPhone } from '../domain/masking.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -47,7 +48,7 @@ export function createAppointmentService({ sql, temporal, audit, taskQueue }: { 
     try {
       return await run(row.workflow_id);
     } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError) throw new ServiceError(409, 'appointment_action_refused', err.cause?.message ?? err.message);
+      if (err instanceof WorkflowUpdateFailedError) throw refusedUpdate('appointment_action_refused', err);
       if (err instanceof WorkflowNotFoundError) throw new ServiceError(409, 'appointment_closed', '该预约已结束');
       throw err;
     }
@@ -102,12 +103,7 @@ export function createAppointmentService({ sql, temporal, audit, taskQueue }: { 
           RETURNING id`;
         return row!.id;
       });
-      await temporal.workflow.start(APPOINTMENT_WORKFLOW_TYPE, {
-        taskQueue,
-        workflowId,
-        args: [{ appointmentId }],
-        staticSummary: `门诊预约 ${number}`,
-      });
+      await startWorkflow(temporal, taskQueue, appointmentStart({ appointmentId, number }));
       return { appointmentId, number, workflowId };
     },
 
@@ -124,7 +120,7 @@ export function createAppointmentService({ sql, temporal, audit, taskQueue }: { 
     /** Admin only: ends a patient's no-show blacklist early, with a reason; audited. */
     /** Patients currently barred from booking (admins), with their masked phone, until when and how often. */
     async blacklisted(user: Principal): Promise<{ patientId: string; name: string; phoneMasked: string; until: string; count: number }[]> {
-      if (user.role !== 'admin') throw forbidden('只有系统管理员可以查看爽约黑名单');
+      if (!administers(user.role)) throw forbidden('只有系统管理员可以查看爽约黑名单');
       const rows = await sql<{ patient_id: string; name: string; phone: string | null; blacklisted_until: Date; blacklist_count: number }[]>`
         SELECT l.patient_id, p.name, p.phone, l.blacklisted_until, l.blacklist_count
         FROM noshow_ledger l JOIN patients p ON p.id = l.patient_id
@@ -139,7 +135,7 @@ export function createAppointmentService({ sql, temporal, audit, taskQueue }: { 
     },
 
     async liftBlacklist(user: Principal, patientId: string, reason: string, meta: RequestMeta): Promise<NoShowLedgerState> {
-      if (user.role !== 'admin') throw forbidden('只有系统管理员可以解除爽约黑名单');
+      if (!administers(user.role)) throw forbidden('只有系统管理员可以解除爽约黑名单');
       if (!UUID.test(patientId)) throw notFound('患者不存在');
       const why = typeof reason === 'string' ? reason.trim() : '';
       if (why.length < 2) throw new ValidationError([{ field: 'reason', message: '请填写解除原因' }]);
@@ -149,7 +145,7 @@ export function createAppointmentService({ sql, temporal, audit, taskQueue }: { 
           .getHandle(noShowLedgerWorkflowId(patientId))
           .executeUpdate(liftBlacklistUpdate, { args: [{ actorId: user.id, reason: why }] });
       } catch (err) {
-        if (err instanceof WorkflowUpdateFailedError) throw new ServiceError(409, 'lift_refused', err.cause?.message ?? err.message);
+        if (err instanceof WorkflowUpdateFailedError) throw refusedUpdate('lift_refused', err);
         if (err instanceof WorkflowNotFoundError) throw new ServiceError(409, 'not_blacklisted', '该患者没有爽约记录');
         throw err;
       }

@@ -1,6 +1,6 @@
 /** The audit trail: who looked at or changed what, when, from where. */
 import type { Sql } from '../db/client.js';
-import type { Principal } from '../domain/access.js';
+import { administers, type Principal } from '../domain/access.js';
 import { forbidden, ValidationError, type FieldProblem } from './errors.js';
 
 /** Where a request came from; every service call that touches patient data receives it. */
@@ -95,7 +95,7 @@ export function createAuditService({ sql }: { sql: Sql }) {
 
     /** Admin search of the audit trail, newest first (at most `limit` rows; `truncated` when more matched). */
     async search(user: Principal, filters: AuditFilters, options: { limit?: number } = {}): Promise<{ rows: AuditRow[]; truncated: boolean; filters: AuditFilters }> {
-      if (user.role !== 'admin') throw forbidden('仅管理员可查看审计日志');
+      if (!administers(user.role)) throw forbidden('仅管理员可查看审计日志');
       const f = normalizeFilters(filters);
       const limit = Math.min(Math.max(1, options.limit ?? PAGE_LIMIT), EXPORT_LIMIT);
       const patient = f.patient;

@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Sql } from '../db/client.js';
-import type { Principal } from '../domain/access.js';
+import { runsClinic, type Principal } from '../domain/access.js';
 import { estimatedWaitMinutes, orderQueue, positionOf, type QueueEntry, type QueueRule } from '../domain/clinic-queue.js';
 import type { AuditService, RequestMeta } from './audit.js';
 import { forbidden, notFound, ServiceError } from './errors.js';
@@ -83,8 +83,7 @@ export function createClinicQueueService({ sql, audit }: { sql: Sql; audit: Audi
   async function staffSession(user: Principal, sessionId: string, db: Sql = sql): Promise<SessionRow> {
     const session = await sessionRow(db, sessionId);
     if (!session) throw notFound('门诊不存在');
-    const departmentUser = (user.role === 'dept_head' || user.role === 'dept_staff') && user.departmentCode === session.department_code;
-    if (!departmentUser && user.role !== 'admin') throw forbidden('只有本科室人员可以管理该门诊的叫号');
+    if (!runsClinic(user, session.department_code)) throw forbidden('只有本科室人员可以管理该门诊的叫号');
     return session;
   }
 

@@ -1,6 +1,6 @@
 /** Departments and staff: the organisation the other services check access against. */
 import type { Sql } from '../db/client.js';
-import type { Principal, Role } from '../domain/access.js';
+import { administers, type Principal, type Role } from '../domain/access.js';
 import { forbidden } from './errors.js';
 
 export interface Department {
@@ -32,7 +32,7 @@ export function createDirectoryService({ sql }: { sql: Sql }) {
 
     /** Staff list for administrators only. */
     async staff(user: Principal): Promise<StaffMember[]> {
-      if (user.role !== 'admin') throw forbidden('仅管理员可查看用户列表');
+      if (!administers(user.role)) throw forbidden('仅管理员可查看用户列表');
       return sql<StaffMember[]>`
         SELECT id, username, display_name AS "displayName", role, department_code AS "departmentCode", active,
                (locked_until IS NOT NULL AND locked_until > now()) AS locked

@@ -3,6 +3,8 @@
  * can act on (Chinese for people, with the field name for integrations); Hono routes and Remix
  * actions translate them the same way.
  */
+import { refusalOf, type FieldProblem } from '../workflows/shared/refusal.js';
+
 const BRAND = Symbol.for('suifang.ServiceError');
 
 export class ServiceError extends Error {
@@ -23,10 +25,7 @@ export function isServiceError(err: unknown): err is ServiceError {
   return typeof err === 'object' && err !== null && (err as Record<symbol, unknown>)[BRAND] === true;
 }
 
-export interface FieldProblem {
-  field: string;
-  message: string;
-}
+export type { FieldProblem };
 
 export class ValidationError extends ServiceError {
   constructor(readonly problems: FieldProblem[]) {
@@ -37,3 +36,13 @@ export class ValidationError extends ServiceError {
 export const unauthorized = (message = '请先登录') => new ServiceError(401, 'unauthorized', message);
 export const forbidden = (message = '无权访问该页面或数据') => new ServiceError(403, 'forbidden', message);
 export const notFound = (message = '记录不存在') => new ServiceError(404, 'not_found', message);
+
+/**
+ * A workflow's refusal of an Update (WorkflowUpdateFailedError) as a 409 with the workflow's reason;
+ * input fields it names come along as data (`details.problems`), as a ValidationError's do.
+ */
+export function refusedUpdate(code: string, err: Error & { cause?: unknown }): ServiceError {
+  const refusal = refusalOf(err.cause);
+  if (!refusal) return new ServiceError(409, code, err.message);
+  return new ServiceError(409, code, refusal.message, refusal.problems.length ? { problems: refusal.problems } : undefined);
+}

@@ -10,20 +10,17 @@
 import type postgres from 'postgres';
 import { z } from 'zod';
 import type { Sql } from '../db/client.js';
-import type { Principal } from '../domain/access.js';
+import { administers, type Principal } from '../domain/access.js';
+import { TICKET_CATEGORIES, TICKET_CATEGORY_LABELS, type TicketCategory } from '../workflows/feedback-ticket/contracts.js';
 import type { AuditService, RequestMeta } from './audit.js';
 import { forbidden, notFound, ValidationError, type FieldProblem } from './errors.js';
-import { TICKET_CATEGORY_LABELS } from './tickets.js';
-
-export const ROUTE_CATEGORIES = ['service_attitude', 'medical_quality', 'environment', 'process', 'red_flag'] as const;
-export type RouteCategory = (typeof ROUTE_CATEGORIES)[number];
 
 /** Upper bound of every timing, in hours (30 days). */
 export const MAX_ROUTE_HOURS = 720;
 export const MAX_SUBTAG_LENGTH = 30;
 
 export interface FeedbackRoute {
-  category: RouteCategory;
+  category: TicketCategory;
   categoryLabel: string;
   /** null: the department of the follow-up the feedback came from. */
   departmentCode: string | null;
@@ -57,7 +54,7 @@ export interface SubtagInput {
   label: string;
 }
 
-const categorySchema = z.enum(ROUTE_CATEGORIES, { errorMap: () => ({ message: '请选择投诉类别（服务态度、医疗质量、环境设施、流程问题或红旗预警）' }) });
+const categorySchema = z.enum(TICKET_CATEGORIES, { errorMap: () => ({ message: '请选择投诉类别（服务态度、医疗质量、环境设施、流程问题或红旗预警）' }) });
 
 /** Hours as a number (or numeric text), > 0 and ≤ 720. */
 const hoursSchema = (label: string) =>
@@ -98,7 +95,7 @@ function zodProblems(error: z.ZodError): FieldProblem[] {
 const toSeconds = (hours: number) => Math.max(1, Math.round(hours * 3600));
 
 interface RouteRow {
-  category: RouteCategory;
+  category: TicketCategory;
   department_code: string | null;
   department_name: string | null;
   sla_seconds: number;
@@ -109,7 +106,7 @@ interface RouteRow {
 
 const toRoute = (r: RouteRow): FeedbackRoute => ({
   category: r.category,
-  categoryLabel: TICKET_CATEGORY_LABELS[r.category] ?? r.category,
+  categoryLabel: TICKET_CATEGORY_LABELS[r.category],
   departmentCode: r.department_code,
   departmentName: r.department_name,
   slaSeconds: r.sla_seconds,
@@ -127,16 +124,16 @@ const snapshot = (r: FeedbackRoute) => ({
 
 export function createFeedbackRoutingService({ sql, audit }: { sql: Sql; audit: AuditService }) {
   function requireAdmin(user: Principal) {
-    if (user.role !== 'admin') throw forbidden('仅管理员可维护投诉分派');
+    if (!administers(user.role)) throw forbidden('仅管理员可维护投诉分派');
   }
 
-  async function loadRoutes(db: Sql | postgres.TransactionSql, category?: RouteCategory): Promise<FeedbackRoute[]> {
+  async function loadRoutes(db: Sql | postgres.TransactionSql, category?: TicketCategory): Promise<FeedbackRoute[]> {
     const rows = await db<RouteRow[]>`
       SELECT r.category, r.department_code, d.name AS department_name, r.sla_seconds, r.escalate_seconds,
              r.rating_wait_seconds, r.updated_at
       FROM feedback_routes r LEFT JOIN departments d ON d.code = r.department_code
       WHERE ${category ?? null}::text IS NULL OR r.category = ${category ?? null}`;
-    return rows.map(toRoute).sort((a, b) => ROUTE_CATEGORIES.indexOf(a.category) - ROUTE_CATEGORIES.indexOf(b.category));
+    return rows.map(toRoute).sort((a, b) => TICKET_CATEGORIES.indexOf(a.category) - TICKET_CATEGORIES.indexOf(b.category));
   }
 
   return {
@@ -203,8 +200,8 @@ export function createFeedbackRoutingService({ sql, audit }: { sql: Sql; audit: 
         .map((r) => ({ id: r.id, category: r.category, label: r.label, active: r.active, ticketCount: r.ticket_count }))
         .sort((a, b) => {
           const order = (c: string) => {
-            const i = ROUTE_CATEGORIES.indexOf(c as RouteCategory);
-            return i === -1 ? ROUTE_CATEGORIES.length : i;
+            const i = TICKET_CATEGORIES.indexOf(c as TicketCategory);
+            return i === -1 ? TICKET_CATEGORIES.length : i;
           };
           return order(a.category) - order(b.category) || a.id - b.id;
         });
@@ -221,7 +218,7 @@ export function createFeedbackRoutingService({ sql, audit }: { sql: Sql; audit: 
         ON CONFLICT (category, label) DO NOTHING RETURNING id`;
       if (!row) {
         const [existing] = await sql<{ active: boolean }[]>`SELECT active FROM feedback_subtags WHERE category = ${category} AND label = ${label}`;
-        const where = TICKET_CATEGORY_LABELS[category] ?? category;
+        const where = TICKET_CATEGORY_LABELS[category];
         throw new ValidationError([
           {
             field: 'label',

@@ -4,20 +4,13 @@
  * workflows. Resending is harmless at every step. This is the only ingest module that knows
  * the follow-up workflow's vocabulary (type, ID, signals, search attributes).
  */
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Sql } from '../db/client.js';
 import { followUpVerdict, type DischargeAgePolicy } from '../domain/his/discharge-age.js';
 import { hisDepartmentKey, shortCode, type HisEncounter, type HisEvent, type HisPatientUpdate } from '../domain/his/event.js';
 import type { TouchpointTiming } from '../domain/schedule.js';
-import {
-  DepartmentKey,
-  FOLLOW_UP_WORKFLOW_TYPE,
-  UNASSIGNED_DEPARTMENT,
-  cancelFollowUpSignal,
-  followUpWorkflowId,
-  type CancelReason,
-  type FollowUpInput,
-} from '../workflows/contracts.js';
+import { cancelFollowUpSignal, followUpStart, followUpWorkflowId, type CancelReason } from '../workflows/follow-up/contracts.js';
+import { startOnce } from '../workflows/shared/start.js';
 import { ServiceError } from './errors.js';
 
 export interface ApplyResult {
@@ -53,21 +46,7 @@ export function createHisApply({ sql, temporal, taskQueue, dischargeAge = DEFAUL
    * follow-up may run again. False when the follow-up already existed (a resend).
    */
   async function startFollowUp(encounterId: string, departmentCode: string | null, again = false): Promise<boolean> {
-    try {
-      await temporal.workflow.start(FOLLOW_UP_WORKFLOW_TYPE, {
-        taskQueue,
-        workflowId: followUpWorkflowId(encounterId),
-        args: [{ encounterId } satisfies FollowUpInput],
-        // A closed follow-up of the same encounter is not restarted by a resent message.
-        workflowIdReusePolicy: again ? 'ALLOW_DUPLICATE' : 'REJECT_DUPLICATE',
-        typedSearchAttributes: [{ key: DepartmentKey, value: departmentCode ?? UNASSIGNED_DEPARTMENT }],
-        staticSummary: `出院随访 · 科室 ${departmentCode ?? '未分配'} · 就诊号 ${encounterId}`,
-      });
-      return true;
-    } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      return false;
-    }
+    return startOnce(temporal, taskQueue, followUpStart({ encounterId }, { departmentCode, again }));
   }
 
   /** Signals a follow-up to cancel; one that already ended needs nothing. */

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { Sql } from '../db/client.js';
 import { asUser } from '../db/scope.js';
-import { canAccessDepartment, seesAllDepartments, type Principal } from '../domain/access.js';
+import { administers, canAccessDepartment, seesAllDepartments, type Principal } from '../domain/access.js';
 import { maskAddress, maskPhone } from '../domain/masking.js';
 import type { AuditService, RequestMeta } from './audit.js';
 import { forbidden, notFound } from './errors.js';
@@ -111,7 +111,7 @@ export function createPatientService({ sql, audit }: { sql: Sql; audit: AuditSer
      * every look is audited (`patient.unmask`, with the field and the reason). The regular view stays masked.
      */
     async unmask(user: Principal, patientId: string, input: unknown, meta: RequestMeta): Promise<UnmaskResult> {
-      if (user.role !== 'admin') throw forbidden('仅管理员可查看完整信息');
+      if (!administers(user.role)) throw forbidden('仅管理员可查看完整信息');
       const { field, reason } = parseOrThrow(unmaskSchema, input ?? {});
       if (!UUID.test(patientId)) throw notFound('患者不存在');
       const [patient] = await sql<{ phone: string | null; address: string | null }[]>`

@@ -7,8 +7,8 @@
  * (`quota.override`, `quota.override_cleared`) with the quotas before and after.
  */
 import type { Sql } from '../db/client.js';
-import type { Principal } from '../domain/access.js';
-import type { QuotaSlotPlan } from '../activities/db/quota-planning.js';
+import { administers, type Principal } from '../domain/access.js';
+import type { QuotaSlotPlan } from '../workflows/quota-planning/contracts.js';
 import type { AuditService, RequestMeta } from './audit.js';
 import { forbidden, notFound, ServiceError, ValidationError, type FieldProblem } from './errors.js';
 
@@ -51,7 +51,7 @@ const DEFAULT_LIST_DAYS = 14;
 
 export function createQuotaPlanningService({ sql, audit }: { sql: Sql; audit: AuditService }) {
   function requireAdmin(user: Principal) {
-    if (user.role !== 'admin') throw forbidden('仅管理员可调整预约号源');
+    if (!administers(user.role)) throw forbidden('仅管理员可调整预约号源');
   }
 
   async function load(ids: string[] | null, days: number): Promise<QuotaSessionView[]> {

@@ -6,24 +6,28 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@
 import { z } from 'zod';
 import type { Sql } from '../db/client.js';
 import { asUser } from '../db/scope.js';
-import { canAccessDepartment, seesAllDepartments, type Principal } from '../domain/access.js';
+import { canViewTask, taskQueueScope, type Principal } from '../domain/access.js';
 import { maskPhone } from '../domain/masking.js';
 import { openingLine } from '../domain/opening-line.js';
 import { validateAnswers, type Question } from '../domain/questions.js';
 import { daysSince, shanghaiDayBounds } from '../domain/schedule.js';
 import {
+  CONTACT_OUTCOMES,
   FEEDBACK_CATEGORIES,
+  allowedActions,
+  contactRefusal,
   getFollowUpStateQuery,
   recordContactUpdate,
   type ContactReply,
   type FollowUpState,
-} from '../workflows/contracts.js';
+  type TaskAction,
+  type TaskFacts,
+  type TaskStatus,
+} from '../workflows/follow-up/contracts.js';
 import type { AuditService, RequestMeta } from './audit.js';
-import { forbidden, notFound, ServiceError, ValidationError } from './errors.js';
+import { forbidden, notFound, refusedUpdate, ServiceError, ValidationError } from './errors.js';
 import { parseOrThrow } from './validation.js';
 
-export const TASK_STATUSES = ['open', 'completed', 'unreachable', 'refused', 'cancelled'] as const;
-export type TaskStatus = (typeof TASK_STATUSES)[number];
 
 export interface TaskListItem {
   id: string;
@@ -48,6 +52,8 @@ export interface TaskListItem {
 
 export interface TaskDetail extends TaskListItem {
   workflowId: string;
+  /** What the viewer may do with it now (see allowedActions in the follow-up's contracts). */
+  allowedActions: TaskAction[];
   encounterId: string;
   patientId: string;
   phoneMasked: string;
@@ -65,7 +71,7 @@ export interface TaskDetail extends TaskListItem {
 }
 
 const contactSchema = z.object({
-  outcome: z.enum(['completed', 'no_answer', 'wrong_number', 'refused'], {
+  outcome: z.enum(CONTACT_OUTCOMES, {
     errorMap: () => ({ message: '须为 completed、no_answer、wrong_number 或 refused' }),
   }),
   answers: z.record(z.union([z.number(), z.boolean(), z.string().max(500)])).optional(),
@@ -112,12 +118,12 @@ interface TaskRow {
 }
 
 export function createTaskService({ sql, temporal, audit }: { sql: Sql; temporal: Client; audit: AuditService }) {
-  /** Agents see their own tasks and their department's unassigned ones; department users their department; management all. */
-  function mayView(user: Principal, task: Pick<TaskRow, 'department_code' | 'assigned_agent_id'>): boolean {
-    if (seesAllDepartments(user.role)) return true;
-    if (task.department_code === null || !canAccessDepartment(user, task.department_code)) return false;
-    return user.role !== 'agent' || task.assigned_agent_id === null || task.assigned_agent_id === user.id;
-  }
+  const facts = (task: Pick<TaskRow, 'status' | 'department_code' | 'assigned_agent_id'>): TaskFacts => ({
+    status: task.status,
+    departmentCode: task.department_code,
+    assignedAgentId: task.assigned_agent_id,
+  });
+  const mayView = (user: Principal, task: TaskRow) => canViewTask(user, facts(task));
 
   const toItem = (r: TaskRow, user: Principal, now: Date): TaskListItem => ({
     id: r.id,
@@ -161,10 +167,11 @@ export function createTaskService({ sql, temporal, audit }: { sql: Sql; temporal
       user: Principal,
       { status = 'open', now = new Date(), limit = 200 }: { status?: TaskStatus; now?: Date; limit?: number } = {},
     ): Promise<{ items: TaskListItem[]; counts: Record<TaskStatus, number> & { overdue: number; urgent: number } }> {
-      if (user.role !== 'agent' && !seesAllDepartments(user.role)) throw forbidden('今日任务仅供客服使用');
+      const scope = taskQueueScope(user);
+      if (!scope) throw forbidden('今日任务仅供客服使用');
       const { start, end } = shanghaiDayBounds(now);
       const mine =
-        user.role === 'agent'
+        scope === 'own'
           ? sql`(t.assigned_agent_id = ${user.id} OR (t.assigned_agent_id IS NULL AND t.department_code = ${user.departmentCode}))`
           : sql`TRUE`;
       // Open work is what is due by tonight; finished work is what was finished today.
@@ -217,6 +224,7 @@ export function createTaskService({ sql, temporal, audit }: { sql: Sql; temporal
       return {
         ...item,
         workflowId: row.workflow_id,
+        allowedActions: allowedActions(facts(row), user),
         encounterId: row.his_encounter_id,
         patientId: row.patient_id,
         phoneMasked: maskPhone(row.phone),
@@ -249,11 +257,9 @@ export function createTaskService({ sql, temporal, audit }: { sql: Sql; temporal
       const contact = parseOrThrow(contactSchema, input);
       const row = await load(taskId);
       if (!row) throw notFound('任务不存在');
-      if (user.role !== 'agent' && user.role !== 'admin') throw forbidden('只有客服可以记录随访');
-      if (!mayView(user, row)) throw forbidden('该任务不属于您');
-      if (user.role === 'agent' && row.assigned_agent_id && row.assigned_agent_id !== user.id) {
-        throw new ServiceError(409, 'task_reassigned', '该任务已分配给其他客服');
-      }
+      // The task row leads the workflow's state (it is written first): a task it shows ended, the workflow would refuse.
+      const refused = contactRefusal(facts(row), user);
+      if (refused) throw refused.forbidden ? forbidden(refused.message) : new ServiceError(409, 'task_closed', refused.message);
       if (contact.feedback?.departmentCode) {
         const [target] = await sql`SELECT 1 FROM departments WHERE code = ${contact.feedback.departmentCode}`;
         if (!target) throw new ValidationError([{ field: 'feedback.departmentCode', message: '科室不存在' }]);
@@ -271,9 +277,7 @@ export function createTaskService({ sql, temporal, audit }: { sql: Sql; temporal
           args: [{ taskId, ...contact, actorId: user.id }],
         });
       } catch (err) {
-        if (err instanceof WorkflowUpdateFailedError) {
-          throw new ServiceError(409, 'task_closed', err.cause?.message ?? err.message);
-        }
+        if (err instanceof WorkflowUpdateFailedError) throw refusedUpdate('task_closed', err);
         if (err instanceof WorkflowNotFoundError) throw new ServiceError(409, 'task_closed', '该随访流程已结束');
         throw err;
       }

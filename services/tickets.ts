@@ -2,36 +2,35 @@
  * Feedback tickets: the department's inbox, the ticket page, and the department's actions, which
  * go to the ticket's workflow as Updates (refused with a reason when the state does not allow them).
  */
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { z } from 'zod';
 import type { Sql } from '../db/client.js';
 import { asUser } from '../db/scope.js';
 import { insertTicket } from '../db/tickets.js';
-import { seesAllDepartments, type Principal } from '../domain/access.js';
+import { canViewTicket, speaksWithPatients, ticketScope, type Principal } from '../domain/access.js';
 import { maskPhone } from '../domain/masking.js';
 import {
-  FEEDBACK_TICKET_WORKFLOW_TYPE,
+  FEEDBACK_CATEGORIES,
   acceptTicketUpdate,
   addTicketNoteUpdate,
+  allowedActions,
   getTicketStateQuery,
   rateTicketSignal,
   resolveTicketUpdate,
+  ticketActionRefusal,
+  ticketActor,
+  ticketStart,
   ticketWorkflowId,
   transferTicketUpdate,
+  type DepartmentAction,
+  type TicketAction,
   type TicketState,
   type TicketStatus,
-} from '../workflows/ticket-contracts.js';
+} from '../workflows/feedback-ticket/contracts.js';
+import { startOnce } from '../workflows/shared/start.js';
 import type { AuditService, RequestMeta } from './audit.js';
-import { forbidden, notFound, ServiceError, ValidationError } from './errors.js';
+import { forbidden, notFound, refusedUpdate, ServiceError, ValidationError } from './errors.js';
 import { parseOrThrow } from './validation.js';
-
-export const TICKET_CATEGORY_LABELS: Record<string, string> = {
-  service_attitude: '服务态度',
-  medical_quality: '医疗质量',
-  environment: '环境设施',
-  process: '流程问题',
-  red_flag: '红旗预警',
-};
 
 export interface TicketListItem {
   id: string;
@@ -54,6 +53,8 @@ export interface TicketListItem {
 
 export interface TicketDetail extends TicketListItem {
   workflowId: string;
+  /** What the viewer may do with it now (see allowedActions in the ticket's contracts). */
+  allowedActions: TicketAction[];
   resolution: string | null;
   reopenCount: number;
   phoneMasked: string;
@@ -67,12 +68,10 @@ export interface TicketFilters {
   category?: string;
   status?: TicketStatus;
   breached?: boolean;
-  /** Agents: the tickets they created. */
-  mine?: boolean;
   limit?: number;
 }
 
-const actionSchemas = {
+const actionSchemas: Record<DepartmentAction, z.ZodType> = {
   accept: z.object({}),
   note: z.object({ note: z.string().trim().min(1, '请填写进展说明').max(1000, '最长 1000 字') }),
   transfer: z.object({
@@ -81,12 +80,11 @@ const actionSchemas = {
   }),
   resolve: z.object({ resolution: z.string().trim().min(2, '请填写处理结果').max(2000, '最长 2000 字') }),
 };
-export type TicketAction = keyof typeof actionSchemas;
 
 const openSchema = z.object({
   sourceKey: z.string().min(1).max(200),
   patientId: z.string().uuid('患者不存在'),
-  category: z.enum(['service_attitude', 'medical_quality', 'environment', 'process'], { errorMap: () => ({ message: '请选择反馈类别' }) }),
+  category: z.enum(FEEDBACK_CATEGORIES, { errorMap: () => ({ message: '请选择反馈类别' }) }),
   subtag: z.string().trim().max(50).optional(),
   description: z.string().trim().min(2, '请填写反馈内容').max(1000, '最长 1000 字'),
   departmentCode: z.string().trim().max(32).optional(),
@@ -135,14 +133,8 @@ const toItem = (r: TicketRow): TicketListItem => ({
 });
 
 export function createTicketService({ sql, temporal, audit, taskQueue }: { sql: Sql; temporal: Client; audit: AuditService; taskQueue: string }) {
-  const isDepartmentUser = (user: Principal) => user.role === 'dept_head' || user.role === 'dept_staff';
-
-  /** Department users see their department's tickets; agents the ones they raised; management and admins all. */
-  function mayView(user: Principal, t: Pick<TicketRow, 'department_code' | 'created_by'>): boolean {
-    if (seesAllDepartments(user.role)) return true;
-    if (isDepartmentUser(user)) return t.department_code !== null && t.department_code === user.departmentCode;
-    return user.role === 'agent' && t.created_by === user.id;
-  }
+  const mayView = (user: Principal, t: Pick<TicketRow, 'department_code' | 'created_by'>) =>
+    canViewTicket(user, { departmentCode: t.department_code, createdBy: t.created_by });
 
   async function load(ticketId: string): Promise<(TicketRow & { resolution: string | null; reopen_count: number; phone: string | null; source_task_id: string | null; patient_id: string; created_by_name: string | null }) | undefined> {
     if (!UUID.test(ticketId)) return undefined;
@@ -157,16 +149,17 @@ export function createTicketService({ sql, temporal, audit, taskQueue }: { sql: 
   return {
     /** Open tickets first (overdue, then by deadline), then the rest, newest first. */
     async list(user: Principal, filters: TicketFilters = {}): Promise<TicketListItem[]> {
+      const visible = ticketScope(user);
       let scope;
-      if (seesAllDepartments(user.role)) {
-        scope = filters.departmentCode ? sql`t.department_code = ${filters.departmentCode}` : sql`TRUE`;
-      } else if (isDepartmentUser(user)) {
-        if (filters.departmentCode && filters.departmentCode !== user.departmentCode) throw forbidden('只能查看本科室的工单');
-        scope = sql`t.department_code = ${user.departmentCode}`;
-      } else if (user.role === 'agent') {
-        scope = sql`t.created_by = ${user.id}`;
-      } else {
+      if (visible === null) {
         throw forbidden();
+      } else if (visible.kind === 'all') {
+        scope = filters.departmentCode ? sql`t.department_code = ${filters.departmentCode}` : sql`TRUE`;
+      } else if (visible.kind === 'department') {
+        if (filters.departmentCode && filters.departmentCode !== visible.departmentCode) throw forbidden('只能查看本科室的工单');
+        scope = sql`t.department_code = ${visible.departmentCode}`;
+      } else {
+        scope = sql`t.created_by = ${visible.userId}`;
       }
       const rows = await asUser(sql, user, (tx) => tx<TicketRow[]>`
         SELECT t.*, d.name AS department_name, p.name AS patient_name
@@ -194,6 +187,7 @@ export function createTicketService({ sql, temporal, audit, taskQueue }: { sql: 
       return {
         ...toItem(row),
         workflowId: ticketWorkflowId(row.number),
+        allowedActions: allowedActions({ status: row.status, departmentCode: row.department_code, createdBy: row.created_by }, user),
         resolution: row.resolution,
         reopenCount: row.reopen_count,
         phoneMasked: maskPhone(row.phone),
@@ -204,19 +198,22 @@ export function createTicketService({ sql, temporal, audit, taskQueue }: { sql: 
     },
 
     /** A department action (accept, note, transfer, resolve) through the ticket workflow's Update. */
-    async act(user: Principal, ticketId: string, action: TicketAction, input: unknown, meta: RequestMeta): Promise<TicketState> {
-      const schema = actionSchemas[action];
+    async act(user: Principal, ticketId: string, action: DepartmentAction, input: unknown, meta: RequestMeta): Promise<TicketState> {
+      const schema = Object.hasOwn(actionSchemas, action) ? actionSchemas[action] : undefined;
       if (!schema) throw new ServiceError(400, 'invalid_input', `未知操作 ${String(action)}`);
       const row = await load(ticketId);
       if (!row) throw notFound('工单不存在');
-      if (!(isDepartmentUser(user) || user.role === 'admin')) throw forbidden('只有科室人员可以处理工单');
+      const actor = ticketActor(user);
+      if (!actor) throw forbidden('只有科室人员可以处理工单');
       if (!mayView(user, row)) throw forbidden('该工单不属于您的科室');
       const body = parseOrThrow(schema, input ?? {});
       if (action === 'transfer') {
         const [target] = await sql`SELECT 1 FROM departments WHERE code = ${(body as { departmentCode: string }).departmentCode}`;
         if (!target) throw new ServiceError(400, 'invalid_input', 'departmentCode: 科室不存在', { problems: [{ field: 'departmentCode', message: '科室不存在' }] });
       }
-      const actor = { actorId: user.id, actorDepartment: user.role === 'admin' ? null : user.departmentCode };
+      // The stored row leads the workflow's state (it is written first): what it refuses, the workflow would.
+      const refused = ticketActionRefusal({ status: row.status, departmentCode: row.department_code }, action, actor);
+      if (refused) throw new ServiceError(409, 'ticket_action_refused', refused);
       const handle = temporal.workflow.getHandle(ticketWorkflowId(row.number));
       let state: TicketState;
       try {
@@ -235,7 +232,7 @@ export function createTicketService({ sql, temporal, audit, taskQueue }: { sql: 
             break;
         }
       } catch (err) {
-        if (err instanceof WorkflowUpdateFailedError) throw new ServiceError(409, 'ticket_action_refused', err.cause?.message ?? err.message);
+        if (err instanceof WorkflowUpdateFailedError) throw refusedUpdate('ticket_action_refused', err);
         if (err instanceof WorkflowNotFoundError) throw new ServiceError(409, 'ticket_closed', '该工单流程已结束');
         throw err;
       }
@@ -248,7 +245,7 @@ export function createTicketService({ sql, temporal, audit, taskQueue }: { sql: 
       const score = parseOrThrow(z.coerce.number().int().min(1, '评分为 1–5').max(5, '评分为 1–5'), rating);
       const row = await load(ticketId);
       if (!row) throw notFound('工单不存在');
-      if (!mayView(user, row) || (user.role !== 'agent' && user.role !== 'admin')) throw forbidden('只有客服可以记录患者评价');
+      if (!mayView(user, row) || !speaksWithPatients(user.role)) throw forbidden('只有客服可以记录患者评价');
       if (row.status !== 'resolved') throw new ServiceError(409, 'ticket_not_resolved', '工单尚未解决,不能评价');
       await temporal.workflow.getHandle(ticketWorkflowId(row.number)).signal(rateTicketSignal, { rating: score, via: 'agent', actorId: user.id });
       await audit.record({ actor: user, action: 'ticket.rating', entityType: 'ticket', entityId: ticketId, patientId: row.patient_id, details: { rating: score } }, meta);
@@ -275,22 +272,13 @@ export function createTicketService({ sql, temporal, audit, taskQueue }: { sql: 
       input: { sourceKey: string; patientId: string; category: string; subtag?: string; description: string; departmentCode?: string; receivedAt?: string },
       meta: RequestMeta,
     ): Promise<{ ticketId: string; number: string }> {
-      if (user.role !== 'agent' && user.role !== 'admin') throw forbidden('只有客服可以登记投诉');
+      if (!speaksWithPatients(user.role)) throw forbidden('只有客服可以登记投诉');
       const body = parseOrThrow(openSchema, input);
       if (body.departmentCode && (await sql`SELECT 1 FROM departments WHERE code = ${body.departmentCode}`).length === 0) {
         throw new ValidationError([{ field: 'departmentCode', message: '科室不存在' }]);
       }
       const ticket = await insertTicket(sql, { ...body, createdBy: user.id });
-      try {
-        await temporal.workflow.start(FEEDBACK_TICKET_WORKFLOW_TYPE, {
-          taskQueue,
-          workflowId: ticketWorkflowId(ticket.number),
-          args: [{ ticketId: ticket.ticketId }],
-          staticSummary: `投诉工单 ${ticket.number}`,
-        });
-      } catch (err) {
-        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      }
+      await startOnce(temporal, taskQueue, ticketStart(ticket, 'direct'));
       await audit.record({ actor: user, action: 'ticket.open', entityType: 'ticket', entityId: ticket.ticketId, patientId: body.patientId }, meta);
       return ticket;
     },

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../services/auth.js';
-import { followUpWorkflowId } from '../workflows/contracts.js';
+import { followUpWorkflowId } from '../workflows/follow-up/contracts.js';
 import { createShortPlan, waitFor } from './support/follow-up-fixtures.js';
 import { createTestOrg, dischargeBody, signIn, TEST_PASSWORD, type TestOrg } from './support/org.js';
 import { startStack, uniq, type TestStack } from './support/stack.js';

@@ -9,13 +9,14 @@ import { isServiceError } from '../services/errors.js';
 import {
   BlacklistedKey,
   LEDGER_EVENTS_PER_RUN,
-  NOSHOW_LEDGER_WORKFLOW_TYPE,
   getAppointmentStateQuery,
   getLedgerStateQuery,
+  noShowLedgerStart,
   noShowLedgerWorkflowId,
   recordNoShowSignal,
   type NoShowSettings,
-} from '../workflows/appointment-contracts.js';
+} from '../workflows/appointment/contracts.js';
+import { startWorkflow } from '../workflows/shared/start.js';
 import { maybeRecordHistory, waitFor } from './support/follow-up-fixtures.js';
 import { createTestOrg, TEST_PASSWORD, type TestOrg } from './support/org.js';
 import { startStack, uniq, type TestStack } from './support/stack.js';
@@ -79,11 +80,7 @@ async function refusal(p: Promise<unknown>): Promise<{ status: number; code: str
 
 /** Starts a patient's ledger with the test's no-show rule (the appointment workflow then finds it running). */
 async function startLedger(patientId: string, settings: NoShowSettings) {
-  return stack.temporal.workflow.start(NOSHOW_LEDGER_WORKFLOW_TYPE, {
-    taskQueue: stack.taskQueue,
-    workflowId: noShowLedgerWorkflowId(patientId),
-    args: [{ patientId, settings }],
-  });
+  return startWorkflow(stack.temporal, stack.taskQueue, noShowLedgerStart({ patientId, settings }));
 }
 
 describe('appointments', () => {

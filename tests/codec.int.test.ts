@@ -4,15 +4,38 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { defaultPayloadConverter } from '@temporalio/common';
+import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ENCRYPTED_ENCODING, EncryptionCodec, parsePayloadKeys, PayloadKeyError } from '../worker/payload-codec.js';
-import { followUpWorkflowId, getFollowUpStateQuery } from '../workflows/contracts.js';
+import { followUpWorkflowId, getFollowUpStateQuery } from '../workflows/follow-up/contracts.js';
 import { waitFor } from './support/follow-up-fixtures.js';
 import { createTestOrg, dischargeBody, signIn, type TestOrg } from './support/org.js';
 import { startStack, type TestStack } from './support/stack.js';
 
 const key = () => randomBytes(32).toString('base64');
+
+/**
+ * Every payload in a workflow history, with where it sits, apart from what the server must read
+ * (search attributes) and the SDK's own marker bookkeeping (patch ids, local activity ids), which
+ * it writes in plain JSON and which carries none of our data.
+ */
+function payloadsIn(history: unknown): { path: string; payload: Payload }[] {
+  const found: { path: string; payload: Payload }[] = [];
+  const walk = (value: unknown, path: string) => {
+    if (value === null || typeof value !== 'object' || value instanceof Uint8Array) return;
+    const metadata = (value as Payload).metadata;
+    if (metadata && typeof metadata === 'object' && 'encoding' in metadata) {
+      found.push({ path, payload: value as Payload });
+      return;
+    }
+    for (const [k, v] of Object.entries(value)) {
+      const sdkBookkeeping = path.endsWith('markerRecordedEventAttributes.details') && k !== 'result';
+      if (k !== 'searchAttributes' && !sdkBookkeeping) walk(v, `${path}.${k}`);
+    }
+  };
+  walk(history, 'history');
+  return found;
+}
 
 describe('EncryptionCodec', () => {
   it('round-trips payloads, each sealed with a fresh IV under the current key id', async () => {
@@ -72,8 +95,12 @@ describe('encrypted workflow payloads', () => {
     const raw = new Client({ connection });
     const history = await raw.workflow.getHandle(workflowId).fetchHistory();
     await connection.close();
-    const text = JSON.stringify(history, (_k, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('latin1') : v));
-    expect(text).not.toContain('13812341234');
+    // Every payload of ours the server keeps is sealed: the input, the summary, local activity results.
+    const payloads = payloadsIn(history);
+    expect(payloads.map((p) => p.path)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/userMetadata\.summary$/), expect.stringMatching(/markerRecordedEventAttributes\.details\.result\./)]),
+    );
+    expect(payloads.filter((p) => Buffer.from(p.payload.metadata!.encoding!).toString() !== ENCRYPTED_ENCODING).map((p) => p.path)).toEqual([]);
     const started = history.events![0]!.workflowExecutionStartedEventAttributes!;
     const input = started.input!.payloads![0]!;
     expect(Buffer.from(input.metadata!.encoding!).toString()).toBe(ENCRYPTED_ENCODING);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { touchpointDueAt } from '../domain/schedule.js';
-import { DepartmentKey, followUpWorkflowId, getFollowUpStateQuery } from '../workflows/contracts.js';
+import { DepartmentKey, followUpWorkflowId, getFollowUpStateQuery } from '../workflows/follow-up/contracts.js';
 import { createTestOrg, dischargeBody, type TestOrg } from './support/org.js';
 import { startStack, type TestStack } from './support/stack.js';
 import { waitFor } from './support/follow-up-fixtures.js';

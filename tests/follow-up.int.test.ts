@@ -3,9 +3,10 @@
  * after discharge (timings are data, so the production day-3/7/14 rules run the same code).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { Principal } from '../domain/access.js';
 import {
+  CONTACT_REFUSED,
   DepartmentKey,
   UNASSIGNED_DEPARTMENT,
   UrgentKey,
@@ -15,7 +16,8 @@ import {
   recordContactUpdate,
   surveyAnsweredSignal,
   type FollowUpState,
-} from '../workflows/contracts.js';
+} from '../workflows/follow-up/contracts.js';
+import { refusalOf } from '../workflows/shared/refusal.js';
 import { createShortPlan, maybeRecordHistory, waitFor } from './support/follow-up-fixtures.js';
 import { createTestOrg, dischargeBody, type TestOrg } from './support/org.js';
 import { startStack, uniq, type TestStack } from './support/stack.js';
@@ -122,7 +124,13 @@ describe('followUpWorkflow', () => {
     const { workflowId, handle } = await discharge([phone(0)]);
     const task = await waitFor(() => taskOf(workflowId));
     const update = handle.executeUpdate(recordContactUpdate, { args: [{ taskId: task.id, outcome: 'completed', answers: { pain: 9 } }] });
-    await expect(update).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+    // The refusal crosses the Update boundary as data: the questions at fault, not only a sentence.
+    const refused: unknown = await update.catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect(refusalOf((refused as WorkflowUpdateFailedError).cause)).toMatchObject({
+      type: CONTACT_REFUSED,
+      problems: expect.arrayContaining([{ field: 'answers.pain', message: expect.any(String) }]),
+    });
     await expect(stack.services.tasks.recordContact(agentA, task.id, { outcome: 'completed', answers: { pain: 9, wound_exudate: false } }, {})).rejects.toMatchObject({
       status: 400,
       problems: [{ field: 'answers.pain', message: expect.any(String) }],
@@ -230,7 +238,8 @@ describe('followUpWorkflow', () => {
     expect(result).toMatchObject({ status: 'cancelled', cancelReason: 'death' });
     expect(result.touchpoints.map((t) => t.status)).toEqual(['cancelled']);
     await maybeRecordHistory(stack.temporal, handle.workflowId, 'death-while-sleeping');
-    await expect(stack.temporal.workflow.getHandle(followUpWorkflowId(deathEncounter)).describe()).rejects.toThrow();
+    // No workflow was started for the death discharge (the server knows no such ID).
+    await expect(stack.temporal.workflow.getHandle(followUpWorkflowId(deathEncounter)).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
     const [patient] = await stack.sql`SELECT deceased_at IS NOT NULL AS deceased FROM patients WHERE his_patient_id = ${body.patient.id}`;
     expect(patient).toEqual({ deceased: true });
   });

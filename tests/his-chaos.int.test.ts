@@ -23,7 +23,7 @@ import { createServices } from '../services/index.js';
 import { createWorker } from '../worker/create-worker.js';
 import { ensureHisInboxSchedule } from '../worker/his-inbox-schedule.js';
 import { payloadDataConverter } from '../worker/payload-codec.js';
-import { followUpWorkflowId } from '../workflows/contracts.js';
+import { followUpWorkflowId } from '../workflows/follow-up/contracts.js';
 import { waitFor } from './support/follow-up-fixtures.js';
 import { readAck, sendHl7 } from './support/mllp.js';
 import { createTestOrg, dischargeBody } from './support/org.js';

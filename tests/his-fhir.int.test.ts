@@ -11,7 +11,7 @@ import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFhirRoutes } from '../api/his/fhir.js';
 import { createServices } from '../services/index.js';
-import { DepartmentKey, UNASSIGNED_DEPARTMENT, followUpWorkflowId } from '../workflows/contracts.js';
+import { DepartmentKey, UNASSIGNED_DEPARTMENT, followUpWorkflowId } from '../workflows/follow-up/contracts.js';
 import { startFhirServerStub, type FhirServerStub } from './support/fhir-server.js';
 import { createTestOrg, dischargeBody, type TestOrg } from './support/org.js';
 import { startStack, uniq, type TestStack } from './support/stack.js';

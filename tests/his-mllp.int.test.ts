@@ -14,7 +14,7 @@ import { connect as tlsConnect } from 'node:tls';
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMllpListener, type MllpListener, type MllpListenerOptions } from '../api/his/mllp-listener.js';
-import { followUpWorkflowId } from '../workflows/contracts.js';
+import { followUpWorkflowId } from '../workflows/follow-up/contracts.js';
 import { exchangeRaw, mllpFrame, readAck, sendHl7 } from './support/mllp.js';
 import { createTestOrg, type TestOrg } from './support/org.js';
 import { startStack, uniq, type TestStack } from './support/stack.js';

@@ -10,7 +10,7 @@ import { RETRY_LATER, startMllpListener, type MllpListener } from '../api/his/ml
 import { ServiceError } from '../services/errors.js';
 import type { DischargeService, IngestOutcome } from '../services/discharges.js';
 import type { Services } from '../services/index.js';
-import { followUpWorkflowId, getFollowUpStateQuery } from '../workflows/contracts.js';
+import { followUpWorkflowId, getFollowUpStateQuery } from '../workflows/follow-up/contracts.js';
 import { readAck, sendHl7, sendMllpFrame } from './support/mllp.js';
 import { createTestOrg, type TestOrg } from './support/org.js';
 import { startStack, uniq, type TestStack } from './support/stack.js';

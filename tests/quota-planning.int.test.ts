@@ -7,7 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../domain/access.js';
 import { isServiceError } from '../services/errors.js';
-import type { RecomputeQuotasResult, QuotaSlotPlan } from '../activities/db/quota-planning.js';
+import { quotaPlanningStart, type QuotaSlotPlan, type RecomputeQuotasResult } from '../workflows/quota-planning/contracts.js';
+import { executeWorkflow } from '../workflows/shared/start.js';
 import { QUOTA_SCHEDULE_ID, ensureQuotaSchedule } from '../worker/quota-schedule.js';
 import { createTestOrg, TEST_PASSWORD, type TestOrg } from './support/org.js';
 import { startStack, uniq, type TestStack } from './support/stack.js';
@@ -84,11 +85,7 @@ describe('quota planning', () => {
     }
     upcoming = await createSession(1);
 
-    const result: RecomputeQuotasResult = await stack.temporal.workflow.execute('quotaPlanningWorkflow', {
-      taskQueue: stack.taskQueue,
-      workflowId: `quota-planning-test-${uniq()}`,
-      args: [{ weeks: 8, horizonDays: 3 }],
-    });
+    const result: RecomputeQuotasResult = await executeWorkflow(stack.temporal, stack.taskQueue, quotaPlanningStart({ weeks: 8, horizonDays: 3 }, `quota-planning-test-${uniq()}`));
     const mine = result.planned.find((p) => p.sessionId === upcoming);
     expect(mine).toBeDefined();
     const [plan] = await stack.sql<{ computed: QuotaSlotPlan[]; weeks_of_history: number; total_appointments: number; override: unknown }[]>`
@@ -105,11 +102,7 @@ describe('quota planning', () => {
     expect(await slotQuotas(upcoming)).toEqual(quotas);
 
     // Seeded sampling: the same history gives the same plan.
-    const again: RecomputeQuotasResult = await stack.temporal.workflow.execute('quotaPlanningWorkflow', {
-      taskQueue: stack.taskQueue,
-      workflowId: `quota-planning-test-${uniq()}`,
-      args: [{ weeks: 8, horizonDays: 3 }],
-    });
+    const again: RecomputeQuotasResult = await executeWorkflow(stack.temporal, stack.taskQueue, quotaPlanningStart({ weeks: 8, horizonDays: 3 }, `quota-planning-test-${uniq()}`));
     expect(again.planned.find((p) => p.sessionId === upcoming)?.quotas).toEqual(quotas);
   });
 
@@ -153,11 +146,7 @@ describe('quota planning', () => {
     expect(entry?.details).toMatchObject({ before: computed, after: [5, 5, 10, 10], reason: '专家提前到岗' });
 
     // The nightly run keeps the override in force (and still refreshes the computed plan).
-    await stack.temporal.workflow.execute('quotaPlanningWorkflow', {
-      taskQueue: stack.taskQueue,
-      workflowId: `quota-planning-test-${uniq()}`,
-      args: [{ weeks: 8, horizonDays: 3 }],
-    });
+    await executeWorkflow(stack.temporal, stack.taskQueue, quotaPlanningStart({ weeks: 8, horizonDays: 3 }, `quota-planning-test-${uniq()}`));
     expect(await slotQuotas(upcoming)).toEqual([5, 5, 10, 10]);
 
     const listed = (await stack.services.quotaPlanning.list(users.admin!)).find((s) => s.sessionId === upcoming);

@@ -2,18 +2,19 @@
  * The feedback ticket workflow on the real Temporal server and Postgres, with SLA, escalation and
  * rating periods of seconds (they are data: each ticket keeps its route's timings).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { Principal } from '../domain/access.js';
-import { followUpWorkflowId } from '../workflows/contracts.js';
+import { followUpWorkflowId } from '../workflows/follow-up/contracts.js';
 import {
-  FEEDBACK_TICKET_WORKFLOW_TYPE,
   SlaBreachedKey,
   TicketStatusKey,
   getTicketStateQuery,
   rateTicketSignal,
+  ticketStart,
   ticketWorkflowId,
   type TicketState,
-} from '../workflows/ticket-contracts.js';
+} from '../workflows/feedback-ticket/contracts.js';
+import { startOnce, startWorkflow } from '../workflows/shared/start.js';
 import { createShortPlan, maybeRecordHistory, waitFor } from './support/follow-up-fixtures.js';
 import { createTestOrg, dischargeBody, TEST_PASSWORD, type TestOrg } from './support/org.js';
 import { startStack, uniq, type TestStack } from './support/stack.js';
@@ -25,29 +26,25 @@ const users: Record<string, Principal> = {};
 beforeAll(async () => {
   stack = await startStack({ worker: true });
   org = await createTestOrg(stack.sql);
-  for (const key of ['agentA', 'headA', 'staffB', 'admin'] as const) {
+  for (const key of ['agentA', 'agentB', 'headA', 'staffB', 'admin'] as const) {
     users[key] = (await stack.services.auth.login({ username: org.users[key].username, password: TEST_PASSWORD }, {})).user;
   }
 });
 afterAll(() => stack.stop());
 
-/** A ticket of deptA with the given timings (seconds), and its running workflow. */
-async function openTicket(timing: { sla?: number; escalate?: number; ratingWait?: number } = {}) {
+/** A ticket of deptA with the given timings (seconds), raised by `createdBy` if given, and its running workflow. */
+async function openTicket(timing: { sla?: number; escalate?: number; ratingWait?: number; createdBy?: string } = {}) {
   const id = uniq();
   const [patient] = await stack.sql<{ id: string }[]>`
     INSERT INTO patients (his_patient_id, name, phone) VALUES (${`TP-${id}`}, '李桂兰', '13912345678') RETURNING id`;
   const [ticket] = await stack.sql<{ id: string; number: string }[]>`
     INSERT INTO tickets (number, source_key, patient_id, category, description, department_code,
-                         sla_seconds, escalate_seconds, rating_wait_seconds, sla_due_at)
+                         sla_seconds, escalate_seconds, rating_wait_seconds, sla_due_at, created_by)
     VALUES (${`T${id}`}, ${`test:${id}`}, ${patient!.id}, 'environment', '病房空调坏了 3 天没人修', ${org.deptA},
             ${timing.sla ?? 3600}, ${timing.escalate ?? 3600}, ${timing.ratingWait ?? 3600},
-            now() + make_interval(secs => ${timing.sla ?? 3600}))
+            now() + make_interval(secs => ${timing.sla ?? 3600}), ${timing.createdBy ?? null})
     RETURNING id, number`;
-  const handle = await stack.temporal.workflow.start(FEEDBACK_TICKET_WORKFLOW_TYPE, {
-    taskQueue: stack.taskQueue,
-    workflowId: ticketWorkflowId(ticket!.number),
-    args: [{ ticketId: ticket!.id }],
-  });
+  const handle = await startWorkflow(stack.temporal, stack.taskQueue, ticketStart({ ticketId: ticket!.id, number: ticket!.number }, 'direct'));
   await waitFor(async () => (await stack.sql`SELECT 1 FROM ticket_events WHERE ticket_id = ${ticket!.id} AND kind = 'created'`)[0]);
   return { ticketId: ticket!.id, number: ticket!.number, handle };
 }
@@ -62,6 +59,11 @@ const notifications = (ticketId: string) =>
 
 describe('feedbackTicketWorkflow', () => {
   it('routes a complaint recorded during a follow-up to the department of its category, as a ticket with its own workflow', async () => {
+    // feedback_routes has one row per category, shared by every test file: put 'process' back afterwards.
+    const [route] = await stack.sql<{ department_code: string | null }[]>`SELECT department_code FROM feedback_routes WHERE category = 'process'`;
+    onTestFinished(async () => {
+      await stack.sql`UPDATE feedback_routes SET department_code = ${route!.department_code} WHERE category = 'process'`;
+    });
     await stack.sql`UPDATE feedback_routes SET department_code = ${org.deptB} WHERE category = 'process'`;
     const keyword = `术式${uniq()}`;
     await createShortPlan(stack.sql, org.deptA, [{ offsetSeconds: 0, channel: 'phone', maxAttempts: 3, retryAfterSeconds: 3600 }], {
@@ -132,20 +134,24 @@ describe('feedbackTicketWorkflow', () => {
     expect((await handle.describe()).typedSearchAttributes.get(TicketStatusKey)).toBe('in_progress');
   });
 
-  it('resolves, tells the patient, takes the rating and closes', async () => {
-    const { ticketId, handle } = await openTicket();
+  it('resolves, tells the patient, takes the rating from the agent who raised the ticket and closes', async () => {
+    const { ticketId, handle } = await openTicket({ createdBy: users.agentA!.id });
     await stack.services.tickets.act(users.headA!, ticketId, 'resolve', { resolution: '空调已维修' }, {});
     const workflowId = ticketWorkflowId((await handle.query(getTicketStateQuery)).number);
     const message = await waitFor(async () => (await stack.sql`SELECT body FROM outbound_messages WHERE workflow_id = ${workflowId}`)[0]);
     expect(message!.body).toContain('已处理');
-    await stack.services.tickets.recordRating(users.agentA!, ticketId, 4, {}).catch(async (err) => {
-      // agentA did not raise this ticket: the patient rates through the link instead.
-      expect(err).toMatchObject({ status: 403 });
-      await handle.signal(rateTicketSignal, { rating: 4, via: 'patient' });
-    });
+    // Only an agent who may see the ticket records the patient's rating: not the department head
+    // who resolved it, nor an agent of another department who did not raise it.
+    for (const someone of [users.headA!, users.agentB!]) {
+      await expect(stack.services.tickets.recordRating(someone, ticketId, 1, {})).rejects.toMatchObject({ status: 403, message: '只有客服可以记录患者评价' });
+    }
+    expect(await ticketRow(ticketId)).toMatchObject({ status: 'resolved', rating: null });
+    await stack.services.tickets.recordRating(users.agentA!, ticketId, 4, {});
     const result: TicketState = await handle.result();
     expect(result).toMatchObject({ status: 'closed', rating: 4, closedReason: 'rated' });
     expect(await ticketRow(ticketId)).toMatchObject({ status: 'closed', rating: 4, closed_reason: 'rated' });
+    const audited = await stack.sql`SELECT actor_id FROM audit_log WHERE action = 'ticket.rating' AND entity_id = ${ticketId}`;
+    expect(audited).toEqual([{ actor_id: users.agentA!.id }]);
     await maybeRecordHistory(stack.temporal, workflowId, 'ticket-rated');
   });
 
@@ -174,6 +180,12 @@ describe('feedbackTicketWorkflow', () => {
     await stack.services.tickets.act(users.headA!, ticketId, 'resolve', { resolution: '已处理' }, {});
     expect(await handle.result()).toMatchObject({ status: 'closed', closedReason: 'no_rating' });
     expect(await ticketRow(ticketId)).toMatchObject({ status: 'closed', closed_reason: 'no_rating', rating: null });
+    // A closed ticket is never run again, whichever way a duplicate start comes (one reuse policy).
+    const number = (await handle.query(getTicketStateQuery)).number;
+    for (const source of ['follow-up', 'direct'] as const) {
+      expect(await startOnce(stack.temporal, stack.taskQueue, ticketStart({ ticketId, number }, source))).toBe(false);
+    }
+    expect((await handle.describe()).status.name).toBe('COMPLETED');
     await maybeRecordHistory(stack.temporal, handle.workflowId, 'ticket-no-rating');
   });
 

@@ -1,6 +1,6 @@
 /** Sign-in guard for portal routes, and the translation of service errors into HTTP responses. */
 import { redirect, type AppLoadContext } from '@remix-run/node';
-import type { Principal, Role } from '../domain/access.js';
+import { seesAllDepartments, type Principal, type Role } from '../domain/access.js';
 import { isServiceError } from '../services/errors.js';
 import { readSessionToken } from '../services/session-cookie.js';
 import './load-context.js';
@@ -24,4 +24,12 @@ export async function orRespond<T>(work: Promise<T>): Promise<T> {
     if (isServiceError(err)) throw new Response(err.message, { status: err.status });
     throw err;
   }
+}
+
+/** Where a supervisor inspects workflows in the Temporal Web UI (one workflow, or the list); null for anyone else. */
+export function temporalUiUrl(user: Principal, context: AppLoadContext, workflowId?: string): string | null {
+  if (!seesAllDepartments(user.role)) return null;
+  const { TEMPORAL_UI_URL, TEMPORAL_NAMESPACE } = context.services.env;
+  const list = `${TEMPORAL_UI_URL}/namespaces/${encodeURIComponent(TEMPORAL_NAMESPACE)}/workflows`;
+  return workflowId === undefined ? list : `${list}/${encodeURIComponent(workflowId)}`;
 }

@@ -4,12 +4,10 @@
  * place, so bring-up can call it every time; a run still going when the next is due is skipped.
  */
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleSpec } from '@temporalio/client';
-import {
-  HIS_INBOX_RECONCILE_WORKFLOW_ID,
-  HIS_INBOX_RECONCILE_WORKFLOW_TYPE,
-  HIS_INBOX_SCHEDULE_ID,
-  type ReconcileInboxInput,
-} from '../workflows/his-inbox/contracts.js';
+import { hisInboxReconcileStart } from '../workflows/his-inbox/contracts.js';
+import { scheduleAction } from '../workflows/shared/start.js';
+
+export const HIS_INBOX_SCHEDULE_ID = 'his-inbox-reconcile';
 
 export interface HisInboxScheduleOptions {
   taskQueue: string;
@@ -21,14 +19,7 @@ export interface HisInboxScheduleOptions {
 
 export async function ensureHisInboxSchedule(client: Client, options: HisInboxScheduleOptions): Promise<{ scheduleId: string; created: boolean }> {
   const spec: ScheduleSpec = { intervals: [{ every: `${options.everySeconds}s` }] };
-  const args: [ReconcileInboxInput] = [{ olderThanSeconds: options.olderThanSeconds, limit: options.limit ?? 500 }];
-  const action = {
-    type: 'startWorkflow' as const,
-    workflowType: HIS_INBOX_RECONCILE_WORKFLOW_TYPE,
-    workflowId: HIS_INBOX_RECONCILE_WORKFLOW_ID,
-    taskQueue: options.taskQueue,
-    args,
-  };
+  const action = scheduleAction(options.taskQueue, hisInboxReconcileStart({ olderThanSeconds: options.olderThanSeconds, limit: options.limit ?? 500 }));
   const policies = { overlap: ScheduleOverlapPolicy.SKIP };
   try {
     await client.schedule.create({ scheduleId: HIS_INBOX_SCHEDULE_ID, spec, action, policies });

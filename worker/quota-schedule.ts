@@ -4,7 +4,8 @@
  * place, so bring-up can call it every time.
  */
 import { ScheduleAlreadyRunning, type Client, type ScheduleSpec } from '@temporalio/client';
-import type { RecomputeQuotasInput } from '../activities/db/quota-planning.js';
+import { quotaPlanningStart } from '../workflows/quota-planning/contracts.js';
+import { scheduleAction } from '../workflows/shared/start.js';
 
 export const QUOTA_SCHEDULE_ID = 'quota-planning-nightly';
 export const QUOTA_SCHEDULE_TIMEZONE = 'Asia/Shanghai';
@@ -29,14 +30,7 @@ export async function ensureQuotaSchedule(client: Client, options: QuotaSchedule
   const spec: ScheduleSpec = options.cron
     ? { cronExpressions: [options.cron], timezone: QUOTA_SCHEDULE_TIMEZONE }
     : { calendars: [{ hour: 2, minute: 0 }], timezone: QUOTA_SCHEDULE_TIMEZONE };
-  const args: [RecomputeQuotasInput] = [{ weeks, horizonDays }];
-  const action = {
-    type: 'startWorkflow' as const,
-    workflowType: 'quotaPlanningWorkflow',
-    workflowId: 'quota-planning',
-    taskQueue: options.taskQueue,
-    args,
-  };
+  const action = scheduleAction(options.taskQueue, quotaPlanningStart({ weeks, horizonDays }));
   try {
     await client.schedule.create({ scheduleId: QUOTA_SCHEDULE_ID, spec, action });
     return { scheduleId: QUOTA_SCHEDULE_ID, created: true };

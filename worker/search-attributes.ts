@@ -5,13 +5,18 @@
 import type { Connection } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
 import proto from '@temporalio/proto';
-import { SEARCH_ATTRIBUTES } from '../config/temporal.js';
+import { SEARCH_ATTRIBUTES, type SearchAttributeTypeName } from '../config/temporal.js';
 
 const { IndexedValueType } = proto.temporal.api.enums.v1;
-const TYPES = {
+const TYPES: Record<SearchAttributeTypeName, proto.temporal.api.enums.v1.IndexedValueType> = {
+  Text: IndexedValueType.INDEXED_VALUE_TYPE_TEXT,
   Keyword: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+  Int: IndexedValueType.INDEXED_VALUE_TYPE_INT,
+  Double: IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE,
   Bool: IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
-} as const;
+  Datetime: IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+  KeywordList: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
+};
 
 export async function ensureSearchAttributes(connection: Connection | NativeConnection, namespace: string): Promise<string[]> {
   const existing = await connection.operatorService.listSearchAttributes({ namespace });

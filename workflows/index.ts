@@ -1,7 +1,10 @@
-/** Entry point of the workflow bundle: every workflow type the worker runs. */
-export { followUpWorkflow } from './follow-up.js';
-export { feedbackTicketWorkflow } from './feedback-ticket.js';
-export { appointmentWorkflow } from './appointment.js';
-export { noShowLedgerWorkflow } from './noshow-ledger.js';
-export { quotaPlanningWorkflow } from './quota-planning.js';
-export { hisInboxReconcileWorkflow } from './his-inbox/reconcile.js';
+/**
+ * Entry point of the workflow bundle: every workflow type the worker runs. One folder per process,
+ * each with its `contracts.ts` (the process's vocabulary) beside the workflow code.
+ */
+export { followUpWorkflow } from './follow-up/workflow.js';
+export { feedbackTicketWorkflow } from './feedback-ticket/workflow.js';
+export { appointmentWorkflow } from './appointment/workflow.js';
+export { noShowLedgerWorkflow } from './appointment/noshow-ledger.js';
+export { quotaPlanningWorkflow } from './quota-planning/workflow.js';
+export { hisInboxReconcileWorkflow } from './his-inbox/workflow.js';

@@ -5,24 +5,13 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { Sql } from '../../db/client.js';
-import type { AppointmentStatus, Arrival, NoShowSettings } from '../../workflows/appointment-contracts.js';
-
-export interface AppointmentFacts {
-  appointmentId: string;
-  number: string;
-  patientId: string;
-  status: AppointmentStatus;
-  slotIndex: number;
-  slotStartsAt: string;
-  slotEndsAt: string;
-  sessionStartsAt: string;
-  registrationOpensAt: string;
-  sessionEndsAt: string;
-  bookedAt: string;
-  graceMinutes: number;
-  expertName: string;
-  departmentName: string;
-}
+import type {
+  AppointmentFacts,
+  AppointmentStatus,
+  Arrival,
+  NoShowLedgerProjection,
+  NoShowSettings,
+} from '../../workflows/appointment/contracts.js';
 
 export function createAppointmentDbActivities({ sql }: { sql: Sql }) {
   return {
@@ -110,13 +99,7 @@ export function createAppointmentDbActivities({ sql }: { sql: Sql }) {
     },
 
     /** Writes the ledger's whole state (the workflow calls it one write at a time, so the last write wins). */
-    async projectNoShowLedger(input: {
-      patientId: string;
-      noShows: string[];
-      blacklistedUntil: string | null;
-      blacklistCount: number;
-      lift?: { actorId?: string; reason: string };
-    }): Promise<void> {
+    async projectNoShowLedger(input: NoShowLedgerProjection): Promise<void> {
       const lift = input.lift;
       await sql`
         INSERT INTO noshow_ledger (patient_id, no_shows, blacklisted_until, blacklist_count, lifted_at, lifted_by, lift_reason, updated_at)

@@ -4,52 +4,19 @@
  * so a retried activity never duplicates a row.
  */
 import { ApplicationFailure } from '@temporalio/common';
+import { leastLoadedAgent } from '../../db/assignment.js';
 import type { Sql } from '../../db/client.js';
-import { selectRule, validateTouchpoints, type FollowUpRule, type TouchpointSpec } from '../../domain/follow-up-plan.js';
-import type { Answers, Question } from '../../domain/questions.js';
+import { selectRule, validateTouchpoints, type FollowUpRule } from '../../domain/follow-up-plan.js';
+import type { Question } from '../../domain/questions.js';
 import { greetingAt, greetingTiming, touchpointDueAt } from '../../domain/schedule.js';
-import type { ContactOutcome, FeedbackInput, TouchpointStatus } from '../../workflows/contracts.js';
-
-export interface PlannedTouchpoint {
-  index: number;
-  dueAt: string;
-  templateId: string;
-  templateCode: string;
-  questions: Question[];
-  channel: TouchpointSpec['channel'];
-  maxAttempts: number;
-  retryAfterSeconds: number;
-}
-
-export interface FollowUpPlan {
-  departmentCode: string | null;
-  ruleName: string | null;
-  /** `queued`: planFollowUp already queued it (it was due at once). */
-  greeting: { at: string; text: string; queued?: boolean } | null;
-  touchpoints: PlannedTouchpoint[];
-}
-
-export interface FollowUpEvent {
-  workflowId: string;
-  /** Unique per workflow: a retried activity finds its row already there. */
-  step: string;
-  kind: string;
-  details?: Record<string, unknown>;
-}
-
-export interface AttemptRecord {
-  taskId: string;
-  attempt: number;
-  outcome: ContactOutcome;
-  taskStatus: TouchpointStatus;
-  actorId?: string;
-  note?: string;
-  answers?: Answers;
-  redFlags: string[];
-  /** Next due time after a failed attempt (the task comes back to the queue then). */
-  retryAt?: string;
-  feedback?: FeedbackInput;
-}
+import type {
+  AttemptRecord,
+  FollowUpEvent,
+  FollowUpPlan,
+  OpenTaskInput,
+  OpenedTask,
+  PlannedTouchpoint,
+} from '../../workflows/follow-up/contracts.js';
 
 interface EncounterRow {
   id: string;
@@ -164,29 +131,19 @@ export function createFollowUpDbActivities({ sql }: { sql: Sql }) {
     },
 
     /** Creates the touchpoint's task, assigned to the least-loaded agent of the department. */
-    async openTask(input: {
-      workflowId: string;
-      encounterId: string;
-      touchpoint: PlannedTouchpoint;
-    }): Promise<{ taskId: string; assignedAgentId: string | null; departmentCode: string | null }> {
+    async openTask(input: OpenTaskInput): Promise<OpenedTask> {
       const enc = await encounter(input.encounterId);
       const tp = input.touchpoint;
       const [existing] = await sql<{ id: string; assigned_agent_id: string | null; department_code: string | null }[]>`
         SELECT id, assigned_agent_id, department_code FROM follow_up_tasks
         WHERE workflow_id = ${input.workflowId} AND touchpoint_index = ${tp.index}`;
       if (existing) return { taskId: existing.id, assignedAgentId: existing.assigned_agent_id, departmentCode: existing.department_code };
-      const [agent] = enc.department_code
-        ? await sql<{ id: string }[]>`
-            SELECT u.id FROM users u
-            LEFT JOIN follow_up_tasks t ON t.assigned_agent_id = u.id AND t.status = 'open'
-            WHERE u.role = 'agent' AND u.active AND u.department_code = ${enc.department_code}
-            GROUP BY u.id ORDER BY count(t.id), u.id LIMIT 1`
-        : [];
+      const agentId = enc.department_code ? await leastLoadedAgent(sql, enc.department_code) : null;
       const [task] = await sql<{ id: string; assigned_agent_id: string | null; department_code: string | null }[]>`
         INSERT INTO follow_up_tasks (workflow_id, touchpoint_index, encounter_id, patient_id, department_code,
                                      assigned_agent_id, template_id, channel, due_at, max_attempts)
         VALUES (${input.workflowId}, ${tp.index}, ${enc.id}, ${enc.patient_id}, ${enc.department_code},
-                ${agent?.id ?? null}, ${tp.templateId}, ${tp.channel}, ${tp.dueAt}, ${tp.maxAttempts})
+                ${agentId}, ${tp.templateId}, ${tp.channel}, ${tp.dueAt}, ${tp.maxAttempts})
         ON CONFLICT (workflow_id, touchpoint_index) DO UPDATE SET updated_at = follow_up_tasks.updated_at
         RETURNING id, assigned_agent_id, department_code`;
       return { taskId: task!.id, assignedAgentId: task!.assigned_agent_id, departmentCode: task!.department_code };

@@ -26,39 +26,9 @@
  */
 import type { Sql } from '../../db/client.js';
 import { DEFAULT_SAMPLES, allocateQuotas, capacityPerSlot, estimateWalkIns } from '../../domain/quota.js';
+import type { QuotaSlotPlan, RecomputeQuotasInput, RecomputeQuotasResult } from '../../workflows/quota-planning/contracts.js';
 
 export const DEFAULT_MEAN_CONSULT_MINUTES = 10;
-
-export interface QuotaSlotPlan {
-  slotIndex: number;
-  /** Estimated walk-ins NX'ᵢ. */
-  walkIns: number;
-  /** Capacity NXᵢ. */
-  capacity: number;
-  /** Computed appointment quota. */
-  quota: number;
-  basis: {
-    pastSessions: number;
-    weeks: number;
-    slotMinutes: number;
-    meanConsultMinutes: number;
-    samplesPerSession: number;
-    seed: number;
-    totalAppointments: number;
-  };
-}
-
-export interface RecomputeQuotasInput {
-  weeks: number;
-  horizonDays: number;
-  meanConsultMinutes?: number;
-}
-
-export interface RecomputeQuotasResult {
-  planned: { sessionId: string; quotas: number[]; applied: boolean }[];
-  /** Sessions without history (or with slots that cannot be sampled), left unchanged. */
-  skipped: { sessionId: string; reason: string }[];
-}
 
 /** FNV-1a 32-bit hash: the PRNG seed of a session. */
 export function seedOf(text: string): number {

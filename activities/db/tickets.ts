@@ -5,33 +5,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Sql } from '../../db/client.js';
 import { insertTicket, type OpenTicketInput } from '../../db/tickets.js';
-import type { TicketStatus } from '../../workflows/ticket-contracts.js';
-
-export interface TicketFacts {
-  ticketId: string;
-  number: string;
-  category: string;
-  departmentCode: string | null;
-  urgent: boolean;
-  receivedAt: string;
-  slaDueAt: string;
-  slaSeconds: number;
-  escalateSeconds: number;
-  ratingWaitSeconds: number;
-}
-
-export interface TicketChange {
-  ticketId: string;
-  status?: TicketStatus;
-  departmentCode?: string;
-  slaDueAt?: string;
-  slaBreached?: boolean;
-  escalationLevel?: number;
-  resolution?: string;
-  rating?: number;
-  closedReason?: 'rated' | 'no_rating';
-  reopened?: boolean;
-}
+import type { StaffAudience, TicketChange, TicketFacts } from '../../workflows/feedback-ticket/contracts.js';
 
 export function createTicketDbActivities({ sql }: { sql: Sql }) {
   const activities = {
@@ -107,7 +81,7 @@ export function createTicketDbActivities({ sql }: { sql: Sql }) {
       dedupeKey: string;
       ticketId: string;
       departmentCode: string | null;
-      audience: 'department' | 'dept_head' | 'supervisors' | 'management';
+      audience: StaffAudience;
       body: string;
     }): Promise<void> {
       await sql`

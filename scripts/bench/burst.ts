@@ -12,26 +12,13 @@
  * target is met; 1 only on errors.
  */
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { followUpWorkflowId } from '../../workflows/contracts.js';
+import { followUpWorkflowId } from '../../workflows/follow-up/contracts.js';
 import { generateDemoDischarges } from '../demo-data.js';
-import {
-  cpuReport,
-  cpuSnapshot,
-  fmt,
-  formatTable,
-  intFromEnv,
-  mib,
-  percentile,
-  pool,
-  printHeader,
-  rssMiB,
-  runBenchmark,
-  sleep,
-  startBenchStack,
-  startSampler,
-  summariseSamples,
-  waitUntil,
-} from './lib.js';
+import { sleep, waitUntil } from '../lib/wait.js';
+import { fmt, formatTable, intFromEnv, mib, percentile, printHeader } from './report.js';
+import { cpuReport, cpuSnapshot, rssMiB, startSampler, summariseSamples } from './resources.js';
+import { pool, runBenchmark } from './run.js';
+import { startBenchStack } from './stack.js';
 
 const COUNT = intFromEnv('BENCH_COUNT', 2000);
 const CONCURRENCY = intFromEnv('BENCH_CONCURRENCY', 50);

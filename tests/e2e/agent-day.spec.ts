@@ -6,7 +6,7 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import type { Page } from 'playwright-core';
-import { followUpWorkflowId, getFollowUpStateQuery } from '../../workflows/contracts.js';
+import { followUpWorkflowId, getFollowUpStateQuery } from '../../workflows/follow-up/contracts.js';
 import { serveInBrowser, type BrowserStack } from '../support/browser-stack.js';
 import { createTestOrg, dischargeBody, TEST_PASSWORD, type TestOrg } from '../support/org.js';
 import { startStack, uniq, type TestStack } from '../support/stack.js';

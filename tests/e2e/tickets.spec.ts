@@ -12,7 +12,7 @@ import { serveInBrowser, type BrowserStack } from '../support/browser-stack.js';
 import { createShortPlan, waitFor } from '../support/follow-up-fixtures.js';
 import { createTestOrg, dischargeBody, TEST_PASSWORD, type TestOrg } from '../support/org.js';
 import { startStack, uniq, type TestStack } from '../support/stack.js';
-import { ticketWorkflowId } from '../../workflows/ticket-contracts.js';
+import { ticketWorkflowId } from '../../workflows/feedback-ticket/contracts.js';
 
 const FULL_PHONE = '13812341234';
 const MASKED_PHONE = '138****1234';

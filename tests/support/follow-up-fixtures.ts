@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
 import { inject } from 'vitest';
 import { findOrBuildTemporalCli } from '../../scripts/lib/temporal-cli.js';
+import { waitUntil } from '../../scripts/lib/wait.js';
 import type { Sql } from '../../db/client.js';
 import type { TouchpointSpec } from '../../domain/follow-up-plan.js';
 import type { Question } from '../../domain/questions.js';
@@ -32,15 +33,9 @@ export async function createShortPlan(
   return { templateCode };
 }
 
-export async function waitFor<T>(probe: () => Promise<T | undefined | null | false>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined && value !== null && value !== false) return value as T;
-    if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+/** Polls every 200 ms; on timeout the error names `what` and the probe's last error, if any. */
+export const waitFor = <T>(probe: () => Promise<T | undefined | null | false>, timeoutMs = 20_000, what = 'condition'): Promise<T> =>
+  waitUntil(probe, timeoutMs, { intervalMs: 200, what });
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/histories/', import.meta.url));
 

@@ -1,27 +1,14 @@
 /** Labels and time formatting for the agent's task pages (client-safe: no server imports). */
-import { CONTACT_OUTCOME_LABELS, TOUCHPOINT_STATUS_LABELS } from '../../domain/follow-up-labels.js';
-import type { TaskStatus } from '../../services/tasks.js';
+import { CHANNEL_LABELS, CONTACT_OUTCOME_LABELS, TASK_STATUSES, TOUCHPOINT_STATUS_LABELS, type TaskStatus } from '../../workflows/follow-up/labels.js';
 
 export const TIME_ZONE = 'Asia/Shanghai';
 
 /** The status tabs of 今日任务, in the order of their `1`–`5` shortcuts. */
-export const STATUS_TABS: readonly { status: TaskStatus; label: string }[] = [
-  { status: 'open', label: '待随访' },
-  { status: 'completed', label: '已完成' },
-  { status: 'unreachable', label: '无法联系' },
-  { status: 'refused', label: '拒访' },
-  { status: 'cancelled', label: '已取消' },
-];
+export const STATUS_TABS: readonly { status: TaskStatus; label: string }[] = TASK_STATUSES.map((status) => ({ status, label: TOUCHPOINT_STATUS_LABELS[status] }));
 
-export const TASK_STATUS_LABELS: Record<TaskStatus, string> = TOUCHPOINT_STATUS_LABELS;
-
-export function isTaskStatus(value: string | null | undefined): value is TaskStatus {
-  return STATUS_TABS.some((t) => t.status === value);
-}
-
-export const OUTCOME_LABELS = CONTACT_OUTCOME_LABELS;
-
-export const CHANNEL_LABELS: Record<string, string> = { phone: '电话', sms: '短信', wechat: '微信' };
+/** Labels of codes read back from the database (typed as plain strings there); an unknown code as it is. */
+export const outcomeLabel = (outcome: string): string => (CONTACT_OUTCOME_LABELS as Record<string, string>)[outcome] ?? outcome;
+export const channelLabel = (channel: string): string => (CHANNEL_LABELS as Record<string, string>)[channel] ?? channel;
 
 export const SEX_LABELS: Record<string, string> = { M: '男', F: '女', O: '其他', U: '未知' };
 

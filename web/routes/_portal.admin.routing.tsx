@@ -7,8 +7,8 @@ import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFuncti
 import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { useEffect, useRef } from 'react';
 import { isServiceError, type FieldProblem } from '../../services/errors.js';
-import { ROUTE_CATEGORIES, type FeedbackRoute } from '../../services/feedback-routing.js';
-import { TICKET_CATEGORY_LABELS } from '../../services/tickets.js';
+import type { FeedbackRoute } from '../../services/feedback-routing.js';
+import { TICKET_CATEGORIES, TICKET_CATEGORY_LABELS, ticketCategoryLabel } from '../../workflows/feedback-ticket/contracts.js';
 import { orRespond, requireUser } from '../auth.server.js';
 import { FieldError, fieldAria } from '../components/FieldError.js';
 
@@ -21,7 +21,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     orRespond(context.services.routing.subtags(user)),
     context.services.directory.departments(),
   ]);
-  const categories = ROUTE_CATEGORIES.map((code) => ({ code, label: TICKET_CATEGORY_LABELS[code] ?? code }));
+  const categories = TICKET_CATEGORIES.map((code) => ({ code, label: TICKET_CATEGORY_LABELS[code] }));
   return { routes, subtags, departments, categories };
 }
 
@@ -40,7 +40,6 @@ export async function action({ request, context }: ActionFunctionArgs) {
   for (const [key, value] of form) if (typeof value === 'string') values[key] = value;
   const intent = values.intent === 'subtag' ? 'subtag' : values.intent === 'toggle' ? 'toggle' : 'route';
   const key = intent === 'toggle' ? (values.id ?? '') : (values.category ?? '');
-  const label = (code: string) => TICKET_CATEGORY_LABELS[code] ?? code;
   try {
     if (intent === 'route') {
       const saved = await context.services.routing.saveRoute(
@@ -64,7 +63,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     }
     if (intent === 'subtag') {
       const saved = await context.services.routing.saveSubtag(user, { category: values.category ?? '', label: values.label ?? '' }, context.meta);
-      return data<Outcome>({ ok: true, form: intent, key, message: `已在“${label(saved.category)}”下新增子标签“${saved.label}”。` });
+      return data<Outcome>({ ok: true, form: intent, key, message: `已在“${ticketCategoryLabel(saved.category)}”下新增子标签“${saved.label}”。` });
     }
     const id = /^\d{1,10}$/.test(values.id ?? '') ? Number(values.id) : Number.NaN;
     const saved = await context.services.routing.setSubtagActive(user, id, values.active === 'true', context.meta);
@@ -72,7 +71,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
       ok: true,
       form: intent,
       key,
-      message: `已${saved.active ? '启用' : '停用'}“${label(saved.category)}”下的子标签“${saved.label}”。${saved.active ? '' : '已有工单保留该标签。'}`,
+      message: `已${saved.active ? '启用' : '停用'}“${ticketCategoryLabel(saved.category)}”下的子标签“${saved.label}”。${saved.active ? '' : '已有工单保留该标签。'}`,
     });
   } catch (err) {
     if (isServiceError(err) && (err.code === 'invalid_input' || err.status === 404)) {

@@ -6,7 +6,7 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { useEffect, useRef } from 'react';
-import { CHANNELS, type Channel, type TouchpointSpec } from '../../domain/follow-up-plan.js';
+import { CHANNELS, CHANNEL_LABELS, type TouchpointSpec } from '../../domain/follow-up-plan.js';
 import { isServiceError, type FieldProblem } from '../../services/errors.js';
 import type { Rule, ScenarioKind } from '../../services/plans.js';
 import { orRespond, requireUser } from '../auth.server.js';
@@ -14,7 +14,6 @@ import { FieldError, fieldAria } from '../components/FieldError.js';
 
 export const meta: MetaFunction = () => [{ title: '随访规则 · 随访管理平台' }];
 
-const CHANNEL_LABELS: Record<Channel, string> = { phone: '电话', sms: '短信', wechat: '微信' };
 const SCENARIO_LABELS: Record<ScenarioKind, string> = { diagnosis_prefix: '诊断编码前缀', procedure_keyword: '手术关键词' };
 const MAX_TOUCHPOINTS = 10;
 const SPARE_ROWS = 2;

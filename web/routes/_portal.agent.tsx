@@ -3,7 +3,8 @@ import { Link, useLoaderData, useNavigate } from '@remix-run/react';
 import { useAutoRefresh, useRowCursor } from '../components/list-hooks.js';
 import { useMemo, useRef, useState } from 'react';
 import { orRespond, requireUser } from '../auth.server.js';
-import { formatShortTime, isTaskStatus, sexAge, STATUS_TABS, TASK_STATUS_LABELS } from '../components/task-format.js';
+import { TOUCHPOINT_STATUS_LABELS, isTaskStatus } from '../../workflows/follow-up/labels.js';
+import { formatShortTime, sexAge, STATUS_TABS } from '../components/task-format.js';
 import { isInteractive, useHotkeys } from '../components/useHotkeys.js';
 
 export const meta: MetaFunction = () => [{ title: '今日任务 · 随访管理平台' }];
@@ -104,7 +105,7 @@ function TodayTasks() {
       </nav>
 
       {visible.length === 0 ? (
-        <p className="empty">{filter ? '没有符合筛选条件的任务' : `暂无${TASK_STATUS_LABELS[status]}任务`}</p>
+        <p className="empty">{filter ? '没有符合筛选条件的任务' : `暂无${TOUCHPOINT_STATUS_LABELS[status]}任务`}</p>
       ) : (
         <table className="grid tasks" data-testid="task-table">
           <thead>
@@ -152,7 +153,7 @@ function TodayTasks() {
                   {t.attempts}/{t.maxAttempts}
                 </td>
                 <td>
-                  <span className={`status status-${t.status}`}>{TASK_STATUS_LABELS[t.status]}</span>
+                  <span className={`status status-${t.status}`}>{TOUCHPOINT_STATUS_LABELS[t.status]}</span>
                 </td>
               </tr>
             ))}

@@ -1,9 +1,10 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { useState } from 'react';
+import { administers } from '../../domain/access.js';
 import { isServiceError, type FieldProblem } from '../../services/errors.js';
 import type { UnmaskField } from '../../services/patients.js';
-import { orRespond, requireUser } from '../auth.server.js';
+import { orRespond, requireUser, temporalUiUrl } from '../auth.server.js';
 
 export const meta: MetaFunction = () => [{ title: '患者信息 · 随访管理平台' }];
 
@@ -11,12 +12,10 @@ export const meta: MetaFunction = () => [{ title: '患者信息 · 随访管理�
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const user = await requireUser(request, context);
   const patient = await orRespond(context.services.patients.view(user, params.id!, context.meta));
-  const supervisor = user.role === 'admin' || user.role === 'manager';
-  const { TEMPORAL_UI_URL, TEMPORAL_NAMESPACE } = context.services.env;
   return {
     patient,
-    canUnmask: user.role === 'admin',
-    workflowsUrl: supervisor ? `${TEMPORAL_UI_URL}/namespaces/${encodeURIComponent(TEMPORAL_NAMESPACE)}/workflows` : null,
+    canUnmask: administers(user.role),
+    workflowsUrl: temporalUiUrl(user, context),
   };
 }
 

@@ -1,9 +1,10 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Link, useLoaderData, useNavigate, useParams } from '@remix-run/react';
-import type { FollowUpStatus, TouchpointStatus } from '../../workflows/contracts.js';
-import { CANCEL_REASON_LABELS, followUpWorkflowId } from '../../workflows/contracts.js';
-import { orRespond, requireUser } from '../auth.server.js';
-import { CHANNEL_LABELS, formatTime } from '../components/task-format.js';
+import { followUpWorkflowId } from '../../workflows/follow-up/contracts.js';
+import { CANCEL_REASON_LABELS, FOLLOW_UP_STATUS_LABELS, TOUCHPOINT_STATUS_LABELS } from '../../workflows/follow-up/labels.js';
+import { orRespond, requireUser, temporalUiUrl } from '../auth.server.js';
+import { channelLabel, formatTime } from '../components/task-format.js';
+import { TemporalLink } from '../components/TemporalLink.js';
 import { useHotkeys } from '../components/useHotkeys.js';
 
 export const meta: MetaFunction = () => [{ title: '随访流程 · 随访管理平台' }];
@@ -13,36 +14,14 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const user = await requireUser(request, context);
   const state = await orRespond(context.services.tasks.followUpState(user, params.id!));
   const workflowId = followUpWorkflowId(state.encounterId);
-  const { TEMPORAL_UI_URL, TEMPORAL_NAMESPACE } = context.services.env;
-  const supervisor = user.role === 'admin' || user.role === 'manager';
+  const temporalUrl = temporalUiUrl(user, context, workflowId);
   return {
     state,
     cancelReason: state.cancelReason ? CANCEL_REASON_LABELS[state.cancelReason] : null,
-    workflowId: supervisor ? workflowId : null,
-    temporalUrl: supervisor
-      ? `${TEMPORAL_UI_URL}/namespaces/${encodeURIComponent(TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(workflowId)}`
-      : null,
+    workflowId: temporalUrl ? workflowId : null,
+    temporalUrl,
   };
 }
-
-const FLOW_STATUS_LABELS: Record<FollowUpStatus, string> = {
-  planning: '生成计划中',
-  scheduled: '等待下次随访',
-  awaiting_contact: '待联系',
-  completed: '已完成',
-  unreachable: '无法联系',
-  cancelled: '已取消',
-  no_plan: '无随访计划',
-};
-
-const TOUCHPOINT_STATUS_LABELS: Record<TouchpointStatus, string> = {
-  scheduled: '未到期',
-  open: '待随访',
-  completed: '已完成',
-  unreachable: '无法联系',
-  refused: '拒访',
-  cancelled: '已取消',
-};
 
 export default function FollowUpDetail() {
   const { state, cancelReason, workflowId, temporalUrl } = useLoaderData<typeof loader>();
@@ -54,25 +33,21 @@ export default function FollowUpDetail() {
       <div className="page-head">
         <h1>随访流程</h1>
         <span className={`status flow-${state.status}`} data-testid="flow-status">
-          {FLOW_STATUS_LABELS[state.status]}
+          {FOLLOW_UP_STATUS_LABELS[state.status]}
         </span>
         {state.urgent && <span className="badge urgent">紧急</span>}
         <nav className="page-links">
           <Link to={`/tasks/${id}`}>
             ← 返回任务 <kbd aria-hidden>Esc</kbd>
           </Link>
-          {temporalUrl && (
-            <a href={temporalUrl} target="_blank" rel="noreferrer">
-              在 Temporal UI 中查看
-            </a>
-          )}
+          <TemporalLink url={temporalUrl} />
         </nav>
       </div>
 
       <dl className="facts">
         <dt>状态</dt>
         <dd>
-          {FLOW_STATUS_LABELS[state.status]}
+          {FOLLOW_UP_STATUS_LABELS[state.status]}
           {cancelReason && `（${cancelReason}）`}
         </dd>
         <dt>开始时间</dt>
@@ -97,7 +72,7 @@ export default function FollowUpDetail() {
           {state.touchpoints.map((tp) => (
             <li key={tp.index} className={`tp tp-${tp.status}${tp.urgent ? ' urgent' : ''}`}>
               <div className="tp-head">
-                <strong>第 {tp.index + 1} 次</strong> · {CHANNEL_LABELS[tp.channel] ?? tp.channel} ·{' '}
+                <strong>第 {tp.index + 1} 次</strong> · {channelLabel(tp.channel)} ·{' '}
                 <span className={`status status-${tp.status}`}>{TOUCHPOINT_STATUS_LABELS[tp.status]}</span>
                 {tp.urgent && <span className="badge urgent">紧急</span>}
               </div>

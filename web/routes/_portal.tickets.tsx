@@ -1,9 +1,18 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Form, Link, useLoaderData, useNavigate } from '@remix-run/react';
 import { useAutoRefresh, useRowCursor } from '../components/list-hooks.js';
-import { useRef } from 'react';
-import { TICKET_CATEGORY_LABELS, type TicketFilters } from '../../services/tickets.js';
-import { TICKET_STATUS_LABELS, type TicketStatus } from '../../workflows/ticket-contracts.js';
+import { useRef, type RefObject } from 'react';
+import { isDepartmentStaff, seesAllDepartments } from '../../domain/access.js';
+import type { TicketFilters } from '../../services/tickets.js';
+import type { TicketStatus } from '../../workflows/feedback-ticket/contracts.js';
+import {
+  TICKET_CATEGORY_LABELS,
+  TICKET_STATUS_LABELS,
+  escalationLabel,
+  isActiveTicket,
+  isTicketCategory,
+  ticketCategoryLabel,
+} from '../../workflows/feedback-ticket/labels.js';
 import { orRespond, requireUser } from '../auth.server.js';
 import { formatShortTime } from '../components/task-format.js';
 import { isInteractive, useHotkeys } from '../components/useHotkeys.js';
@@ -21,15 +30,15 @@ const isStatus = (value: string | null): value is TicketStatus => value !== null
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requireUser(request, context);
   const search = new URL(request.url).searchParams;
-  const supervisor = user.role === 'manager' || user.role === 'admin';
-  const departmentUser = user.role === 'dept_head' || user.role === 'dept_staff';
+  const supervisor = seesAllDepartments(user.role);
+  const departmentUser = isDepartmentStaff(user.role);
   const filters: TicketFilters = {};
   const selected = { dept: '', category: '', status: '', breached: '' };
   if (supervisor) {
     const dept = search.get('dept')?.trim();
     if (dept) filters.departmentCode = selected.dept = dept;
     const category = search.get('category');
-    if (category && Object.hasOwn(TICKET_CATEGORY_LABELS, category)) filters.category = selected.category = category;
+    if (isTicketCategory(category)) filters.category = selected.category = category;
     const status = search.get('status');
     if (isStatus(status)) filters.status = selected.status = status;
     const breached = search.get('breached');
@@ -38,7 +47,6 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       selected.breached = breached;
     }
   }
-  if (user.role === 'agent') filters.mine = true;
   const [items, departments] = await Promise.all([
     orRespond(context.services.tickets.list(user, filters)),
     context.services.directory.departments(),
@@ -54,19 +62,11 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     selected,
     transferred: search.get('transferred'),
     departments: supervisor ? departments.map((d) => ({ code: d.code, name: d.name })) : [],
-    statusLabels: TICKET_STATUS_LABELS,
-    categoryLabels: TICKET_CATEGORY_LABELS,
   };
 }
 
-const ACTIVE: readonly string[] = ['open', 'in_progress'];
-
-/** 3小时12分, 2天5小时, 40分 — the rough size of a time span. */
-const ESCALATION_LABELS = ['—', '一级', '二级'];
-
 export default function TicketList() {
-  const { title, subtitle, supervisor, items, now, selected, transferred, departments, statusLabels, categoryLabels } =
-    useLoaderData<typeof loader>();
+  const { title, subtitle, supervisor, items, now, selected, transferred, departments } = useLoaderData<typeof loader>();
   const navigate = useNavigate();
   const tableRef = useRef<HTMLTableSectionElement>(null);
   const filterRef = useRef<HTMLSelectElement>(null);
@@ -87,8 +87,8 @@ export default function TicketList() {
     '/': () => (filterRef.current ? filterRef.current.focus() : false),
   });
 
-  const overdueCount = items.filter((t) => ACTIVE.includes(t.status) && (t.slaBreached || Date.parse(t.slaDueAt) < now)).length;
-  const openCount = items.filter((t) => ACTIVE.includes(t.status)).length;
+  const overdueCount = items.filter((t) => isActiveTicket(t.status) && (t.slaBreached || Date.parse(t.slaDueAt) < now)).length;
+  const openCount = items.filter((t) => isActiveTicket(t.status)).length;
 
   return (
     <div className="tickets-page">
@@ -109,39 +109,16 @@ export default function TicketList() {
 
       {supervisor && (
         <Form method="get" className="ticket-filters" aria-label="筛选工单">
-          <label>
-            科室
-            <select name="dept" defaultValue={selected.dept} ref={filterRef}>
-              <option value="">全部科室</option>
-              {departments.map((d) => (
-                <option key={d.code} value={d.code}>
-                  {d.name}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            类别
-            <select name="category" defaultValue={selected.category}>
-              <option value="">全部类别</option>
-              {Object.entries(categoryLabels).map(([value, label]) => (
-                <option key={value} value={value}>
-                  {label}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            状态
-            <select name="status" defaultValue={selected.status}>
-              <option value="">全部状态</option>
-              {Object.entries(statusLabels).map(([value, label]) => (
-                <option key={value} value={value}>
-                  {label}
-                </option>
-              ))}
-            </select>
-          </label>
+          <FilterSelect
+            label="科室"
+            name="dept"
+            all="全部科室"
+            selected={selected.dept}
+            options={departments.map((d) => [d.code, d.name])}
+            selectRef={filterRef}
+          />
+          <FilterSelect label="类别" name="category" all="全部类别" selected={selected.category} options={Object.entries(TICKET_CATEGORY_LABELS)} />
+          <FilterSelect label="状态" name="status" all="全部状态" selected={selected.status} options={Object.entries(TICKET_STATUS_LABELS)} />
           <label>
             超时
             <select name="breached" defaultValue={selected.breached}>
@@ -177,7 +154,7 @@ export default function TicketList() {
           </thead>
           <tbody ref={tableRef}>
             {items.map((t, i) => {
-              const active = ACTIVE.includes(t.status);
+              const active = isActiveTicket(t.status);
               const overdue = active && (t.slaBreached || Date.parse(t.slaDueAt) < now);
               return (
                 <tr
@@ -198,18 +175,18 @@ export default function TicketList() {
                     <div className="muted small">{formatShortTime(t.receivedAt)}</div>
                   </td>
                   <td>
-                    {categoryLabels[t.category] ?? t.category}
+                    {ticketCategoryLabel(t.category)}
                     {t.subtag && <div className="muted small">{t.subtag}</div>}
                   </td>
                   <td>{t.patientName}</td>
                   <td>{t.departmentName ?? t.departmentCode ?? '未分派'}</td>
                   <td>
-                    <span className={`status ticket-${t.status}`}>{statusLabels[t.status]}</span>
+                    <span className={`status ticket-${t.status}`}>{TICKET_STATUS_LABELS[t.status]}</span>
                   </td>
                   <td className="nowrap">
                     <SlaCountdown dueAt={t.slaDueAt} active={active} breached={t.slaBreached} serverNow={now} />
                   </td>
-                  <td>{ESCALATION_LABELS[t.escalationLevel] ?? `${t.escalationLevel} 级`}</td>
+                  <td>{escalationLabel(t.escalationLevel)}</td>
                   <td>{t.rating !== null ? `${t.rating} 分` : t.closedReason === 'no_rating' ? '未评价' : '—'}</td>
                 </tr>
               );
@@ -227,5 +204,29 @@ export default function TicketList() {
         )}
       </p>
     </div>
+  );
+}
+
+/** One filter of the list: a choice of values by their Chinese names, or all of them. */
+function FilterSelect(props: {
+  label: string;
+  name: string;
+  all: string;
+  selected: string;
+  options: [value: string, label: string][];
+  selectRef?: RefObject<HTMLSelectElement>;
+}) {
+  return (
+    <label>
+      {props.label}
+      <select name={props.name} defaultValue={props.selected} ref={props.selectRef}>
+        <option value="">{props.all}</option>
+        {props.options.map(([value, label]) => (
+          <option key={value} value={value}>
+            {label}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }

@@ -1,16 +1,15 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigate, useNavigation } from '@remix-run/react';
 import { isServiceError, type FieldProblem } from '../../services/errors.js';
-import { TICKET_CATEGORY_LABELS } from '../../services/tickets.js';
-import { TICKET_STATUS_LABELS } from '../../workflows/ticket-contracts.js';
-import { orRespond, requireUser } from '../auth.server.js';
+import { seesAllDepartments, speaksWithPatients } from '../../domain/access.js';
+import { TICKET_STATUS_LABELS, escalationLabel, isActiveTicket, ticketCategoryLabel } from '../../workflows/feedback-ticket/labels.js';
+import { orRespond, requireUser, temporalUiUrl } from '../auth.server.js';
 import { formatTime } from '../components/task-format.js';
 import { isTextEntry, useHotkeys } from '../components/useHotkeys.js';
 import { SlaCountdown } from '../components/SlaCountdown.js';
+import { TemporalLink } from '../components/TemporalLink.js';
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `工单 ${data?.ticket.number ?? ''} · 随访管理平台` }];
-
-const ACTIVE: readonly string[] = ['open', 'in_progress'];
 
 /**
  * One ticket: the patient's feedback, the deadline, the timeline, and what the viewer may do with
@@ -25,27 +24,23 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
     context.services.directory.departments(),
   ]);
   const search = new URL(request.url).searchParams;
-  const active = ACTIVE.includes(ticket.status);
-  const actor = user.role === 'dept_head' || user.role === 'dept_staff' || user.role === 'admin';
-  const supervisor = user.role === 'admin' || user.role === 'manager';
-  const { TEMPORAL_UI_URL, TEMPORAL_NAMESPACE } = context.services.env;
+  const allowed = new Set(ticket.allowedActions);
   return {
     ticket,
     now: Date.now(),
     nextDeadline: live?.nextDeadline ?? null,
     statusLabel: TICKET_STATUS_LABELS[ticket.status],
-    categoryLabel: TICKET_CATEGORY_LABELS[ticket.category] ?? ticket.category,
+    categoryLabel: ticketCategoryLabel(ticket.category),
     departmentNames: Object.fromEntries(departments.map((d) => [d.code, d.name])) as Record<string, string>,
-    transferTargets: actor && active ? departments.filter((d) => d.code !== ticket.departmentCode).map((d) => ({ code: d.code, name: d.name })) : [],
+    transferTargets: allowed.has('transfer') ? departments.filter((d) => d.code !== ticket.departmentCode).map((d) => ({ code: d.code, name: d.name })) : [],
     can: {
-      accept: actor && ticket.status === 'open',
-      act: actor && active,
-      rate: (user.role === 'agent' || user.role === 'admin') && ticket.status === 'resolved',
-      openTask: user.role === 'agent' || user.role === 'admin',
+      accept: allowed.has('accept'),
+      // Note, transfer and resolve are allowed together (in the ticket's contracts).
+      act: allowed.has('note'),
+      rate: allowed.has('rate'),
+      openTask: speaksWithPatients(user.role),
     },
-    temporalUrl: supervisor
-      ? `${TEMPORAL_UI_URL}/namespaces/${encodeURIComponent(TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(ticket.workflowId)}`
-      : null,
+    temporalUrl: temporalUiUrl(user, context, ticket.workflowId),
     done: search.get('done'),
     rated: search.get('rating'),
   };
@@ -97,7 +92,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
           context.meta,
         );
         // A department user no longer sees a ticket it handed on: back to the inbox.
-        if (user.role !== 'admin') return redirect(`/tickets?transferred=${encodeURIComponent(state.number)}`);
+        if (!seesAllDepartments(user.role)) return redirect(`/tickets?transferred=${encodeURIComponent(state.number)}`);
         break;
       }
       case 'resolve':
@@ -131,8 +126,6 @@ const DONE_MESSAGES: Record<string, string> = {
   transfer: '已转科',
   resolve: '已标记为已解决，系统将请患者评价',
 };
-
-const ESCALATION_LABELS = ['未升级', '一级（科主任、督导）', '二级（管理层）'];
 
 /** 3小时12分, 2天5小时, 40分 — the rough size of a time span. */
 type LoaderData = ReturnType<typeof useLoaderData<typeof loader>>;
@@ -180,7 +173,7 @@ export default function TicketPage() {
   const navigation = useNavigation();
   const busy = navigation.state === 'submitting';
   const departmentName = (code: string) => (code ? (departmentNames[code] ?? code) : '');
-  const active = ACTIVE.includes(ticket.status);
+  const active = isActiveTicket(ticket.status);
   const overdue = active && (ticket.slaBreached || Date.parse(ticket.slaDueAt) < now);
 
   useHotkeys(
@@ -221,11 +214,7 @@ export default function TicketPage() {
           <Link to="/tickets">
             ← 工单列表 <kbd aria-hidden>Esc</kbd>
           </Link>
-          {temporalUrl && (
-            <a href={temporalUrl} target="_blank" rel="noreferrer">
-              在 Temporal UI 中查看
-            </a>
-          )}
+          <TemporalLink url={temporalUrl} />
         </nav>
       </div>
 
@@ -269,7 +258,7 @@ export default function TicketPage() {
               )}
             </dd>
             <dt>升级级别</dt>
-            <dd data-testid="escalation">{ESCALATION_LABELS[ticket.escalationLevel] ?? `${ticket.escalationLevel} 级`}</dd>
+            <dd data-testid="escalation">{escalationLabel(ticket.escalationLevel)}</dd>
             {ticket.reopenCount > 0 && (
               <>
                 <dt>重新打开</dt>

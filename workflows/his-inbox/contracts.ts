@@ -3,12 +3,28 @@
  * every HIS_INBOX_RECONCILE_SECONDS; it processes again every inbox message that was stored but
  * not processed (Temporal, the database or the hospital's FHIR server was down, or the process
  * stopped between storing and processing), so nothing accepted waits for the HIS to resend.
- * No side effects here: the worker, the schedule and tests import it.
+ * No side effects here: the worker, the Schedule (worker/his-inbox-schedule.ts) and tests import it.
  */
+import type { StartRequest } from '../shared/start.js';
+
 export const HIS_INBOX_RECONCILE_WORKFLOW_TYPE = 'hisInboxReconcileWorkflow';
-export const HIS_INBOX_SCHEDULE_ID = 'his-inbox-reconcile';
-/** One run at a time: the schedule's runs share this ID (and overlap is skipped). */
+export type HisInboxReconcileWorkflow = (input: ReconcileInboxInput) => Promise<ReconcileInboxResult>;
+
+/** The Schedule's runs get this ID with the run's time appended. */
 export const HIS_INBOX_RECONCILE_WORKFLOW_ID = 'his-inbox-reconcile';
+
+/** A reconciler run; processing a message twice is harmless, so runs may repeat. */
+export function hisInboxReconcileStart(input: ReconcileInboxInput, workflowId = HIS_INBOX_RECONCILE_WORKFLOW_ID): StartRequest<HisInboxReconcileWorkflow> {
+  return {
+    workflowType: HIS_INBOX_RECONCILE_WORKFLOW_TYPE,
+    options: {
+      workflowId,
+      args: [input],
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      staticSummary: `HIS 收件箱补处理 · 保存超过 ${input.olderThanSeconds} 秒未处理的消息`,
+    },
+  };
+}
 
 export interface ReconcileInboxInput {
   /** Messages younger than this are left to the request that stored them. */

@@ -7,28 +7,22 @@
  * Continues as new after {@link LEDGER_EVENTS_PER_RUN} events or when idle, so its history stays
  * bounded over the years.
  */
-import {
-  allHandlersFinished,
-  condition,
-  continueAsNew,
-  proxyActivities,
-  setHandler,
-  upsertSearchAttributes,
-  workflowInfo,
-  ApplicationFailure,
-} from '@temporalio/workflow';
-import type { Activities } from '../activities/index.js';
-import { ACTIVITY_TIMEOUTS } from '../config/temporal.js';
+import { allHandlersFinished, condition, continueAsNew, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../../activities/index.js';
+import { ACTIVITY_TIMEOUTS } from '../../config/temporal.js';
+import { refuse } from '../shared/refusal.js';
 import {
   BlacklistedKey,
   LEDGER_EVENTS_PER_RUN,
+  LIFT_REFUSED,
   getLedgerStateQuery,
   liftBlacklistUpdate,
+  liftRefusal,
   recordNoShowSignal,
   type NoShowLedgerInput,
   type NoShowLedgerState,
   type NoShowSettings,
-} from './appointment-contracts.js';
+} from './contracts.js';
 
 const db = proxyActivities<Activities>(ACTIVITY_TIMEOUTS.database);
 
@@ -61,12 +55,6 @@ export async function noShowLedgerWorkflow(input: NoShowLedgerInput): Promise<No
       ...(lift ? { lift } : {}),
     });
 
-  function liftRefusal(reason: string): string | null {
-    if (!reason?.trim()) return '解除黑名单须填写原因';
-    if (settings && !state.blacklisted) return '该患者当前未被列入爽约黑名单';
-    return null;
-  }
-
   setHandler(getLedgerStateQuery, () => state);
   setHandler(recordNoShowSignal, (event) => {
     // The same appointment is counted once, however often it is reported.
@@ -79,8 +67,8 @@ export async function noShowLedgerWorkflow(input: NoShowLedgerInput): Promise<No
     liftBlacklistUpdate,
     async ({ actorId, reason }) => {
       await condition(() => settings !== undefined && !busy);
-      const refused = liftRefusal(reason);
-      if (refused) throw ApplicationFailure.nonRetryable(refused, 'LiftRefused');
+      const refused = liftRefusal({ blacklisted: state.blacklisted, settings }, reason);
+      if (refused) throw refuse(LIFT_REFUSED, refused);
       busy = true;
       try {
         state.blacklisted = false;
@@ -97,8 +85,8 @@ export async function noShowLedgerWorkflow(input: NoShowLedgerInput): Promise<No
     },
     {
       validator: ({ reason }) => {
-        const refused = liftRefusal(reason);
-        if (refused) throw new Error(refused);
+        const refused = liftRefusal({ blacklisted: state.blacklisted, settings }, reason);
+        if (refused) throw refuse(LIFT_REFUSED, refused);
       },
     },
   );

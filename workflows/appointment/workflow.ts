@@ -7,33 +7,27 @@
  * appointment a no-show and reports it to the patient's no-show ledger (`noshow-<patient>`,
  * started here when the patient has none yet; it outlives this workflow).
  */
-import {
-  ApplicationFailure,
-  allHandlersFinished,
-  condition,
-  getExternalWorkflowHandle,
-  proxyActivities,
-  setHandler,
-  startChild,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { allHandlersFinished, condition, getExternalWorkflowHandle, proxyActivities, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import type { Activities } from '../activities/index.js';
-import type { AppointmentFacts } from '../activities/db/appointments.js';
-import { ACTIVITY_TIMEOUTS } from '../config/temporal.js';
-import { orderQueue } from '../domain/clinic-queue.js';
+import type { Activities } from '../../activities/index.js';
+import { ACTIVITY_TIMEOUTS } from '../../config/temporal.js';
+import { orderQueue } from '../../domain/clinic-queue.js';
+import { refuse } from '../shared/refusal.js';
 import {
-  APPOINTMENT_STATUS_LABELS,
+  APPOINTMENT_ACTION_REFUSED,
   ARRIVAL_NOTES,
+  appointmentActionRefusal,
   cancelAppointmentUpdate,
   checkInUpdate,
   getAppointmentStateQuery,
+  noShowLedgerStart,
   noShowLedgerWorkflowId,
   recordNoShowSignal,
+  type AppointmentFacts,
   type AppointmentInput,
   type AppointmentState,
   type Arrival,
-} from './appointment-contracts.js';
+} from './contracts.js';
 import { noShowLedgerWorkflow } from './noshow-ledger.js';
 
 const db = proxyActivities<Activities>(ACTIVITY_TIMEOUTS.database);
@@ -58,28 +52,16 @@ export async function appointmentWorkflow({ appointmentId }: AppointmentInput): 
   };
   let busy = false;
 
-  /** Why a cancellation cannot be taken now, or null (undecided until the booking is loaded). */
-  function cancelRefusal(): string | null {
-    if (!facts) return null;
-    if (state.status !== 'booked') return `预约${APPOINTMENT_STATUS_LABELS[state.status]},不能取消`;
-    if (Date.now() >= Date.parse(state.registrationOpensAt)) return '已开始取号,不能再取消预约';
-    return null;
-  }
-
-  function checkInRefusal(): string | null {
-    if (!facts) return null;
-    if (state.status === 'cancelled') return '预约已取消,不能签到';
-    if (state.status === 'checked_in' || state.status === 'seen') return '已签到,请勿重复签到';
-    if (state.status !== 'booked') return `预约${APPOINTMENT_STATUS_LABELS[state.status]},不能签到`;
-    if (Date.now() >= Date.parse(state.sessionEndsAt)) return '本次门诊已结束,不能签到';
-    return null;
-  }
+  /** Why a cancellation or check-in cannot be taken now, or null (undecided until the booking is loaded). */
+  const refusal = (action: 'cancel' | 'checkIn') => () => (facts ? appointmentActionRefusal(state, action, Date.now()) : null);
+  const cancelRefusal = refusal('cancel');
+  const checkInRefusal = refusal('checkIn');
 
   /** One change at a time, stored before the state moves; refused with the reason re-checked. */
   async function exclusive(check: () => string | null, work: () => Promise<void>): Promise<AppointmentState> {
     await condition(() => facts !== undefined && !busy);
     const reason = check();
-    if (reason) throw ApplicationFailure.nonRetryable(reason, 'AppointmentActionRefused');
+    if (reason) throw refuse(APPOINTMENT_ACTION_REFUSED, reason);
     busy = true;
     try {
       await work();
@@ -90,7 +72,7 @@ export async function appointmentWorkflow({ appointmentId }: AppointmentInput): 
   }
   const validate = (check: () => string | null) => (_input: unknown) => {
     const reason = check();
-    if (reason) throw new Error(reason);
+    if (reason) throw refuse(APPOINTMENT_ACTION_REFUSED, reason);
   };
 
   setHandler(getAppointmentStateQuery, () => state);
@@ -166,12 +148,7 @@ export async function appointmentWorkflow({ appointmentId }: AppointmentInput): 
   async function reportNoShow(at: string): Promise<void> {
     const ledgerId = noShowLedgerWorkflowId(loaded.patientId);
     try {
-      await startChild(noShowLedgerWorkflow, {
-        workflowId: ledgerId,
-        args: [{ patientId: loaded.patientId }],
-        parentClosePolicy: 'ABANDON',
-        staticSummary: `爽约记录 ${loaded.patientId}`,
-      });
+      await startChild(noShowLedgerWorkflow, { ...noShowLedgerStart({ patientId: loaded.patientId }).options, parentClosePolicy: 'ABANDON' });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }

@@ -4,34 +4,32 @@
  * on breach, then to management), tells the patient and asks for a rating; a rating of 1–2
  * reopens it with a fresh SLA, no rating in time closes it as 未评价.
  */
+import { allHandlersFinished, condition, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../../activities/index.js';
+import { ACTIVITY_TIMEOUTS } from '../../config/temporal.js';
+import { refuse, type FieldProblem } from '../shared/refusal.js';
 import {
-  ApplicationFailure,
-  allHandlersFinished,
-  condition,
-  proxyActivities,
-  setHandler,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
-import type { Activities } from '../activities/index.js';
-import { ACTIVITY_TIMEOUTS } from '../config/temporal.js';
-import type { TicketChange } from '../activities/db/tickets.js';
-import { DepartmentKey, UNASSIGNED_DEPARTMENT, UrgentKey } from './contracts.js';
-import {
+  DepartmentKey,
   SlaBreachedKey,
-  TICKET_STATUS_LABELS,
+  TICKET_ACTION_REFUSED,
   TicketCategoryKey,
   TicketStatusKey,
+  UNASSIGNED_DEPARTMENT,
+  UrgentKey,
   acceptTicketUpdate,
   addTicketNoteUpdate,
   getTicketStateQuery,
   rateTicketSignal,
   resolveTicketUpdate,
+  ticketActionRefusal,
   transferTicketUpdate,
+  type DepartmentAction,
   type TicketActor,
+  type TicketChange,
+  type TicketFacts,
   type TicketInput,
   type TicketState,
-} from './ticket-contracts.js';
+} from './contracts.js';
 
 const db = proxyActivities<Activities>(ACTIVITY_TIMEOUTS.database);
 
@@ -39,7 +37,7 @@ export async function feedbackTicketWorkflow({ ticketId }: TicketInput): Promise
   const { workflowId } = workflowInfo();
   // Handlers are registered before the first activity so an early Update is never lost; until
   // the ticket is loaded they wait (see `exclusive`).
-  let facts: Awaited<ReturnType<typeof db.loadTicket>> | undefined;
+  let facts: TicketFacts | undefined;
   const state: TicketState = {
     ticketId,
     number: '',
@@ -69,19 +67,16 @@ export async function feedbackTicketWorkflow({ ticketId }: TicketInput): Promise
     await db.recordTicketStep({ change: { ticketId, ...change }, step: step(name), kind: name, actorId, details });
   }
 
-  /** The reason an action is refused in the ticket's current state, or null. */
-  function refusal(actor: TicketActor, allowed: TicketState['status'][]): string | null {
-    if (!facts) return null; // decided once loaded
-    if (!allowed.includes(state.status)) return `工单${TICKET_STATUS_LABELS[state.status]},不能执行此操作`;
-    if (actor.actorDepartment !== null && actor.actorDepartment !== state.departmentCode) return '该工单已不属于您的科室';
-    return null;
+  /** The reason an action is refused in the ticket's current state, or null (undecided until the ticket is loaded). */
+  function refusal(actor: TicketActor, action: DepartmentAction): string | null {
+    return facts ? ticketActionRefusal(state, action, actor) : null;
   }
 
   /** Runs one department action at a time: the record is stored before the state moves. */
   async function exclusive<T>(check: () => string | null, work: () => Promise<T>): Promise<T> {
     await condition(() => facts !== undefined && !busy);
     const reason = check();
-    if (reason) throw ApplicationFailure.nonRetryable(reason, 'TicketActionRefused');
+    if (reason) throw refuse(TICKET_ACTION_REFUSED, reason);
     busy = true;
     try {
       return await work();
@@ -90,18 +85,19 @@ export async function feedbackTicketWorkflow({ ticketId }: TicketInput): Promise
     }
   }
 
-  const ACTIVE: TicketState['status'][] = ['open', 'in_progress'];
-  const validate = (check: () => string | null) => () => {
+  /** An Update's validator: an input field at fault is refused as data (field + message), then the state is asked. */
+  function validate(fieldProblem: FieldProblem | null, check: () => string | null): void {
+    if (fieldProblem) throw refuse(TICKET_ACTION_REFUSED, fieldProblem.message, [fieldProblem]);
     const reason = check();
-    if (reason) throw new Error(reason);
-  };
+    if (reason) throw refuse(TICKET_ACTION_REFUSED, reason);
+  }
 
   setHandler(getTicketStateQuery, () => state);
   setHandler(
     acceptTicketUpdate,
     (actor) =>
       exclusive(
-        () => refusal(actor, ['open']),
+        () => refusal(actor, 'accept'),
         async () => {
           await persist('accepted', { status: 'in_progress' }, actor.actorId);
           state.status = 'in_progress';
@@ -109,28 +105,27 @@ export async function feedbackTicketWorkflow({ ticketId }: TicketInput): Promise
           return state;
         },
       ),
-    { validator: (actor) => validate(() => refusal(actor, ['open']))() },
+    { validator: (actor) => validate(null, () => refusal(actor, 'accept')) },
   );
   setHandler(
     addTicketNoteUpdate,
     (input) =>
       exclusive(
-        () => refusal(input, ACTIVE),
+        () => refusal(input, 'note'),
         async () => {
           await persist('note', {}, input.actorId, { note: input.note });
           return state;
         },
       ),
     {
-      validator: (input) =>
-        validate(() => (input.note.trim() ? refusal(input, ACTIVE) : '请填写进展说明'))(),
+      validator: (input) => validate(input.note.trim() ? null : { field: 'note', message: '请填写进展说明' }, () => refusal(input, 'note')),
     },
   );
   setHandler(
     transferTicketUpdate,
     (input) =>
       exclusive(
-        () => refusal(input, ACTIVE),
+        () => refusal(input, 'transfer'),
         async () => {
           const from = state.departmentCode;
           // The SLA clock is kept: a transfer does not buy the hospital time.
@@ -149,18 +144,21 @@ export async function feedbackTicketWorkflow({ ticketId }: TicketInput): Promise
       ),
     {
       validator: (input) =>
-        validate(() => {
-          if (!input.reason.trim()) return '转科须填写原因';
-          if (input.departmentCode === state.departmentCode) return '不能转给本科室';
-          return refusal(input, ACTIVE);
-        })(),
+        validate(
+          !input.reason.trim()
+            ? { field: 'reason', message: '转科须填写原因' }
+            : input.departmentCode === state.departmentCode
+              ? { field: 'departmentCode', message: '不能转给本科室' }
+              : null,
+          () => refusal(input, 'transfer'),
+        ),
     },
   );
   setHandler(
     resolveTicketUpdate,
     (input) =>
       exclusive(
-        () => refusal(input, ACTIVE),
+        () => refusal(input, 'resolve'),
         async () => {
           await persist('resolved', { status: 'resolved', resolution: input.resolution }, input.actorId, { resolution: input.resolution });
           state.status = 'resolved';
@@ -168,7 +166,9 @@ export async function feedbackTicketWorkflow({ ticketId }: TicketInput): Promise
           return state;
         },
       ),
-    { validator: (input) => validate(() => (input.resolution.trim() ? refusal(input, ACTIVE) : '请填写处理结果'))() },
+    {
+      validator: (input) => validate(input.resolution.trim() ? null : { field: 'resolution', message: '请填写处理结果' }, () => refusal(input, 'resolve')),
+    },
   );
   setHandler(rateTicketSignal, ({ rating: score }) => {
     // Only a rating of a resolved ticket counts; a late or repeated one is ignored.

@@ -7,7 +7,6 @@
  * department. Readmission, death, opt-out or a cancelled discharge cancel what is pending.
  */
 import {
-  ApplicationFailure,
   CancellationScope,
   allHandlersFinished,
   condition,
@@ -22,21 +21,23 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import type { Activities } from '../activities/index.js';
-import type { FollowUpPlan } from '../activities/db/follow-up.js';
-import { feedbackTicketWorkflow } from './feedback-ticket.js';
-import { ticketWorkflowId } from './ticket-contracts.js';
-import { ACTIVITY_TIMEOUTS } from '../config/temporal.js';
-import { CONTACT_OUTCOME_LABELS, TOUCHPOINT_STATUS_LABELS } from '../domain/follow-up-labels.js';
-import { redFlags, validateAnswers, type Question } from '../domain/questions.js';
-import { greetingTiming } from '../domain/schedule.js';
+import type { Activities } from '../../activities/index.js';
+import { ACTIVITY_TIMEOUTS } from '../../config/temporal.js';
+import { redFlags, validateAnswers, type Question } from '../../domain/questions.js';
+import { greetingTiming } from '../../domain/schedule.js';
+import { ticketStart } from '../feedback-ticket/contracts.js';
+import { feedbackTicketWorkflow } from '../feedback-ticket/workflow.js';
+import { refuse, type FieldProblem } from '../shared/refusal.js';
 import {
+  CANCEL_REASON_LABELS,
+  CONTACT_OUTCOME_LABELS,
+  CONTACT_REFUSED,
   DepartmentKey,
   FollowUpStatusKey,
-  CANCEL_REASON_LABELS,
   UNASSIGNED_DEPARTMENT,
   UrgentKey,
   cancelFollowUpSignal,
+  closedTaskRefusal,
   departmentMappedSignal,
   getFollowUpStateQuery,
   recordContactUpdate,
@@ -44,6 +45,7 @@ import {
   type ContactReply,
   type ContactResult,
   type FollowUpInput,
+  type FollowUpPlan,
   type FollowUpState,
   type TouchpointState,
 } from './contracts.js';
@@ -88,23 +90,24 @@ export async function followUpWorkflow(input: FollowUpInput): Promise<FollowUpSt
       { key: UrgentKey, value: state.urgent },
     ]);
 
-  /** Why a contact result cannot be taken now, or null. */
-  function refusal(result: ContactResult): string | null {
-    if (cancelled) return `随访已取消(${state.cancelReason ? CANCEL_REASON_LABELS[state.cancelReason] : ''}),不能再记录`;
+  /** Why a contact result cannot be taken now (with the answers at fault, if any), or null. */
+  function refusal(result: ContactResult): { message: string; problems?: FieldProblem[] } | null {
+    if (cancelled) return { message: `随访已取消(${state.cancelReason ? CANCEL_REASON_LABELS[state.cancelReason] : ''}),不能再记录` };
     const tp = state.touchpoints.find((t) => t.taskId === result.taskId);
-    if (!tp) return openingTask ? null : '该任务不属于这次随访';
-    if (tp.status !== 'open') return `该任务已结束(${TOUCHPOINT_STATUS_LABELS[tp.status]}),不能重复记录`;
+    if (!tp) return openingTask ? null : { message: '该任务不属于这次随访' };
+    const closed = closedTaskRefusal(tp.status);
+    if (closed) return { message: closed };
     if (result.outcome === 'completed') {
       const problems = validateAnswers(questionsOf[tp.index] ?? [], result.answers ?? {});
-      if (problems.length) return problems.map((p) => `${p.field}: ${p.message}`).join('; ');
+      if (problems.length) return { message: problems.map((p) => `${p.field}: ${p.message}`).join('; '), problems };
     }
     return null;
   }
 
   async function applyContact(result: ContactResult): Promise<ContactReply> {
     await condition(() => !busy && !openingTask);
-    const reason = refusal(result); // re-checked: another result may have closed the task meanwhile
-    if (reason) throw ApplicationFailure.nonRetryable(reason, 'ContactRefused');
+    const refused = refusal(result); // re-checked: another result may have closed the task meanwhile
+    if (refused) throw refuse(CONTACT_REFUSED, refused.message, refused.problems);
     busy = true;
     try {
       const tp = state.touchpoints.find((t) => t.taskId === result.taskId)!;
@@ -177,8 +180,8 @@ export async function followUpWorkflow(input: FollowUpInput): Promise<FollowUpSt
   });
   setHandler(recordContactUpdate, applyContact, {
     validator: (result) => {
-      const reason = refusal(result);
-      if (reason) throw new Error(reason);
+      const refused = refusal(result);
+      if (refused) throw refuse(CONTACT_REFUSED, refused.message, refused.problems);
     },
   });
 
@@ -297,12 +300,7 @@ export async function followUpWorkflow(input: FollowUpInput): Promise<FollowUpSt
   /** Starts the ticket's own workflow, which outlives this follow-up. */
   async function startTicket({ ticketId, number }: { ticketId: string; number: string }): Promise<void> {
     try {
-      await startChild(feedbackTicketWorkflow, {
-        workflowId: ticketWorkflowId(number),
-        args: [{ ticketId }],
-        parentClosePolicy: 'ABANDON',
-        staticSummary: `投诉/预警工单 ${number}`,
-      });
+      await startChild(feedbackTicketWorkflow, { ...ticketStart({ ticketId, number }, 'follow-up').options, parentClosePolicy: 'ABANDON' });
       log('已生成工单', number);
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

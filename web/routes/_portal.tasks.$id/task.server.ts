@@ -1,0 +1,57 @@
+/**
+ * The task page's server side: what the page shows (a patient view the service audits) and the
+ * recording of a call through the service (the follow-up workflow's Update), with refusals turned
+ * into what the form shows: field errors next to their fields, a conflict prominently.
+ */
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-run/node';
+import { isServiceError, type FieldProblem } from '../../../services/errors.js';
+import { FEEDBACK_CATEGORIES, FEEDBACK_CATEGORY_LABELS } from '../../../workflows/follow-up/contracts.js';
+import { orRespond, requireUser } from '../../auth.server.js';
+import { contactInput, INTENTS, isIntent, submittedValues, type ActionResult } from '../../components/task/contact-form-data.js';
+
+export async function loadTaskPage({ request, context, params }: LoaderFunctionArgs) {
+  const user = await requireUser(request, context);
+  const task = await orRespond(context.services.tasks.get(user, params.id!, context.meta));
+  const search = new URL(request.url).searchParams;
+  const canRecord = task.allowedActions.includes('record');
+  // The feedback form's choices: the problem taxonomy per category, and the departments a complaint can be sent to instead.
+  const [subtags, departments] = canRecord
+    ? await Promise.all([context.services.tickets.subtags(), context.services.directory.departments()])
+    : [[], []];
+  return {
+    task,
+    canRecord,
+    flash: search.has('saved') ? ('saved' as const) : search.has('prev') ? ('prev' as const) : null,
+    feedbackCategories: FEEDBACK_CATEGORIES.map((value) => ({ value, label: FEEDBACK_CATEGORY_LABELS[value] })),
+    feedbackSubtags: subtags,
+    feedbackDepartments: departments.map((d) => ({ code: d.code, name: d.name })),
+  };
+}
+
+export type TaskPageData = Awaited<ReturnType<typeof loadTaskPage>>;
+
+/** Records the call's outcome through the service, then moves on or comes back with the problems. */
+export async function recordContact({ request, context, params }: ActionFunctionArgs) {
+  const user = await requireUser(request, context);
+  const taskId = params.id!;
+  const form = await request.formData();
+  const intent = form.get('intent');
+  const values = submittedValues(form);
+  if (!isIntent(intent)) return data<ActionResult>({ error: '未知的操作', values }, { status: 400 });
+  const { outcome, next } = INTENTS[intent];
+  try {
+    const reply = await context.services.tasks.recordContact(user, taskId, contactInput(form, outcome), context.meta);
+    if (next) return redirect(reply.nextTaskId ? `/tasks/${reply.nextTaskId}?prev=1` : '/agent');
+    return redirect(`/tasks/${taskId}?saved=1`);
+  } catch (err) {
+    if (!isServiceError(err)) throw err;
+    // Field problems come as data: the service's own checks, or the answers the workflow's validator refused.
+    const problems = err.details?.problems;
+    if (Array.isArray(problems)) {
+      const fieldErrors = Object.fromEntries((problems as FieldProblem[]).map((p) => [p.field, p.message]));
+      return data<ActionResult>({ error: '请检查标红的项目', fieldErrors, values }, { status: 400 });
+    }
+    if (err.status === 409) return data<ActionResult>({ conflict: err.message, values }, { status: 409 });
+    return data<ActionResult>({ error: err.message, values }, { status: err.status });
+  }
+}
