@@ -180,9 +180,18 @@ export function createDischargeService({
      */
     async reprocessPending({ olderThanSeconds, limit }: { olderThanSeconds: number; limit: number }) {
       const pending = await inbox.pending({ olderThanSeconds, limit });
-      const counts = { processed: 0, stillPending: 0, rejected: 0 };
+      const counts = { processed: 0, stillPending: 0, rejected: 0, failed: 0 };
       for (const message of pending) {
-        const result = await process(message);
+        let result: IngestOutcome;
+        try {
+          result = await process(message);
+        } catch (err) {
+          // One message that fails unexpectedly must not hold back the ones after it: its error is
+          // kept (the inbox shows it) and it is tried again on the next run.
+          await inbox.deferred(message.id, err instanceof Error ? err.message : String(err));
+          counts.failed++;
+          continue;
+        }
         if (result.status === 'retry') {
           counts.stillPending++;
           break; // the dependency is still down: the next run tries again

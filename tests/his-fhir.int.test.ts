@@ -250,6 +250,28 @@ describe('FHIR R4 as hospitals send it', () => {
     });
   });
 
+  it('the reconciler processes stored messages again; one that fails unexpectedly does not hold back the next', async () => {
+    const { createDischargeService } = await import('../services/discharges.js');
+    const broken = createDischargeService({
+      sql: stack.sql,
+      temporal: stack.temporal,
+      taskQueue: stack.taskQueue,
+      settings: { fhirServer: { configured: true, read: async () => Promise.reject(new Error('bug in a FHIR client')) } },
+    });
+    const poison = await broken.receive('fhir', JSON.stringify({ resourceType: 'Encounter', identifier: [{ value: `ZY${uniq()}` }], status: 'finished', subject: { reference: 'Patient/x1' }, serviceProvider: { identifier: { value: org.deptA } }, period: { end: yesterday() } }));
+    const good = dischargeBody(org.deptA, { dischargedAt: new Date().toISOString() });
+    const waiting = await broken.receive('json', JSON.stringify(good));
+    const counts = await broken.reprocessPending({ olderThanSeconds: 0, limit: 1000 });
+    expect(counts.failed).toBeGreaterThanOrEqual(1);
+    const rows = await stack.sql<{ id: string; outcome: string; error: string | null; attempts: number }[]>`
+      SELECT id, outcome, error, attempts FROM inbound_messages WHERE id IN (${poison.id}, ${waiting.id}) ORDER BY id`;
+    expect(rows).toEqual([
+      { id: poison.id, outcome: 'received', error: 'bug in a FHIR client', attempts: 1 },
+      { id: waiting.id, outcome: 'accepted', error: null, attempts: 1 },
+    ]);
+    await stack.temporal.workflow.getHandle(followUpWorkflowId(good.encounterId)).describe();
+  });
+
   it('every HTTP endpoint has a body limit: 413 before the body is read whole', async () => {
     const limited = createServices({ sql: stack.sql, temporal: stack.temporal, env: { ...stack.env, HTTP_BODY_LIMIT_BYTES: 64 * 1024 } });
     const { createApi } = await import('../api/app.js');

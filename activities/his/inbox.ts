@@ -13,8 +13,7 @@ export function createHisInboxActivities({ sql, his }: { sql: Sql; his?: IngestS
     async reprocessHisInbox(input: ReconcileInboxInput): Promise<ReconcileInboxResult> {
       const { client, info } = Context.current();
       const discharges = createDischargeService({ sql, temporal: client, taskQueue: info.taskQueue, settings: his });
-      const { found, processed, rejected, stillPending } = await discharges.reprocessPending(input);
-      return { found, processed, rejected, stillPending };
+      return discharges.reprocessPending(input);
     },
   };
 }

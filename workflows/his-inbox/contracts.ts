@@ -39,4 +39,6 @@ export interface ReconcileInboxResult {
   rejected: number;
   /** Still waiting for a dependency (the run stops at the first such message). */
   stillPending: number;
+  /** Failed unexpectedly (the error is kept in the inbox; tried again next run). */
+  failed: number;
 }
