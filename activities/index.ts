@@ -4,9 +4,13 @@ import { createFollowUpDbActivities } from './db/follow-up.js';
 import { createTicketDbActivities } from './db/tickets.js';
 import { createAppointmentDbActivities } from './db/appointments.js';
 import { createQuotaPlanningActivities } from './db/quota-planning.js';
+import { createHisInboxActivities } from './his/inbox.js';
+import type { IngestSettings } from '../services/discharges.js';
 
 export interface ActivityDeps {
   sql: Sql;
+  /** HIS ingest settings for the inbox reconciler (defaults when absent). */
+  his?: IngestSettings;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -15,6 +19,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createTicketDbActivities(deps),
     ...createAppointmentDbActivities(deps),
     ...createQuotaPlanningActivities(deps),
+    ...createHisInboxActivities(deps),
   };
 }
 

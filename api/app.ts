@@ -6,6 +6,7 @@ import { Hono } from 'hono';
 import type { Principal } from '../domain/access.js';
 import { payloadCodec } from '../worker/payload-codec.js';
 import { createCodecRoutes } from './codec.js';
+import { requestBodyLimit } from './body-limit.js';
 import { createFhirRoutes } from './his/fhir.js';
 import { signInRateLimit } from './hardening.js';
 import { requestMeta } from './request-meta.js';
@@ -29,9 +30,16 @@ export function createApi(services: Services) {
     return c.json({ error: 'internal_error', message: '服务器内部错误' }, 500);
   });
 
+  api.use('*', requestBodyLimit(services.env.HTTP_BODY_LIMIT_BYTES, /\/his\/fhir(\/|$)/));
+
+  // Anonymous callers (load balancers) learn up or down; signed-in managers and admins see why.
   api.get('/health', async (c) => {
     const report = await services.health.check();
-    return c.json(report, report.ok ? 200 : 503);
+    const token = readSessionToken(c.req.header('cookie'));
+    // With the database down the session cannot be read: the answer stays up/down.
+    const user = token ? await services.auth.userFromToken(token).catch(() => null) : null;
+    const detailed = user?.role === 'admin' || user?.role === 'manager';
+    return c.json(detailed ? report : { ok: report.ok }, report.ok ? 200 : 503);
   });
 
   api.post('/auth/login', signInRateLimit(services), async (c) => {

@@ -5,6 +5,7 @@ import { loadEnv } from '../config/env.js';
 import { createSql } from '../db/client.js';
 import { createServices } from '../services/index.js';
 import { payloadDataConverter } from '../worker/payload-codec.js';
+import { mllpOptions } from './his/mllp-options.js';
 import { startMllpListener } from './his/mllp-listener.js';
 import { createHttpApp, loadWebBuild } from './server.js';
 
@@ -18,7 +19,7 @@ const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE, dat
 const services = createServices({ sql, temporal, env });
 const app = createHttpApp({ services, webBuild: await loadWebBuild() });
 
-const mllp = await startMllpListener({ port: env.HL7_MLLP_PORT, host: env.HOST, services });
+const mllp = await startMllpListener(mllpOptions(env, services));
 console.log(`[server] HL7 v2 MLLP listener on port ${mllp.port}`);
 
 const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {

@@ -11,6 +11,7 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import { createRequestHandler, type ServerBuild } from '@remix-run/node';
 import type { Services } from '../services/index.js';
 import { createApi } from './app.js';
+import { requestBodyLimit } from './body-limit.js';
 import { sameOriginForms, signInRateLimit } from './hardening.js';
 import { requestMeta } from './request-meta.js';
 
@@ -45,6 +46,8 @@ export function createHttpApp({ services, webBuild }: { services: Services; webB
       },
     }),
   );
+  // The API limits its own bodies (createApi); the portal's form posts get the same limit here.
+  app.use('*', requestBodyLimit(services.env.HTTP_BODY_LIMIT_BYTES, /^\/api(\/|$)/));
   app.post('/login', signInRateLimit(services));
   // Form posts must come from the portal itself (integrations post JSON, which this does not check).
   app.use('*', sameOriginForms());

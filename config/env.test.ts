@@ -13,6 +13,7 @@ const PRODUCTION_OK: Source = {
   HIS_API_TOKEN: 'his-token-0123456789abcdef',
   PAYLOAD_KEYS: 'k2026:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=',
   PAYLOAD_KEY_ID: 'k2026',
+  HL7_MLLP_ALLOWED_SOURCES: '10.20.0.0/16, 192.0.2.7',
 };
 
 function envError(source: Source): EnvError {
@@ -120,6 +121,14 @@ describe('loadEnv', () => {
     expect(env.SEED_DEMO_DATA).toBe(false);
     expect(env.HIS_API_TOKEN).toBe(PRODUCTION_OK.HIS_API_TOKEN);
     expect(env.PORT).toBe(3000);
+  });
+
+  it('refuses production MLLP on all interfaces without a source allow-list, and bad list entries', () => {
+    const { HL7_MLLP_ALLOWED_SOURCES: _sources, ...open } = PRODUCTION_OK;
+    expect(envError(open).message).toContain('HL7_MLLP_ALLOWED_SOURCES');
+    expect(loadEnv({ ...open, HL7_MLLP_HOST: '10.20.1.5' }).HL7_MLLP_ALLOWED_SOURCES).toBeUndefined();
+    expect(loadEnv(PRODUCTION_OK).HL7_MLLP_ALLOWED_SOURCES).toEqual(['10.20.0.0/16', '192.0.2.7']);
+    expect(envError({ ...PRODUCTION_OK, HL7_MLLP_ALLOWED_SOURCES: '10.0.0.0/33' }).message).toContain('HL7_MLLP_ALLOWED_SOURCES');
   });
 
   it('refuses the development payload encryption key in production', () => {

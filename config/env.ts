@@ -2,6 +2,7 @@
  * Every setting the system reads from the environment, validated once at start-up.
  * `.env.example` lists the same keys with the same defaults; keep the two in step.
  */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 const port = z.coerce.number().int().min(1).max(65535);
@@ -29,6 +30,60 @@ const envSchema = z.object({
   /** Path of a Temporal CLI binary to use instead of searching/building one. */
   TEMPORAL_CLI: z.string().optional(),
   HL7_MLLP_PORT: port.default(2575),
+  /** Interface the MLLP listener binds; HOST when unset. */
+  HL7_MLLP_HOST: z.string().optional(),
+  /**
+   * Source addresses (IPs or CIDR ranges, comma-separated) allowed to connect over MLLP; all
+   * when unset. Production refuses to listen on all interfaces without it: the feed can cancel
+   * follow-ups and mark patients deceased.
+   */
+  HL7_MLLP_ALLOWED_SOURCES: z
+    .string()
+    .optional()
+    .transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined))
+    .refine((list) => !list || list.every(isAddressOrRange), 'IP 地址或 CIDR(如 10.1.0.0/16),逗号分隔'),
+  /** A frame larger than this closes the connection (bytes, default 1 MiB). */
+  HL7_MLLP_MAX_FRAME_BYTES: positiveInt.default(1024 * 1024),
+  /** A connection silent this long is closed. */
+  HL7_MLLP_IDLE_TIMEOUT_SECONDS: positiveInt.default(300),
+  /** A frame that is still incomplete this long after it began closes the connection (slow senders). */
+  HL7_MLLP_FRAME_TIMEOUT_SECONDS: positiveInt.default(30),
+  HL7_MLLP_MAX_CONNECTIONS: positiveInt.default(50),
+  /** Frames waiting per connection before its socket is paused (back-pressure). */
+  HL7_MLLP_QUEUE_LIMIT: positiveInt.default(16),
+  /** MLLP over TLS: PEM files of the server certificate and key; a CA file to verify client certificates. */
+  HL7_MLLP_TLS_CERT_FILE: z.string().optional(),
+  HL7_MLLP_TLS_KEY_FILE: z.string().optional(),
+  HL7_MLLP_TLS_CA_FILE: z.string().optional(),
+  /** Client certificates: none (default), request (verified when sent) or require. */
+  HL7_MLLP_TLS_CLIENT_CERT: z.enum(['none', 'request', 'require']).default('none'),
+  /** Where the visit number is read, in order (PV1-19 visit number, PID-18 patient account number). */
+  HIS_HL7_VISIT_FIELDS: z
+    .string()
+    .default('PV1-19,PID-18')
+    .transform((v) => v.split(',').map((s) => s.trim().toUpperCase()))
+    .refine((list): list is ('PV1-19' | 'PID-18')[] => list.length > 0 && list.every((f) => f === 'PV1-19' || f === 'PID-18'), '只能是 PV1-19、PID-18'),
+  /** Character sets tried in order for HL7 messages that declare none in MSH-18. */
+  HL7_CHARSETS: z
+    .string()
+    .default('utf-8,gb18030')
+    .transform((v) => v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean))
+    .refine((list) => list.length > 0 && list.every(isDecoderLabel), '未知的字符集'),
+  /** No follow-up for discharges older than this (days). */
+  HIS_FOLLOW_UP_HORIZON_DAYS: positiveInt.default(90),
+  /** A late discharge is still followed up until its plan's last touchpoint is this many days past. */
+  HIS_LATE_FOLLOW_UP_DAYS: z.coerce.number().int().min(0).default(7),
+  /** The hospital's FHIR server, read for resources a message only references. */
+  HIS_FHIR_BASE_URL: z.string().url().optional(),
+  HIS_FHIR_TOKEN: z.string().optional(),
+  HIS_FHIR_USERNAME: z.string().optional(),
+  HIS_FHIR_PASSWORD: z.string().optional(),
+  /** How often the inbox reconciler looks for stored, unprocessed HIS messages (seconds). */
+  HIS_INBOX_RECONCILE_SECONDS: positiveInt.default(60),
+  /** A message is left to its own request this long before the reconciler takes it up (seconds). */
+  HIS_INBOX_RETRY_AFTER_SECONDS: positiveInt.default(30),
+  /** Largest request body any HTTP endpoint takes (bytes; FHIR ingest allows 5 MiB). */
+  HTTP_BODY_LIMIT_BYTES: positiveInt.default(1024 * 1024),
   /** Ignored, project-local folder for Postgres and Temporal data. */
   DATA_DIR: z.string().default('.data'),
   DEMO_PASSWORD: z.string().min(8).default(DEMO_PASSWORD_DEFAULT),
@@ -58,6 +113,26 @@ const envSchema = z.object({
 
 export type Env = z.infer<typeof envSchema>;
 
+const ALL_INTERFACES = new Set(['0.0.0.0', '::', '']);
+
+function isAddressOrRange(value: string): boolean {
+  const [address, bits, ...rest] = value.split('/');
+  const family = isIP(address ?? '');
+  if (rest.length > 0 || family === 0) return false;
+  if (bits === undefined) return true;
+  const n = Number(bits);
+  return /^\d+$/.test(bits) && n <= (family === 4 ? 32 : 128);
+}
+
+function isDecoderLabel(label: string): boolean {
+  try {
+    new TextDecoder(label);
+    return true;
+  } catch {
+    return label === 'ascii';
+  }
+}
+
 export class EnvError extends Error {}
 
 /** Parses and checks the environment; throws an `EnvError` naming each bad key. */
@@ -77,6 +152,9 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     if (env.PAYLOAD_KEYS.includes(PAYLOAD_KEYS_DEFAULT.split(':')[1]!)) demo.push('PAYLOAD_KEYS');
     if (env.SEED_DEMO_DATA) demo.push('SEED_DEMO_DATA (must be false)');
     if (!env.HIS_API_TOKEN) demo.push('HIS_API_TOKEN (required)');
+    if (ALL_INTERFACES.has(env.HL7_MLLP_HOST ?? env.HOST) && !env.HL7_MLLP_ALLOWED_SOURCES) {
+      demo.push('HL7_MLLP_ALLOWED_SOURCES (required when the MLLP listener binds all interfaces)');
+    }
     if (demo.length > 0) {
       throw new EnvError(`Refusing to start in production with demo settings: ${demo.join(', ')}`);
     }

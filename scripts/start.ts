@@ -136,7 +136,9 @@ try {
     const sql = createSql(databaseUrl, { max: 5 });
     const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
     const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE, dataConverter: payloadDataConverter(env) });
-    const services = createServices({ sql, temporal, env });
+    // The demo's 60 days of history are loaded as if each discharge had arrived on its day: the
+    // rule that nobody is called about a stay that ended long ago would leave the older ones bare.
+    const services = createServices({ sql, temporal, env: { ...env, HIS_FOLLOW_UP_HORIZON_DAYS: 3650, HIS_LATE_FOLLOW_UP_DAYS: 3650 } });
     const { discharges } = await seedDemoData({ sql, services, password: env.DEMO_PASSWORD });
     if (discharges) log(`[start] demo data: ${discharges} discharges sent through the HIS ingest path`);
     const tickets = await seedDemoTickets({ sql, services, temporal });

@@ -1,84 +1,50 @@
 /**
- * Discharges from the HIS: store the raw message first, validate, upsert patient and encounter,
- * start the encounter's follow-up workflow. Resending is harmless at every step.
+ * HIS ingest: receive → map → apply, the same for every route (HL7 v2 over MLLP, FHIR R4, JSON).
+ *   receive  the message is stored in the inbox first, bytes as received (services/his-inbox.ts);
+ *   map      one pure module per format turns it into encounter events (domain/his/); FHIR
+ *            resources the message only references are read from the hospital's FHIR server first;
+ *   apply    one service takes the events into effect (services/his-apply.ts).
+ * The entry points (api/his/) only translate the outcome into their protocol's answer; the
+ * inbox reconciler (workflows/his-inbox/) and the admin's replay process stored messages again.
+ * Also the department's list of discharges, for the portal.
  */
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { z } from 'zod';
+import type { Client } from '@temporalio/client';
 import type { Sql } from '../db/client.js';
 import { asUser } from '../db/scope.js';
 import { canAccessDepartment, seesAllDepartments, type Principal } from '../domain/access.js';
+import type { DischargeAgePolicy } from '../domain/his/discharge-age.js';
+import { eventEncounterId, eventSummary, HisMappingError, type HisEvent } from '../domain/his/event.js';
+import { EMPTY_NOTIFICATION, fhirEvents, fhirReferencesToRead, parseFhirJson, type ExternalResource } from '../domain/his/fhir.js';
+import { hl7EventFromBytes, type Hl7Options } from '../domain/his/hl7.js';
+import { decodeHl7, lossyText } from '../domain/his/hl7-charset.js';
+import { jsonEventFromText } from '../domain/his/json.js';
 import { maskPhone } from '../domain/masking.js';
-import { cancelFollowUpSignal, followUpStart, followUpWorkflowId, type CancelReason } from '../workflows/follow-up/contracts.js';
-import { startOnce } from '../workflows/shared/start.js';
-import { forbidden, ServiceError, ValidationError } from './errors.js';
-import { parseOrThrow } from './validation.js';
+import { forbidden, isServiceError, ServiceError, ValidationError } from './errors.js';
+import { createHisApply, type ApplyResult } from './his-apply.js';
+import { FhirServerUnavailable, createFhirServer, type FhirServer } from './his-fhir-server.js';
+import { createHisInbox, type InboundSource, type InboxOutcome, type StoredMessage } from './his-inbox.js';
 
-const trimmed = (max: number) => z.string().trim().min(1, '不能为空').max(max, `最长 ${max} 个字符`);
-const optionalText = (max: number) => z.string().trim().max(max, `最长 ${max} 个字符`).optional();
+export type { InboundSource } from './his-inbox.js';
 
-/** Identifiers become part of workflow IDs and URLs: letters, digits and a few separators only. */
-const hisId = z
-  .string({ required_error: '必填' })
-  .trim()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, '只能包含字母、数字和 . _ : -,最长 64 位');
-
-export const dischargeSchema = z.object({
-  encounterId: hisId,
-  patient: z.object(
-    {
-      id: hisId,
-      name: trimmed(64),
-      sex: z.enum(['M', 'F', 'O', 'U'], { errorMap: () => ({ message: '须为 M、F、O 或 U' }) }).optional(),
-      birthDate: z
-        .string()
-        .regex(/^\d{4}-\d{2}-\d{2}$/, '日期格式须为 YYYY-MM-DD')
-        .refine((d) => !Number.isNaN(Date.parse(d)), '不是有效日期')
-        .optional(),
-      phone: z
-        .string()
-        .trim()
-        .regex(/^\+?[\d\s()-]{7,20}$/, '不是有效的电话号码')
-        .optional(),
-      address: optionalText(200),
-    },
-    { required_error: '必填' },
-  ),
-  department: trimmed(32),
-  diagnosis: z.object({ code: optionalText(32), name: optionalText(200) }).optional(),
-  procedure: optionalText(200),
-  attendingDoctor: optionalText(64),
-  dischargedAt: z
-    .string({ required_error: '必填' })
-    .datetime({ offset: true, message: '须为带时区的 ISO 8601 时间,如 2026-11-20T10:30:00+08:00' }),
-});
-
-export type DischargeInput = z.infer<typeof dischargeSchema>;
-
-/**
- * An encounter as any HIS route delivers it (JSON, HL7 v2, FHIR), after parsing. The HIS
- * department may come as several codes (PV1-3 point of care, PV1-10 hospital service …):
- * the first one that maps to a department wins; the first one is kept as sent.
- */
-export interface HisEncounter {
-  encounterId: string;
-  patient: { id: string; name: string; sex?: 'M' | 'F' | 'O' | 'U'; birthDate?: string; phone?: string; address?: string };
-  departmentCodes: string[];
-  diagnosis?: { code?: string; name?: string };
-  procedure?: string;
-  attendingDoctor?: string;
-  nurse?: string;
-  ward?: string;
-  admittedAt?: string;
-  dischargedAt?: string;
-  /** Discharged as deceased: no follow-up, and the patient's other pending follow-ups end. */
-  deceased?: boolean;
-}
-
-export type InboundSource = 'json' | 'hl7' | 'fhir';
+/** How processing a stored message ended; each entry point turns it into its own answer. */
+export type IngestOutcome =
+  | { status: 'done'; inboxId: string; outcome: 'accepted' | 'duplicate' | 'ignored'; results: ApplyResult[] }
+  /** Never acceptable as sent: stored as rejected with the reason. */
+  | { status: 'rejected'; inboxId: string; error: HisMappingError }
+  /** A dependency is down (Temporal, the hospital's FHIR server): stored, processed again later; a resend is harmless. */
+  | { status: 'retry'; inboxId: string; error: ServiceError };
 
 export interface IngestResult {
   encounterId: string;
-  workflowId: string;
+  /** Absent when no follow-up starts (a discharge too old to contact the patient about). */
+  workflowId?: string;
+  note?: string;
+}
+
+export interface IngestSettings {
+  hl7?: Hl7Options;
+  fhirServer?: FhirServer;
+  dischargeAge?: DischargeAgePolicy;
 }
 
 export interface DischargeListItem {
@@ -96,207 +62,159 @@ export interface DischargeListItem {
   dischargedAt: string;
   daysSinceDischarge: number;
   workflowId: string;
+  /** Why nobody is contacted about this discharge (it arrived too late), if so. */
+  followUpSkipped: string | null;
 }
 
-export function createDischargeService({ sql, temporal, taskQueue }: { sql: Sql; temporal: Client; taskQueue: string }) {
-  /** `again`: the encounter's discharge was cancelled and is now discharged anew, so its closed follow-up may run again. */
-  async function startFollowUp(encounterId: string, departmentCode: string | null, again = false): Promise<string> {
-    const request = followUpStart({ encounterId }, { departmentCode, again });
-    await startOnce(temporal, taskQueue, request);
-    return request.options.workflowId;
-  }
+export function createDischargeService({
+  sql,
+  temporal,
+  taskQueue,
+  settings = {},
+}: {
+  sql: Sql;
+  temporal: Client;
+  taskQueue: string;
+  settings?: IngestSettings;
+}) {
+  const inbox = createHisInbox({ sql });
+  const { apply } = createHisApply({ sql, temporal, taskQueue, dischargeAge: settings.dischargeAge });
+  const fhirServer = settings.fhirServer ?? createFhirServer(undefined);
 
-  /** Signals a follow-up to cancel; one that already ended needs nothing. */
-  async function cancelFollowUp(encounterId: string, reason: CancelReason): Promise<boolean> {
-    try {
-      await temporal.workflow.getHandle(followUpWorkflowId(encounterId)).signal(cancelFollowUpSignal, { reason });
-      return true;
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return false;
-      throw err;
+  /** Resources a FHIR message only references, read from the hospital's server (a notification's Encounter, then its Patient). */
+  async function readReferenced(body: unknown): Promise<ExternalResource[]> {
+    const external: ExternalResource[] = [];
+    for (let round = 0; round < 2 && fhirServer.configured; round++) {
+      const wanted = fhirReferencesToRead(body, external);
+      if (wanted.length === 0) break;
+      const found = await fhirServer.read(wanted);
+      if (found.length === 0) break;
+      external.push(...found);
     }
+    return external;
   }
 
-  /**
-   * Upserts patient and encounter in one statement (one round trip, atomic). The department is
-   * the first HIS code, in message order, that is mapped (or is itself a department code).
-   * Returns whether the encounter row is new, its status before, and the patient's death date.
-   */
-  async function storeEncounter(e: HisEncounter, status: 'admitted' | 'discharged') {
-    const [row] = await sql<
-      { patient_id: string; deceased_at: Date | null; inserted: boolean; department_code: string | null; previous_status: string | null }[]
-    >`
-      WITH patient AS (
-        INSERT INTO patients (his_patient_id, name, sex, birth_date, phone, address)
-        VALUES (${e.patient.id}, ${e.patient.name}, ${e.patient.sex ?? null},
-                ${e.patient.birthDate ?? null}, ${e.patient.phone ?? null}, ${e.patient.address ?? null})
-        ON CONFLICT (his_patient_id) DO UPDATE SET
-          name = EXCLUDED.name,
-          sex = COALESCE(EXCLUDED.sex, patients.sex),
-          birth_date = COALESCE(EXCLUDED.birth_date, patients.birth_date),
-          phone = COALESCE(EXCLUDED.phone, patients.phone),
-          address = COALESCE(EXCLUDED.address, patients.address),
-          updated_at = now()
-        RETURNING id, deceased_at
-      ), department AS (
-        SELECT d.code FROM unnest(${sql.array(e.departmentCodes)}::text[]) WITH ORDINALITY AS his(code, position)
-        CROSS JOIN LATERAL (
-          SELECT department_code AS code, 1 AS priority FROM department_mappings WHERE his_code = his.code
-          UNION ALL SELECT code, 2 FROM departments WHERE code = his.code
-        ) d
-        ORDER BY his.position, d.priority LIMIT 1
-      )
-      INSERT INTO encounters (his_encounter_id, patient_id, his_department_code, department_code, diagnosis_code,
-                              diagnosis_name, procedure_name, attending_doctor, nurse, ward, admitted_at,
-                              discharged_at, status, workflow_id)
-      SELECT ${e.encounterId}, patient.id, ${e.departmentCodes[0] ?? ''}, (SELECT code FROM department),
-             ${e.diagnosis?.code ?? null}, ${e.diagnosis?.name ?? null}, ${e.procedure ?? null},
-             ${e.attendingDoctor ?? null}, ${e.nurse ?? null}, ${e.ward ?? null}, ${e.admittedAt ?? null}::timestamptz,
-             ${e.dischargedAt ?? null}::timestamptz, ${status}, ${followUpWorkflowId(e.encounterId)}
-      FROM patient
-      ON CONFLICT (his_encounter_id) DO UPDATE SET
-        diagnosis_code = COALESCE(EXCLUDED.diagnosis_code, encounters.diagnosis_code),
-        diagnosis_name = COALESCE(EXCLUDED.diagnosis_name, encounters.diagnosis_name),
-        procedure_name = COALESCE(EXCLUDED.procedure_name, encounters.procedure_name),
-        attending_doctor = COALESCE(EXCLUDED.attending_doctor, encounters.attending_doctor),
-        nurse = COALESCE(EXCLUDED.nurse, encounters.nurse),
-        ward = COALESCE(EXCLUDED.ward, encounters.ward),
-        admitted_at = COALESCE(encounters.admitted_at, EXCLUDED.admitted_at),
-        -- A discharge fixes the time and status (a late admission message changes neither);
-        -- after a cancelled discharge or admission, the next message counts afresh.
-        discharged_at = CASE WHEN encounters.status = 'discharged' THEN encounters.discharged_at
-                             ELSE COALESCE(EXCLUDED.discharged_at, encounters.discharged_at) END,
-        status = CASE WHEN encounters.status = 'discharged' THEN encounters.status ELSE EXCLUDED.status END
-      RETURNING patient_id, (SELECT deceased_at FROM patient) AS deceased_at, (xmax = 0) AS inserted, department_code,
-                (SELECT status FROM encounters WHERE his_encounter_id = ${e.encounterId}) AS previous_status`;
-    return {
-      patientId: row!.patient_id,
-      deceasedAt: row!.deceased_at,
-      inserted: row!.inserted,
-      departmentCode: row!.department_code,
-      previousStatus: row!.previous_status,
-    };
-  }
+  /** One mapper per format: the stored message → its encounter events. */
+  const MAPPERS: Record<InboundSource, (m: StoredMessage) => Promise<HisEvent[]>> = {
+    json: async (m) => [jsonEventFromText(m.raw)],
+    hl7: async (m) => [hl7EventFromBytes(m.bytes ?? Buffer.from(m.raw, 'utf8'), settings.hl7)],
+    fhir: async (m) => {
+      if (m.raw.trim() === '') return [EMPTY_NOTIFICATION];
+      const body = parseFhirJson(m.raw);
+      return fhirEvents(body, { receivedAt: m.receivedAt, external: await readReferenced(body) });
+    },
+  };
 
-  /** Runs a Temporal call; when Temporal is unreachable the message stays stored and the HIS is asked to resend (503). */
-  async function temporalOr503<T>(inboxId: string, encounterId: string, call: () => Promise<T>): Promise<T> {
+  /** Maps and applies a stored message, and records the outcome in the inbox. */
+  async function process(message: StoredMessage): Promise<IngestOutcome> {
+    let events: HisEvent[] = [];
+    const results: ApplyResult[] = [];
     try {
-      return await call();
+      events = await MAPPERS[message.source](message);
+      for (const event of events) results.push(await apply(event));
     } catch (err) {
-      await sql`UPDATE inbound_messages SET error = ${String(err)}, his_encounter_id = ${encounterId} WHERE id = ${inboxId}`;
-      throw new ServiceError(503, 'temporal_unavailable', '消息已保存,但随访流程暂时无法处理,请稍后重发');
+      if (err instanceof HisMappingError) {
+        await inbox.settle(message.id, { outcome: 'rejected', error: err.message });
+        return { status: 'rejected', inboxId: message.id, error: err };
+      }
+      const unavailable = isServiceError(err) && err.status === 503 ? err : err instanceof FhirServerUnavailable ? dependencyDown(err) : undefined;
+      if (!unavailable) throw err;
+      const encounterId = results[0]?.encounterId ?? (events[0] ? eventEncounterId(events[0]) : undefined);
+      await inbox.deferred(message.id, err instanceof Error ? String(err.cause ?? err.message) : String(err), encounterId);
+      return { status: 'retry', inboxId: message.id, error: unavailable };
     }
+    const outcome = results.every((r) => r.outcome === 'ignored')
+      ? 'ignored'
+      : results.every((r) => r.outcome !== 'accepted')
+        ? 'duplicate'
+        : 'accepted';
+    const notes = [...new Set(results.map((r) => r.note).filter(Boolean))];
+    await inbox.settle(message.id, {
+      outcome,
+      note: notes.length ? notes.join(';') : undefined,
+      encounterId: results.find((r) => r.encounterId)?.encounterId,
+      summary: events.map((e, i) => ({ ...eventSummary(e), outcome: results[i]?.outcome })),
+    });
+    return { status: 'done', inboxId: message.id, outcome, results };
+  }
+
+  /** Processes a stored message again (reconciler, admin replay). */
+  async function reprocess(inboxId: string): Promise<{ outcome: InboxOutcome; error?: string }> {
+    const message = await inbox.load(inboxId);
+    if (!message) throw new ServiceError(404, 'not_found', '消息不存在');
+    const result = await process(message);
+    if (result.status === 'done') return { outcome: result.outcome };
+    return { outcome: result.status === 'rejected' ? 'rejected' : 'received', error: result.error.message };
   }
 
   const service = {
-    /** Stores an inbound message before anything else is done with it; returns its inbox id. */
-    async receive(source: InboundSource, raw: string): Promise<string> {
-      const [row] = await sql<{ id: string }[]>`INSERT INTO inbound_messages (source, raw) VALUES (${source}, ${raw}) RETURNING id`;
-      return row!.id;
-    },
-
-    async settle(inboxId: string, outcome: 'accepted' | 'duplicate' | 'rejected', extra: { error?: string; encounterId?: string } = {}) {
-      await sql`
-        UPDATE inbound_messages SET outcome = ${outcome}, error = ${extra.error ?? null}, his_encounter_id = ${extra.encounterId ?? null}
-        WHERE id = ${inboxId}`;
+    /** Stores a message as received (before anything else), without processing it. */
+    receive: inbox.receive,
+    /** Marks a stored message rejected for a reason found before mapping (e.g. its media type). */
+    async reject(inboxId: string, reason: string): Promise<void> {
+      await inbox.settle(inboxId, { outcome: 'rejected', error: reason });
     },
 
     /**
-     * A discharge from any route: stores patient and encounter and starts the follow-up.
-     * The workflow start is attempted even for a duplicate: if the first attempt stored the
-     * encounter but could not reach Temporal, the HIS's resend completes the job (503 until then).
+     * Receive → map → apply. HL7 comes as the bytes received (decoded per MSH-18 for the inbox's
+     * text; kept as they are). Throws only when the message could not even be stored.
      */
-    async discharge(inboxId: string, e: HisEncounter & { dischargedAt: string }): Promise<IngestResult & { duplicate: boolean }> {
-      const stored = await storeEncounter(e, 'discharged');
-      const duplicate = !stored.inserted && stored.previousStatus === 'discharged';
-      if (e.deceased) {
-        await sql`UPDATE patients SET deceased_at = COALESCE(deceased_at, ${e.dischargedAt}) WHERE id = ${stored.patientId}`;
-        const pending = await sql<{ his_encounter_id: string }[]>`
-          SELECT his_encounter_id FROM encounters
-          WHERE patient_id = ${stored.patientId} AND his_encounter_id <> ${e.encounterId} AND status = 'discharged'`;
-        await temporalOr503(inboxId, e.encounterId, async () => {
-          for (const { his_encounter_id } of pending) await cancelFollowUp(his_encounter_id, 'death');
-        });
-      } else {
-        // No follow-up calls to the family of a patient the HIS has reported deceased.
-        if (!stored.deceasedAt) {
-          await temporalOr503(inboxId, e.encounterId, () =>
-            startFollowUp(e.encounterId, stored.departmentCode, stored.previousStatus === 'discharge_cancelled'),
-          );
+    async ingest(source: InboundSource, payload: string | Uint8Array): Promise<IngestOutcome> {
+      if (typeof payload === 'string') return process(await inbox.receive(source, payload));
+      if (source !== 'hl7') return process(await inbox.receive(source, Buffer.from(payload).toString('utf8')));
+      let text: string;
+      let charset: string | undefined;
+      try {
+        ({ text, charset } = decodeHl7(payload, settings.hl7?.fallbackCharsets));
+      } catch {
+        text = lossyText(payload); // refused by the mapping with the reason; the bytes are kept
+      }
+      return process(await inbox.receive(source, text, { bytes: payload, charset }));
+    },
+    process,
+    reprocess,
+
+    /**
+     * Messages stored but not processed (a dependency was down, the process stopped between
+     * store and processing), at least `olderThanSeconds` old, processed again, oldest first.
+     */
+    async reprocessPending({ olderThanSeconds, limit }: { olderThanSeconds: number; limit: number }) {
+      const pending = await inbox.pending({ olderThanSeconds, limit });
+      const counts = { processed: 0, stillPending: 0, rejected: 0, failed: 0 };
+      for (const message of pending) {
+        let result: IngestOutcome;
+        try {
+          result = await process(message);
+        } catch (err) {
+          // One message that fails unexpectedly must not hold back the ones after it: its error is
+          // kept (the inbox shows it) and it is tried again on the next run.
+          await inbox.deferred(message.id, err instanceof Error ? err.message : String(err));
+          counts.failed++;
+          continue;
         }
+        if (result.status === 'retry') {
+          counts.stillPending++;
+          break; // the dependency is still down: the next run tries again
+        }
+        if (result.status === 'rejected') counts.rejected++;
+        else counts.processed++;
       }
-      await service.settle(inboxId, duplicate ? 'duplicate' : 'accepted', { encounterId: e.encounterId });
-      return { encounterId: e.encounterId, workflowId: followUpWorkflowId(e.encounterId), duplicate };
+      return { ...counts, found: pending.length };
     },
+
+    /** Takes one event into effect without an inbox message (tests, tools that already hold the event). */
+    apply,
 
     /**
-     * An admission or registration (A01/A04): keeps patient data current. A new admission of a
-     * patient whose earlier discharge is still being followed up cancels that follow-up (readmission).
-     */
-    async admit(inboxId: string, e: HisEncounter): Promise<{ cancelledFollowUps: string[] }> {
-      const stored = await storeEncounter(e, 'admitted');
-      const cancelled: string[] = [];
-      if (stored.inserted) {
-        const earlier = await sql<{ his_encounter_id: string }[]>`
-          SELECT his_encounter_id FROM encounters
-          WHERE patient_id = ${stored.patientId} AND his_encounter_id <> ${e.encounterId} AND status = 'discharged'`;
-        await temporalOr503(inboxId, e.encounterId, async () => {
-          for (const { his_encounter_id } of earlier) {
-            if (await cancelFollowUp(his_encounter_id, 'readmission')) cancelled.push(his_encounter_id);
-          }
-        });
-      }
-      await service.settle(inboxId, stored.inserted ? 'accepted' : 'duplicate', { encounterId: e.encounterId });
-      return { cancelledFollowUps: cancelled };
-    },
-
-    /** Cancel admit / cancel discharge (A11/A13): pending follow-ups of the encounter are cancelled. */
-    async cancelEncounter(inboxId: string, encounterId: string, kind: 'admission' | 'discharge'): Promise<void> {
-      // Cancel discharge applies to a discharged encounter; cancel admission to one not cancelled yet.
-      const rows =
-        kind === 'discharge'
-          ? await sql`UPDATE encounters SET status = 'discharge_cancelled' WHERE his_encounter_id = ${encounterId} AND status = 'discharged' RETURNING id`
-          : await sql`UPDATE encounters SET status = 'admission_cancelled' WHERE his_encounter_id = ${encounterId} AND status IN ('admitted', 'discharged') RETURNING id`;
-      if (rows.length > 0) await temporalOr503(inboxId, encounterId, () => cancelFollowUp(encounterId, 'discharge_cancelled'));
-      await service.settle(inboxId, rows.length > 0 ? 'accepted' : 'duplicate', { encounterId });
-    },
-
-    /** Rejects a stored message with the reason, and returns the error for the caller to answer with. */
-    async reject<E extends Error>(inboxId: string, err: E): Promise<E> {
-      await service.settle(inboxId, 'rejected', { error: err.message });
-      return err;
-    },
-
-    /**
-     * Ingests one discharge sent as JSON text. The raw text is stored before anything else; a
-     * rejected message stays in the inbox with its reason. Throws ValidationError (400) naming
-     * the field, or 503 when Temporal is unreachable.
+     * One discharge sent as JSON text (POST /api/his/discharges, the demo data). Throws
+     * ValidationError (400) naming each field, or 503 when Temporal is unreachable.
      */
     async ingestJson(rawText: string): Promise<IngestResult> {
-      const inboxId = await service.receive('json', rawText);
-      let body: unknown;
-      try {
-        body = JSON.parse(rawText);
-      } catch {
-        throw await service.reject(inboxId, new ValidationError([{ field: '(body)', message: '不是有效的 JSON' }]));
-      }
-      let d: DischargeInput;
-      try {
-        d = parseOrThrow(dischargeSchema, body);
-      } catch (err) {
-        if (err instanceof ValidationError) throw await service.reject(inboxId, err);
-        throw err;
-      }
-      const { encounterId, workflowId } = await service.discharge(inboxId, {
-        encounterId: d.encounterId,
-        patient: d.patient,
-        departmentCodes: [d.department],
-        diagnosis: d.diagnosis,
-        procedure: d.procedure,
-        attendingDoctor: d.attendingDoctor,
-        dischargedAt: d.dischargedAt,
-      });
-      return { encounterId, workflowId };
+      const result = await service.ingest('json', rawText);
+      if (result.status === 'rejected') throw new ValidationError(result.error.problems);
+      if (result.status === 'retry') throw result.error;
+      const { encounterId, workflowId, note } = result.results[0]!;
+      return { encounterId: encounterId!, ...(workflowId ? { workflowId } : {}), ...(note && !workflowId ? { note } : {}) };
     },
 
     /** Discharges per department (NULL: HIS codes not mapped yet), for management. */
@@ -329,11 +247,12 @@ export function createDischargeService({ sql, temporal, taskQueue }: { sql: Sql;
           discharged_at: Date;
           days: number;
           workflow_id: string;
+          follow_up_skipped: string | null;
         }[]
       >`
         SELECT e.his_encounter_id, p.id AS patient_id, p.name, p.sex, p.phone, e.department_code, e.his_department_code,
                e.diagnosis_name,
-               e.procedure_name, e.attending_doctor, e.discharged_at, e.workflow_id,
+               e.procedure_name, e.attending_doctor, e.discharged_at, e.workflow_id, e.follow_up_skipped,
                date_part('year', age(p.birth_date))::int AS age,
                ((now() AT TIME ZONE 'Asia/Shanghai')::date - (e.discharged_at AT TIME ZONE 'Asia/Shanghai')::date) AS days
         FROM encounters e JOIN patients p ON p.id = e.patient_id
@@ -355,6 +274,7 @@ export function createDischargeService({ sql, temporal, taskQueue }: { sql: Sql;
         dischargedAt: r.discharged_at.toISOString(),
         daysSinceDischarge: r.days,
         workflowId: r.workflow_id,
+        followUpSkipped: r.follow_up_skipped,
       }));
     },
   };
@@ -362,3 +282,8 @@ export function createDischargeService({ sql, temporal, taskQueue }: { sql: Sql;
 }
 
 export type DischargeService = ReturnType<typeof createDischargeService>;
+
+/** A dependency other than Temporal is down: the same retryable answer. */
+function dependencyDown(err: Error): ServiceError {
+  return new ServiceError(503, 'dependency_unavailable', `消息已保存,但暂时无法处理(${err.message}),请稍后重发`);
+}

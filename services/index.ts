@@ -12,6 +12,8 @@ import { createAuthService } from './auth.js';
 import { createClinicQueueService } from './clinic-queue.js';
 import { createDirectoryService } from './directory.js';
 import { createDischargeService } from './discharges.js';
+import { hisIngestSettings, type HisIngestEnvKey } from './his-settings.js';
+import { createHisInboxService } from './his-inbox.js';
 import { createFeedbackRoutingService } from './feedback-routing.js';
 import { createHealthService } from './health.js';
 import { createPatientService } from './patients.js';
@@ -38,11 +40,14 @@ export interface ServiceDeps {
     | 'PAYLOAD_KEYS'
     | 'PAYLOAD_KEY_ID'
     | 'CODEC_CORS_ORIGIN'
+    | 'HTTP_BODY_LIMIT_BYTES'
+    | HisIngestEnvKey
   >;
 }
 
 export function createServices({ sql, temporal, env }: ServiceDeps) {
   const audit = createAuditService({ sql });
+  const discharges = createDischargeService({ sql, temporal, taskQueue: env.TEMPORAL_TASK_QUEUE, settings: hisIngestSettings(env) });
   return {
     env,
     audit,
@@ -58,7 +63,8 @@ export function createServices({ sql, temporal, env }: ServiceDeps) {
     }),
     alerts: createAlertService({ sql }),
     directory: createDirectoryService({ sql }),
-    discharges: createDischargeService({ sql, temporal, taskQueue: env.TEMPORAL_TASK_QUEUE }),
+    discharges,
+    hisInbox: createHisInboxService({ sql, audit, reprocess: discharges.reprocess }),
     patients: createPatientService({ sql, audit }),
     plans: createPlanService({ sql, audit, temporal }),
     routing: createFeedbackRoutingService({ sql, audit }),

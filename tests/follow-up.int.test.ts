@@ -208,11 +208,9 @@ describe('followUpWorkflow', () => {
   it('cancels pending work on readmission of the same patient', async () => {
     const { body, workflowId, handle } = await discharge([phone(0), phone(3600)]);
     await waitFor(() => taskOf(workflowId));
-    const inboxId = await stack.services.discharges.receive('json', 'readmission');
-    const { cancelledFollowUps } = await stack.services.discharges.admit(inboxId, {
-      encounterId: `RE-${uniq()}`,
-      patient: body.patient as never,
-      departmentCodes: [org.deptA],
+    const { cancelledFollowUps } = await stack.services.discharges.apply({
+      kind: 'admit',
+      encounter: { encounterId: `RE-${uniq()}`, patient: body.patient as never, departmentCodes: [org.deptA] },
     });
     expect(cancelledFollowUps).toContain(body.encounterId);
     const result: FollowUpState = await handle.result();
@@ -225,14 +223,16 @@ describe('followUpWorkflow', () => {
   it("ends a patient's pending follow-up when the HIS reports the patient deceased, and starts none for that discharge", async () => {
     const { body, handle } = await discharge([phone(3600)]);
     await waitFor(async () => (await handle.query(getFollowUpStateQuery)).status === 'scheduled');
-    const inboxId = await stack.services.discharges.receive('hl7', 'A03 expired');
     const deathEncounter = `EXP-${uniq()}`;
-    await stack.services.discharges.discharge(inboxId, {
-      encounterId: deathEncounter,
-      patient: body.patient as never,
-      departmentCodes: [org.deptA],
-      dischargedAt: new Date().toISOString(),
-      deceased: true,
+    await stack.services.discharges.apply({
+      kind: 'discharge',
+      encounter: {
+        encounterId: deathEncounter,
+        patient: body.patient as never,
+        departmentCodes: [org.deptA],
+        dischargedAt: new Date().toISOString(),
+        deceased: true,
+      },
     });
     const result: FollowUpState = await handle.result();
     expect(result).toMatchObject({ status: 'cancelled', cancelReason: 'death' });

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFhirRoutes } from '../api/his/fhir.js';
 import { RETRY_LATER, startMllpListener, type MllpListener } from '../api/his/mllp-listener.js';
 import { ServiceError } from '../services/errors.js';
-import type { DischargeService } from '../services/discharges.js';
+import type { DischargeService, IngestOutcome } from '../services/discharges.js';
 import type { Services } from '../services/index.js';
 import { followUpWorkflowId, getFollowUpStateQuery } from '../workflows/follow-up/contracts.js';
 import { readAck, sendHl7, sendMllpFrame } from './support/mllp.js';
@@ -18,16 +18,25 @@ import { waitFor } from './support/follow-up-fixtures.js';
 
 const quiet = { info() {}, warn() {}, error: console.error };
 
+/** Local (Asia/Shanghai) date `days` ago as HL7 YYYYMMDD and ISO YYYY-MM-DD: recent, so the follow-up still starts. */
+function localDay(days: number) {
+  const iso = new Date(Date.now() + 8 * 3600_000 - days * 86_400_000).toISOString().slice(0, 10);
+  return { hl7: iso.replace(/-/g, ''), iso };
+}
+const DISCHARGED = localDay(2);
+const ADMITTED = localDay(12);
+const REDISCHARGED = localDay(1);
+
 
 function adt(
   trigger: 'A01' | 'A03' | 'A13',
   { encounterId, patientId, department, pointOfCare = department }: { encounterId: string; patientId: string; department: string; pointOfCare?: string },
 ) {
   const pv1 = Array<string>(46).fill('');
-  Object.assign(pv1, { 0: 'PV1', 1: '1', 2: 'I', 3: `${pointOfCare}^301^12`, 7: 'D0457^李^明', 10: department, 19: encounterId, 44: '20261110083000', 45: '20261120103000' });
+  Object.assign(pv1, { 0: 'PV1', 1: '1', 2: 'I', 3: `${pointOfCare}^301^12`, 7: 'D0457^李^明', 10: department, 19: encounterId, 44: `${ADMITTED.hl7}083000`, 45: `${DISCHARGED.hl7}103000` });
   return [
-    `MSH|^~\\&|HIS|BJZYY|SUIFANG|BJZYY|20261120103512||ADT^${trigger}^ADT_${trigger === 'A13' ? 'A01' : trigger}|C${uniq()}|P|2.5|||AL|NE||UNICODE UTF-8`,
-    `EVN|${trigger}|20261120103500`,
+    `MSH|^~\\&|HIS|BJZYY|SUIFANG|BJZYY|${DISCHARGED.hl7}103512||ADT^${trigger}^ADT_${trigger === 'A13' ? 'A01' : trigger}|C${uniq()}|P|2.5|||AL|NE||UNICODE UTF-8`,
+    `EVN|${trigger}|${DISCHARGED.hl7}103500`,
     `PID|1||${patientId}^^^BJZYY^PI||王秀英||19580302|F|||望京街道花家地南里5号楼^3单元402室^北京市^北京市||^PRN^PH^^^010^12345678`,
     pv1.join('|'),
     'DG1|1|I10|S72.001^股骨颈骨折^I10',
@@ -86,7 +95,7 @@ describe('HIS ingest: HL7 v2 over MLLP and FHIR R4', () => {
         address: '北京市望京街道花家地南里5号楼3单元402室',
         birth_date: '1958-03-02',
       });
-      expect((encounter!.discharged_at as Date).toISOString()).toBe('2026-11-20T02:30:00.000Z');
+      expect((encounter!.discharged_at as Date).toISOString()).toBe(`${DISCHARGED.iso}T02:30:00.000Z`);
 
       expect(readAck(await sendHl7(mllp.port, message)).code).toBe('AA');
       expect(await workflowCount(stack, workflowId)).toBe(1);
@@ -108,15 +117,15 @@ describe('HIS ingest: HL7 v2 over MLLP and FHIR R4', () => {
       expect(row).toMatchObject({ source: 'hl7', outcome: 'rejected' });
     });
 
-    it('a mapping error → AE naming the field (MSA-3, ERR), stored as rejected, nothing else stored', async () => {
+    it('a mapping error → AR (never acceptable as sent) naming the field (MSA-3, ERR), stored as rejected, nothing else stored', async () => {
       const ids = { encounterId: `ZY${uniq()}`, patientId: `P${uniq()}`, department: org.deptA };
       const message = adt('A03', ids)
         .split('\r')
         .filter((s) => !s.startsWith('EVN'))
-        .map((s) => (s.startsWith('PV1') ? s.replace(/\|20261120103000$/, '|') : s))
+        .map((s) => (s.startsWith('PV1') ? s.replace(new RegExp(`\\|${DISCHARGED.hl7}103000$`), '|') : s))
         .join('\r');
       const ack = readAck(await sendHl7(mllp.port, message));
-      expect(ack).toMatchObject({ code: 'AE', errLocation: 'PV1^1^45', errCode: '101' });
+      expect(ack).toMatchObject({ code: 'AR', errLocation: 'PV1^1^45', errCode: '101' });
       expect(ack.text).toContain('PV1-45');
       const [row] = await stack.sql`SELECT outcome, error FROM inbound_messages WHERE raw = ${message}`;
       expect(row).toMatchObject({ outcome: 'rejected' });
@@ -170,12 +179,12 @@ describe('HIS ingest: HL7 v2 over MLLP and FHIR R4', () => {
       expect(state.cancelReason).toBe('discharge_cancelled');
 
       // The HIS then discharges the patient again: a new follow-up run starts for the same encounter.
-      const again = adt('A03', ids).replace('20261120103000', '20261122150000');
+      const again = adt('A03', ids).replace(`${DISCHARGED.hl7}103000`, `${REDISCHARGED.hl7}150000`);
       expect(readAck(await sendHl7(mllp.port, again)).code).toBe('AA');
       const [redischarged] = await stack.sql<{ status: string; discharged_at: Date }[]>`
         SELECT status, discharged_at FROM encounters WHERE his_encounter_id = ${ids.encounterId}`;
       expect(redischarged!.status).toBe('discharged');
-      expect(redischarged!.discharged_at.toISOString()).toBe('2026-11-22T07:00:00.000Z');
+      expect(redischarged!.discharged_at.toISOString()).toBe(`${REDISCHARGED.iso}T07:00:00.000Z`);
       await waitFor(async () => ((await workflowCount(stack, followUpWorkflowId(ids.encounterId))) === 2 ? true : undefined));
       expect((await handle.describe()).status.name).toBe('RUNNING');
     });
@@ -205,7 +214,7 @@ describe('HIS ingest: HL7 v2 over MLLP and FHIR R4', () => {
       status: 'finished',
       class: { code: 'IMP' },
       serviceProvider: { identifier: { value: department } },
-      period: { start: '2026-11-10T08:30:00+08:00', end: '2026-11-20T10:30:00+08:00' },
+      period: { start: `${ADMITTED.iso}T08:30:00+08:00`, end: `${DISCHARGED.iso}T10:30:00+08:00` },
       diagnosis: [{ condition: { display: '股骨颈骨折' } }],
       ...overrides,
     });
@@ -308,16 +317,10 @@ describe('FHIR with HIS_API_TOKEN set', () => {
 describe('Temporal unavailable (stubbed service)', () => {
   const stored: string[] = [];
   const discharges = {
-    receive: async (_source: string, raw: string) => {
-      stored.push(raw);
-      return String(stored.length);
+    ingest: async (_source: string, raw: string | Uint8Array): Promise<IngestOutcome> => {
+      stored.push(Buffer.from(raw).toString('utf8'));
+      return { status: 'retry', inboxId: String(stored.length), error: new ServiceError(503, 'temporal_unavailable', '出院记录已保存,但随访流程暂时无法启动,请稍后重发') };
     },
-    discharge: async () => {
-      throw new ServiceError(503, 'temporal_unavailable', '出院记录已保存,但随访流程暂时无法启动,请稍后重发');
-    },
-    admit: async () => ({ cancelledFollowUps: [] }),
-    cancelEncounter: async () => {},
-    reject: async <E extends Error>(_id: string, err: E) => err,
   } as unknown as DischargeService;
 
   it('MLLP answers AE "暂时无法处理,请重发" after storing the message', async () => {
@@ -344,7 +347,7 @@ describe('Temporal unavailable (stubbed service)', () => {
         status: 'finished',
         class: { code: 'IMP' },
         serviceProvider: { identifier: { value: 'GK' } },
-        period: { end: '2026-11-20T10:30:00+08:00' },
+        period: { end: `${DISCHARGED.iso}T10:30:00+08:00` },
         contained: [{ resourceType: 'Patient', id: 'p', identifier: [{ value: 'P1' }], name: [{ text: '王秀英' }] }],
         subject: { reference: '#p' },
       }),

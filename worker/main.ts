@@ -5,7 +5,9 @@ import { loadEnv } from '../config/env.js';
 import { createSql } from '../db/client.js';
 import { createWorker } from './create-worker.js';
 import { payloadDataConverter } from './payload-codec.js';
+import { ensureHisInboxSchedule } from './his-inbox-schedule.js';
 import { ensureQuotaSchedule } from './quota-schedule.js';
+import { hisIngestSettings } from '../services/his-settings.js';
 import { ensureSearchAttributes } from './search-attributes.js';
 
 const env = loadEnv();
@@ -25,6 +27,11 @@ const client = new Client({
   dataConverter: payloadDataConverter(env),
 });
 await ensureQuotaSchedule(client, { taskQueue: env.TEMPORAL_TASK_QUEUE, weeks: env.QUOTA_HISTORY_WEEKS });
+await ensureHisInboxSchedule(client, {
+  taskQueue: env.TEMPORAL_TASK_QUEUE,
+  everySeconds: env.HIS_INBOX_RECONCILE_SECONDS,
+  olderThanSeconds: env.HIS_INBOX_RETRY_AFTER_SECONDS,
+});
 await client.connection.close();
 
 const worker = await createWorker({
@@ -33,6 +40,7 @@ const worker = await createWorker({
   taskQueue: env.TEMPORAL_TASK_QUEUE,
   dataConverter: payloadDataConverter(env),
   sql,
+  his: hisIngestSettings(env),
 });
 // Worker.run() stops gracefully on SIGINT/SIGTERM (shutdownSignals default), finishing in-flight tasks.
 console.log(`[worker] polling task queue "${env.TEMPORAL_TASK_QUEUE}" on ${env.TEMPORAL_ADDRESS}/${env.TEMPORAL_NAMESPACE}`);

@@ -7,3 +7,4 @@ export { feedbackTicketWorkflow } from './feedback-ticket/workflow.js';
 export { appointmentWorkflow } from './appointment/workflow.js';
 export { noShowLedgerWorkflow } from './appointment/noshow-ledger.js';
 export { quotaPlanningWorkflow } from './quota-planning/workflow.js';
+export { hisInboxReconcileWorkflow } from './his-inbox/workflow.js';

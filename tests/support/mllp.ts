@@ -81,3 +81,60 @@ export function readAck(text: string) {
     errCode: err?.getComponent(3, 1) ?? '',
   };
 }
+
+export interface RawExchange {
+  /** The ACKs (frame bytes without VT/FS/CR), in order. */
+  acks: Buffer[];
+  /** True when the server closed the connection. */
+  closed: boolean;
+}
+
+/**
+ * Writes `payload` (already framed or not: raw bytes as a sender would) on one connection in
+ * one write, and collects `expectAcks` ACK frames, or stops when the server closes the
+ * connection or `timeoutMs` passes. For framing, size-limit and charset tests.
+ */
+export function exchangeRaw(
+  port: number,
+  payload: Buffer,
+  { expectAcks = 1, timeoutMs = 15_000, host = '127.0.0.1', socket: makeSocket }: { expectAcks?: number; timeoutMs?: number; host?: string; socket?: () => import('node:net').Socket } = {},
+): Promise<RawExchange> {
+  return new Promise((resolve, reject) => {
+    const socket = makeSocket ? makeSocket() : connect({ host, port });
+    let buffered = Buffer.alloc(0);
+    const acks: Buffer[] = [];
+    let done = false;
+    const finish = (closed: boolean) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve({ acks, closed });
+    };
+    const timer = setTimeout(() => finish(false), timeoutMs);
+    socket.on(makeSocket ? 'secureConnect' : 'connect', () => socket.write(payload));
+    socket.on('data', (data: Buffer) => {
+      buffered = Buffer.concat([buffered, data]);
+      for (;;) {
+        const start = buffered.indexOf(0x0b);
+        const end = buffered.indexOf(0x1c, start + 1);
+        if (start < 0 || end < 0) break;
+        acks.push(buffered.subarray(start + 1, end));
+        buffered = buffered.subarray(end + 2);
+      }
+      if (acks.length >= expectAcks) finish(false);
+    });
+    socket.on('close', () => finish(true));
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      // The server closing on us mid-write (EPIPE, ECONNRESET) is what some tests expect.
+      if (err.code === 'EPIPE' || err.code === 'ECONNRESET') finish(true);
+      else if (!done) reject(err);
+    });
+  });
+}
+
+/** Wraps a message in its MLLP frame; text with \n between segments is sent with \r. */
+export function mllpFrame(message: string | Buffer): Buffer {
+  const body = typeof message === 'string' ? Buffer.from(message.replace(/\r?\n/g, '\r'), 'utf8') : message;
+  return Buffer.concat([Buffer.from([0x0b]), body, Buffer.from([0x1c, 0x0d])]);
+}

@@ -48,7 +48,11 @@ export async function signIn(app: { request: (input: string, init?: RequestInit)
   return cookie.split(';')[0]!;
 }
 
-/** A valid discharge body for POST /api/his/discharges. */
+/**
+ * A valid discharge body for POST /api/his/discharges. Discharged 9 days ago by default (not a
+ * fixed date): a discharge whose plan ended long ago is stored but not followed up, so a fixed
+ * date would quietly stop starting workflows as the calendar moves on.
+ */
 export function dischargeBody(department: string, overrides: Record<string, unknown> = {}) {
   const id = uniq();
   return {
@@ -58,7 +62,7 @@ export function dischargeBody(department: string, overrides: Record<string, unkn
     diagnosis: { code: 'S72.001', name: '股骨颈骨折' },
     procedure: '股骨颈骨折内固定术',
     attendingDoctor: '李明',
-    dischargedAt: '2026-11-20T10:30:00+08:00',
+    dischargedAt: new Date(Date.now() - 9 * 86_400_000).toISOString(),
     ...overrides,
   };
 }

@@ -33,7 +33,15 @@ export function DischargeTable({ items }: { items: DischargeListItem[] }) {
             <td>{d.procedure ?? '—'}</td>
             <td>{d.attendingDoctor ?? '—'}</td>
             <td>{new Date(d.dischargedAt).toLocaleDateString('zh-CN', { timeZone: 'Asia/Shanghai' })}</td>
-            <td>{d.daysSinceDischarge} 天</td>
+            <td>
+              {d.daysSinceDischarge} 天
+              {d.followUpSkipped && (
+                <span className="hint" title={d.followUpSkipped}>
+                  {' '}
+                  · 不随访(到达过晚)
+                </span>
+              )}
+            </td>
           </tr>
         ))}
       </tbody>

@@ -26,6 +26,7 @@ const NAV: Record<Role, { to: string; label: string; end?: boolean }[]> = {
     { to: '/admin/rules', label: '随访规则' },
     { to: '/admin/templates', label: '问卷模板' },
     { to: '/admin/mappings', label: '科室映射' },
+    { to: '/admin/inbox', label: 'HIS 消息' },
     { to: '/admin/routing', label: '投诉分派' },
     { to: '/admin/quotas', label: '预约号源' },
     { to: '/admin/audit', label: '审计日志' },

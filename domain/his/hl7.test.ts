@@ -1,6 +1,9 @@
 import { Hl7Message } from '@medplum/core';
 import { describe, expect, it } from 'vitest';
-import { adtAction, hl7Escape, hl7TimeToIso, Hl7MappingError, joinName, normalizePhone, sexOf, type AdtAction } from './hl7-adt.js';
+import { caught } from './caught.test-support.js';
+import type { HisEvent } from './event.js';
+import { hl7Event, hl7Escape, hl7TimeToIso, Hl7MappingError, sexOf } from './hl7.js';
+import { joinName, normalizePhone } from './person.js';
 
 const parse = (...segments: string[]) => Hl7Message.parse(segments.join('\r'));
 
@@ -31,21 +34,15 @@ const A03_V23 = [
 ];
 
 function expectMappingError(run: () => unknown, location: string, message?: RegExp): Hl7MappingError {
-  try {
-    run();
-  } catch (err) {
-    expect(err).toBeInstanceOf(Hl7MappingError);
-    const e = err as Hl7MappingError;
-    expect(e.location).toBe(location);
-    if (message) expect(e.message).toMatch(message);
-    return e;
-  }
-  throw new Error(`expected an Hl7MappingError at ${location}`);
+  const e = caught(run, Hl7MappingError);
+  expect(e.location).toBe(location);
+  if (message) expect(e.message).toMatch(message);
+  return e;
 }
 
 describe('adtAction: ADT^A03 discharge', () => {
   it('maps a v2.5 message with Chinese UTF-8 text, XTN area code + local number, DG1 and PR1', () => {
-    const action = adtAction(parse(...A03_V25));
+    const action = hl7Event(parse(...A03_V25));
     expect(action).toEqual({
       kind: 'discharge',
       encounter: {
@@ -66,11 +63,11 @@ describe('adtAction: ADT^A03 discharge', () => {
         admittedAt: '2026-11-10T08:30:00+08:00',
         dischargedAt: '2026-11-20T10:30:00+08:00',
       },
-    } satisfies AdtAction);
+    } satisfies HisEvent);
   });
 
   it('maps a v2.3 message: no MSH-9.3, CJK family^given joined without a space, offset kept, a doctor ID is not a name', () => {
-    const action = adtAction(parse(...A03_V23));
+    const action = hl7Event(parse(...A03_V23));
     expect(action.kind).toBe('discharge');
     if (action.kind !== 'discharge') return;
     expect(action.encounter).toMatchObject({
@@ -87,36 +84,39 @@ describe('adtAction: ADT^A03 discharge', () => {
 
   it('marks a patient discharged as expired (PV1-36 = 20) as deceased, and only then', () => {
     const expired = seg('PV1', { 1: '1', 2: 'I', 3: 'GK', 19: 'ZY-9', 36: '20', 45: '20261120103000' });
-    const action = adtAction(parse(A03_V25[0]!, A03_V25[2]!, expired));
+    const action = hl7Event(parse(A03_V25[0]!, A03_V25[2]!, expired));
     expect(action.kind === 'discharge' && action.encounter.deceased).toBe(true);
     const home = seg('PV1', { 1: '1', 2: 'I', 3: 'GK', 19: 'ZY-9', 36: '01', 45: '20261120103000' });
-    const alive = adtAction(parse(A03_V25[0]!, A03_V25[2]!, home));
+    const alive = hl7Event(parse(A03_V25[0]!, A03_V25[2]!, home));
     expect(alive.kind === 'discharge' && alive.encounter.deceased).toBeFalsy();
   });
 
   it('takes the trigger from EVN-1 when MSH-9 has only the message type', () => {
     const msg = parse(A03_V23[0]!.replace('ADT^A03', 'ADT'), ...A03_V23.slice(1));
-    expect(adtAction(msg).kind).toBe('discharge');
+    expect(hl7Event(msg).kind).toBe('discharge');
   });
 
   it('reads XTN-12 (unformatted number) and skips fax and e-mail repetitions', () => {
     const phone = (xtn: string) => {
       const pid = `PID|||P1||王秀英||19580302|F|||||${xtn}`;
-      const action = adtAction(parse(A03_V23[0]!, pid, A03_V23[3]!));
+      const action = hl7Event(parse(A03_V23[0]!, pid, A03_V23[3]!));
       return action.kind === 'discharge' ? action.encounter.patient.phone : undefined;
     };
-    expect(phone('^^^^^^^^^^^13812341234')).toBe('13812341234');
-    expect(phone('13812341234')).toBe('13812341234');
-    expect(phone('^PRN^PH^^^010^12345678')).toBe('01012345678');
-    expect(phone('138-1234 1234')).toBe('13812341234');
-    expect(phone('^NET^Internet^wang@example.cn~^WPN^FX^^^010^87654321~^PRN^CP^^^^^^^^^13912345678')).toBe('13912345678');
-    expect(phone('unknown')).toBeUndefined();
-    expect(phone('')).toBeUndefined();
+    const cases: [string, string | undefined][] = [
+      ['^^^^^^^^^^^13812341234', '13812341234'],
+      ['13812341234', '13812341234'],
+      ['^PRN^PH^^^010^12345678', '01012345678'],
+      ['138-1234 1234', '13812341234'],
+      ['^NET^Internet^wang@example.cn~^WPN^FX^^^010^87654321~^PRN^CP^^^^^^^^^13912345678', '13912345678'],
+      ['unknown', undefined],
+      ['', undefined],
+    ];
+    for (const [xtn, want] of cases) expect(phone(xtn), xtn).toBe(want);
   });
 
   it('uses a location that only comes in a later PV1-3 component (and PV1-10 may be absent)', () => {
     const pv1 = seg('PV1', { 1: '1', 2: 'I', 3: '^^^骨科病区', 19: 'ZY-77', 44: '20261110', 45: '20261120' });
-    const action = adtAction(parse(A03_V23[0]!, A03_V23[2]!, pv1));
+    const action = hl7Event(parse(A03_V23[0]!, A03_V23[2]!, pv1));
     expect(action).toMatchObject({
       kind: 'discharge',
       encounter: { encounterId: 'ZY-77', departmentCodes: ['骨科病区'], dischargedAt: '2026-11-20T00:00:00+08:00' },
@@ -126,22 +126,22 @@ describe('adtAction: ADT^A03 discharge', () => {
 
   it('keeps a Latin name with a space, the legal name repetition, and decodes HL7 escapes', () => {
     const pid = 'PID|||P2||LAO^SHI~WANG^XIUYING^^^^^L||||||Room 1\\F\\2^^Beijing^Beijing';
-    const action = adtAction(parse(A03_V23[0]!, pid, A03_V23[3]!));
+    const action = hl7Event(parse(A03_V23[0]!, pid, A03_V23[3]!));
     expect(action).toMatchObject({ encounter: { patient: { name: 'WANG XIUYING', address: 'Beijing Room 1|2' } } });
   });
 
   it('falls back to EVN-6, then EVN-2 for the discharge time', () => {
     const pv1 = seg('PV1', { 1: '1', 2: 'I', 3: 'GK', 19: 'ZY-1' });
-    const evn6 = adtAction(parse(A03_V25[0]!, 'EVN|A03|20261120110000||||20261120103000', A03_V25[2]!, pv1));
+    const evn6 = hl7Event(parse(A03_V25[0]!, 'EVN|A03|20261120110000||||20261120103000', A03_V25[2]!, pv1));
     expect(evn6).toMatchObject({ encounter: { dischargedAt: '2026-11-20T10:30:00+08:00' } });
-    const evn2 = adtAction(parse(A03_V25[0]!, 'EVN|A03|20261120110000', A03_V25[2]!, pv1));
+    const evn2 = hl7Event(parse(A03_V25[0]!, 'EVN|A03|20261120110000', A03_V25[2]!, pv1));
     expect(evn2).toMatchObject({ encounter: { dischargedAt: '2026-11-20T11:00:00+08:00' } });
-    expectMappingError(() => adtAction(parse(A03_V25[0]!, 'EVN|A03', A03_V25[2]!, pv1)), 'PV1-45', /出院时间/);
-    expectMappingError(() => adtAction(parse(A03_V25[0]!, A03_V25[2]!, pv1)), 'PV1-45');
+    expectMappingError(() => hl7Event(parse(A03_V25[0]!, 'EVN|A03', A03_V25[2]!, pv1)), 'PV1-45', /出院时间/);
+    expectMappingError(() => hl7Event(parse(A03_V25[0]!, A03_V25[2]!, pv1)), 'PV1-45');
   });
 
   it('falls back to DG1-4 for the diagnosis name', () => {
-    const action = adtAction(parse(...A03_V23, 'DG1|1||E11.9|2型糖尿病'));
+    const action = hl7Event(parse(...A03_V23, 'DG1|1||E11.9|2型糖尿病'));
     expect(action).toMatchObject({ encounter: { diagnosis: { code: 'E11.9', name: '2型糖尿病' } } });
   });
 });
@@ -156,7 +156,7 @@ describe('adtAction: other triggers', () => {
 
   it('A01 and A04 admit (no discharge time needed)', () => {
     for (const trigger of ['A01', 'A04']) {
-      const action = adtAction(parse(...admit(trigger)));
+      const action = hl7Event(parse(...admit(trigger)));
       expect(action).toEqual({
         kind: 'admit',
         encounter: {
@@ -173,57 +173,75 @@ describe('adtAction: other triggers', () => {
 
   it('A11 cancels the admission and A13 the discharge; only PV1-19 is needed', () => {
     const cancel = (trigger: string) =>
-      adtAction(parse(`MSH|^~\\&|HIS|H|FU|H|20261121||ADT^${trigger}^ADT_A09|X1|P|2.5`, `EVN|${trigger}|20261121`, seg('PV1', { 1: '1', 2: 'I', 19: 'ZY-9' })));
+      hl7Event(parse(`MSH|^~\\&|HIS|H|FU|H|20261121||ADT^${trigger}^ADT_A09|X1|P|2.5`, `EVN|${trigger}|20261121`, seg('PV1', { 1: '1', 2: 'I', 19: 'ZY-9' })));
     expect(cancel('A11')).toEqual({ kind: 'cancel', encounterId: 'ZY-9', what: 'admission' });
     expect(cancel('A13')).toEqual({ kind: 'cancel', encounterId: 'ZY-9', what: 'discharge' });
   });
 });
 
 describe('adtAction: errors name the field', () => {
-  it('refuses other message types and triggers', () => {
-    const e = expectMappingError(() => adtAction(parse('MSH|^~\\&|HIS|H|FU|H|20261120||ADT^A08^ADT_A01|1|P|2.5', 'PV1|1|I')), 'MSH-9', /不支持的消息类型 ADT\^A08/);
-    expect(e.code).toBe(201);
-    const orm = expectMappingError(() => adtAction(parse('MSH|^~\\&|HIS|H|FU|H|20261120||ORM^O01|1|P|2.3')), 'MSH-9', /不支持的消息类型/);
-    expect(orm.code).toBe(200);
+  it('ignores message types and events it has no use for (acknowledged, not refused)', () => {
+    expect(hl7Event(parse('MSH|^~\\&|HIS|H|FU|H|20261120||ADT^A17^ADT_A17|1|P|2.4', 'PV1|1|I'))).toEqual({
+      kind: 'ignored',
+      reason: '随访系统不使用 ADT^A17 消息',
+    });
+    expect(hl7Event(parse('MSH|^~\\&|HIS|H|FU|H|20261120||ORM^O01|1|P|2.3'))).toMatchObject({ kind: 'ignored' });
   });
 
-  it('garbage that still starts with MSH is refused as an unsupported type', () => {
-    expectMappingError(() => adtAction(parse('MSH|this is not really hl7')), 'MSH-9', /不支持的消息类型/);
+  it('A08, A28 and A31 update the patient: only what is given, a name is not required', () => {
+    for (const trigger of ['A08', 'A28', 'A31']) {
+      const event = hl7Event(parse(`MSH|^~\\&|HIS|H|FU|H|20261120||ADT^${trigger}^ADT_A01|1|P|2.5`, 'PID|1||P0012345||||||||||13912345678', 'PV1|1|I'));
+      expect(event).toEqual({ kind: 'patient_update', patient: { id: 'P0012345', phone: '13912345678' } });
+    }
+  });
+
+  it('garbage that still starts with MSH is refused (AR): no message type', () => {
+    const e = expectMappingError(() => hl7Event(parse('MSH|this is not really hl7')), 'MSH-9', /MSH-9 消息类型缺失/);
+    expect(e.ackCode).toBe('AR');
+  });
+
+  it('takes the visit number from PID-18 when PV1-19 is empty, or only from the configured fields', () => {
+    const [msh, evn, , pv1] = A03_V23;
+    const pid = 'PID|||P-7781||张^伟||19700101|M||||||||||ACC-1';
+    const noVisit = pv1!.replace('V7781', '');
+    const event = hl7Event(parse(msh!, evn!, pid, noVisit));
+    expect(event.kind === 'discharge' && event.encounter.encounterId).toBe('ACC-1');
+    expectMappingError(() => hl7Event(parse(msh!, evn!, pid, noVisit), { visitFields: ['PV1-19'] }), 'PV1-19', /就诊号缺失/);
   });
 
   it('missing or malformed PV1-19', () => {
     const [msh, evn, pid, pv1] = A03_V23;
-    expectMappingError(() => adtAction(parse(msh!, evn!, pid!)), 'PV1', /PV1/);
-    expectMappingError(() => adtAction(parse(msh!, evn!, pid!, pv1!.replace('V7781', ''))), 'PV1-19', /缺失/);
-    expectMappingError(() => adtAction(parse(msh!, evn!, pid!, pv1!.replace('V7781', 'ZY 7781/1'))), 'PV1-19', /只能包含/);
-    expectMappingError(() => adtAction(parse(msh!, evn!, pid!, pv1!.replace('V7781', '住院号1'))), 'PV1-19');
+    expectMappingError(() => hl7Event(parse(msh!, evn!, pid!)), 'PV1', /PV1/);
+    expectMappingError(() => hl7Event(parse(msh!, evn!, pid!, pv1!.replace('V7781', ''))), 'PV1-19', /缺失/);
+    expectMappingError(() => hl7Event(parse(msh!, evn!, pid!, pv1!.replace('V7781', 'ZY 7781/1'))), 'PV1-19', /只能包含/);
+    expectMappingError(() => hl7Event(parse(msh!, evn!, pid!, pv1!.replace('V7781', '住院号1'))), 'PV1-19');
   });
 
   it('missing PID, PID-3 or PID-5', () => {
     const [msh, evn, , pv1] = A03_V23;
-    expectMappingError(() => adtAction(parse(msh!, evn!, pv1!)), 'PID');
-    expectMappingError(() => adtAction(parse(msh!, evn!, 'PID|||||王秀英', pv1!)), 'PID-3', /患者 ID 缺失/);
-    expectMappingError(() => adtAction(parse(msh!, evn!, 'PID|||P1||', pv1!)), 'PID-5', /姓名缺失/);
-    expectMappingError(() => adtAction(parse(msh!, evn!, 'PID|||P 1||王秀英', pv1!)), 'PID-3', /只能包含/);
+    expectMappingError(() => hl7Event(parse(msh!, evn!, pv1!)), 'PID');
+    expectMappingError(() => hl7Event(parse(msh!, evn!, 'PID|||||王秀英', pv1!)), 'PID-3', /患者 ID 缺失/);
+    expectMappingError(() => hl7Event(parse(msh!, evn!, 'PID|||P1||', pv1!)), 'PID-5', /姓名缺失/);
+    expectMappingError(() => hl7Event(parse(msh!, evn!, 'PID|||P 1||王秀英', pv1!)), 'PID-3', /只能包含/);
   });
 
   it('bad dates name their field; partial birth dates are dropped', () => {
     const [msh, evn, , pv1] = A03_V23;
-    expectMappingError(() => adtAction(parse(msh!, evn!, 'PID|||P1||王秀英||19581302', pv1!)), 'PID-7');
-    expectMappingError(() => adtAction(parse(msh!, evn!, 'PID|||P1||王秀英', pv1!.replace('20261120020000+0000', 'yesterday'))), 'PV1-45');
-    const partial = adtAction(parse(msh!, evn!, 'PID|||P1||王秀英||1958', pv1!));
+    expectMappingError(() => hl7Event(parse(msh!, evn!, 'PID|||P1||王秀英||19581302', pv1!)), 'PID-7');
+    expectMappingError(() => hl7Event(parse(msh!, evn!, 'PID|||P1||王秀英', pv1!.replace('20261120020000+0000', 'yesterday'))), 'PV1-45');
+    const partial = hl7Event(parse(msh!, evn!, 'PID|||P1||王秀英||1958', pv1!));
     expect(partial.kind).toBe('discharge');
     if (partial.kind === 'discharge') expect(partial.encounter.patient).not.toHaveProperty('birthDate');
   });
 
   it('needs a department from PV1-3 or PV1-10', () => {
     const [msh, evn, pid] = A03_V23;
-    expectMappingError(() => adtAction(parse(msh!, evn!, pid!, seg('PV1', { 1: '1', 2: 'I', 19: 'ZY-1', 44: '20261110', 45: '20261120' }))), 'PV1-3');
+    expectMappingError(() => hl7Event(parse(msh!, evn!, pid!, seg('PV1', { 1: '1', 2: 'I', 19: 'ZY-1', 44: '20261110', 45: '20261120' }))), 'PV1-3');
   });
 
   it('applies the JSON route’s length rules', () => {
     const [msh, evn, , pv1] = A03_V23;
-    expectMappingError(() => adtAction(parse(msh!, evn!, `PID|||P1||${'王'.repeat(65)}`, pv1!)), 'PID-5', /最长 64/);
+    expectMappingError(() => hl7Event(parse(msh!, evn!, `PID|||P1||${'王'.repeat(65)}`, pv1!)), 'PID-5', /最长 64/);
   });
 });
 

@@ -29,47 +29,190 @@
  * the referenced Practitioner's name. Admission time: period.start.
  * Times: FHIR dateTime; a date alone means local midnight, and a time without offset (not valid
  * FHIR, but sent) is taken as Asia/Shanghai (+08:00).
- * Finally the JSON route's rules (`dischargeSchema`) apply; errors name the FHIR element.
+ * Finally the rules every format shares (`encounterProblem`) apply; errors name the FHIR element.
  */
 import type { Address, Bundle, CodeableConcept, Encounter, HumanName, Identifier, Patient, Reference } from 'fhir/r4';
-import { dischargeSchema, type HisEncounter } from '../../services/discharges.js';
-import { HIS_ID, joinAddressParts, joinName, normalizePhone, type AdtAction } from './hl7-adt.js';
-
-export type FhirAction = AdtAction;
+import { compact, encounterProblem, hisKey, HisMappingError, shortCode, type HisEncounter, type HisEvent } from './event.js';
+import { joinAddressParts, joinName, normalizePhone } from './person.js';
 
 /** OperationOutcome issue types this mapping reports. */
 export type FhirIssueCode = 'invalid' | 'required' | 'structure' | 'not-supported' | 'value';
 
-export class FhirMappingError extends Error {
+export class FhirMappingError extends HisMappingError {
   constructor(
     message: string,
     /** FHIRPath of the element at fault, e.g. `Encounter.period.end`. */
     readonly expression?: string,
     readonly code: FhirIssueCode = 'invalid',
   ) {
-    super(message);
+    super(message, expression ? [{ field: expression, message }] : []);
     this.name = 'FhirMappingError';
   }
 }
 
-const BUNDLE_TYPES = new Set(['transaction', 'batch', 'collection', 'message']);
+const BUNDLE_TYPES = new Set(['transaction', 'batch', 'collection', 'message', 'history']);
 const ADMITTED = new Set(['in-progress', 'arrived', 'triaged', 'onleave']);
 const CANCELLED = new Set(['cancelled', 'entered-in-error']);
+/** Encounter.class codes (v3 ActCode) of visits nobody is followed up after. */
+const OUTPATIENT_CLASSES = new Set(['AMB', 'VR', 'HH', 'FLD']);
 
 type AnyResource = { resourceType: string; id?: string } & Record<string, unknown>;
+interface Entry {
+  fullUrl?: string;
+  resource: AnyResource;
+}
 interface Context {
-  entries: { fullUrl?: string; resource: AnyResource }[];
+  /** The Bundle's entries, then what was read from the hospital's FHIR server. */
+  entries: Entry[];
   contained: AnyResource[];
 }
 
-export function encounterAction(body: unknown, receivedAt: Date): FhirAction {
+/** A resource read from the hospital's FHIR server, with the reference it was read for. */
+export interface ExternalResource {
+  reference: string;
+  resource: AnyResource;
+}
+
+export interface FhirOptions {
+  receivedAt: Date;
+  /** Resources the message only references, read from the hospital's FHIR server. */
+  external?: readonly ExternalResource[];
+}
+
+/** An R4 rest-hook notification without payload: it names nothing to read. */
+export const EMPTY_NOTIFICATION: HisEvent = {
+  kind: 'ignored',
+  reason: '订阅通知不含资源:请在 Subscription.channel.payload 设置 application/fhir+json',
+};
+
+/** Parses the body text; text that is not JSON is a structure error. */
+export function parseFhirJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new FhirMappingError('不是有效的 JSON', undefined, 'structure');
+  }
+}
+
+/**
+ * The events a FHIR message carries: one per stay (an Encounter that is not `partOf` another
+ * one in the message). Department contacts (`partOf` a stay) give the stay its department.
+ * Throws FhirMappingError naming the element at fault.
+ */
+export function fhirEvents(body: unknown, options: FhirOptions): HisEvent[] {
+  const { encounters, context, notification } = collect(body, options.external ?? []);
+  if (encounters.length === 0) {
+    if (notification) return [{ kind: 'ignored', reason: `订阅通知(${notification}),不含就诊` }];
+    throw new FhirMappingError('Bundle 中没有 Encounter', 'Bundle.entry', 'required');
+  }
+  const resolve = resolver(context);
+  const parentOf = (e: Encounter) => {
+    const parent = resolve<Encounter>(e.partOf, 'Encounter');
+    return parent && parent !== e && encounters.includes(parent) ? parent : undefined;
+  };
+  const stays = encounters.filter((e) => !parentOf(e));
+  // A chain (stay ← department ← ward) gives each contact to its outermost stay.
+  const staysOf = (e: Encounter): Encounter => {
+    let current = e;
+    for (let i = 0; i < encounters.length; i++) {
+      const parent = parentOf(current);
+      if (!parent) break;
+      current = parent;
+    }
+    return current;
+  };
+  return stays.map((stay) => stayEvent(stay, encounters.filter((e) => e !== stay && staysOf(e) === stay), resolve, options.receivedAt));
+}
+
+/** The one event of a message that must hold exactly one stay (tests, single-Encounter routes). */
+export function fhirEvent(body: unknown, receivedAt: Date, external: readonly ExternalResource[] = []): HisEvent {
+  const events = fhirEvents(body, { receivedAt, external });
+  return events[0]!;
+}
+
+/**
+ * References the message needs but does not carry, to be read from the hospital's FHIR server:
+ * the Encounters a subscription notification only names, and Patients that are only
+ * referenced (`Patient/123`). Already read ones (`external`) are not asked for again.
+ */
+export function fhirReferencesToRead(body: unknown, external: readonly ExternalResource[] = []): string[] {
+  if (!isObject(body) || typeof body.resourceType !== 'string') return [];
+  let collected: ReturnType<typeof collect>;
+  try {
+    collected = collect(body, external);
+  } catch {
+    return []; // the mapping reports what is wrong with the message
+  }
+  const { encounters, context, focus } = collected;
+  const resolve = resolver(context);
+  const wanted = new Set<string>();
+  for (const ref of focus) if (!resolve({ reference: ref }, 'Encounter')) wanted.add(ref);
+  for (const e of encounters) {
+    const ref = str(e.subject?.reference);
+    if (ref && !ref.startsWith('#') && !ref.startsWith('urn:') && idPart(ref, 'Patient') && !resolve(e.subject, 'Patient')) wanted.add(ref);
+  }
+  return [...wanted];
+}
+
+function collect(body: unknown, external: readonly ExternalResource[]) {
   if (!isObject(body) || typeof body.resourceType !== 'string') {
     throw new FhirMappingError('不是 FHIR 资源(缺少 resourceType)', undefined, 'structure');
   }
-  const { encounter, context } = findEncounter(body as AnyResource);
+  const read: Entry[] = external.map((x) => ({ fullUrl: x.reference, resource: x.resource }));
+  const resource = body as AnyResource;
+  if (resource.resourceType === 'Encounter') {
+    const encounter = resource as unknown as Encounter;
+    return { encounters: [encounter], context: { entries: read, contained: resources(encounter.contained) }, focus: [] as string[], notification: undefined };
+  }
+  if (resource.resourceType !== 'Bundle') {
+    throw new FhirMappingError(`只接受 Bundle 或 Encounter,收到 ${resource.resourceType}`, 'resourceType', 'not-supported');
+  }
+  const bundle = resource as unknown as Bundle;
+  if (!BUNDLE_TYPES.has(String(bundle.type))) {
+    throw new FhirMappingError(
+      `Bundle.type 须为 transaction、batch、collection、message 或 history(订阅通知),收到「${String(bundle.type ?? '')}」`,
+      'Bundle.type',
+      'invalid',
+    );
+  }
+  // Entries without a resource (a batch's DELETE or GET, an id-only notification) carry nothing to map.
+  const entries = (Array.isArray(bundle.entry) ? bundle.entry : [])
+    .filter((e) => isObject(e) && isObject(e.resource) && typeof e.resource.resourceType === 'string')
+    .map((e) => ({ fullUrl: str(e.fullUrl), resource: e.resource as unknown as AnyResource }));
+  const { notification, focus } = subscriptionNotification(entries);
+  const inMessage = entries.filter((e) => e.resource.resourceType === 'Encounter').map((e) => e.resource as unknown as Encounter);
+  const fetched = read.filter((e) => e.resource.resourceType === 'Encounter' && focus.includes(e.fullUrl ?? '')).map((e) => e.resource as unknown as Encounter);
+  const contained = [...inMessage, ...fetched].flatMap((e) => resources(e.contained));
+  return { encounters: [...inMessage, ...fetched], context: { entries: [...entries, ...read], contained }, focus, notification };
+}
 
-  const encounterId = encounterIdOf(encounter);
-  const status = str(encounter.status);
+/**
+ * A FHIR R4 Subscription notification (the R4 backport: a `history` Bundle whose first entry is
+ * a Parameters or SubscriptionStatus resource): its type and the resources it is about.
+ */
+function subscriptionNotification(entries: Entry[]): { notification?: string; focus: string[] } {
+  const status = entries[0]?.resource;
+  if (!status || (status.resourceType !== 'Parameters' && status.resourceType !== 'SubscriptionStatus')) return { focus: [] };
+  const parts = (list: unknown): Record<string, unknown>[] => (Array.isArray(list) ? list.filter(isObject) : []);
+  if (status.resourceType === 'SubscriptionStatus') {
+    const focus = parts(status.notificationEvent).map((n) => str((n.focus as Reference | undefined)?.reference)).filter((r): r is string => !!r);
+    return { notification: str(status.type) ?? 'event-notification', focus };
+  }
+  const parameters = parts(status.parameter);
+  const type = str(parameters.find((p) => p.name === 'type')?.valueCode) ?? 'event-notification';
+  const focus = parameters
+    .filter((p) => p.name === 'notification-event')
+    .flatMap((p) => parts(p.part))
+    .filter((p) => p.name === 'focus')
+    .map((p) => str((p.valueReference as Reference | undefined)?.reference))
+    .filter((r): r is string => !!r);
+  return { notification: type, focus };
+}
+
+/** The event of one stay; `contacts` are its department contacts (partOf it), newest last. */
+function stayEvent(stay: Encounter, contacts: Encounter[], resolve: Resolve, receivedAt: Date): HisEvent {
+  const encounterId = encounterIdOf(stay);
+  const status = str(stay.status);
   if (!status) throw new FhirMappingError('Encounter.status 缺失', 'Encounter.status', 'required');
   if (CANCELLED.has(status)) return { kind: 'cancel', encounterId, what: 'discharge' };
   if (status !== 'finished' && !ADMITTED.has(status)) {
@@ -79,21 +222,26 @@ export function encounterAction(body: unknown, receivedAt: Date): FhirAction {
       'not-supported',
     );
   }
+  const visitClass = str(stay.class?.code)?.toUpperCase();
+  if (visitClass && OUTPATIENT_CLASSES.has(visitClass)) {
+    return { kind: 'ignored', reason: `就诊 ${encounterId} 不是住院(Encounter.class ${visitClass}),不随访` };
+  }
 
-  const resolve = resolver(context);
-  const base = hisEncounter(encounter, encounterId, resolve);
+  // The latest department contact names the department the patient left from.
+  const byEnd = [...contacts].sort((a, b) => (str(a.period?.end) ?? str(a.period?.start) ?? '').localeCompare(str(b.period?.end) ?? str(b.period?.start) ?? ''));
+  const base = hisEncounter(stay, [...byEnd.reverse(), stay], encounterId, resolve);
   if (ADMITTED.has(status)) {
     check(base, false);
     return { kind: 'admit', encounter: base };
   }
 
-  const end = str(encounter.period?.end);
+  const end = str(stay.period?.end);
   let dischargedAt: string;
   if (end) {
     const iso = fhirDateTimeToIso(end);
     if (!iso) throw new FhirMappingError(`Encounter.period.end「${end}」不是有效的 dateTime`, 'Encounter.period.end', 'invalid');
     dischargedAt = iso;
-  } else if (isObject(encounter.hospitalization?.dischargeDisposition)) {
+  } else if (isObject(stay.hospitalization?.dischargeDisposition)) {
     dischargedAt = toShanghaiIso(receivedAt);
   } else {
     throw new FhirMappingError(
@@ -103,35 +251,13 @@ export function encounterAction(body: unknown, receivedAt: Date): FhirAction {
     );
   }
   // Discharge disposition "exp" (expired, HL7 FHIR discharge-disposition code system).
-  const deceased = (encounter.hospitalization?.dischargeDisposition?.coding ?? []).some((c) => c.code === 'exp');
+  const deceased = (stay.hospitalization?.dischargeDisposition?.coding ?? []).some((c) => c.code === 'exp');
   const discharge = { ...base, dischargedAt, ...(deceased ? { deceased: true } : {}) };
   check(discharge, true);
   return { kind: 'discharge', encounter: discharge };
 }
 
-function findEncounter(body: AnyResource): { encounter: Encounter; context: Context } {
-  if (body.resourceType === 'Encounter') {
-    const encounter = body as unknown as Encounter;
-    return { encounter, context: { entries: [], contained: resources(encounter.contained) } };
-  }
-  if (body.resourceType !== 'Bundle') {
-    throw new FhirMappingError(`只接受 Bundle 或 Encounter,收到 ${body.resourceType}`, 'resourceType', 'not-supported');
-  }
-  const bundle = body as unknown as Bundle;
-  if (!BUNDLE_TYPES.has(String(bundle.type))) {
-    throw new FhirMappingError(`Bundle.type 须为 transaction、batch、collection 或 message,收到「${String(bundle.type ?? '')}」`, 'Bundle.type', 'invalid');
-  }
-  const entries = (Array.isArray(bundle.entry) ? bundle.entry : [])
-    .filter((e) => isObject(e) && isObject(e.resource) && typeof e.resource.resourceType === 'string')
-    .map((e) => ({ fullUrl: str(e.fullUrl), resource: e.resource as unknown as AnyResource }));
-  const encounters = entries.filter((e) => e.resource.resourceType === 'Encounter');
-  if (encounters.length === 0) throw new FhirMappingError('Bundle 中没有 Encounter', 'Bundle.entry', 'required');
-  if (encounters.length > 1) throw new FhirMappingError('Bundle 中只能有一个 Encounter', 'Bundle.entry', 'structure');
-  const encounter = encounters[0]!.resource as unknown as Encounter;
-  return { encounter, context: { entries, contained: resources(encounter.contained) } };
-}
-
-/** Finds referenced resources in the Bundle's entries and the Encounter's contained ones. */
+/** Finds referenced resources in the Bundle's entries, what was read from the server, and the contained ones. */
 interface Resolve {
   <T>(ref: Reference | undefined, type: string): T | undefined;
   all<T>(type: string): T[];
@@ -157,56 +283,68 @@ function resolver({ entries, contained }: Context): Resolve {
   return Object.assign(resolve, { all });
 }
 
-/** `Organization/GK`, `http://his/fhir/Organization/GK/_history/2` → `GK` (when of that type). */
+/** `Organization/GK`, `http://his/fhir/Organization/GK/_history/2` → `GK` (when of that type). FHIR ids are at most 64 characters. */
 function idPart(reference: string | undefined, type?: string): string | undefined {
   const m = reference ? /(?:^|\/)([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/.exec(reference) : null;
   if (!m || (type && m[1] !== type)) return undefined;
   return m[2];
 }
 
+/** Identifier with use official, else the first with a value, else the id; any length (hisKey). */
 function encounterIdOf(encounter: Encounter): string {
   const identifiers = arr(encounter.identifier);
   const official = identifiers.findIndex((i) => i.use === 'official' && str(i.value));
   const index = official >= 0 ? official : identifiers.findIndex((i) => str(i.value));
-  const [value, expression] =
-    index >= 0 ? [str(identifiers[index]!.value)!, `Encounter.identifier[${index}].value`] : [str(encounter.id), 'Encounter.id'];
+  const chosen = index >= 0 ? identifiers[index] : undefined;
+  const value = chosen ? str(chosen.value) : str(encounter.id);
   if (!value) throw new FhirMappingError('Encounter 缺少就诊号(identifier 或 id)', 'Encounter.identifier', 'required');
-  if (!HIS_ID.test(value)) {
-    throw new FhirMappingError(`就诊号「${value}」只能包含字母、数字和 . _ : -,最长 64 位`, expression, 'invalid');
-  }
-  return value;
+  return hisKey(value, str(chosen?.system));
 }
 
-function hisEncounter(encounter: Encounter, encounterId: string, resolve: Resolve): HisEncounter {
-  const patient = findPatient(encounter, resolve);
-  const loc = arr(encounter.location)[0]?.location;
-  const location = resolve<{ identifier?: Identifier[]; name?: string }>(loc, 'Location');
-  const provider = encounter.serviceProvider;
-  const organization = resolve<{ identifier?: Identifier[] }>(provider, 'Organization');
-  const departmentCodes = unique([
-    str(provider?.identifier?.value),
-    firstIdentifier(organization?.identifier),
-    idPart(str(provider?.reference), 'Organization'),
-    str(loc?.identifier?.value),
-    firstIdentifier(location?.identifier),
-    idPart(str(loc?.reference), 'Location'),
-    str(encounter.serviceType?.coding?.[0]?.code),
-  ]);
-  if (departmentCodes.length === 0) {
-    throw new FhirMappingError('缺少科室:serviceProvider、location 或 serviceType 至少给一个', 'Encounter.serviceProvider', 'required');
+/** Department codes and names, in order: each contact's (newest first), then the stay's own. */
+function departmentsOf(contacts: Encounter[], resolve: Resolve): { codes: string[]; names: string[] } {
+  const codes: (string | undefined)[] = [];
+  const names: (string | undefined)[] = [];
+  for (const e of contacts) {
+    const provider = e.serviceProvider;
+    const organization = resolve<{ identifier?: Identifier[]; name?: string }>(provider, 'Organization');
+    codes.push(str(provider?.identifier?.value), firstIdentifier(organization?.identifier), idPart(str(provider?.reference), 'Organization'));
+    names.push(str(provider?.display), str(organization?.name));
+    for (const { location: loc } of arr(e.location)) {
+      const location = resolve<{ identifier?: Identifier[]; name?: string }>(loc, 'Location');
+      codes.push(str(loc?.identifier?.value), firstIdentifier(location?.identifier), idPart(str(loc?.reference), 'Location'));
+      names.push(str(loc?.display), str(location?.name));
+    }
+    codes.push(str(e.serviceType?.coding?.[0]?.code));
+    names.push(str(e.serviceType?.coding?.[0]?.display), str(e.serviceType?.text));
+  }
+  return { codes: unique(codes).map((c) => shortCode(c)), names: unique(names) };
+}
+
+function hisEncounter(stay: Encounter, contacts: Encounter[], encounterId: string, resolve: Resolve): HisEncounter {
+  const patient = findPatient(stay, resolve);
+  const { codes: departmentCodes, names: departmentNames } = departmentsOf(contacts, resolve);
+  if (departmentCodes.length === 0 && departmentNames.length === 0) {
+    throw new FhirMappingError(
+      '缺少科室:serviceProvider、location 或 serviceType 都没有代码或名称(display)',
+      'Encounter.serviceProvider',
+      'required',
+    );
   }
 
-  const start = str(encounter.period?.start);
+  const start = str(stay.period?.start);
   const admittedAt = start ? fhirDateTimeToIso(start) : undefined;
   if (start && !admittedAt) throw new FhirMappingError(`Encounter.period.start「${start}」不是有效的 dateTime`, 'Encounter.period.start', 'invalid');
+  const ward = contacts.map((e) => arr(e.location)[0]?.location).find(Boolean);
 
   return compact({
     encounterId,
     patient,
     departmentCodes,
-    diagnosis: diagnosisOf(encounter, resolve),
-    attendingDoctor: attendingOf(encounter, resolve),
-    ward: str(loc?.display) ?? str(location?.name),
+    departmentNames: departmentNames.length ? departmentNames : undefined,
+    diagnosis: diagnosisOf(stay, resolve) ?? contacts.map((e) => diagnosisOf(e, resolve)).find(Boolean),
+    attendingDoctor: contacts.map((e) => attendingOf(e, resolve)).find(Boolean),
+    ward: str(ward?.display) ?? str(resolve<{ name?: string }>(ward, 'Location')?.name),
     admittedAt,
   }) as HisEncounter;
 }
@@ -221,7 +359,9 @@ function findPatient(encounter: Encounter, resolve: Resolve): HisEncounter['pati
   if (!patient) {
     const ref = str(subject?.reference);
     throw new FhirMappingError(
-      ref ? `找不到 Encounter.subject 引用的患者「${ref}」(须在 Bundle 或 contained 中)` : 'Encounter.subject 缺失,且没有唯一的 Patient',
+      ref
+        ? `找不到 Encounter.subject 引用的患者「${ref}」(Bundle、contained 中没有,医院 FHIR 服务器也没有提供)`
+        : 'Encounter.subject 缺失,且没有唯一的 Patient',
       'Encounter.subject',
       'required',
     );
@@ -230,9 +370,9 @@ function findPatient(encounter: Encounter, resolve: Resolve): HisEncounter['pati
   const identifiers = arr(patient.identifier);
   const chosen =
     identifiers.find((i) => (i.use === 'official' || i.use === 'usual') && str(i.value)) ?? identifiers.find((i) => str(i.value));
-  const id = str(chosen?.value);
-  if (!id) throw new FhirMappingError('Patient 缺少 identifier(患者 ID)', 'Patient.identifier', 'required');
-  if (!HIS_ID.test(id)) throw new FhirMappingError(`患者 ID「${id}」只能包含字母、数字和 . _ : -,最长 64 位`, 'Patient.identifier', 'invalid');
+  const value = str(chosen?.value);
+  if (!value) throw new FhirMappingError('Patient 缺少 identifier(患者 ID)', 'Patient.identifier', 'required');
+  const id = hisKey(value, str(chosen?.system));
 
   const name = nameOf(arr(patient.name));
   if (!name) throw new FhirMappingError('Patient 缺少姓名', 'Patient.name', 'required');
@@ -347,16 +487,11 @@ const EXPRESSION_OF: Record<string, string> = {
   dischargedAt: 'Encounter.period.end',
 };
 
-const admitSchema = dischargeSchema.omit({ dischargedAt: true });
-
 function check(e: HisEncounter, withDischarge: boolean) {
-  const candidate = { ...e, department: e.departmentCodes[0] };
-  const result = withDischarge ? dischargeSchema.safeParse(candidate) : admitSchema.safeParse(candidate);
-  if (result.success) return;
-  const issue = result.error.issues[0]!;
-  const path = issue.path.join('.');
-  const expression = EXPRESSION_OF[path] ?? path;
-  throw new FhirMappingError(`${expression}: ${issue.message}`, expression, 'invalid');
+  const problem = encounterProblem(e, withDischarge);
+  if (!problem) return;
+  const expression = EXPRESSION_OF[problem.path] ?? problem.path;
+  throw new FhirMappingError(`${expression}: ${problem.message}`, expression, 'invalid');
 }
 
 function firstIdentifier(identifiers: Identifier[] | undefined): string | undefined {
@@ -383,8 +518,4 @@ function arr<T>(list: T[] | undefined): T[] {
 /** A trimmed non-empty string, or undefined for anything else. */
 function str(v: unknown): string | undefined {
   return typeof v === 'string' && v.trim() ? v.trim() : undefined;
-}
-
-function compact<T extends Record<string, unknown>>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }

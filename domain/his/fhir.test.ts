@@ -1,6 +1,7 @@
 import type { Bundle, Encounter, Patient } from 'fhir/r4';
 import { describe, expect, it } from 'vitest';
-import { encounterAction, fhirDateTimeToIso, FhirMappingError, toShanghaiIso } from './fhir-encounter.js';
+import { caught } from './caught.test-support.js';
+import { fhirEvent, fhirEvents, fhirDateTimeToIso, FhirMappingError, toShanghaiIso } from './fhir.js';
 
 const RECEIVED = new Date('2026-11-20T03:00:00Z');
 
@@ -48,21 +49,15 @@ const encounter = (overrides: Partial<Encounter> = {}): Encounter => ({
 });
 
 function expectError(run: () => unknown, expression: string | undefined, code?: string): FhirMappingError {
-  try {
-    run();
-  } catch (err) {
-    expect(err).toBeInstanceOf(FhirMappingError);
-    const e = err as FhirMappingError;
-    expect(e.expression).toBe(expression);
-    if (code) expect(e.code).toBe(code);
-    return e;
-  }
-  throw new Error(`expected a FhirMappingError at ${expression}`);
+  const e = caught(run, FhirMappingError);
+  expect(e.expression).toBe(expression);
+  if (code) expect(e.code).toBe(code);
+  return e;
 }
 
-describe('encounterAction', () => {
+describe('fhirEvent', () => {
   it('maps a finished Encounter with a contained Patient to a discharge', () => {
-    expect(encounterAction(encounter(), RECEIVED)).toEqual({
+    expect(fhirEvent(encounter(), RECEIVED)).toEqual({
       kind: 'discharge',
       encounter: {
         encounterId: 'ZY20261120001',
@@ -77,6 +72,7 @@ describe('encounterAction', () => {
         departmentCodes: ['GK01', 'GK', 'W5', 'ORTHO'],
         diagnosis: { name: '股骨颈骨折' },
         attendingDoctor: '李明',
+        departmentNames: ['骨科五病区'],
         ward: '骨科五病区',
         admittedAt: '2026-11-10T08:30:00+08:00',
         dischargedAt: '2026-11-20T10:30:00+08:00',
@@ -118,7 +114,7 @@ describe('encounterAction', () => {
         { resource: { resourceType: 'Practitioner', id: 'd1', name: [{ family: '李', given: ['明'] }] } },
       ],
     };
-    const action = encounterAction(bundle, RECEIVED);
+    const action = fhirEvent(bundle, RECEIVED);
     expect(action).toMatchObject({
       kind: 'discharge',
       encounter: {
@@ -142,17 +138,17 @@ describe('encounterAction', () => {
           { fullUrl: 'http://his.example.cn/fhir/Patient/p9', resource: patient({ id: 'p9', name: [{ family: 'Wang', given: ['Xiu', 'Ying'] }] }) },
         ],
       };
-      expect(encounterAction(bundle, RECEIVED)).toMatchObject({ encounter: { patient: { name: 'Wang Xiu Ying' } } });
+      expect(fhirEvent(bundle, RECEIVED)).toMatchObject({ encounter: { patient: { name: 'Wang Xiu Ying' } } });
     }
   });
 
   it('uses the only Patient when the Encounter has no subject', () => {
-    const action = encounterAction(encounter({ subject: undefined }), RECEIVED);
+    const action = fhirEvent(encounter({ subject: undefined }), RECEIVED);
     expect(action).toMatchObject({ encounter: { patient: { id: 'P0012345' } } });
   });
 
   it('discharge disposition without period.end: discharged at the time of receipt (+08:00)', () => {
-    const action = encounterAction(
+    const action = fhirEvent(
       encounter({ period: { start: '2026-11-10' }, hospitalization: { dischargeDisposition: { coding: [{ code: 'home' }] } } }),
       RECEIVED,
     );
@@ -160,10 +156,10 @@ describe('encounterAction', () => {
   });
 
   it('in-progress / arrived admit; cancelled / entered-in-error cancel the discharge', () => {
-    expect(encounterAction(encounter({ status: 'in-progress', period: { start: '2026-11-10T08:30:00+08:00' } }), RECEIVED).kind).toBe('admit');
-    expect(encounterAction(encounter({ status: 'arrived', period: undefined }), RECEIVED).kind).toBe('admit');
+    expect(fhirEvent(encounter({ status: 'in-progress', period: { start: '2026-11-10T08:30:00+08:00' } }), RECEIVED).kind).toBe('admit');
+    expect(fhirEvent(encounter({ status: 'arrived', period: undefined }), RECEIVED).kind).toBe('admit');
     for (const status of ['cancelled', 'entered-in-error'] as const) {
-      expect(encounterAction(encounter({ status, contained: undefined, subject: undefined }), RECEIVED)).toEqual({
+      expect(fhirEvent(encounter({ status, contained: undefined, subject: undefined }), RECEIVED)).toEqual({
         kind: 'cancel',
         encounterId: 'ZY20261120001',
         what: 'discharge',
@@ -172,74 +168,83 @@ describe('encounterAction', () => {
   });
 
   it('encounter ID: official identifier, else the first with a value, else the id', () => {
-    const id = (e: Encounter) => (encounterAction(e, RECEIVED) as { encounter: { encounterId: string } }).encounter.encounterId;
+    const id = (e: Encounter) => (fhirEvent(e, RECEIVED) as { encounter: { encounterId: string } }).encounter.encounterId;
     expect(id(encounter({ identifier: [{ value: '' }, { value: 'V-2' }, { value: 'V-3' }] }))).toBe('V-2');
     expect(id(encounter({ identifier: undefined }))).toBe('enc-1');
   });
 
   it('reasonCode when there is no diagnosis', () => {
-    expect(encounterAction(encounter({ diagnosis: undefined }), RECEIVED)).toMatchObject({
+    expect(fhirEvent(encounter({ diagnosis: undefined }), RECEIVED)).toMatchObject({
       encounter: { diagnosis: { code: 'S72.001', name: '股骨颈骨折(入院原因)' } },
     });
   });
 });
 
-describe('encounterAction errors name the element', () => {
+describe('fhirEvent errors name the element', () => {
   it('finished without period.end or dischargeDisposition', () => {
-    const e = expectError(() => encounterAction(encounter({ period: { start: '2026-11-10' } }), RECEIVED), 'Encounter.period.end', 'required');
+    const e = expectError(() => fhirEvent(encounter({ period: { start: '2026-11-10' } }), RECEIVED), 'Encounter.period.end', 'required');
     expect(e.message).toContain('period.end');
-    expectError(() => encounterAction(encounter({ period: { end: '20 Nov 2026' } }), RECEIVED), 'Encounter.period.end', 'invalid');
+    expectError(() => fhirEvent(encounter({ period: { end: '20 Nov 2026' } }), RECEIVED), 'Encounter.period.end', 'invalid');
   });
 
-  it('no identifier and no id; a bad identifier', () => {
-    expectError(() => encounterAction(encounter({ identifier: undefined, id: undefined }), RECEIVED), 'Encounter.identifier', 'required');
-    expectError(() => encounterAction(encounter({ identifier: [{ use: 'official', value: '住院 1' }] }), RECEIVED), 'Encounter.identifier[0].value', 'invalid');
+  it('no identifier and no id; an identifier of any length or alphabet becomes a stable key', () => {
+    expectError(() => fhirEvent(encounter({ identifier: undefined, id: undefined }), RECEIVED), 'Encounter.identifier', 'required');
+    const id = (value: string) => {
+      const event = fhirEvent(encounter({ identifier: [{ use: 'official', system: 'urn:oid:1.2.156.112604.1.2.9', value }] }), RECEIVED);
+      return event.kind === 'discharge' ? event.encounter.encounterId : undefined;
+    };
+    // FHIR allows both; a workflow ID and a URL need a short plain key, the same for every resend.
+    expect(id('住院 1')).toMatch(/^h-[0-9a-f]{40}$/);
+    expect(id('住院 1')).toBe(id('住院 1'));
+    expect(id(`urn:uuid:${'8f3c0b5e-1111-4a6b-9c55-000000000001'.repeat(3)}`)).toMatch(/^h-[0-9a-f]{40}$/);
+    expect(id('6E1B91CC-C25A-4466-94A6-DFDE260C12AB')).toBe('6E1B91CC-C25A-4466-94A6-DFDE260C12AB');
   });
 
   it('patient problems', () => {
-    expectError(() => encounterAction(encounter({ contained: [patient({ identifier: [] })] }), RECEIVED), 'Patient.identifier', 'required');
-    expectError(() => encounterAction(encounter({ contained: [patient({ name: [] })] }), RECEIVED), 'Patient.name', 'required');
-    expectError(() => encounterAction(encounter({ contained: [patient({ birthDate: '1958-02-30' })] }), RECEIVED), 'Patient.birthDate', 'invalid');
-    expectError(() => encounterAction(encounter({ subject: { reference: '#nobody' } }), RECEIVED), 'Encounter.subject', 'required');
-    expectError(() => encounterAction(encounter({ contained: [patient({ name: [{ text: '王'.repeat(65) }] })] }), RECEIVED), 'Patient.name', 'invalid');
+    expectError(() => fhirEvent(encounter({ contained: [patient({ identifier: [] })] }), RECEIVED), 'Patient.identifier', 'required');
+    expectError(() => fhirEvent(encounter({ contained: [patient({ name: [] })] }), RECEIVED), 'Patient.name', 'required');
+    expectError(() => fhirEvent(encounter({ contained: [patient({ birthDate: '1958-02-30' })] }), RECEIVED), 'Patient.birthDate', 'invalid');
+    expectError(() => fhirEvent(encounter({ subject: { reference: '#nobody' } }), RECEIVED), 'Encounter.subject', 'required');
+    expectError(() => fhirEvent(encounter({ contained: [patient({ name: [{ text: '王'.repeat(65) }] })] }), RECEIVED), 'Patient.name', 'invalid');
   });
 
   it('a year-only birth date is dropped, not refused', () => {
-    const action = encounterAction(encounter({ contained: [patient({ birthDate: '1958' })] }), RECEIVED);
+    const action = fhirEvent(encounter({ contained: [patient({ birthDate: '1958' })] }), RECEIVED);
     expect(action.kind === 'discharge' && action.encounter.patient).not.toHaveProperty('birthDate');
   });
 
   it('no department', () => {
     expectError(
-      () => encounterAction(encounter({ serviceProvider: undefined, location: undefined, serviceType: undefined }), RECEIVED),
+      () => fhirEvent(encounter({ serviceProvider: undefined, location: undefined, serviceType: undefined }), RECEIVED),
       'Encounter.serviceProvider',
       'required',
     );
   });
 
   it('status, resource type, bundle shape', () => {
-    expectError(() => encounterAction(encounter({ status: 'planned' }), RECEIVED), 'Encounter.status', 'not-supported');
-    expectError(() => encounterAction(patient(), RECEIVED), 'resourceType', 'not-supported');
-    expectError(() => encounterAction({ hello: 'world' }, RECEIVED), undefined, 'structure');
-    expectError(() => encounterAction([encounter()], RECEIVED), undefined, 'structure');
-    expectError(() => encounterAction({ resourceType: 'Bundle', type: 'searchset', entry: [] }, RECEIVED), 'Bundle.type', 'invalid');
-    expectError(() => encounterAction({ resourceType: 'Bundle', type: 'batch', entry: [] }, RECEIVED), 'Bundle.entry', 'required');
-    expectError(
-      () => encounterAction({ resourceType: 'Bundle', type: 'batch', entry: [{ resource: encounter() }, { resource: encounter() }] }, RECEIVED),
-      'Bundle.entry',
-      'structure',
-    );
+    expectError(() => fhirEvent(encounter({ status: 'planned' }), RECEIVED), 'Encounter.status', 'not-supported');
+    expectError(() => fhirEvent(patient(), RECEIVED), 'resourceType', 'not-supported');
+    expectError(() => fhirEvent({ hello: 'world' }, RECEIVED), undefined, 'structure');
+    expectError(() => fhirEvent([encounter()], RECEIVED), undefined, 'structure');
+    expectError(() => fhirEvent({ resourceType: 'Bundle', type: 'searchset', entry: [] }, RECEIVED), 'Bundle.type', 'invalid');
+    expectError(() => fhirEvent({ resourceType: 'Bundle', type: 'batch', entry: [] }, RECEIVED), 'Bundle.entry', 'required');
+    // Several stays in one Bundle: one event each.
+    const two = fhirEvents({ resourceType: 'Bundle', type: 'batch', entry: [{ resource: encounter() }, { resource: encounter({ identifier: [{ value: 'ZY2' }] }) }] }, { receivedAt: RECEIVED });
+    expect(two.map((e) => e.kind === 'discharge' && e.encounter.encounterId)).toEqual(['ZY20261120001', 'ZY2']);
   });
 });
 
 describe('time helpers', () => {
   it('fhirDateTimeToIso', () => {
-    expect(fhirDateTimeToIso('2026-11-20T10:30:00+08:00')).toBe('2026-11-20T10:30:00+08:00');
-    expect(fhirDateTimeToIso('2026-11-20T02:30:00.123Z')).toBe('2026-11-20T02:30:00.123Z');
-    expect(fhirDateTimeToIso('2026-11-20T10:30')).toBe('2026-11-20T10:30:00+08:00');
-    expect(fhirDateTimeToIso('2026-11-20')).toBe('2026-11-20T00:00:00+08:00');
-    expect(fhirDateTimeToIso('2026-11')).toBeUndefined();
-    expect(fhirDateTimeToIso('2026-02-30T10:00:00+08:00')).toBeUndefined();
+    const cases: [string, string | undefined][] = [
+      ['2026-11-20T10:30:00+08:00', '2026-11-20T10:30:00+08:00'],
+      ['2026-11-20T02:30:00.123Z', '2026-11-20T02:30:00.123Z'],
+      ['2026-11-20T10:30', '2026-11-20T10:30:00+08:00'],
+      ['2026-11-20', '2026-11-20T00:00:00+08:00'],
+      ['2026-11', undefined],
+      ['2026-02-30T10:00:00+08:00', undefined],
+    ];
+    expect(cases.map(([value]) => fhirDateTimeToIso(value))).toEqual(cases.map(([, iso]) => iso));
   });
 
   it('toShanghaiIso', () => {

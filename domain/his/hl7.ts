@@ -1,14 +1,18 @@
 /**
- * HL7 v2 ADT → what the discharge service needs. Pure: no I/O, no clock; the MLLP listener
- * stores the raw message, calls this, and answers the ACK.
+ * HL7 v2 ADT → the encounter event (domain/his/event.ts). Pure: no I/O, no clock; the ingest
+ * pipeline stores the raw bytes, calls this, and the MLLP listener answers the ACK.
  *
- * Supported (v2.3 – v2.5; MSH-12 is not consulted, fields are read where all of them agree):
+ * Used (v2.3 – v2.8; MSH-12 is not consulted, fields are read where all of them agree):
  *   ADT^A03 discharge · ADT^A01 admit · ADT^A04 register (treated as admit)
  *   ADT^A11 cancel admit · ADT^A13 cancel discharge
+ *   ADT^A08 / A28 / A31 update patient (person) information: new phone, address …
+ * Every other message type or ADT event is `ignored` (AA, stored as ignored). A message that
+ * can never be accepted as sent (a field missing or wrong) is refused with AR.
  * When MSH-9.2 is empty the trigger is taken from EVN-1 (v2.3 senders still fill it).
  *
  * Field choices (documented here because HIS differ):
- * - Encounter ID: PV1-19.1 (visit number), /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/.
+ * - Encounter ID: the visit number from the configured fields in order (default PV1-19.1,
+ *   then PID-18.1 patient account number, where some HIS put the visit), HIS_ID pattern.
  * - Patient ID: PID-3.1 of the first repetition that has an ID.
  * - Name: PID-5, the repetition with name type L (legal) if any, else the first non-empty one.
  *   Chinese HIS usually send the whole name in component 1 (`王秀英`); family^given are joined
@@ -39,16 +43,13 @@
  * - Diagnosis: first DG1, code DG1-3.1, name DG1-3.2, else DG1-4 description.
  * - Procedure: first PR1, PR1-3.2, else PR1-4 description.
  * - HL7 escape sequences (\F\ \S\ \T\ \R\ \E\ \.br\ \Xhh\) in text are decoded.
- * Finally the result is checked with the JSON route's rules (`dischargeSchema`), so every route
- * stores the same shapes; a failure names the HL7 field it came from.
+ * Finally the result is checked with the rules every format shares (`encounterProblem`), so every
+ * route stores the same shapes; a failure names the HL7 field it came from.
  */
-import type { Hl7Message, Hl7Segment } from '@medplum/core';
-import { dischargeSchema, type HisEncounter } from '../../services/discharges.js';
-
-export type AdtAction =
-  | { kind: 'discharge'; encounter: HisEncounter & { dischargedAt: string } }
-  | { kind: 'admit'; encounter: HisEncounter }
-  | { kind: 'cancel'; encounterId: string; what: 'admission' | 'discharge' };
+import { Hl7Message, type Hl7Segment } from '@medplum/core';
+import { decodeHl7 } from './hl7-charset.js';
+import { compact, encounterProblem, HIS_ID, HIS_ID_RULE, HisMappingError, type HisEncounter, type HisEvent, type HisPatient } from './event.js';
+import { joinAddressParts, joinName, normalizePhone } from './person.js';
 
 /**
  * HL7 table 0357 error codes used in the ERR segment of the ACK.
@@ -57,14 +58,16 @@ export type AdtAction =
  */
 export type Hl7ErrorCode = 100 | 101 | 102 | 200 | 201 | 207;
 
-export class Hl7MappingError extends Error {
+export class Hl7MappingError extends HisMappingError {
   constructor(
     message: string,
     readonly segment?: string,
     readonly field?: number,
     readonly code: Hl7ErrorCode = segment === undefined ? 207 : field === undefined ? 100 : 102,
+    /** The acknowledgment code the sender gets: the message will never be accepted as sent. */
+    readonly ackCode: 'AE' | 'AR' = 'AR',
   ) {
-    super(message);
+    super(message, segment ? [{ field: field === undefined ? segment : `${segment}-${field}`, message }] : []);
     this.name = 'Hl7MappingError';
   }
 
@@ -75,12 +78,63 @@ export class Hl7MappingError extends Error {
   }
 }
 
-const TRIGGERS = { A01: 'admit', A04: 'admit', A03: 'discharge', A11: 'cancel_admission', A13: 'cancel_discharge' } as const;
+const TRIGGERS = {
+  A01: 'admit',
+  A04: 'admit',
+  A03: 'discharge',
+  A11: 'cancel_admission',
+  A13: 'cancel_discharge',
+  A08: 'update_patient',
+  A28: 'update_patient',
+  A31: 'update_patient',
+} as const;
 type Trigger = keyof typeof TRIGGERS;
 
-export const HIS_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
+export const NOT_HL7 = '无法解析:不是 HL7 v2 消息(缺少 MSH 段)';
 
-export function adtAction(message: Hl7Message): AdtAction {
+/** Where the visit (encounter) number may be, tried in order. */
+export type VisitField = 'PV1-19' | 'PID-18';
+export const VISIT_FIELDS: readonly VisitField[] = ['PV1-19', 'PID-18'];
+
+export interface Hl7Options {
+  /** Where the visit number is looked for, in order (default PV1-19, then PID-18 patient account number). */
+  visitFields?: readonly VisitField[];
+  /** Character sets tried, in order, when MSH-18 declares none (default UTF-8, then GB18030). */
+  fallbackCharsets?: readonly string[];
+}
+
+/** The message's bytes as received → its event (decoded per MSH-18 first; see hl7-charset.ts). */
+export function hl7EventFromBytes(bytes: Uint8Array, options: Hl7Options = {}): HisEvent {
+  return hl7EventFromText(decodeHl7(bytes, options.fallbackCharsets).text, options);
+}
+
+/**
+ * The message text → its event. A BOM or blank lines before MSH are forgiven; text that is not
+ * HL7 at all is refused (AR).
+ */
+export function hl7EventFromText(text: string, options: Hl7Options = {}): HisEvent {
+  const message = parseHl7(text);
+  if (!message) throw new Hl7MappingError(NOT_HL7, 'MSH', undefined, 100);
+  return hl7Event(message, options);
+}
+
+/** Parses text that starts (after a BOM or blank lines) with MSH; undefined for anything else. */
+export function parseHl7(text: string): Hl7Message | undefined {
+  const trimmed = text.replace(/^[\uFEFF\s]+/, '');
+  if (!trimmed.startsWith('MSH')) return undefined;
+  try {
+    return Hl7Message.parse(trimmed.replace(/\r?\n/g, '\r').replace(/\r+$/, ''));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The event an ADT message carries; throws Hl7MappingError (AR) naming the field at fault.
+ * Message types and ADT events this system has no use for are `ignored` (acknowledged AA):
+ * interface engines treat AE/AR as failures and would retry or stop their queue.
+ */
+export function hl7Event(message: Hl7Message, options: Hl7Options = {}): HisEvent {
   const msh = message.getSegment('MSH');
   if (!msh || message.getSegment(0) !== msh) throw new Hl7MappingError('不是 HL7 消息:缺少 MSH 段', 'MSH', undefined, 100);
   const read = reader(message);
@@ -88,24 +142,17 @@ export function adtAction(message: Hl7Message): AdtAction {
   const type = read(msh, 9, 1).toUpperCase();
   let trigger = read(msh, 9, 2).toUpperCase();
   if (!trigger) trigger = read(message.getSegment('EVN'), 1, 1).toUpperCase();
+  if (!type) throw new Hl7MappingError('MSH-9 消息类型缺失', 'MSH', 9, 101);
   if (type !== 'ADT' || !(trigger in TRIGGERS)) {
-    const sent = [type, trigger].filter(Boolean).join('^') || '(空)';
-    throw new Hl7MappingError(
-      `不支持的消息类型 ${sent}:只接受 ADT^A01、A03、A04、A11、A13`,
-      'MSH',
-      9,
-      type === 'ADT' ? 201 : 200,
-    );
+    const sent = [type, trigger].filter(Boolean).join('^');
+    return { kind: 'ignored', reason: `随访系统不使用 ${sent} 消息` };
   }
   const what = TRIGGERS[trigger as Trigger];
+  if (what === 'update_patient') return { kind: 'patient_update', patient: readPatient(message, read, false) };
 
   const pv1 = message.getSegment('PV1');
   if (!pv1) throw new Hl7MappingError('缺少 PV1 段(就诊信息)', 'PV1', undefined, 100);
-  const encounterId = read(pv1, 19, 1);
-  if (!encounterId) throw new Hl7MappingError('PV1-19 就诊号缺失', 'PV1', 19, 101);
-  if (!HIS_ID.test(encounterId)) {
-    throw new Hl7MappingError(`PV1-19 就诊号「${encounterId}」只能包含字母、数字和 . _ : -,最长 64 位`, 'PV1', 19, 102);
-  }
+  const encounterId = visitNumber(message, read, options.visitFields ?? VISIT_FIELDS);
 
   if (what === 'cancel_admission') return { kind: 'cancel', encounterId, what: 'admission' };
   if (what === 'cancel_discharge') return { kind: 'cancel', encounterId, what: 'discharge' };
@@ -127,11 +174,27 @@ export function adtAction(message: Hl7Message): AdtAction {
   return { kind: 'discharge', encounter: discharge };
 }
 
+/** The visit number from the first configured field that has one (PV1-19, then PID-18 by default). */
+function visitNumber(message: Hl7Message, read: Read, fields: readonly VisitField[]): string {
+  for (const field of fields) {
+    const [name, number] = field.split('-') as ['PV1' | 'PID', string];
+    const value = read(message.getSegment(name), Number(number), 1);
+    if (!value) continue;
+    if (!HIS_ID.test(value)) throw new Hl7MappingError(`${field} 就诊号「${value}」${HIS_ID_RULE}`, name, Number(number), 102);
+    return value;
+  }
+  const [first] = fields[0]!.split('-') as ['PV1' | 'PID'];
+  throw new Hl7MappingError(`就诊号缺失(${fields.join('、')} 都没有)`, first, Number(fields[0]!.split('-')[1]), 101);
+}
+
 const EXPIRED_DISPOSITIONS = new Set(['20', '40', '41', '42']);
 
 type Read = (segment: Hl7Segment | undefined, field: number, component: number, repetition?: number) => string;
 
-function readEncounter(message: Hl7Message, read: Read, pv1: Hl7Segment, encounterId: string): HisEncounter {
+/** The patient in PID: ID always, name when `nameRequired` (an update may leave it out). */
+function readPatient(message: Hl7Message, read: Read, nameRequired: true): HisPatient;
+function readPatient(message: Hl7Message, read: Read, nameRequired: false): Partial<HisPatient> & { id: string };
+function readPatient(message: Hl7Message, read: Read, nameRequired: boolean): Partial<HisPatient> & { id: string } {
   const pid = message.getSegment('PID');
   if (!pid) throw new Hl7MappingError('缺少 PID 段(患者信息)', 'PID', undefined, 100);
 
@@ -139,11 +202,24 @@ function readEncounter(message: Hl7Message, read: Read, pv1: Hl7Segment, encount
   for (let r = 0; r < repetitions(pid, 3) && !patientId; r++) patientId = read(pid, 3, 1, r);
   if (!patientId) throw new Hl7MappingError('PID-3 患者 ID 缺失', 'PID', 3, 101);
   if (!HIS_ID.test(patientId)) {
-    throw new Hl7MappingError(`PID-3 患者 ID「${patientId}」只能包含字母、数字和 . _ : -,最长 64 位`, 'PID', 3, 102);
+    throw new Hl7MappingError(`PID-3 患者 ID「${patientId}」${HIS_ID_RULE}`, 'PID', 3, 102);
   }
 
   const name = patientName(read, pid);
-  if (!name) throw new Hl7MappingError('PID-5 患者姓名缺失', 'PID', 5, 101);
+  if (!name && nameRequired) throw new Hl7MappingError('PID-5 患者姓名缺失', 'PID', 5, 101);
+
+  return compact({
+    id: patientId,
+    name: name || undefined,
+    sex: sexOf(read(pid, 8, 1)),
+    birthDate: birthDate(read(pid, 7, 1)),
+    phone: phoneOf(read, pid),
+    address: addressOf(read, pid),
+  });
+}
+
+function readEncounter(message: Hl7Message, read: Read, pv1: Hl7Segment, encounterId: string): HisEncounter {
+  const patient = readPatient(message, read, true);
 
   const departmentCodes = departmentCandidates(read, pv1);
   if (departmentCodes.length === 0) {
@@ -157,14 +233,7 @@ function readEncounter(message: Hl7Message, read: Read, pv1: Hl7Segment, encount
 
   return compact({
     encounterId,
-    patient: compact({
-      id: patientId,
-      name,
-      sex: sexOf(read(pid, 8, 1)),
-      birthDate: birthDate(read(pid, 7, 1)),
-      phone: phoneOf(read, pid),
-      address: addressOf(read, pid),
-    }),
+    patient,
     departmentCodes,
     diagnosis: diagnosisCode || diagnosisName ? compact({ code: diagnosisCode || undefined, name: diagnosisName || undefined }) : undefined,
     procedure: read(pr1, 3, 2) || read(pr1, 4, 1) || undefined,
@@ -241,30 +310,6 @@ function phoneOf(read: Read, pid: Hl7Segment): string | undefined {
   return undefined;
 }
 
-/** Strips spaces, dashes, dots and parentheses; a number of 7–20 digits (optional leading +) or undefined. */
-export function normalizePhone(value: string | undefined): string | undefined {
-  const stripped = (value ?? '').replace(/[\s\-.()]/g, '');
-  return /^\+?\d{7,20}$/.test(stripped) ? stripped : undefined;
-}
-
-const CJK = /[\u2E80-\u9FFF\uF900-\uFAFF\u{20000}-\u{3FFFF}]/u;
-
-/** Family + given: no space when either is CJK (王 + 秀英), one space otherwise (WANG XIUYING). */
-export function joinName(family: string | undefined, given: string | undefined): string {
-  const parts = [family?.trim(), given?.trim()].filter((p): p is string => !!p);
-  return joinParts(parts);
-}
-
-/** Address parts in the order given, empty ones and consecutive repeats (北京市 北京市) skipped. */
-export function joinAddressParts(parts: (string | undefined)[]): string {
-  const present = parts.filter((p): p is string => !!p);
-  return joinParts(present.filter((p, i) => p !== present[i - 1]));
-}
-
-function joinParts(parts: string[]): string {
-  return parts.some((p) => CJK.test(p)) ? parts.join('') : parts.join(' ');
-}
-
 const TS =
   /^(\d{4})(\d{2})(\d{2})(?:(\d{2})(?:(\d{2})(?:(\d{2})(?:\.(\d{1,4}))?)?)?)?([+-]\d{4})?$/;
 
@@ -323,17 +368,12 @@ const FIELD_OF: Record<string, [string, number]> = {
   dischargedAt: ['PV1', 45],
 };
 
-const admitSchema = dischargeSchema.omit({ dischargedAt: true });
-
-/** The JSON route's rules (lengths, formats) for what HL7 delivers. */
+/** The rules every format shares (lengths, formats), for what HL7 delivers. */
 function check(e: HisEncounter, withDischarge: boolean) {
-  const candidate = { ...e, department: e.departmentCodes[0] };
-  const result = withDischarge ? dischargeSchema.safeParse(candidate) : admitSchema.safeParse(candidate);
-  if (result.success) return;
-  const issue = result.error.issues[0]!;
-  const path = issue.path.join('.');
-  const [segment, field] = FIELD_OF[path] ?? [undefined, undefined];
-  throw new Hl7MappingError(`${segment ? `${segment}-${field}` : path}: ${issue.message}`, segment, field, 102);
+  const problem = encounterProblem(e, withDischarge);
+  if (!problem) return;
+  const [segment, field] = FIELD_OF[problem.path] ?? [undefined, undefined];
+  throw new Hl7MappingError(`${segment ? `${segment}-${field}` : problem.path}: ${problem.message}`, segment, field, 102);
 }
 
 function repetitions(segment: Hl7Segment, field: number): number {
@@ -393,9 +433,4 @@ export function hl7Escape(text: string, ctx: Hl7Message['context']): string {
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-/** Drops undefined properties, so optional fields stay absent rather than `undefined`. */
-function compact<T extends Record<string, unknown>>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
