@@ -88,7 +88,7 @@ describe('Temporal down while discharges arrive', () => {
     const api = createApi(services);
     const org = await createTestOrg(sql);
     mllp = await startMllpListener({ port: 0, host: '127.0.0.1', services, logger: quiet });
-    const post = (body: unknown) => api.request('/his/discharges', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const post = async (body: unknown) => api.request('/his/discharges', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
     const before = dischargeBody(org.deptA, { dischargedAt: new Date().toISOString() });
     expect((await post(before)).status).toBe(202);

@@ -90,11 +90,13 @@ describe('MLLP transport and messages as outside systems send them', () => {
       const bytes = mllpFrame(a03(message));
       const ack = await new Promise<string>((resolve, reject) => {
         const socket = connect({ host: '127.0.0.1', port: mllp.port });
-        socket.on('connect', async () => {
-          for (let i = 0; i < bytes.length; i += 7) {
-            socket.write(bytes.subarray(i, i + 7));
-            await new Promise((r) => setTimeout(r, 2));
-          }
+        socket.on('connect', () => {
+          void (async () => {
+            for (let i = 0; i < bytes.length; i += 7) {
+              socket.write(bytes.subarray(i, i + 7));
+              await new Promise((r) => setTimeout(r, 2));
+            }
+          })();
         });
         socket.on('data', (d: Buffer) => {
           socket.destroy();

@@ -3,7 +3,9 @@
  * field rules they all pass. Pure: the mappers in this folder produce these events, the apply
  * service (services/his-apply.ts) acts on them, and nothing else decides what a message means.
  */
-import { createHash } from 'node:crypto';
+// Pure-JS SHA-256: domain/ stays free of Node built-ins so any of it may run in the workflow sandbox.
+import { sha256 } from '@noble/hashes/sha2';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils';
 import { z } from 'zod';
 
 /**
@@ -101,7 +103,7 @@ export const HIS_ID_RULE = '只能包含字母、数字和 . _ : -,最长 64 位
  */
 export function hisKey(value: string, system = ''): string {
   if (HIS_ID.test(value)) return value;
-  return `h-${createHash('sha256').update(`${system}|${value}`, 'utf8').digest('hex').slice(0, 40)}`;
+  return `h-${bytesToHex(sha256(utf8ToBytes(`${system}|${value}`))).slice(0, 40)}`;
 }
 
 /**
@@ -110,7 +112,7 @@ export function hisKey(value: string, system = ''): string {
  */
 export function shortCode(value: string, max = 32): string {
   if ([...value].length <= max) return value;
-  const digest = createHash('sha256').update(value, 'utf8').digest('hex').slice(0, 8);
+  const digest = bytesToHex(sha256(utf8ToBytes(value))).slice(0, 8);
   return `${[...value].slice(0, max - 9).join('')}~${digest}`;
 }
 
