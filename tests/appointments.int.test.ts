@@ -158,9 +158,11 @@ describe('appointments', () => {
   it('marks a no-show at session end, reports it to the ledger, blacklists at the threshold, refuses booking, lifts itself', async () => {
     const patientId = await createPatient();
     const other = await createPatient(); // no ledger yet: the appointment workflow starts one
-    const ledger = await startLedger(patientId, { threshold: 2, windowSeconds: 60, blacklistSeconds: 3 });
-    const first = await createSession({ opensIn: 1, endsIn: 4, slots: [{ startIn: 1, endIn: 4 }] });
-    const second = await createSession({ opensIn: 1, endsIn: 7, slots: [{ startIn: 1, endIn: 7 }] });
+    // Booking stays open long enough for the three bookings on a busy machine; the blacklist lasts
+    // long enough to see a booking refused before its timer lifts it.
+    const ledger = await startLedger(patientId, { threshold: 2, windowSeconds: 120, blacklistSeconds: 10 });
+    const first = await createSession({ opensIn: 8, endsIn: 10, slots: [{ startIn: 8, endIn: 10 }] });
+    const second = await createSession({ opensIn: 8, endsIn: 13, slots: [{ startIn: 8, endIn: 13 }] });
     const a1 = await stack.services.appointments.book(patientId, first, 0, PAID);
     const a2 = await stack.services.appointments.book(patientId, second, 0, PAID);
     const o1 = await stack.services.appointments.book(other, first, 0, PAID);
