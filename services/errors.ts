@@ -37,3 +37,16 @@ export class ValidationError extends ServiceError {
 export const unauthorized = (message = '请先登录') => new ServiceError(401, 'unauthorized', message);
 export const forbidden = (message = '无权访问该页面或数据') => new ServiceError(403, 'forbidden', message);
 export const notFound = (message = '记录不存在') => new ServiceError(404, 'not_found', message);
+
+/** postgres.js connection failures, and Postgres refusing work while it shuts down, crashed or recovers. */
+const TRANSIENT_DB_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT', '57P01', '57P02', '57P03']);
+
+/**
+ * An error that says the database is unreachable right now, not that the request is wrong: the
+ * caller should try again (503), and what was done before it is kept (the HIS ingest stored the
+ * raw message first, or could not store it and said so).
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && TRANSIENT_DB_CODES.has(code);
+}
