@@ -2,7 +2,8 @@
  * `npm run start:cluster`: the production topology on this machine (scripts/lib/cluster.ts): the
  * project's Postgres, the real Temporal server as separate processes on it, the Temporal UI, two
  * workers and two API/portal processes behind one port, every process supervised; then the demo
- * data, as `npm start` loads it. Data in DATA_DIR/cluster (kept between runs). Ctrl-C stops it all.
+ * data, as `npm start` loads it. Data in DATA_DIR/cluster (kept between runs); the ports are npm start's
+ * (PORT, HL7_MLLP_PORT, the port of TEMPORAL_ADDRESS, TEMPORAL_UI_URL, EMBEDDED_PG_PORT). Ctrl-C stops it all.
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -16,8 +17,8 @@ import { TEMPORAL_SERVER_VERSION, TEMPORAL_UI_VERSION } from './lib/temporal-ser
 process.chdir(fileURLToPath(new URL('..', import.meta.url)));
 const env = loadEnv();
 const log = (msg: string) => console.log(msg.startsWith('[') ? msg : `[cluster] ${msg}`);
-if (env.DATABASE_URL || process.env.TEMPORAL_ADDRESS) {
-  console.error('start:cluster runs its own Postgres and Temporal cluster: unset DATABASE_URL and TEMPORAL_ADDRESS (npm start uses them).');
+if (env.DATABASE_URL) {
+  console.error('start:cluster runs its own Postgres (and Temporal on it): unset DATABASE_URL.');
   process.exit(1);
 }
 const dataDir = resolve(env.DATA_DIR, 'cluster');

@@ -9,14 +9,18 @@ import net from 'node:net';
 
 export interface Balancer {
   port: number;
-  /** Connections open to each backend port now. */
-  active(backendPort: number): number;
+  /**
+   * Requests in flight to a backend port now: connections whose client has sent bytes the backend
+   * has not answered yet (HTTP and MLLP are request/response, so this is a request being worked on).
+   */
+  inFlight(backendPort: number): number;
   close(): Promise<void>;
 }
 
 export function startBalancer(o: { port: number; host?: string; backends: () => number[]; log?: (msg: string) => void }): Promise<Balancer> {
   let next = 0;
-  const active = new Map<number, number>();
+  const inFlight = new Map<number, number>();
+  const shift = (port: number, by: number) => inFlight.set(port, (inFlight.get(port) ?? 0) + by);
   const sockets = new Set<net.Socket>();
 
   const server = net.createServer((client) => {
@@ -35,8 +39,14 @@ export function startBalancer(o: { port: number; host?: string; backends: () => 
       const upstream = net.connect({ port, host: '127.0.0.1' });
       sockets.add(upstream);
       upstream.once('connect', () => {
-        active.set(port, (active.get(port) ?? 0) + 1);
-        upstream.once('close', () => active.set(port, (active.get(port) ?? 1) - 1));
+        let waiting = false;
+        const wait = (now: boolean) => {
+          if (now !== waiting) shift(port, now ? 1 : -1);
+          waiting = now;
+        };
+        client.on('data', () => wait(true));
+        upstream.on('data', () => wait(false));
+        upstream.once('close', () => wait(false));
         upstream.on('error', () => client.destroy());
         upstream.once('close', () => client.destroy());
         client.once('close', () => upstream.destroy());
@@ -58,7 +68,7 @@ export function startBalancer(o: { port: number; host?: string; backends: () => 
       const address = server.address() as net.AddressInfo;
       resolve({
         port: address.port,
-        active: (port) => active.get(port) ?? 0,
+        inFlight: (port) => inFlight.get(port) ?? 0,
         close: () =>
           new Promise<void>((done) => {
             server.close(() => done());

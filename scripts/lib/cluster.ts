@@ -64,6 +64,8 @@ export interface ClusterOptions {
   buildPortal?: boolean;
   /** Variables every application process gets (on top of the ones the cluster sets). */
   env?: NodeJS.ProcessEnv;
+  /** Workers' and API processes' output into <dir>/logs instead of the console (chaos, benchmarks). */
+  appLogsToFiles?: boolean;
   log: Log;
   teardown: Teardown;
 }
@@ -188,8 +190,9 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
     ...(uiUrl ? { TEMPORAL_UI_URL: uiUrl, CODEC_CORS_ORIGIN: uiUrl } : {}),
     ...(o.webBuildDir ? { SUIFANG_BUILD_DIR: o.webBuildDir } : {}),
   };
+  const appLog = (name: string) => (o.appLogsToFiles ? join(logDir, `${name}.log`) : undefined);
   const workers = Array.from({ length: o.workers ?? 2 }, (_, i) =>
-    supervise(`worker-${i + 1}`, () => readyChild(startWorker({ name: `worker-${i + 1}`, env: appEnv })), { log: supervisorLog, teardown }),
+    supervise(`worker-${i + 1}`, () => readyChild(startWorker({ name: `worker-${i + 1}`, env: appEnv, logFile: appLog(`worker-${i + 1}`) })), { log: supervisorLog, teardown }),
   );
   const apis = await Promise.all(
     Array.from({ length: o.apis ?? 2 }, async (_, i) => {
@@ -204,6 +207,7 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
               name,
               env: { ...appEnv, HOST: '127.0.0.1', PORT: String(httpPort), HL7_MLLP_PORT: String(mllpPort) },
               healthUrl: `http://127.0.0.1:${httpPort}/api/health`,
+              logFile: appLog(name),
             }),
           ),
         { log: supervisorLog, teardown },

@@ -217,6 +217,8 @@ export interface ChildOptions {
   nodeArgs?: string[];
   /** Called when the process exits without stop() having been called. */
   onUnexpectedExit?: (info: string) => void;
+  /** Output appended here instead of the console. */
+  logFile?: string;
   teardown?: Teardown;
 }
 
@@ -228,7 +230,7 @@ function startProcess(
   name: string,
   command: string,
   args: string[],
-  o: ChildOptions & { onLine?: (line: string) => void; logFile?: string },
+  o: ChildOptions & { onLine?: (line: string) => void },
 ): Omit<ChildService, 'ready'> {
   const child = spawn(command, args, {
     cwd: ROOT,
