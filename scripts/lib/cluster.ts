@@ -32,6 +32,7 @@ import {
   type LocalPostgres,
   type Supervisable,
   type Supervised,
+  writeWorkflowBundle,
   type Teardown,
 } from './stack.js';
 import {
@@ -116,11 +117,14 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
     () => startWatchedPostgres({ dataDir: join(o.dir, 'postgres'), port: ports.postgres, database: o.database, log }),
     { log: supervisorLog, teardown, delayMs: 1000 },
   );
+  // Workflows bundled once for every worker and every restart of one.
+  const workflowBundle = join(o.dir, 'workflow-bundle.js');
   const [pg, temporalBin, uiBin] = await Promise.all([
     postgres.up(),
     findOrBuildTemporalServer(log),
     o.ui ? findOrBuildTemporalUi(log) : undefined,
     o.buildPortal ? buildPortal(o.webBuildDir) : undefined,
+    writeWorkflowBundle(workflowBundle),
   ]);
   const databaseUrl = pg.url;
   const endpoint = { host: '127.0.0.1', port: ports.postgres, user: 'postgres', password: new URL(pg.url).password };
@@ -189,6 +193,7 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
     TEMPORAL_TASK_QUEUE: o.taskQueue,
     ...(uiUrl ? { TEMPORAL_UI_URL: uiUrl, CODEC_CORS_ORIGIN: uiUrl } : {}),
     ...(o.webBuildDir ? { SUIFANG_BUILD_DIR: o.webBuildDir } : {}),
+    WORKFLOW_BUNDLE: workflowBundle,
   };
   const appLog = (name: string) => (o.appLogsToFiles ? join(logDir, `${name}.log`) : undefined);
   const workers = Array.from({ length: o.workers ?? 2 }, (_, i) =>
