@@ -10,7 +10,9 @@
  * (scripts/chaos/staff.ts). Meanwhile, at random moments, one after the other, it SIGKILLs an
  * application worker, an API process mid-request, a Temporal history process, the matching
  * process and Postgres (scripts/chaos/faults.ts); the supervisor restarts each. After each fault
- * a probe discharge measures how long until a discharge goes end to end again.
+ * a probe discharge, sent right after the SIGKILL, measures how long until a discharge goes end to
+ * end again (while the other worker / API process / history process carries on, or until the
+ * matching process or Postgres is back).
  *
  * When the system is quiet it counts (scripts/chaos/checks.ts) and prints, as its last line,
  *   chaos: discharges=<n> lost=<n> duplicated=<n> faults=<n> recovery_s=<n>
@@ -178,13 +180,13 @@ async function main(): Promise<number> {
       const at = t0 + DURATION_S * 1000 * (0.1 + (0.8 * (k + Math.random())) / kinds.length);
       if (at > Date.now()) await sleep(at - Date.now());
       const fault = await inject(cluster, kind);
-      log(`SIGKILL ${fault.target} at ${fmt((fault.at - t0) / 1000)} s; restarted after ${fmt(fault.restartS!)} s`);
-      // A probe discharge, resent until confirmed, then followed until its workflow has planned.
+      // Right after the SIGKILL, a probe discharge, resent until confirmed, then followed until its workflow has planned.
       const probe = { ...discharges[0]!, encounterId: `PROBE${seedNo}${++probeNo}`, patient: { ...discharges[0]!.patient, id: `PP${seedNo}${probeNo}` } };
       await send(probe, 'json');
       await waitUntil(() => plannedCount([`followup-${probe.encounterId}`]).catch(() => 0), 600_000, { intervalMs: 200, what: 'the probe planned' });
       fault.recoveryS = (Date.now() - fault.at) / 1000;
-      log(`  a new discharge went end to end again ${fmt(fault.recoveryS)} s after the SIGKILL`);
+      await fault.restarted;
+      log(`SIGKILL ${fault.target} at ${fmt((fault.at - t0) / 1000)} s: a new discharge went end to end again after ${fmt(fault.recoveryS)} s; restarted after ${fmt(fault.restartS!)} s`);
       faults.push(fault);
     }
   })();

@@ -16,8 +16,10 @@ export interface Fault {
   target: string;
   /** Epoch ms of the SIGKILL. */
   at: number;
-  /** Seconds until the supervisor had a new process up. */
+  /** Seconds until the supervisor had a new process up (set once `restarted` resolves). */
   restartS?: number;
+  /** Resolves when the supervisor has a new process up. */
+  restarted: Promise<void>;
   /** Seconds until a new discharge went end to end again (set by the caller). */
   recoveryS?: number;
 }
@@ -49,18 +51,25 @@ const kill = (pid: number) => {
   }
 };
 
-/** Waits until `supervised` runs an instance other than `before`; seconds since `since`. */
-async function restarted<T extends Supervisable>(supervised: Supervised<T>, before: T | undefined, since: number): Promise<number> {
-  await waitUntil(() => {
-    const now = supervised.current();
-    return now !== undefined && now !== before;
-  }, 600_000, { intervalMs: 100, what: `${supervised.name} restarted` });
-  return (Date.now() - since) / 1000;
+/** The fault, with `restarted` resolving (and restartS set) once `supervised` runs an instance other than `before`. */
+function fault<T extends Supervisable>(kind: FaultKind, target: string, at: number, supervised: Supervised<T>, before: T): Fault {
+  const f: Fault = { kind, target, at, restarted: Promise.resolve() };
+  f.restarted = waitUntil(
+    () => {
+      const now = supervised.current();
+      return now !== undefined && now !== before;
+    },
+    600_000,
+    { intervalMs: 100, what: `${supervised.name} restarted` },
+  ).then(() => {
+    f.restartS = (Date.now() - at) / 1000;
+  });
+  return f;
 }
 
 /**
- * Kills one process of `kind` with SIGKILL and resolves once its supervisor has started a new
- * one. An API process is killed while the load balancer has a request open to it.
+ * Kills one process of `kind` with SIGKILL; returns at once (the restart is `restarted`). An API
+ * process is killed while the load balancer has a request in flight to it.
  */
 export async function inject(cluster: RunningCluster, kind: FaultKind): Promise<Fault> {
   switch (kind) {
@@ -87,8 +96,7 @@ export async function inject(cluster: RunningCluster, kind: FaultKind): Promise<
       const backends = childrenOf(instance.postmaster);
       const at = Date.now();
       for (const pid of [instance.postmaster, ...backends]) kill(pid);
-      const restartS = await restarted(cluster.postgres, instance, at);
-      return { kind, target: `postgres (postmaster + ${backends.length} processes)`, at, restartS };
+      return fault(kind, `postgres (postmaster + ${backends.length} processes)`, at, cluster.postgres, instance);
     }
   }
 
@@ -96,7 +104,6 @@ export async function inject(cluster: RunningCluster, kind: FaultKind): Promise<
     const instance = await supervised.up();
     const at = Date.now();
     kill(instance.pid);
-    const restartS = await restarted(supervised, instance, at);
-    return { kind, target, at, restartS };
+    return fault(kind, target, at, supervised, instance);
   }
 }

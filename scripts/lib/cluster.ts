@@ -89,6 +89,8 @@ export interface RunningCluster {
   apis: { supervised: Supervised<ChildService>; httpPort: number; mllpPort: number }[];
   httpBalancer: Balancer;
   mllpBalancer: Balancer;
+  /** Starts one more application worker (benchmarks: 1 worker, then 2); resolves when it polls. */
+  addWorker(): Promise<Supervised<ChildService>>;
 }
 
 export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
@@ -196,9 +198,9 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
     WORKFLOW_BUNDLE: workflowBundle,
   };
   const appLog = (name: string) => (o.appLogsToFiles ? join(logDir, `${name}.log`) : undefined);
-  const workers = Array.from({ length: o.workers ?? 2 }, (_, i) =>
-    supervise(`worker-${i + 1}`, () => readyChild(startWorker({ name: `worker-${i + 1}`, env: appEnv, logFile: appLog(`worker-${i + 1}`) })), { log: supervisorLog, teardown }),
-  );
+  const superviseWorker = (name: string) =>
+    supervise(name, () => readyChild(startWorker({ name, env: appEnv, logFile: appLog(name) })), { log: supervisorLog, teardown });
+  const workers = Array.from({ length: o.workers ?? 2 }, (_, i) => superviseWorker(`worker-${i + 1}`));
   const apis = await Promise.all(
     Array.from({ length: o.apis ?? 2 }, async (_, i) => {
       const httpPort = await freePort();
@@ -241,5 +243,11 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
     apis,
     httpBalancer,
     mllpBalancer,
+    async addWorker() {
+      const worker = superviseWorker(`worker-${workers.length + 1}`);
+      workers.push(worker);
+      await worker.up();
+      return worker;
+    },
   };
 }
