@@ -20,8 +20,6 @@
  * lost or duplicated is not 0, the audit chain does not verify, the HIS saw an answer other than
  * success or a retryable error, or a discharge could not be delivered at all.
  */
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { loadEnv } from '../config/env.js';
 import { createSql, type Sql } from '../db/client.js';
@@ -34,8 +32,8 @@ import { FAULT_KINDS, inject, type Fault } from './chaos/faults.js';
 import { deliver, seen, type Delivery } from './chaos/his.js';
 import { StaffSession } from './chaos/staff.js';
 import { generateDemoDischarges, type DemoDischarge } from './demo-data.js';
-import { startCluster } from './lib/cluster.js';
-import { makeTempDir, ROOT, takeOverProcessEvent, Teardown } from './lib/stack.js';
+import { startThrowawayCluster } from './lib/cluster.js';
+import { takeOverProcessEvent, Teardown } from './lib/stack.js';
 import { sleep, waitUntil } from './lib/wait.js';
 
 const COUNT = intFromEnv('CHAOS_DISCHARGES', 1000);
@@ -81,27 +79,8 @@ async function seed(sql: Sql): Promise<void> {
 
 async function main(): Promise<number> {
   const started = Date.now();
-  const dir = makeTempDir('suifang-chaos-');
-  teardown.add('temp folder', () => (process.env.CHAOS_KEEP ? log(`kept ${dir}`) : rmSync(dir, { recursive: true, force: true })));
-  const webBuildDir = join(ROOT, '.cache', `chaos-build-${process.pid}`);
-  teardown.add('portal build', () => rmSync(webBuildDir, { recursive: true, force: true }));
-
-  log(`bringing up the cluster in ${dir} (Temporal server, 2 history processes, 2 workers, 2 API processes)…`);
-  const cluster = await startCluster({
-    dir,
-    namespace: 'default',
-    taskQueue: 'suifang',
-    database: 'suifang',
-    workers: 2,
-    apis: 2,
-    historyProcesses: 2,
-    buildPortal: true,
-    webBuildDir,
-    appLogsToFiles: true,
-    env: { NODE_ENV: 'development', SEED_DEMO_DATA: 'false' },
-    log,
-    teardown,
-  });
+  log('bringing up the cluster (Temporal server, 2 history processes, 2 workers, 2 API processes)…');
+  const cluster = await startThrowawayCluster({ name: 'chaos', workers: 2, keep: Boolean(process.env.CHAOS_KEEP), log, teardown });
   log(`cluster up in ${elapsed(started)} s; logs in ${cluster.logDir}`);
   const sql = createSql(cluster.databaseUrl, { max: 4 });
   teardown.add('sql', () => sql.end({ timeout: 5 }));

@@ -15,17 +15,14 @@
  *
  * Exits 1 only on errors; prints the figures the README's sizing note uses.
  */
-import { rmSync } from 'node:fs';
 import os from 'node:os';
-import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { loadEnv } from '../../config/env.js';
 import { createSql } from '../../db/client.js';
 import { createServices } from '../../services/index.js';
 import { payloadDataConverter } from '../../worker/payload-codec.js';
 import { generateDemoDischarges } from '../demo-data.js';
-import { startCluster } from '../lib/cluster.js';
-import { makeTempDir, ROOT } from '../lib/stack.js';
+import { startThrowawayCluster } from '../lib/cluster.js';
 import { sleep, waitUntil } from '../lib/wait.js';
 import { fmt, formatTable, intFromEnv, printHeader } from './report.js';
 import { rssMiB } from './resources.js';
@@ -53,25 +50,7 @@ await runBenchmark(async () => {
     topology: 'Temporal v1.29.1 on Postgres: frontend, matching, worker, 2 × history (16 shards); 2 API processes',
   });
   const log = (msg: string) => console.log(msg.startsWith('[') ? msg : `[bench] ${msg}`);
-  const dir = makeTempDir('suifang-bench-cluster-');
-  teardown.add('temp folder', () => rmSync(dir, { recursive: true, force: true }));
-  const webBuildDir = join(ROOT, '.cache', `bench-build-${process.pid}`);
-  teardown.add('portal build', () => rmSync(webBuildDir, { recursive: true, force: true }));
-  const cluster = await startCluster({
-    dir,
-    namespace: 'default',
-    taskQueue: 'suifang',
-    database: 'suifang',
-    workers: 1,
-    apis: 2,
-    historyProcesses: 2,
-    buildPortal: true,
-    webBuildDir,
-    appLogsToFiles: true,
-    env: { NODE_ENV: 'development', SEED_DEMO_DATA: 'false' },
-    log,
-    teardown,
-  });
+  const cluster = await startThrowawayCluster({ name: 'bench-cluster', workers: 1, log, teardown });
   const sql = createSql(cluster.databaseUrl, { max: 4 });
   const connection = await Connection.connect({ address: cluster.temporalAddress });
   teardown.add('clients', async () => {

@@ -13,14 +13,16 @@
  * Every process is supervised: when it dies (SIGKILL included) it is started again, as systemd or
  * an orchestrator would. The versions are docker-compose.yml's (scripts/lib/temporal-server.ts).
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startBalancer, type Balancer } from './balancer.js';
 import { freeLowPort, freePort } from './free-port.js';
 import {
   buildPortal,
   ensureNamespace,
+  makeTempDir,
   readyChild,
+  ROOT,
   runMigrations,
   startApiServer,
   startTemporalServerProcess,
@@ -250,4 +252,35 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
       return worker;
     },
   };
+}
+
+/**
+ * A cluster for one run of a tool (chaos, benchmark, smoke test): in a fresh temp folder, with its
+ * own portal build, workers' and API processes' output in its logs folder, no demo data; all of
+ * it removed by `teardown` (the temp folder kept when `keep` is set).
+ */
+export async function startThrowawayCluster(
+  o: Pick<ClusterOptions, 'workers' | 'ui' | 'log' | 'teardown'> & { name: string; keep?: boolean },
+): Promise<RunningCluster & { dir: string }> {
+  const dir = makeTempDir(`suifang-${o.name}-`);
+  o.teardown.add('temp folder', () => (o.keep ? o.log(`kept ${dir}`) : rmSync(dir, { recursive: true, force: true })));
+  const webBuildDir = join(ROOT, '.cache', `${o.name}-build-${process.pid}`);
+  o.teardown.add('portal build', () => rmSync(webBuildDir, { recursive: true, force: true }));
+  const cluster = await startCluster({
+    dir,
+    namespace: 'default',
+    taskQueue: 'suifang',
+    database: 'suifang',
+    workers: o.workers,
+    apis: 2,
+    historyProcesses: 2,
+    ui: o.ui,
+    buildPortal: true,
+    webBuildDir,
+    appLogsToFiles: true,
+    env: { NODE_ENV: 'development', SEED_DEMO_DATA: 'false' },
+    log: o.log,
+    teardown: o.teardown,
+  });
+  return { ...cluster, dir };
 }

@@ -5,14 +5,12 @@
  * as HL7 get their follow-up workflows, visible in the UI; a history process killed with SIGKILL
  * is restarted and discharges keep going through.
  */
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSql, type Sql } from '../../db/client.js';
 import { deliver } from '../../scripts/chaos/his.js';
 import { generateDemoDischarges } from '../../scripts/demo-data.js';
-import { startCluster, type RunningCluster } from '../../scripts/lib/cluster.js';
-import { makeTempDir, ROOT, Teardown } from '../../scripts/lib/stack.js';
+import { startThrowawayCluster, type RunningCluster } from '../../scripts/lib/cluster.js';
+import { Teardown } from '../../scripts/lib/stack.js';
 import { waitUntil } from '../../scripts/lib/wait.js';
 
 describe('cluster mode', () => {
@@ -28,25 +26,7 @@ describe('cluster mode', () => {
     );
 
   beforeAll(async () => {
-    const dir = makeTempDir('suifang-cluster-smoke-');
-    const webBuildDir = join(ROOT, '.cache', `cluster-smoke-build-${process.pid}`);
-    teardown.add('folders', () => {
-      rmSync(dir, { recursive: true, force: true });
-      rmSync(webBuildDir, { recursive: true, force: true });
-    });
-    cluster = await startCluster({
-      dir,
-      namespace: 'default',
-      taskQueue: 'suifang',
-      database: 'suifang',
-      ui: true,
-      buildPortal: true,
-      webBuildDir,
-      appLogsToFiles: true,
-      env: { NODE_ENV: 'development', SEED_DEMO_DATA: 'false' },
-      log: (msg) => console.log(msg),
-      teardown,
-    });
+    cluster = await startThrowawayCluster({ name: 'cluster-smoke', workers: 2, ui: true, log: (msg) => console.log(msg), teardown });
     sql = createSql(cluster.databaseUrl, { max: 2 });
     teardown.add('sql', () => sql.end());
   });
