@@ -12,6 +12,7 @@ import { generateDemoDischarges } from '../../scripts/demo-data.js';
 import { startThrowawayCluster, type RunningCluster } from '../../scripts/lib/cluster.js';
 import { Teardown } from '../../scripts/lib/stack.js';
 import { waitUntil } from '../../scripts/lib/wait.js';
+import { UNASSIGNED_DEPARTMENT } from '../../workflows/contracts.js';
 
 describe('cluster mode', () => {
   const teardown = new Teardown();
@@ -49,11 +50,20 @@ describe('cluster mode', () => {
   });
 
   it('serves the Temporal UI against the frontend, with the workflows and their search attributes', async () => {
-    const query = encodeURIComponent(`WorkflowId = 'followup-${jsonDischarge!.encounterId}' AND Department = '${jsonDischarge!.department}'`);
-    const res = await fetch(`${cluster.uiUrl}/api/v1/namespaces/default/workflows?query=${query}`);
-    expect(res.status).toBe(200);
-    const body = (await res.json()) as { executions: { execution: { workflowId: string } }[] };
-    expect(body.executions.map((e) => e.execution.workflowId)).toEqual([`followup-${jsonDischarge!.encounterId}`]);
+    // No department is set up in this database: the follow-up waits under the unassigned one, searchable as such.
+    const query = encodeURIComponent(`WorkflowId = 'followup-${jsonDischarge!.encounterId}' AND Department = '${UNASSIGNED_DEPARTMENT}'`);
+    // Visibility is written after the fact (SQL visibility, by the history service's transfer tasks).
+    const listed = await waitUntil(
+      async () => {
+        const res = await fetch(`${cluster.uiUrl}/api/v1/namespaces/default/workflows?query=${query}`);
+        expect(res.status).toBe(200);
+        const body = (await res.json()) as { executions?: { execution: { workflowId: string } }[] };
+        return body.executions?.length ? body.executions : undefined;
+      },
+      60_000,
+      { intervalMs: 500, what: 'the workflow listed by the UI server' },
+    );
+    expect(listed.map((e) => e.execution.workflowId)).toEqual([`followup-${jsonDischarge!.encounterId}`]);
     expect((await fetch(`${cluster.httpUrl}/login`)).status).toBe(200);
   });
 
