@@ -12,7 +12,7 @@ import { signInRateLimit } from './hardening.js';
 import { requestMeta } from './request-meta.js';
 import { requireHisToken } from './his/his-auth.js';
 import type { Services } from '../services/index.js';
-import { isServiceError, ServiceError, unauthorized } from '../services/errors.js';
+import { isDatabaseUnavailable, isServiceError, ServiceError, unauthorized } from '../services/errors.js';
 import { clearedSessionCookie, readSessionToken, sessionCookie } from '../services/session-cookie.js';
 
 type ApiEnv = { Variables: { user: Principal } };
@@ -25,6 +25,11 @@ export function createApi(services: Services) {
   api.onError((err, c) => {
     if (isServiceError(err)) {
       return c.json({ error: err.code, message: err.message, ...err.details }, err.status);
+    }
+    if (isDatabaseUnavailable(err)) {
+      // Retryable for the HIS and every other client: nothing was confirmed, the resend is harmless.
+      c.header('Retry-After', '5');
+      return c.json({ error: 'database_unavailable', message: '数据库暂时不可用,请稍后重试' }, 503);
     }
     console.error('[api] unexpected error', err);
     return c.json({ error: 'internal_error', message: '服务器内部错误' }, 500);

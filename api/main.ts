@@ -17,7 +17,8 @@ const sql = createSql(env.DATABASE_URL);
 const connection = Connection.lazy({ address: env.TEMPORAL_ADDRESS });
 const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE, dataConverter: payloadDataConverter(env) });
 const services = createServices({ sql, temporal, env });
-const app = createHttpApp({ services, webBuild: await loadWebBuild() });
+// SUIFANG_BUILD_DIR: a portal built elsewhere than build/ (vite.config.ts reads the same variable), for the cluster tools.
+const app = createHttpApp({ services, webBuild: await loadWebBuild(process.env.SUIFANG_BUILD_DIR || undefined) });
 
 const mllp = await startMllpListener(mllpOptions(env, services));
 console.log(`[server] HL7 v2 MLLP listener on port ${mllp.port}`);

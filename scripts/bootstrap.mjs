@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Plain JavaScript on purpose: it runs before node_modules exists. Installs dependencies when
-// they are missing or older than package-lock.json, then hands over to scripts/start.ts.
-// `--install-only` stops after the install (npm test uses it).
+// they are missing or older than package-lock.json, then hands over to scripts/start.ts (or the
+// .ts script named on the command line: start:cluster). `--install-only` stops after the install (npm test uses it).
 import { spawnSync, spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -32,7 +32,8 @@ if (process.argv.includes('--install-only')) process.exit(0);
 // Local settings (see .env.example); the environment wins over the file.
 if (existsSync('.env')) process.loadEnvFile('.env');
 
-const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { stdio: 'inherit' });
+const script = process.argv.slice(2).find((arg) => arg.endsWith('.ts')) ?? 'scripts/start.ts';
+const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: 'inherit' });
 // The terminal's Ctrl-C reaches the whole process group; start.ts does the orderly stop.
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -3,22 +3,12 @@
  * DATABASE_URL is set), the Temporal dev server (unless TEMPORAL_ADDRESS is set), migrations,
  * the portal build, the worker and the server, then the demo data. Ctrl-C stops it all.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection } from 'node:net';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Client, Connection } from '@temporalio/client';
 import { loadEnv } from '../config/env.js';
-import { createSql } from '../db/client.js';
-import { ROLE_LABELS } from '../domain/access.js';
-import { createServices } from '../services/index.js';
-import { payloadDataConverter } from '../worker/payload-codec.js';
-import { DEMO_USERS } from './demo-data.js';
+import { demoLoginLines, firstBusyPort, loadDemoData, takeRunLock } from './lib/demo.js';
 import { buildPortal, runMigrations, startApiServer, startPostgres, startTemporal, startWorker, takeOverProcessEvent, Teardown } from './lib/stack.js';
-import { seedDemoData } from './seed-demo.js';
-import { seedDemoTickets } from './demo-tickets.js';
-import { seedDemoFollowUps } from './demo-follow-ups.js';
-import { seedDemoClinic } from './demo-clinic.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 process.chdir(ROOT);
@@ -28,39 +18,17 @@ mkdirSync(dataDir, { recursive: true });
 const log = (msg: string) => console.log(msg);
 
 // --- one instance per data folder -------------------------------------------------------------
-const lockFile = join(dataDir, 'run.lock');
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-if (existsSync(lockFile)) {
-  const pid = Number(readFileSync(lockFile, 'utf8').trim());
-  if (pid && pid !== process.pid && alive(pid)) {
-    console.log(`随访平台已在运行 (npm start, pid ${pid}): http://localhost:${env.PORT}`);
-    console.log('The system is already running; stop it with Ctrl-C in its terminal first.');
-    process.exit(0);
-  }
+const lock = takeRunLock(dataDir);
+if (lock.heldBy) {
+  console.log(`随访平台已在运行 (npm start, pid ${lock.heldBy}): http://localhost:${env.PORT}`);
+  console.log('The system is already running; stop it with Ctrl-C in its terminal first.');
+  process.exit(0);
 }
-writeFileSync(lockFile, String(process.pid));
 
 // --- ports -------------------------------------------------------------------------------------
 const externalTemporal = Boolean(process.env.TEMPORAL_ADDRESS);
 const temporalPort = Number(env.TEMPORAL_ADDRESS.split(':').pop());
 const uiPort = Number(new URL(env.TEMPORAL_UI_URL).port || 80);
-
-const portBusy = (port: number) =>
-  new Promise<boolean>((done) => {
-    const socket = createConnection({ port, host: '127.0.0.1' });
-    socket.once('connect', () => {
-      socket.destroy();
-      done(true);
-    });
-    socket.once('error', () => done(false));
-  });
 
 const needed: [number, string][] = [
   [env.PORT, 'portal/API (PORT)'],
@@ -68,12 +36,11 @@ const needed: [number, string][] = [
 ];
 if (!externalTemporal) needed.push([temporalPort, 'Temporal frontend'], [uiPort, 'Temporal Web UI']);
 if (!env.DATABASE_URL) needed.push([env.EMBEDDED_PG_PORT, 'local Postgres (EMBEDDED_PG_PORT)']);
-for (const [port, what] of needed) {
-  if (await portBusy(port)) {
-    rmSync(lockFile, { force: true });
-    console.error(`Port ${port} (${what}) is already in use by another program. Stop it, or choose another port in .env.`);
-    process.exit(1);
-  }
+const busy = await firstBusyPort(needed);
+if (busy) {
+  lock.release();
+  console.error(`Port ${busy[0]} (${busy[1]}) is already in use by another program. Stop it, or choose another port in .env.`);
+  process.exit(1);
 }
 
 // --- bring-up ----------------------------------------------------------------------------------
@@ -85,7 +52,7 @@ async function shutdown(code: number) {
   stopping = true;
   log('\n[start] stopping…');
   await teardown.run();
-  rmSync(lockFile, { force: true });
+  lock.release();
   log('[start] stopped');
   process.exit(code);
 }
@@ -131,31 +98,8 @@ try {
   const server = startApiServer({ env: childEnv, healthUrl: `http://127.0.0.1:${env.PORT}/api/health`, onUnexpectedExit: stopOnExit('server'), teardown });
   await server.ready;
 
-  let clinicSession: string | undefined;
-  if (env.SEED_DEMO_DATA) {
-    const sql = createSql(databaseUrl, { max: 5 });
-    const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
-    const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE, dataConverter: payloadDataConverter(env) });
-    // The demo's 60 days of history are loaded as if each discharge had arrived on its day: the
-    // rule that nobody is called about a stay that ended long ago would leave the older ones bare.
-    const services = createServices({ sql, temporal, env: { ...env, HIS_FOLLOW_UP_HORIZON_DAYS: 3650, HIS_LATE_FOLLOW_UP_DAYS: 3650 } });
-    const { discharges } = await seedDemoData({ sql, services, password: env.DEMO_PASSWORD });
-    if (discharges) log(`[start] demo data: ${discharges} discharges sent through the HIS ingest path`);
-    const tickets = await seedDemoTickets({ sql, services, temporal });
-    if (tickets) log(`[start] demo data: ${tickets} feedback tickets driven through their workflows`);
-    if (discharges) {
-      const calls = await seedDemoFollowUps({ sql, services });
-      log(`[start] demo data: ${calls} older follow-up calls recorded through the workflow Update`);
-    }
-    clinicSession = (await seedDemoClinic({ sql, services, temporal, taskQueue: env.TEMPORAL_TASK_QUEUE })) ?? clinicSession;
-    clinicSession ??= (await sql<{ id: string }[]>`SELECT id FROM clinic_sessions ORDER BY session_date DESC LIMIT 1`)[0]?.id;
-    await connection.close();
-    await sql.end();
-  }
+  const { clinicSession } = env.SEED_DEMO_DATA ? await loadDemoData({ databaseUrl, env, log: (msg) => log(`[start] ${msg}`) }) : {};
 
-  const logins = env.SEED_DEMO_DATA
-    ? DEMO_USERS.map((u) => `    ${u.username.padEnd(10)} ${ROLE_LABELS[u.role]}${u.departmentCode ? ` (${u.departmentCode})` : ''}`).join('\n')
-    : '    (SEED_DEMO_DATA=false: no demo users)';
   log(`
   随访管理平台 is running (${Math.round((Date.now() - started) / 1000)} s)
     Portal            http://localhost:${env.PORT}
@@ -165,7 +109,7 @@ try {
     Clinic (demo)     ${clinicSession ? `http://localhost:${env.PORT}/clinic/${clinicSession}  ·  quotas: /admin/quotas` : '—'}
     Postgres          ${env.DATABASE_URL ? 'DATABASE_URL' : `127.0.0.1:${env.EMBEDDED_PG_PORT} (data in ${join(env.DATA_DIR, 'postgres')})`}
   Demo logins (password: ${env.SEED_DEMO_DATA ? env.DEMO_PASSWORD : '—'})
-${logins}
+${demoLoginLines(env)}
   Ctrl-C stops everything; data is kept in ${env.DATA_DIR}/.
 `);
 } catch (err) {

@@ -46,3 +46,16 @@ export function refusedUpdate(code: string, err: Error & { cause?: unknown }): S
   if (!refusal) return new ServiceError(409, code, err.message);
   return new ServiceError(409, code, refusal.message, refusal.problems.length ? { problems: refusal.problems } : undefined);
 }
+
+/** postgres.js connection failures, and Postgres refusing work while it shuts down, crashed or recovers. */
+const TRANSIENT_DB_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT', '57P01', '57P02', '57P03']);
+
+/**
+ * An error that says the database is unreachable right now, not that the request is wrong: the
+ * caller should try again (503), and what was done before it is kept (the HIS ingest stored the
+ * raw message first, or could not store it and said so).
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && TRANSIENT_DB_CODES.has(code);
+}

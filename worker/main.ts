@@ -41,6 +41,9 @@ const worker = await createWorker({
   dataConverter: payloadDataConverter(env),
   sql,
   his: hisIngestSettings(env),
+  // WORKFLOW_BUNDLE: workflows bundled once ahead (the cluster mode does), so a restarted worker
+  // polls again in seconds instead of bundling workflows/ anew.
+  workflowBundle: process.env.WORKFLOW_BUNDLE ? { codePath: process.env.WORKFLOW_BUNDLE } : undefined,
 });
 // Worker.run() stops gracefully on SIGINT/SIGTERM (shutdownSignals default), finishing in-flight tasks.
 console.log(`[worker] polling task queue "${env.TEMPORAL_TASK_QUEUE}" on ${env.TEMPORAL_ADDRESS}/${env.TEMPORAL_NAMESPACE}`);

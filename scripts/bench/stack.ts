@@ -74,6 +74,28 @@ const QUESTIONS = [
   { id: 'comments', text: '其他', type: 'text' },
 ];
 
+/**
+ * A department with one agent (password `password`, random when omitted), a question template
+ * and a rule with these touchpoints; its code is BENCH<random>.
+ */
+export async function createBenchPlan(sql: Sql, touchpoints: BenchTouchpoint[], password?: string): Promise<BenchPlan & { agentUsername: string }> {
+  const tag = runTag();
+  const departmentCode = `BENCH${tag}`;
+  const templateCode = `bench-${tag.toLowerCase()}`;
+  const agentUsername = `agent_${tag.toLowerCase()}`;
+  await sql`INSERT INTO departments (code, name, kind) VALUES (${departmentCode}, ${'基准科室' + tag}, 'clinical')`;
+  const [agent] = await sql<{ id: string }[]>`
+    INSERT INTO users (username, display_name, role, department_code, password_hash)
+    VALUES (${agentUsername}, '基准客服', 'agent', ${departmentCode}, ${await hashPassword(password ?? randomBytes(16).toString('hex'))})
+    RETURNING id`;
+  await sql`INSERT INTO question_templates (code, version, department_code, name, questions)
+            VALUES (${templateCode}, 1, ${departmentCode}, '基准模板', ${sql.json(QUESTIONS as never)})`;
+  await sql`INSERT INTO follow_up_rules (department_code, name, greeting_text, touchpoints)
+            VALUES (${departmentCode}, '基准规则', '祝您早日康复',
+                    ${sql.json(touchpoints.map((t) => ({ ...t, templateCode })) as never)})`;
+  return { departmentCode, agentId: agent!.id, templateCode, agentUsername };
+}
+
 const withAppName = (url: string, name: string) => `${url}${url.includes('?') ? '&' : '?'}application_name=${name}`;
 
 export async function startBenchStack(options: { log?: (msg: string) => void; touchpoints?: BenchTouchpoint[] } = {}): Promise<
@@ -186,22 +208,7 @@ export async function startBenchStack(options: { log?: (msg: string) => void; to
       temporalPid: temporalServer.process.pid,
       postgresPid: () => postgres.pid(),
       workerExit: () => worker.exitInfo(),
-      async createPlan(touchpoints) {
-        const tag = runTag();
-        const departmentCode = `BENCH${tag}`;
-        const templateCode = `bench-${tag.toLowerCase()}`;
-        await probe`INSERT INTO departments (code, name, kind) VALUES (${departmentCode}, ${'基准科室' + tag}, 'clinical')`;
-        const [agent] = await probe<{ id: string }[]>`
-          INSERT INTO users (username, display_name, role, department_code, password_hash)
-          VALUES (${`agent_${tag.toLowerCase()}`}, '基准客服', 'agent', ${departmentCode}, ${await hashPassword(randomBytes(16).toString('hex'))})
-          RETURNING id`;
-        await probe`INSERT INTO question_templates (code, version, department_code, name, questions)
-                    VALUES (${templateCode}, 1, ${departmentCode}, '基准模板', ${probe.json(QUESTIONS as never)})`;
-        await probe`INSERT INTO follow_up_rules (department_code, name, greeting_text, touchpoints)
-                    VALUES (${departmentCode}, '基准规则', '祝您早日康复',
-                            ${probe.json(touchpoints.map((t) => ({ ...t, templateCode })) as never)})`;
-        return { departmentCode, agentId: agent!.id, templateCode };
-      },
+      createPlan: (touchpoints) => createBenchPlan(probe, touchpoints),
       async backlog() {
         if (!backlogSupported) return null;
         try {

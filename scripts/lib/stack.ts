@@ -6,10 +6,13 @@
  * its own stop at once (before it is awaited), so a failure anywhere still stops what has started.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { chmodSync, createWriteStream, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time.js';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { migrate } from '../../db/migrate.js';
 import { WORKFLOWS_PATH } from '../../worker/create-worker.js';
@@ -17,7 +20,8 @@ import { startEmbeddedPostgres, type LocalPostgres } from './embedded-postgres.j
 import { freePort } from './free-port.js';
 import { findOrBuildTemporalCli } from './temporal-cli.js';
 import { startTemporalDevServer, type DevServerOptions, type RunningDevServer } from './temporal-dev-server.js';
-import { waitUntil } from './wait.js';
+import { temporalServerArgs, writeTemporalUiConfig, type TemporalProcessSpec } from './temporal-server.js';
+import { sleep, waitUntil } from './wait.js';
 
 export type { LocalPostgres, RunningDevServer };
 
@@ -200,6 +204,8 @@ export interface ChildService {
   ready: Promise<void>;
   /** `code N` or the signal, once the process has exited. */
   exitInfo(): string | undefined;
+  /** Resolves with exitInfo() once the process has exited (and its output is flushed). */
+  exited: Promise<string>;
   /** SIGTERM, then SIGKILL after 15 s; resolves when the process has exited. */
   stop(): Promise<void>;
 }
@@ -211,15 +217,22 @@ export interface ChildOptions {
   nodeArgs?: string[];
   /** Called when the process exits without stop() having been called. */
   onUnexpectedExit?: (info: string) => void;
+  /** Output appended here instead of the console. */
+  logFile?: string;
   teardown?: Teardown;
 }
 
 /**
- * Runs a TypeScript entry point of this project (`node --import tsx <script>`) with its output
- * forwarded line by line, prefixed `[name]` unless the line has a prefix of its own.
+ * Runs a program with its output forwarded line by line, prefixed `[name]` unless the line has a
+ * prefix of its own, or appended to `logFile` (the Temporal server's processes, which are chatty).
  */
-function startNodeProcess(name: string, script: string, o: ChildOptions & { onLine?: (line: string) => void }): Omit<ChildService, 'ready'> & { exited: Promise<string> } {
-  const child = spawn(process.execPath, [...(o.nodeArgs ?? []), '--import', 'tsx', script], {
+function startProcess(
+  name: string,
+  command: string,
+  args: string[],
+  o: ChildOptions & { onLine?: (line: string) => void },
+): Omit<ChildService, 'ready'> {
+  const child = spawn(command, args, {
     cwd: ROOT,
     env: o.env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -228,6 +241,7 @@ function startNodeProcess(name: string, script: string, o: ChildOptions & { onLi
     // its handlers at the first), so Ctrl-C plus the parent's SIGTERM cut its graceful stop short.
     detached: true,
   });
+  const sink = o.logFile ? createWriteStream(o.logFile, { flags: 'a' }) : undefined;
   const forward = (stream: NodeJS.ReadableStream, out: NodeJS.WritableStream) => {
     let buffered = '';
     stream.on('data', (chunk: Buffer) => {
@@ -235,7 +249,8 @@ function startNodeProcess(name: string, script: string, o: ChildOptions & { onLi
       buffered = lines.pop() ?? '';
       for (const line of lines) {
         o.onLine?.(line);
-        out.write(`${line.startsWith('[') ? '' : `[${name}] `}${line}\n`);
+        if (sink) sink.write(`${line}\n`);
+        else out.write(`${line.startsWith('[') ? '' : `[${name}] `}${line}\n`);
       }
     });
   };
@@ -248,6 +263,7 @@ function startNodeProcess(name: string, script: string, o: ChildOptions & { onLi
   const exited = new Promise<string>((resolve) =>
     child.once('close', (code, signal) => {
       info = signal ?? `code ${code}`;
+      sink?.end();
       if (!stopping) o.onUnexpectedExit?.(info);
       resolve(info);
     }),
@@ -269,6 +285,11 @@ function startNodeProcess(name: string, script: string, o: ChildOptions & { onLi
   };
   o.teardown?.add(name, () => service.stop());
   return service;
+}
+
+/** A TypeScript entry point of this project: `node [nodeArgs] --import tsx <script>`. */
+function startNodeProcess(name: string, script: string, o: ChildOptions & { onLine?: (line: string) => void }): Omit<ChildService, 'ready'> {
+  return startProcess(name, process.execPath, [...(o.nodeArgs ?? []), '--import', 'tsx', script], o);
 }
 
 /** `ready` that rejects when the child exits first; a caller that does not wait for it is not bothered. */
@@ -313,4 +334,200 @@ export function startApiServer(o: ChildOptions & { name?: string; healthUrl: str
     { intervalMs: 500, what: `${o.healthUrl} answering 200` },
   );
   return { ...child, ready: readyUnlessExited(name, child.exited, healthy) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The cluster mode: the real Temporal server as separate processes, its UI, supervision
+// ---------------------------------------------------------------------------------------------
+
+/** Resolves once something accepts TCP connections on 127.0.0.1:`port`. */
+export async function waitForPort(port: number, timeoutMs: number, what: string): Promise<void> {
+  await waitUntil(
+    () =>
+      new Promise<boolean>((resolve) => {
+        const socket = net.connect({ port, host: '127.0.0.1' });
+        socket.once('connect', () => {
+          socket.destroy();
+          resolve(true);
+        });
+        socket.once('error', () => resolve(false));
+      }),
+    timeoutMs,
+    { intervalMs: 250, what },
+  );
+}
+
+/** One process of the real Temporal server (see scripts/lib/temporal-server.ts); ready once `readyPort` answers. */
+export function startTemporalServerProcess(o: {
+  binary: string;
+  dir: string;
+  spec: TemporalProcessSpec;
+  readyPort: number;
+  logFile: string;
+  readyTimeoutMs?: number;
+  teardown?: Teardown;
+}): ChildService {
+  const child = startProcess(o.spec.name, o.binary, temporalServerArgs(o.dir, o.spec), { env: process.env, logFile: o.logFile, teardown: o.teardown });
+  const ready = waitForPort(o.readyPort, o.readyTimeoutMs ?? 120_000, `${o.spec.name} on port ${o.readyPort}`);
+  return { ...child, ready: readyUnlessExited(o.spec.name, child.exited, ready) };
+}
+
+/** The Temporal UI server against the cluster's frontend; ready once its HTTP port answers. */
+export function startTemporalUiServer(o: {
+  binary: string;
+  dir: string;
+  port: number;
+  frontend: string;
+  namespace: string;
+  codecEndpoint: string;
+  logFile: string;
+  teardown?: Teardown;
+}): ChildService {
+  const args = writeTemporalUiConfig(o.dir, o);
+  const child = startProcess('temporal-ui', o.binary, args, { env: process.env, logFile: o.logFile, teardown: o.teardown });
+  return { ...child, ready: readyUnlessExited('temporal-ui', child.exited, waitForPort(o.port, 60_000, `Temporal UI on port ${o.port}`)) };
+}
+
+const GRPC_NOT_FOUND = 5;
+const GRPC_ALREADY_EXISTS = 6;
+
+/** Registers `namespace` on a fresh cluster (the dev server and auto-setup do this themselves); waits for the frontend. */
+export async function ensureNamespace(address: string, namespace: string, retentionDays = 7): Promise<void> {
+  await waitUntil(
+    async () => {
+      const connection = await Connection.connect({ address, connectTimeout: 2000 });
+      try {
+        try {
+          await connection.workflowService.describeNamespace({ namespace });
+          return true;
+        } catch (err) {
+          if ((err as { code?: number }).code !== GRPC_NOT_FOUND) throw err;
+        }
+        await connection.workflowService
+          .registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs(`${retentionDays} days`) })
+          .catch((err: { code?: number }) => {
+            if (err.code !== GRPC_ALREADY_EXISTS) throw err;
+          });
+        return false; // described on the next round, once the namespace cache has it
+      } finally {
+        await connection.close();
+      }
+    },
+    180_000,
+    { intervalMs: 1000, what: `namespace ${namespace} on ${address}` },
+  );
+}
+
+/** Something a supervisor can watch: it ends by itself (crash, SIGKILL) or by stop(). */
+export interface Supervisable {
+  exited: Promise<unknown>;
+  stop(): Promise<void>;
+}
+
+export interface Supervised<T extends Supervisable> {
+  name: string;
+  /** The running instance, if any. */
+  current(): T | undefined;
+  /** How often it was started again after dying. */
+  restarts(): number;
+  /** Resolves once an instance is up (right away if one is). */
+  up(): Promise<T>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Keeps a part running as a process supervisor (systemd, Kubernetes) would: `start` brings up an
+ * instance and resolves when it is ready; when it dies by itself it is started again after
+ * `delayMs`, and a failed start is retried the same way, until stop().
+ */
+export function supervise<T extends Supervisable>(
+  name: string,
+  start: () => Promise<T>,
+  o: { log?: Log; delayMs?: number; teardown?: Teardown; firstStartAttempts?: number } = {},
+): Supervised<T> {
+  let instance: T | undefined;
+  let stopped = false;
+  let restarts = 0;
+  let gaveUp: unknown;
+  let waiters: { resolve: (t: T) => void; reject: (err: unknown) => void }[] = [];
+  const delay = o.delayMs ?? 1000;
+
+  const launch = async (again: boolean): Promise<void> => {
+    for (let attempt = 1; !stopped; attempt++) {
+      try {
+        const started = await start();
+        if (stopped) return void (await started.stop());
+        instance = started;
+        if (again) restarts++;
+        for (const w of waiters) w.resolve(started);
+        waiters = [];
+        void started.exited.then(() => {
+          if (stopped || instance !== started) return;
+          instance = undefined;
+          o.log?.(`[supervisor] ${name} died; starting it again`);
+          setTimeout(() => void launch(true), delay);
+        });
+        return;
+      } catch (err) {
+        if (stopped) return;
+        o.log?.(`[supervisor] ${name} did not start (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`);
+        // A first start that keeps failing is a broken set-up, not a crash to ride out.
+        if (!again && attempt >= (o.firstStartAttempts ?? 3)) {
+          gaveUp = err;
+          for (const w of waiters) w.reject(err);
+          waiters = [];
+          return;
+        }
+        await sleep(delay * Math.min(attempt, 5));
+      }
+    }
+  };
+
+  void launch(false);
+  const supervised: Supervised<T> = {
+    name,
+    current: () => instance,
+    restarts: () => restarts,
+    up: () => {
+      if (instance) return Promise.resolve(instance);
+      if (gaveUp !== undefined) return Promise.reject(gaveUp);
+      return new Promise<T>((resolve, reject) => waiters.push({ resolve, reject }));
+    },
+    async stop() {
+      stopped = true;
+      const current = instance;
+      instance = undefined;
+      await current?.stop();
+    },
+  };
+  o.teardown?.add(name, () => supervised.stop());
+  return supervised;
+}
+
+/** A ChildService as a supervisor's instance: resolves when ready, and a start that dies first rejects. */
+export async function readyChild(child: ChildService): Promise<ChildService> {
+  try {
+    await child.ready;
+    return child;
+  } catch (err) {
+    await child.stop();
+    throw err;
+  }
+}
+
+/** The project-local Postgres as a supervisor's instance: `exited` resolves when its postmaster is gone. */
+export async function startWatchedPostgres(o: PostgresOptions & { port: number }): Promise<LocalPostgres & Supervisable & { postmaster: number }> {
+  const pg = await startEmbeddedPostgres({ dataDir: o.dataDir, port: o.port, database: o.database, log: o.log });
+  const postmaster = pg.pid();
+  if (!postmaster) throw new Error('Postgres started but wrote no postmaster.pid');
+  const alive = () => {
+    try {
+      process.kill(postmaster, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const exited = waitUntil(() => !alive(), 365 * 86_400_000, { intervalMs: 250, what: 'Postgres exit' });
+  return { ...pg, postmaster, exited };
 }

@@ -35,37 +35,8 @@ export async function sendHl7(port: number, message: string | Hl7Message, option
   }
 }
 
-/**
- * Sends arbitrary bytes in one MLLP frame (VT … FS CR) and returns the reply without framing.
- * For what Hl7Client cannot send: garbage, messages without a control ID.
- */
-export function sendMllpFrame(port: number, payload: string | Buffer, { host = '127.0.0.1', timeoutMs = 30_000 }: SendOptions = {}): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host, port });
-    const chunks: Buffer[] = [];
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error(`no MLLP reply within ${timeoutMs} ms`));
-    }, timeoutMs);
-    socket.on('connect', () => {
-      const body = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
-      socket.write(Buffer.concat([Buffer.from([0x0b]), body, Buffer.from([0x1c, 0x0d])]));
-    });
-    socket.on('data', (data) => {
-      chunks.push(data);
-      const all = Buffer.concat(chunks);
-      if (all.at(-2) === 0x1c && all.at(-1) === 0x0d) {
-        clearTimeout(timer);
-        socket.end();
-        resolve(all.subarray(all[0] === 0x0b ? 1 : 0, -2).toString('utf8'));
-      }
-    });
-    socket.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-  });
-}
+/** Arbitrary bytes in one MLLP frame, for what Hl7Client cannot send: garbage, messages without a control ID. */
+export { sendMllpFrame } from '../../scripts/lib/mllp-client.js';
 
 /** The parts of an ACK tests look at. */
 export function readAck(text: string) {
