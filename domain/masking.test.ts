@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { maskAddress, maskIdCard, maskName, maskPhone } from './masking.js';
+import { displayPatientKey, isCheckedResidentIdNumber, isResidentIdNumber, maskAddress, maskIdCard, maskName, maskPhone } from './masking.js';
 
 describe('maskPhone', () => {
   it('masks the middle four digits of an 11-digit mobile number', () => {
@@ -151,6 +151,28 @@ describe('maskAddress', () => {
       expect(maskAddress(address)).not.toMatch(/1101|2306|1702/);
       expect(maskAddress(address).endsWith('***')).toBe(true);
     }
+  });
+});
+
+describe('resident ID numbers', () => {
+  it('isResidentIdNumber: 18 digits (X last) or 15, spaces and full-width digits allowed', () => {
+    expect(isResidentIdNumber('110105199001011234')).toBe(true);
+    expect(isResidentIdNumber('110105 19900101 123x')).toBe(true);
+    expect(isResidentIdNumber('110105900101123')).toBe(true);
+    expect(isResidentIdNumber('P0012345')).toBe(false);
+    expect(isResidentIdNumber(null)).toBe(false);
+  });
+
+  it('isCheckedResidentIdNumber: the GB 11643 check character must match', () => {
+    expect(isCheckedResidentIdNumber('110105199001011232')).toBe(true);
+    expect(isCheckedResidentIdNumber('330106198503120028')).toBe(true);
+    expect(isCheckedResidentIdNumber('110105199001011234')).toBe(false);
+    expect(isCheckedResidentIdNumber('110105900101123')).toBe(false);
+  });
+
+  it('displayPatientKey masks a 病案号 that is a resident ID number, and only that', () => {
+    expect(displayPatientKey('110105199001011232')).toBe('110***********1232');
+    expect(displayPatientKey('ZY0012345')).toBe('ZY0012345');
   });
 });
 

@@ -141,12 +141,40 @@ export function maskAddress(address: string | null | undefined): string {
  */
 export function maskIdCard(id: string | null | undefined): string {
   if (!id) return '';
-  const value = id.normalize('NFKC').replace(/[\s\-－]/g, '').toUpperCase();
-  if (/^\d{17}[\dX]$/.test(value) || /^\d{15}$/.test(value)) {
+  const value = normalizeIdNumber(id);
+  if (isResidentIdNumber(value)) {
     return `${value.slice(0, 3)}${'*'.repeat(value.length - 7)}${value.slice(-4)}`;
   }
   if (value.length <= 4) return '*'.repeat(value.length);
   return `${'*'.repeat(value.length - 4)}${value.slice(-4)}`;
+}
+
+function normalizeIdNumber(id: string): string {
+  return id.normalize('NFKC').replace(/[\s\-－]/g, '').toUpperCase();
+}
+
+/** A resident ID number (身份证号): 18 digits, the last may be X, or a 15-digit old one. */
+export function isResidentIdNumber(id: string | null | undefined): boolean {
+  const value = normalizeIdNumber(id ?? '');
+  return /^\d{17}[\dX]$/.test(value) || /^\d{15}$/.test(value);
+}
+
+/** The 病案号 as pages show it: masked like an ID number when the HIS keys its patients by 身份证号. */
+export function displayPatientKey(key: string): string {
+  return isResidentIdNumber(key) ? maskIdCard(key) : key;
+}
+
+const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+
+/**
+ * An 18-digit resident ID number whose check character is right (GB 11643-1999, ISO 7064 MOD 11-2):
+ * strong enough to recognise an ID number that a HIS sends without saying what it is.
+ */
+export function isCheckedResidentIdNumber(id: string | null | undefined): boolean {
+  const value = normalizeIdNumber(id ?? '');
+  if (!/^\d{17}[\dX]$/.test(value)) return false;
+  const sum = ID_WEIGHTS.reduce((acc, w, i) => acc + w * Number(value[i]), 0);
+  return '10X98765432'[sum % 11] === value[17];
 }
 
 // ─── Name ─────────────────────────────────────────────────────────────────────────────────────────

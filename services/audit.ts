@@ -1,6 +1,7 @@
 /** The audit trail: who looked at or changed what, when, from where. */
 import type { Sql } from '../db/client.js';
 import { administers, type Principal } from '../domain/access.js';
+import { displayPatientKey } from '../domain/masking.js';
 import { forbidden, ValidationError, type FieldProblem } from './errors.js';
 
 /** Where a request came from; every service call that touches patient data receives it. */
@@ -121,7 +122,7 @@ export function createAuditService({ sql }: { sql: Sql }) {
           ${f.to ? sql`AND a.at < (${f.to}::date + 1)::timestamp AT TIME ZONE 'Asia/Shanghai'` : sql``}
         ORDER BY a.id DESC
         LIMIT ${limit + 1}`;
-      const rows = found.slice(0, limit).map((r) => ({ ...r, at: r.at.toISOString() }));
+      const rows = found.slice(0, limit).map((r) => ({ ...r, at: r.at.toISOString(), hisPatientId: r.hisPatientId && displayPatientKey(r.hisPatientId) }));
       return { rows, truncated: found.length > limit, filters: f };
     },
 

@@ -82,15 +82,17 @@ export function createHisApply({ sql, temporal, taskQueue, dischargeAge = DEFAUL
       { patient_id: string; deceased_at: Date | null; inserted: boolean; department_code: string | null; previous_status: string | null }[]
     >`
       WITH patient AS (
-        INSERT INTO patients (his_patient_id, name, sex, birth_date, phone, address)
+        INSERT INTO patients (his_patient_id, name, sex, birth_date, phone, address, id_number)
         VALUES (${e.patient.id}, ${e.patient.name}, ${e.patient.sex ?? null},
-                ${e.patient.birthDate ?? null}, ${e.patient.phone ?? null}, ${e.patient.address ?? null})
+                ${e.patient.birthDate ?? null}, ${e.patient.phone ?? null}, ${e.patient.address ?? null},
+                ${e.patient.idNumber ?? null})
         ON CONFLICT (his_patient_id) DO UPDATE SET
           name = EXCLUDED.name,
           sex = COALESCE(EXCLUDED.sex, patients.sex),
           birth_date = COALESCE(EXCLUDED.birth_date, patients.birth_date),
           phone = COALESCE(EXCLUDED.phone, patients.phone),
           address = COALESCE(EXCLUDED.address, patients.address),
+          id_number = COALESCE(EXCLUDED.id_number, patients.id_number),
           updated_at = now()
         RETURNING id, deceased_at
       ), department AS (
@@ -190,6 +192,7 @@ export function createHisApply({ sql, temporal, taskQueue, dischargeAge = DEFAUL
         birth_date = COALESCE(${p.birthDate ?? null}::date, birth_date),
         phone = COALESCE(${p.phone ?? null}, phone),
         address = COALESCE(${p.address ?? null}, address),
+        id_number = COALESCE(${p.idNumber ?? null}, id_number),
         updated_at = now()
       WHERE his_patient_id = ${p.id}
       RETURNING id`;

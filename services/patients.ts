@@ -3,13 +3,14 @@ import { z } from 'zod';
 import type { Sql } from '../db/client.js';
 import { asUser } from '../db/scope.js';
 import { administers, canAccessDepartment, seesAllDepartments, type Principal } from '../domain/access.js';
-import { maskAddress, maskPhone } from '../domain/masking.js';
+import { displayPatientKey, maskAddress, maskIdCard, maskPhone } from '../domain/masking.js';
 import type { AuditService, RequestMeta } from './audit.js';
 import { forbidden, notFound } from './errors.js';
 import { parseOrThrow } from './validation.js';
 
 export interface PatientView {
   id: string;
+  /** 病案号; masked when the HIS uses a resident ID number as the patient key. */
   hisPatientId: string;
   name: string;
   sex: string | null;
@@ -17,6 +18,8 @@ export interface PatientView {
   phoneMasked: string;
   /** Cut to the community/street level (`…花家地南里***`). */
   addressMasked: string;
+  /** 身份证号 or another identity document, masked (`110***********1234`); '' when unknown. */
+  idNumberMasked: string;
   encounters: {
     encounterId: string;
     departmentCode: string | null;
@@ -29,7 +32,7 @@ export interface PatientView {
 }
 
 /** A contact field an admin may see unmasked (查看完整信息). */
-export type UnmaskField = 'phone' | 'address';
+export type UnmaskField = 'phone' | 'address' | 'idNumber';
 
 export interface UnmaskInput {
   field: UnmaskField;
@@ -43,7 +46,7 @@ export interface UnmaskResult {
 }
 
 const unmaskSchema = z.object({
-  field: z.enum(['phone', 'address'], { errorMap: () => ({ message: '请选择要查看的字段（电话或地址）' }) }),
+  field: z.enum(['phone', 'address', 'idNumber'], { errorMap: () => ({ message: '请选择要查看的字段（电话、地址或证件号）' }) }),
   reason: z
     .string({ required_error: '请填写查看原因', invalid_type_error: '请填写查看原因' })
     .trim()
@@ -59,8 +62,17 @@ export function createPatientService({ sql, audit }: { sql: Sql; audit: AuditSer
     async view(user: Principal, patientId: string, meta: RequestMeta): Promise<PatientView> {
       if (!UUID.test(patientId)) throw notFound('患者不存在');
       const [patient] = await sql<
-        { id: string; his_patient_id: string; name: string; sex: string | null; birth_date: string | null; phone: string | null; address: string | null }[]
-      >`SELECT id, his_patient_id, name, sex, birth_date::text, phone, address FROM patients WHERE id = ${patientId}`;
+        {
+          id: string;
+          his_patient_id: string;
+          name: string;
+          sex: string | null;
+          birth_date: string | null;
+          phone: string | null;
+          address: string | null;
+          id_number: string | null;
+        }[]
+      >`SELECT id, his_patient_id, name, sex, birth_date::text, phone, address, id_number FROM patients WHERE id = ${patientId}`;
       if (!patient) throw notFound('患者不存在');
       const encounters = await sql<
         {
@@ -88,12 +100,13 @@ export function createPatientService({ sql, audit }: { sql: Sql; audit: AuditSer
       );
       return {
         id: patient.id,
-        hisPatientId: patient.his_patient_id,
+        hisPatientId: displayPatientKey(patient.his_patient_id),
         name: patient.name,
         sex: patient.sex,
         birthDate: patient.birth_date,
         phoneMasked: maskPhone(patient.phone),
         addressMasked: maskAddress(patient.address),
+        idNumberMasked: maskIdCard(patient.id_number),
         encounters: encounters.filter((e) => visible.has(e.his_encounter_id)).map((e) => ({
           encounterId: e.his_encounter_id,
           departmentCode: e.department_code,
@@ -114,8 +127,8 @@ export function createPatientService({ sql, audit }: { sql: Sql; audit: AuditSer
       if (!administers(user.role)) throw forbidden('仅管理员可查看完整信息');
       const { field, reason } = parseOrThrow(unmaskSchema, input ?? {});
       if (!UUID.test(patientId)) throw notFound('患者不存在');
-      const [patient] = await sql<{ phone: string | null; address: string | null }[]>`
-        SELECT phone, address FROM patients WHERE id = ${patientId}`;
+      const [patient] = await sql<{ phone: string | null; address: string | null; idNumber: string | null }[]>`
+        SELECT phone, address, id_number AS "idNumber" FROM patients WHERE id = ${patientId}`;
       if (!patient) throw notFound('患者不存在');
       await audit.record(
         { actor: user, action: 'patient.unmask', entityType: 'patient', entityId: patientId, patientId, details: { field, reason } },

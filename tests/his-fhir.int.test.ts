@@ -10,6 +10,7 @@ import type { Bundle, Encounter, OperationOutcome, Patient } from 'fhir/r4';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFhirRoutes } from '../api/his/fhir.js';
+import type { Principal } from '../domain/access.js';
 import { createServices } from '../services/index.js';
 import { DepartmentKey, UNASSIGNED_DEPARTMENT, followUpWorkflowId } from '../workflows/follow-up/contracts.js';
 import { startFhirServerStub, type FhirServerStub } from './support/fhir-server.js';
@@ -97,6 +98,28 @@ describe('FHIR R4 as hospitals send it', () => {
       expect((await post(byDisplay(next, text))).status).toBe(202);
       expect((await departmentOf(next)).department_code).toBe(org.deptB);
     });
+  });
+
+  it('a 身份证号 beside the 病案号: the MR identifier is the key, the ID number is stored apart and shown masked', async () => {
+    const encounterId = `ZY${uniq()}`;
+    const record = `BA${uniq()}`;
+    const bundle = byDisplay(encounterId, deptAName);
+    bundle.entry![1]!.resource = {
+      ...patient(record),
+      identifier: [
+        { use: 'official', system: 'urn:oid:2.16.156.10011.1.3', value: '110105199001011232' },
+        { type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'MR' }] }, value: record },
+      ],
+    };
+    expect((await post(bundle)).status).toBe(202);
+    const [row] = await stack.sql<{ id: string; his_patient_id: string; id_number: string }[]>`
+      SELECT p.id, p.his_patient_id, p.id_number FROM patients p JOIN encounters e ON e.patient_id = p.id WHERE e.his_encounter_id = ${encounterId}`;
+    expect(row).toMatchObject({ his_patient_id: record, id_number: '110105199001011232' });
+    const [admin] = await stack.sql<Principal[]>`
+      SELECT id, username, display_name AS "displayName", role, department_code AS "departmentCode" FROM users WHERE username = ${org.users.admin.username}`;
+    const view = await stack.services.patients.view(admin!, row!.id, { ip: '127.0.0.1', userAgent: 'fhir-test' });
+    expect(view).toMatchObject({ hisPatientId: record, idNumberMasked: '110***********1232' });
+    expect(JSON.stringify(view)).not.toContain('110105199001011232');
   });
 
   describe('Bundles, identifiers and dates as other systems write them', () => {

@@ -40,6 +40,8 @@ export interface HisPatient {
   birthDate?: string;
   phone?: string;
   address?: string;
+  /** Resident ID or another identity document (身份证号, passport): stored, always shown masked. */
+  idNumber?: string;
 }
 
 /** New patient data (ADT^A08/A28/A31): what is given replaces what is stored. */
@@ -148,6 +150,7 @@ export const dischargeSchema = z.object({
         .regex(/^\+?[\d\s()-]{7,20}$/, '不是有效的电话号码')
         .optional(),
       address: optionalText(200),
+      idNumber: optionalText(32),
     },
     { required_error: '必填' },
   ),

@@ -63,6 +63,7 @@ describe('fhirEvent', () => {
         encounterId: 'ZY20261120001',
         patient: {
           id: 'P0012345',
+          idNumber: '110105195803021234',
           name: '王秀英',
           sex: 'F',
           birthDate: '1958-03-02',
@@ -171,6 +172,19 @@ describe('fhirEvent', () => {
     const id = (e: Encounter) => (fhirEvent(e, RECEIVED) as { encounter: { encounterId: string } }).encounter.encounterId;
     expect(id(encounter({ identifier: [{ value: '' }, { value: 'V-2' }, { value: 'V-3' }] }))).toBe('V-2');
     expect(id(encounter({ identifier: undefined }))).toBe('enc-1');
+  });
+
+  it('patient key: an identifier typed MR wins over official; the resident ID system is an ID number', () => {
+    const typed = patient({
+      identifier: [
+        { use: 'official', system: 'urn:oid:2.16.156.10011.1.3', value: '110105195803021234' },
+        { use: 'usual', system: 'urn:his:visit-card', value: 'K-88' },
+        { type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'MR' }] }, system: 'urn:his:mr', value: 'BA-2026-001' },
+      ],
+    });
+    expect(fhirEvent(encounter({ contained: [typed] }), RECEIVED)).toMatchObject({
+      encounter: { patient: { id: 'BA-2026-001', idNumber: '110105195803021234' } },
+    });
   });
 
   it('reasonCode when there is no diagnosis', () => {

@@ -33,7 +33,7 @@
  */
 import type { Address, Bundle, CodeableConcept, Encounter, HumanName, Identifier, Patient, Reference } from 'fhir/r4';
 import { compact, encounterProblem, hisKey, HisMappingError, shortCode, type HisEncounter, type HisEvent } from './event.js';
-import { joinAddressParts, joinName, normalizePhone } from './person.js';
+import { isIdentityDocument, joinAddressParts, joinName, normalizePhone, pickPatientIdentifiers, type PersonIdentifier } from './person.js';
 
 /** OperationOutcome issue types this mapping reports. */
 export type FhirIssueCode = 'invalid' | 'required' | 'structure' | 'not-supported' | 'value';
@@ -367,9 +367,12 @@ function findPatient(encounter: Encounter, resolve: Resolve): HisEncounter['pati
     );
   }
 
-  const identifiers = arr(patient.identifier);
-  const chosen =
-    identifiers.find((i) => (i.use === 'official' || i.use === 'usual') && str(i.value)) ?? identifiers.find((i) => str(i.value));
+  const identifiers = arr(patient.identifier).filter((i) => str(i.value));
+  const typed: PersonIdentifier[] = identifiers.map((i) => ({ value: str(i.value) ?? '', type: identifierType(i) }));
+  const { patientId: key, idNumber } = pickPatientIdentifiers(typed);
+  // Without a 病案号 typed MR, an official or usual identifier is the key, as FHIR intends.
+  const preferred = key?.type === 'MR' ? key : typed.find((t, n) => !isIdentityDocument(t) && ['official', 'usual'].includes(identifiers[n]!.use ?? '')) ?? key;
+  const chosen = preferred ? identifiers[typed.indexOf(preferred)] : undefined;
   const value = str(chosen?.value);
   if (!value) throw new FhirMappingError('Patient 缺少 identifier(患者 ID)', 'Patient.identifier', 'required');
   const id = hisKey(value, str(chosen?.system));
@@ -394,7 +397,17 @@ function findPatient(encounter: Encounter, resolve: Resolve): HisEncounter['pati
     birthDate,
     phone: phoneOf(patient),
     address: addressOf(arr(patient.address)),
+    idNumber,
   });
+}
+
+/** 居民身份证号码's OID in the Chinese health information standards (WS 363 / WS 364). */
+const CHINESE_RESIDENT_ID_SYSTEM = 'urn:oid:2.16.156.10011.1.3';
+
+/** The HL7 v2-0203 code of an identifier's type (MR, NI, PPN …), if it says; NNCHN for the Chinese resident ID system. */
+function identifierType(identifier: Identifier): string | undefined {
+  if (identifier.system === CHINESE_RESIDENT_ID_SYSTEM) return 'NNCHN';
+  return arr(identifier.type?.coding).map((c) => str(c.code)?.toUpperCase()).find(Boolean);
 }
 
 function nameOf(names: HumanName[]): string {

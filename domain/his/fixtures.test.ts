@@ -30,10 +30,11 @@ describe('HL7 v2 samples from other systems', () => {
     expect(hl7EventFromBytes(read('hl7/emap-uclh-adt-a17.hl7'))).toEqual({ kind: 'ignored', reason: '随访系统不使用 ADT^A17 消息' });
   });
 
-  it('LinuxForHealth ADT^A01 v2.6 (MSH-18 ASCII) admits', () => {
+  it('LinuxForHealth ADT^A01 v2.6 (MSH-18 ASCII) admits; the MR identifier is the 病案号, the SSN an ID number', () => {
     expect(hl7EventFromBytes(read('hl7/linuxforhealth-adt-a01.hl7'))).toMatchObject({
       kind: 'admit',
-      encounter: { encounterId: '48390', patient: { id: 'PID1234', name: 'DOE JOHN' } },
+      // PID-3 PID1234^5^M11^A^MR^HOSP~1234568965^^^USA^SS: the MR is the key, the SSN is kept apart (masked).
+      encounter: { encounterId: '48390', patient: { id: 'PID1234', name: 'DOE JOHN', idNumber: '1234568965' } },
     });
   });
 

@@ -49,6 +49,7 @@ describe('adtAction: ADT^A03 discharge', () => {
         encounterId: 'ZY20261120001',
         patient: {
           id: 'P0012345',
+          idNumber: '110105195803021234',
           name: '王秀英',
           sex: 'F',
           birthDate: '1958-03-02',
@@ -143,6 +144,20 @@ describe('adtAction: ADT^A03 discharge', () => {
   it('falls back to DG1-4 for the diagnosis name', () => {
     const action = hl7Event(parse(...A03_V23, 'DG1|1||E11.9|2型糖尿病'));
     expect(action).toMatchObject({ encounter: { diagnosis: { code: 'E11.9', name: '2型糖尿病' } } });
+  });
+});
+
+describe('PID-3: 病案号 and ID number', () => {
+  const withPid3 = (pid3: string) => A03_V23.map((line) => (line.startsWith('PID') ? line.replace('P-7781', pid3) : line));
+
+  it('the MR repetition is the 病案号 even when a resident ID comes first; the ID is kept apart', () => {
+    const event = hl7Event(parse(...withPid3('110105199001011232^^^CHN^NI~ZY0012345^^^HOSP^MR')));
+    expect(event).toMatchObject({ kind: 'discharge', encounter: { patient: { id: 'ZY0012345', idNumber: '110105199001011232' } } });
+  });
+
+  it('an untyped 18-digit resident ID (valid check digit) is not taken as the 病案号', () => {
+    const event = hl7Event(parse(...withPid3('110105199001011232~A7781')));
+    expect(event).toMatchObject({ kind: 'discharge', encounter: { patient: { id: 'A7781', idNumber: '110105199001011232' } } });
   });
 });
 

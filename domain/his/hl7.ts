@@ -13,7 +13,9 @@
  * Field choices (documented here because HIS differ):
  * - Encounter ID: the visit number from the configured fields in order (default PV1-19.1,
  *   then PID-18.1 patient account number, where some HIS put the visit), HIS_ID pattern.
- * - Patient ID: PID-3.1 of the first repetition that has an ID.
+ * - Patient ID (病案号): of the PID-3 repetitions, the one of type (CX-5) MR, else the first that is
+ *   not an identity document; the ID number: the first of type NI/NNxxx/PPN/… or an 18-digit 身份证号
+ *   with a valid check digit (sent untyped by many HIS), kept apart and always masked.
  * - Name: PID-5, the repetition with name type L (legal) if any, else the first non-empty one.
  *   Chinese HIS usually send the whole name in component 1 (`王秀英`); family^given are joined
  *   without a space when either part is CJK (`王^秀英` → 王秀英), with one otherwise
@@ -49,7 +51,7 @@
 import { Hl7Message, type Hl7Segment } from '@medplum/core';
 import { decodeHl7 } from './hl7-charset.js';
 import { compact, encounterProblem, HIS_ID, HIS_ID_RULE, HisMappingError, type HisEncounter, type HisEvent, type HisPatient } from './event.js';
-import { joinAddressParts, joinName, normalizePhone } from './person.js';
+import { joinAddressParts, joinName, normalizePhone, pickPatientIdentifiers } from './person.js';
 
 /**
  * HL7 table 0357 error codes used in the ERR segment of the ACK.
@@ -198,8 +200,9 @@ function readPatient(message: Hl7Message, read: Read, nameRequired: boolean): Pa
   const pid = message.getSegment('PID');
   if (!pid) throw new Hl7MappingError('缺少 PID 段(患者信息)', 'PID', undefined, 100);
 
-  let patientId = '';
-  for (let r = 0; r < repetitions(pid, 3) && !patientId; r++) patientId = read(pid, 3, 1, r);
+  const identifiers = [...Array(repetitions(pid, 3)).keys()].map((r) => ({ value: read(pid, 3, 1, r), type: read(pid, 3, 5, r).toUpperCase() || undefined }));
+  const { patientId: chosen, idNumber } = pickPatientIdentifiers(identifiers);
+  const patientId = chosen?.value ?? '';
   if (!patientId) throw new Hl7MappingError('PID-3 患者 ID 缺失', 'PID', 3, 101);
   if (!HIS_ID.test(patientId)) {
     throw new Hl7MappingError(`PID-3 患者 ID「${patientId}」${HIS_ID_RULE}`, 'PID', 3, 102);
@@ -215,6 +218,7 @@ function readPatient(message: Hl7Message, read: Read, nameRequired: boolean): Pa
     birthDate: birthDate(read(pid, 7, 1)),
     phone: phoneOf(read, pid),
     address: addressOf(read, pid),
+    idNumber,
   });
 }
 

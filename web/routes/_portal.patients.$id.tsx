@@ -19,7 +19,7 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   };
 }
 
-const FIELDS: readonly UnmaskField[] = ['phone', 'address'];
+const FIELDS: readonly UnmaskField[] = ['phone', 'address', 'idNumber'];
 const isField = (value: unknown): value is UnmaskField => typeof value === 'string' && (FIELDS as readonly string[]).includes(value);
 
 interface UnmaskActionResult {
@@ -66,7 +66,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
 }
 
 const SEX: Record<string, string> = { M: '男', F: '女', O: '其他', U: '未知' };
-const FIELD_LABELS: Record<UnmaskField, string> = { phone: '电话', address: '地址' };
+const FIELD_LABELS: Record<UnmaskField, string> = { phone: '电话', address: '地址', idNumber: '证件号' };
 
 /** The masked value, and for admins a "查看完整信息" button that opens a reason form; the full value replaces the masked one for this response only. */
 function ContactValue({ field, masked, canUnmask, result }: { field: UnmaskField; masked: string; canUnmask: boolean; result: UnmaskActionResult | undefined }) {
@@ -79,7 +79,7 @@ function ContactValue({ field, masked, canUnmask, result }: { field: UnmaskField
   const reasonError = failed ? result?.fieldErrors?.reason : undefined;
   const otherError = failed && !reasonError ? (result?.fieldErrors?.field ?? result?.error) : undefined;
   return (
-    <dd className={field === 'phone' ? 'mono' : undefined}>
+    <dd className={field === 'address' ? undefined : 'mono'}>
       {revealed ? (
         <span data-testid={`unmasked-${field}`}>
           {result.value || '—'} <span className="tag">完整信息（已记录审计）</span>
@@ -156,6 +156,8 @@ export default function PatientPage() {
         <ContactValue field="phone" masked={patient.phoneMasked} canUnmask={canUnmask} result={result} />
         <dt>地址</dt>
         <ContactValue field="address" masked={patient.addressMasked} canUnmask={canUnmask} result={result} />
+        <dt>证件号</dt>
+        <ContactValue field="idNumber" masked={patient.idNumberMasked} canUnmask={canUnmask} result={result} />
       </dl>
       {result?.error && !result.field && (
         <p className="field-error" role="alert">
