@@ -81,8 +81,8 @@ try {
       ip: '0.0.0.0',
       dbFile: join(dataDir, 'temporal', 'temporal.db'),
       namespace: env.TEMPORAL_NAMESPACE,
-      // The UI decrypts payloads through our codec endpoint, for signed-in managers and admins only.
-      codecEndpoint: `http://localhost:${env.PORT}/api/codec`,
+      // No cluster-level codec endpoint: the dev server cannot set "include credentials" with it, and the
+      // UI then never sends the portal session (401). The README's browser setting sends it.
       logFile: join(dataDir, 'temporal.log'),
       log,
       teardown,
