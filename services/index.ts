@@ -66,7 +66,7 @@ export function createServices({ sql, temporal, env }: ServiceDeps) {
     discharges,
     hisInbox: createHisInboxService({ sql, audit, reprocess: discharges.reprocess }),
     patients: createPatientService({ sql, audit }),
-    plans: createPlanService({ sql, audit, temporal }),
+    plans: createPlanService({ sql, audit, temporal, secondOffsetsAllowed: env.NODE_ENV !== 'production' }),
     routing: createFeedbackRoutingService({ sql, audit }),
     tasks: createTaskService({ sql, temporal, audit }),
     tickets: createTicketService({ sql, temporal, audit, taskQueue: env.TEMPORAL_TASK_QUEUE }),

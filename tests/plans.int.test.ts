@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../domain/access.js';
 import type { Question } from '../domain/questions.js';
 import { isServiceError, type ServiceError, type ValidationError } from '../services/errors.js';
+import { createPlanService } from '../services/plans.js';
 import { createTestOrg, signIn, type TestOrg } from './support/org.js';
 import { startStack, uniq, type TestStack } from './support/stack.js';
 
@@ -155,6 +156,15 @@ describe('follow-up plans (admin)', () => {
     expect(fields(invalid)).toEqual(
       expect.arrayContaining(['greetingText', 'scenarioValue', 'touchpoints.0.channel', 'touchpoints.0.maxAttempts', 'touchpoints.0.retryAfterSeconds', 'touchpoints.1.offsetDays']),
     );
+
+    // Production plans in days: a time in seconds (tests and demo only) is refused there.
+    const production = createPlanService({ sql: stack.sql, audit: stack.services.audit });
+    expect(production.secondOffsetsAllowed).toBe(false);
+    expect(stack.services.plans.secondOffsetsAllowed).toBe(true);
+    const inSeconds = await failure(
+      production.saveRule(admin, { ...base, touchpoints: [{ offsetSeconds: 30, templateCode: code, channel: 'phone', maxAttempts: 1, retryAfterSeconds: 60 }] }, meta),
+    );
+    expect(fields(inSeconds)).toEqual(['touchpoints.0.offsetSeconds']);
 
     const touchpoints = [
       { offsetDays: 1, templateCode: ` ${code} `, channel: 'sms', maxAttempts: 1, retryAfterSeconds: 3600, extra: 'dropped' },

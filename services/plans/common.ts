@@ -12,6 +12,8 @@ import { forbidden, type FieldProblem } from '../errors.js';
 export interface PlanDeps {
   sql: Sql;
   audit: AuditService;
+  /** Touchpoint times in seconds (tests, demo); production plans in days only. */
+  secondOffsetsAllowed?: boolean;
 }
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -99,8 +99,11 @@ async function loadRule(tx: Sql | postgres.TransactionSql, id: string): Promise<
   return row ? toRule(row) : null;
 }
 
-export function createRuleService({ sql, audit }: PlanDeps) {
+export function createRuleService({ sql, audit, secondOffsetsAllowed = false }: PlanDeps) {
   return {
+    /** Whether the rule editor offers 秒 as a time unit (not in production). */
+    secondOffsetsAllowed,
+
     /** Every rule (active or not), the hospital-wide default first. */
     async rules(user: Principal): Promise<Rule[]> {
       requireAdmin(user);
@@ -132,6 +135,13 @@ export function createRuleService({ sql, audit }: PlanDeps) {
       const touchpoints: unknown = isRecord(input) ? input.touchpoints : undefined;
       const touchpointProblems = validateTouchpoints(touchpoints);
       problems.push(...touchpointProblems);
+      if (!secondOffsetsAllowed && Array.isArray(touchpoints)) {
+        touchpoints.forEach((tp: unknown, i) => {
+          if (isRecord(tp) && tp.offsetSeconds !== undefined && tp.offsetSeconds !== null) {
+            problems.push({ field: `touchpoints.${i}.offsetSeconds`, message: '按秒设置只用于测试和演示：请按天设置随访时间' });
+          }
+        });
+      }
 
       // Checked even when other fields fail, so the form shows every problem at once.
       const scenario = ruleSchema.pick({ departmentCode: true, scenarioKind: true, scenarioValue: true }).safeParse(input);

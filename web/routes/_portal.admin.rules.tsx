@@ -30,7 +30,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     context.services.directory.departments(),
   ]);
   const rule = id ? (rules.find((r) => r.id === id) ?? (await orRespond(context.services.plans.rule(user, id)))) : null;
-  return { rules, templates, departments, rule, creating: !id && url.searchParams.has('new'), saved: url.searchParams.has('saved') };
+  const secondOffsetsAllowed = context.services.plans.secondOffsetsAllowed;
+  return { rules, templates, departments, rule, secondOffsetsAllowed, creating: !id && url.searchParams.has('new'), saved: url.searchParams.has('saved') };
 }
 
 const hours = (seconds: number) => String(Math.round((seconds / 3600) * 100) / 100);
@@ -154,7 +155,7 @@ function describeTiming(tp: TouchpointSpec): string {
 }
 
 export default function Rules() {
-  const { rules, templates, departments, rule, creating, saved } = useLoaderData<typeof loader>();
+  const { rules, templates, departments, rule, secondOffsetsAllowed, creating, saved } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const navigation = useNavigation();
   const formRef = useRef<HTMLFormElement>(null);
@@ -309,7 +310,7 @@ export default function Rules() {
                         />
                         <select name={n('unit')} defaultValue={v(n('unit'), 'days')} aria-label={`${label} 时间单位`}>
                           <option value="days">天</option>
-                          <option value="seconds">秒（测试/演示）</option>
+                          {(secondOffsetsAllowed || v(n('unit')) === 'seconds') && <option value="seconds">秒（测试/演示）</option>}
                         </select>
                       </div>
                       <FieldError id={n('amount')} message={errors[n('amount')]} />
