@@ -10,6 +10,9 @@ import { serveInBrowser, type BrowserStack } from '../support/browser-stack.js';
 import { createTestOrg, TEST_PASSWORD, type TestOrg } from '../support/org.js';
 import { startStack, uniq, type TestStack } from '../support/stack.js';
 
+/** Set to a folder to keep screenshots of the pages (e.g. E2E_SCREENSHOTS=/tmp). */
+const SCREENSHOTS = process.env.E2E_SCREENSHOTS;
+
 describe('clinic queue in a browser', () => {
   let stack: TestStack;
   let web: BrowserStack;
@@ -105,5 +108,39 @@ describe('clinic queue in a browser', () => {
     const other = await signedIn(org.users.staffB.username);
     const response = await other.goto(`${base}/clinic/${sessionId}`);
     expect(response?.status()).toBe(403);
+  });
+
+  it('a walk-in gets the queue link as a QR code; on a 360 px phone the 14-character number fits and the page says how to check in', async () => {
+    const staff = await signedIn(org.users.headA.username);
+    await staff.goto(`${base}/clinic/${sessionId}`);
+    await staff.getByRole('button', { name: '挂号(现场)' }).click();
+    const slip = staff.getByTestId('walk-in');
+    await slip.waitFor();
+    expect(await staff.getByTestId('queue-qr').locator('svg').count()).toBe(1);
+    const link = /(http:\/\/\S+\/queue\/\S+)/.exec((await slip.textContent()) ?? '')?.[1];
+    expect(link).toMatch(/\/queue\/[A-Z0-9-]+\?code=[A-Z0-9]+$/);
+    if (SCREENSHOTS) await staff.screenshot({ path: `${SCREENSHOTS}/clinic-walk-in.png` });
+
+    // A booked appointment with a 14-character number, not checked in yet, on a phone.
+    const id = uniq();
+    const number = `AP${'0'.repeat(Math.max(0, 12 - id.length))}${id}`.slice(0, 14);
+    const [p] = await stack.sql<{ id: string }[]>`INSERT INTO patients (his_patient_id, name) VALUES (${`CQP-${id}`}, '钱淑芬') RETURNING id`;
+    const [a] = await stack.sql<{ short_code: string }[]>`
+      INSERT INTO appointments (number, session_id, slot_index, patient_id, status, prepaid, prepayment_ref, workflow_id)
+      VALUES (${number}, ${sessionId}, 0, ${p!.id}, 'booked', true, 'PAY-2', ${`appointment-${number}`}) RETURNING short_code`;
+    const context = await web.browser.newContext({ locale: 'zh-CN', viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true });
+    const phone = await context.newPage();
+    await phone.goto(`${base}/queue/${number}?code=${a!.short_code}`);
+    expect(number).toHaveLength(14);
+    expect(await phone.getByTestId('my-number').textContent()).toBe(number);
+    const help = await phone.getByTestId('check-in-help').textContent();
+    expect(help).toContain('如何签到');
+    expect(help).toContain(a!.short_code);
+    // Nothing runs off the screen: no horizontal scrolling, the number's box inside the viewport.
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+    const box = await phone.getByTestId('my-number').boundingBox();
+    expect(box!.x + box!.width).toBeLessThanOrEqual(360);
+    if (SCREENSHOTS) await phone.screenshot({ path: `${SCREENSHOTS}/queue-phone-360.png`, fullPage: true });
+    await context.close();
   });
 });

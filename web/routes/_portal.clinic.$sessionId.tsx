@@ -1,5 +1,6 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, useActionData, useLoaderData, useNavigation, useSearchParams, useSubmit } from '@remix-run/react';
+import QRCode from 'qrcode';
 import { isServiceError } from '../../services/errors.js';
 import { orRespond, requireUser } from '../auth.server.js';
 import { useHotkeys } from '../components/useHotkeys.js';
@@ -12,7 +13,14 @@ const RULE_LABELS: Record<string, string> = { late_called: '过号优先', appoi
 /** The clinic's queue (/clinic/:sessionId): staff of the session's department or admin. */
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const user = await requireUser(request, context);
-  return orRespond(context.services.clinicQueue.board(user, params.sessionId ?? ''));
+  const board = await orRespond(context.services.clinicQueue.board(user, params.sessionId ?? ''));
+  // A walk-in patient scans the queue link from the screen (or the printed slip) instead of typing it.
+  const url = new URL(request.url);
+  const walkIn = url.searchParams.get('walkin');
+  const code = url.searchParams.get('code');
+  const queueUrl = walkIn && code ? `${url.origin}/queue/${encodeURIComponent(walkIn)}?code=${encodeURIComponent(code)}` : null;
+  const queueQr = queueUrl ? await QRCode.toString(queueUrl, { type: 'svg', margin: 1, width: 160 }) : null;
+  return { ...board, queueUrl, queueQr };
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
@@ -76,8 +84,13 @@ export default function ClinicQueue() {
         </div>
       )}
       {walkIn && code && !result && (
-        <div className="alert alert-success" role="status" data-testid="walk-in">
-          现场挂号 {walkIn},查询码 {code}(候诊查询:/queue/{walkIn}?code={code})
+        <div className="alert alert-success walk-in-slip" role="status" data-testid="walk-in">
+          {board.queueQr && <div className="qr" data-testid="queue-qr" aria-label="候诊查询二维码" dangerouslySetInnerHTML={{ __html: board.queueQr }} />}
+          <div>
+            现场挂号 <strong className="mono">{walkIn}</strong>,查询码 <strong className="mono">{code}</strong>
+            <br />
+            请患者用手机扫码查看候诊进度:<span className="mono">{board.queueUrl}</span>
+          </div>
         </div>
       )}
       <div className="summary">
