@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { MAX_CORE_QUESTIONS, QUESTION_TYPES, redFlags, validateAnswers, validateTemplate, type Answers, type Question } from './questions.js';
+import { MAX_CORE_QUESTIONS, QUESTION_TYPES, questionTexts, redFlags, validateAnswers, validateTemplate, type Answers, type Question } from './questions.js';
 
 const wound: Question = { id: 'wound_exudate', text: '伤口有没有渗液？', type: 'yes_no', redFlag: { op: 'eq', value: true } };
 const pain: Question = { id: 'pain', text: '疼痛评分（1–5）', type: 'rating', redFlag: { op: 'gte', value: 4 } };
@@ -232,5 +232,15 @@ describe('redFlags', () => {
     expect(redFlags(template, {})).toEqual([]);
     expect(redFlags([pain], { pain: '5' })).toEqual([]);
     expect(redFlags([wound], { wound_exudate: 'true' })).toEqual([]);
+  });
+});
+
+describe('questionTexts', () => {
+  it('names questions by their text, in the order of the ids; an unknown id stays as is', () => {
+    const questions = [
+      { id: 'pain', text: '疼痛程度(1–5)', type: 'rating' },
+      { id: 'fever', text: '有没有发热?', type: 'yes_no' },
+    ] as Question[];
+    expect(questionTexts(questions, ['fever', 'pain', 'gone'])).toEqual(['有没有发热?', '疼痛程度(1–5)', 'gone']);
   });
 });

@@ -239,3 +239,8 @@ export function redFlags(questions: Question[], answers: Answers): string[] {
   }
   return flagged;
 }
+
+/** The questions' texts for their ids, in the order given (an id no longer in the template stays as is). */
+export function questionTexts(questions: Question[], ids: string[]): string[] {
+  return ids.map((id) => questions.find((q) => q.id === id)?.text ?? id);
+}

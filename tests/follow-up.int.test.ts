@@ -157,6 +157,10 @@ describe('followUpWorkflow', () => {
     expect(flagged.map((r) => r.question_id)).toEqual(['pain', 'wound_exudate']);
     await handle.result();
     expect((await handle.describe()).typedSearchAttributes.get(UrgentKey)).toBe(true);
+    // The follow-up's log names the questions by their text, never by their ids.
+    const { history } = await handle.query(getFollowUpStateQuery);
+    expect(history.map((h) => h.detail ?? '')).toContain('疼痛程度(1–5)、伤口有无渗液?');
+    expect(JSON.stringify(history)).not.toContain('wound_exudate');
     await maybeRecordHistory(stack.temporal, workflowId, 'red-flag-with-ticket');
   });
 

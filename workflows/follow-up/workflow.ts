@@ -23,7 +23,7 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../../activities/index.js';
 import { ACTIVITY_TIMEOUTS } from '../../config/temporal.js';
-import { redFlags, validateAnswers, type Question } from '../../domain/questions.js';
+import { questionTexts, redFlags, validateAnswers, type Question } from '../../domain/questions.js';
 import { greetingTiming } from '../../domain/schedule.js';
 import { ticketStart } from '../feedback-ticket/contracts.js';
 import { feedbackTicketWorkflow } from '../feedback-ticket/workflow.js';
@@ -113,6 +113,8 @@ export async function followUpWorkflow(input: FollowUpInput): Promise<FollowUpSt
       const tp = state.touchpoints.find((t) => t.taskId === result.taskId)!;
       const attempt = tp.attempts + 1;
       const flags = result.outcome === 'completed' ? redFlags(questionsOf[tp.index] ?? [], result.answers ?? {}) : [];
+      // The log is read by people: the questions by their text (state only, so replay is unaffected).
+      const flagTexts = () => questionTexts(questionsOf[tp.index] ?? [], flags);
       let status: TouchpointState['status'] = 'open';
       let retryAt: string | undefined;
       if (result.outcome === 'completed') status = 'completed';
@@ -137,7 +139,7 @@ export async function followUpWorkflow(input: FollowUpInput): Promise<FollowUpSt
       tp.retryAt = retryAt;
       log(
         `第 ${tp.index + 1} 次随访:${result.actorId ? '客服记录' : '患者回复'}「${CONTACT_OUTCOME_LABELS[result.outcome]}」`,
-        flags.length ? `红旗: ${flags.join(', ')}` : result.feedback ? '已记录反馈' : undefined,
+        flags.length ? `红旗:${flagTexts().join('、')}` : result.feedback ? '已记录反馈' : undefined,
       );
       const ticketsFromFollowUps = patched('tickets-from-follow-ups');
       if (flags.length) {
@@ -145,7 +147,7 @@ export async function followUpWorkflow(input: FollowUpInput): Promise<FollowUpSt
         state.urgent = true;
         publish();
         await db.raiseRedFlagAlert({ workflowId, taskId: tp.taskId!, questionIds: flags });
-        log('红旗预警已通知科室', flags.join(', '));
+        log('红旗预警已通知科室', flagTexts().join('、'));
         if (ticketsFromFollowUps) await startTicket(await db.openTicketForRedFlag({ taskId: tp.taskId! }));
       }
       if (result.feedback && ticketsFromFollowUps) {
