@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { DEMO_DEPARTMENTS, DEMO_USERS, generateDemoDischarges, type DemoDischarge } from './demo-data.js';
+import { DEMO_ROUTES } from './demo-tickets.js';
 
 const NOW = new Date('2026-11-20T02:30:00Z'); // 10:30 in Shanghai
 const DAY = 24 * 60 * 60 * 1000;
@@ -27,11 +28,16 @@ describe('DEMO_DEPARTMENTS', () => {
 });
 
 describe('DEMO_USERS', () => {
-  it('has ten users with unique usernames', () => {
-    expect(DEMO_USERS).toHaveLength(12);
-    expect(new Set(DEMO_USERS.map((u) => u.username)).size).toBe(12);
+  it('has fourteen users with unique usernames', () => {
+    expect(DEMO_USERS).toHaveLength(14);
+    expect(new Set(DEMO_USERS.map((u) => u.username)).size).toBe(14);
     const agentDepartments = new Set(DEMO_USERS.filter((u) => u.role === 'agent').map((u) => u.departmentCode));
     for (const d of DEMO_DEPARTMENTS.filter((d) => d.kind === 'clinical')) expect(agentDepartments).toContain(d.code);
+  });
+
+  it('gives every department a complaint category routes to someone who can act on it', () => {
+    const actors = new Set(DEMO_USERS.filter((u) => u.role === 'dept_head' || u.role === 'dept_staff').map((u) => u.departmentCode));
+    for (const department of Object.values(DEMO_ROUTES)) expect(actors).toContain(department);
   });
 
   it('covers every role and the well-known logins', () => {

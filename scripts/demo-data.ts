@@ -61,6 +61,9 @@ export const DEMO_USERS: DemoUser[] = [
   // Every clinical department has an agent, so no demo task waits without one.
   { username: 'agent4', displayName: '马文静', role: 'agent', departmentCode: 'PWK' },
   { username: 'agent5', displayName: '林雪', role: 'agent', departmentCode: 'XNK' },
+  // Every department a complaint category routes to has someone who can act on it.
+  { username: 'head_ywk', displayName: '高志强', role: 'dept_head', departmentCode: 'YWK' },
+  { username: 'head_mzb', displayName: '何静', role: 'dept_head', departmentCode: 'MZB' },
 ];
 
 export const DEFAULT_DEMO_SEED = 2026;

@@ -143,6 +143,18 @@ export function createFeedbackRoutingService({ sql, audit }: { sql: Sql; audit: 
       return loadRoutes(sql);
     },
 
+    /**
+     * Departments where nobody can act on a ticket (no active 科室主任 or 科室人员): a route to one of
+     * them would leave its complaints waiting for no one, so the routing page warns.
+     */
+    async unstaffedDepartments(user: Principal): Promise<{ code: string; name: string; kind: string }[]> {
+      requireAdmin(user);
+      return sql<{ code: string; name: string; kind: string }[]>`
+        SELECT d.code, d.name, d.kind FROM departments d
+        WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.department_code = d.code AND u.active AND u.role IN ('dept_head', 'dept_staff'))
+        ORDER BY d.kind, d.name`;
+    },
+
     /** Changes a category's department and timings; tickets already opened keep theirs. */
     async saveRoute(user: Principal, input: RouteInput, meta: RequestMeta): Promise<FeedbackRoute> {
       requireAdmin(user);

@@ -172,6 +172,22 @@ describe('complaint routing table (admin)', () => {
     }
   });
 
+  it('warns when a route would reach a department where nobody can act on tickets', async () => {
+    const id = uniq();
+    const nobody = { code: `N${id}`, name: `无人科${id}` };
+    await stack.sql`INSERT INTO departments (code, name, kind) VALUES (${nobody.code}, ${nobody.name}, 'clinical')`;
+    const unstaffed = await stack.services.routing.unstaffedDepartments(admin);
+    expect(unstaffed.map((d) => d.code)).toContain(nobody.code);
+    // headA and staffB make the test org's departments actionable.
+    expect(unstaffed.map((d) => d.code)).not.toContain(org.deptA);
+    expect(unstaffed.map((d) => d.code)).not.toContain(org.deptB);
+    expect((await failure(stack.services.routing.unstaffedDepartments(await principal(org.users.manager.username)))).status).toBe(403);
+
+    const cookie = await signIn(stack.app, org.users.admin.username);
+    const html = (await (await stack.app.request('/admin/routing', { headers: { cookie } })).text()).replaceAll('<!-- -->', '');
+    expect(html).toMatch(new RegExp(`没有在岗的科室人员[^<]*${nobody.name}`));
+  });
+
   it('refuses every routing operation to non-admins with 403', async () => {
     const before = await routeRows();
     const label = `不应保存${uniq()}`;

@@ -16,13 +16,14 @@ export const meta: MetaFunction = () => [{ title: '投诉分派 · 随访管理�
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requireUser(request, context, ['admin']);
-  const [routes, subtags, departments] = await Promise.all([
+  const [routes, subtags, departments, unstaffed] = await Promise.all([
     orRespond(context.services.routing.routes(user)),
     orRespond(context.services.routing.subtags(user)),
     context.services.directory.departments(),
+    orRespond(context.services.routing.unstaffedDepartments(user)),
   ]);
   const categories = TICKET_CATEGORIES.map((code) => ({ code, label: TICKET_CATEGORY_LABELS[code] }));
-  return { routes, subtags, departments, categories };
+  return { routes, subtags, departments, categories, unstaffed };
 }
 
 type Values = Record<string, string>;
@@ -90,7 +91,9 @@ const ROUTE_FIELDS = ['departmentCode', 'slaHours', 'escalateHours', 'ratingWait
 const when = (iso: string) => new Date(iso).toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai' });
 
 export default function Routing() {
-  const { routes, subtags, departments, categories } = useLoaderData<typeof loader>();
+  const { routes, subtags, departments, categories, unstaffed } = useLoaderData<typeof loader>();
+  const unstaffedCodes = new Set(unstaffed.map((d) => d.code));
+  const unstaffedClinical = unstaffed.filter((d) => d.kind === 'clinical').map((d) => d.name);
   const result = useActionData<typeof action>();
   const navigation = useNavigation();
   const busy = navigation.state === 'submitting';
@@ -198,6 +201,16 @@ export default function Routing() {
                     )}
                   </select>
                   <FieldError id={id('departmentCode')} message={errors.departmentCode} />
+                  {route.departmentCode && unstaffedCodes.has(route.departmentCode) && (
+                    <p className="field-warning" role="alert" data-testid={`unstaffed-${code}`}>
+                      {route.departmentName ?? route.departmentCode}没有在岗的科室主任或科室人员，此类工单将无人处理：请先在「用户与科室」添加人员，或改派其他科室。
+                    </p>
+                  )}
+                  {!route.departmentCode && unstaffedClinical.length > 0 && (
+                    <p className="field-warning" role="alert" data-testid={`unstaffed-${code}`}>
+                      以下临床科室没有在岗的科室人员，来自这些科室的此类工单将无人处理：{unstaffedClinical.join('、')}
+                    </p>
+                  )}
                 </td>
                 {(
                   [
