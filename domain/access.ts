@@ -15,6 +15,9 @@ export const ROLE_LABELS: Record<Role, string> = {
   admin: '管理员',
 };
 
+/** A stored role by its Chinese name (a role no longer known keeps its code). */
+export const roleLabel = (role: string): string => ((ROLES as readonly string[]).includes(role) ? ROLE_LABELS[role as Role] : role);
+
 export interface Principal {
   id: string;
   username: string;

@@ -1,6 +1,7 @@
 /** The audit trail: who looked at or changed what, when, from where. */
 import type { Sql } from '../db/client.js';
-import { administers, type Principal } from '../domain/access.js';
+import { administers, roleLabel, type Principal } from '../domain/access.js';
+import { auditActionLabel, auditEntityLabel } from '../domain/audit-labels.js';
 import { displayPatientKey } from '../domain/masking.js';
 import { forbidden, ValidationError, type FieldProblem } from './errors.js';
 
@@ -43,6 +44,8 @@ export interface AuditRow {
   action: string;
   entityType: string | null;
   entityId: string | null;
+  /** What people call the record: the ticket's number for tickets, else the id. */
+  entityRef: string | null;
   patientId: string | null;
   hisPatientId: string | null;
   ip: string | null;
@@ -82,7 +85,7 @@ function csvCell(value: string | null): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-const CSV_HEADER = ['编号', '时间（北京时间）', '人员', '角色', '操作', '对象类型', '对象', '患者ID', 'HIS患者ID', 'IP', 'User-Agent', '详情'];
+const CSV_HEADER = ['编号', '时间（北京时间）', '人员', '角色', '操作', '操作代码', '对象类型', '对象', '患者ID', 'HIS患者ID', 'IP', 'User-Agent', '详情'];
 
 export function createAuditService({ sql }: { sql: Sql }) {
   const service = {
@@ -104,10 +107,12 @@ export function createAuditService({ sql }: { sql: Sql }) {
         SELECT a.id::text AS "id", a.at AS "at",
                to_char(a.at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS') AS "atLocal",
                a.actor_username AS "actorUsername", a.actor_role AS "actorRole", a.action AS "action",
-               a.entity_type AS "entityType", a.entity_id AS "entityId", a.patient_id::text AS "patientId",
+               a.entity_type AS "entityType", a.entity_id AS "entityId", COALESCE(t.number, a.entity_id) AS "entityRef",
+               a.patient_id::text AS "patientId",
                p.his_patient_id AS "hisPatientId", a.ip AS "ip", a.user_agent AS "userAgent", a.details AS "details"
         FROM audit_log a
         LEFT JOIN patients p ON p.id = a.patient_id
+        LEFT JOIN tickets t ON a.entity_type = 'ticket' AND t.id::text = a.entity_id
         WHERE true
           ${f.username ? sql`AND lower(a.actor_username) = lower(${f.username})` : sql``}
           ${
@@ -136,7 +141,21 @@ export function createAuditService({ sql }: { sql: Sql }) {
       const lines = [CSV_HEADER.map(csvCell).join(',')];
       for (const r of result.rows) {
         lines.push(
-          [r.id, r.atLocal, r.actorUsername, r.actorRole, r.action, r.entityType, r.entityId, r.patientId, r.hisPatientId, r.ip, r.userAgent, JSON.stringify(r.details)]
+          [
+            r.id,
+            r.atLocal,
+            r.actorUsername,
+            r.actorRole && roleLabel(r.actorRole),
+            auditActionLabel(r.action),
+            r.action,
+            r.entityType && auditEntityLabel(r.entityType),
+            r.entityRef,
+            r.patientId,
+            r.hisPatientId,
+            r.ip,
+            r.userAgent,
+            JSON.stringify(r.details),
+          ]
             .map(csvCell)
             .join(','),
         );

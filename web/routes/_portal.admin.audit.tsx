@@ -7,7 +7,8 @@ import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Form, useLoaderData, useNavigation } from '@remix-run/react';
 import type { AuditFilters, AuditRow } from '../../services/audit.js';
 import { isServiceError, type FieldProblem } from '../../services/errors.js';
-import { ROLE_LABELS, ROLES, type Role } from '../../domain/access.js';
+import { roleLabel } from '../../domain/access.js';
+import { auditActionLabel, auditEntityLabel } from '../../domain/audit-labels.js';
 import { requireUser } from '../auth.server.js';
 
 export const meta: MetaFunction = () => [{ title: '审计日志 · 随访管理平台' }];
@@ -49,7 +50,6 @@ export async function loader({ request, context }: LoaderFunctionArgs): Promise<
   }
 }
 
-const roleLabel = (role: string | null) => (role && (ROLES as readonly string[]).includes(role) ? ROLE_LABELS[role as Role] : (role ?? '—'));
 
 export default function AuditLog() {
   const { rows, truncated, filters, errors } = useLoaderData<PageData>();
@@ -126,9 +126,12 @@ export default function AuditLog() {
                 <tr key={r.id}>
                   <td className="mono">{r.atLocal}</td>
                   <td>{r.actorUsername ?? '—'}</td>
-                  <td>{roleLabel(r.actorRole)}</td>
-                  <td className="mono">{r.action}</td>
-                  <td className="mono">{r.entityType ? `${r.entityType}${r.entityId ? ` ${r.entityId}` : ''}` : '—'}</td>
+                  <td>{r.actorRole ? roleLabel(r.actorRole) : '—'}</td>
+                  <td title={r.action}>{auditActionLabel(r.action)}</td>
+                  <td>
+                    {r.entityType ? auditEntityLabel(r.entityType) : '—'}
+                    {r.entityRef && <span className="mono"> {r.entityRef}</span>}
+                  </td>
                   <td className="mono" title={r.patientId ?? undefined}>
                     {r.hisPatientId ?? r.patientId ?? '—'}
                   </td>
