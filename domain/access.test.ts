@@ -152,6 +152,13 @@ describe('homePath', () => {
     expect(homePath(role)).toBe(path);
   });
 
+  it('a functional department lands on the ticket inbox, a clinical one on its dashboard', () => {
+    expect(homePath('dept_head', 'functional')).toBe('/tickets');
+    expect(homePath('dept_staff', 'functional')).toBe('/tickets');
+    expect(homePath('dept_head', 'clinical')).toBe('/department');
+    expect(homePath('agent', 'functional')).toBe('/agent');
+  });
+
   it('gives every role a same-site path', () => {
     for (const role of ROLES) expect(homePath(role)).toMatch(/^\/[a-z]+$/);
   });

@@ -103,14 +103,18 @@ export function runsClinic(user: Principal, departmentCode: string): boolean {
   return administers(user.role) || (isDepartmentStaff(user.role) && user.departmentCode === departmentCode);
 }
 
-/** The portal a role lands on after sign-in. */
-export function homePath(role: Role): string {
+/**
+ * The portal a role lands on after sign-in: where its work is. A functional department (护理部,
+ * 总务科, 医务科, 门诊部) works complaints, so it lands on the ticket inbox; a clinical one on its
+ * dashboard of alerts, tickets and discharges.
+ */
+export function homePath(role: Role, departmentKind?: string | null): string {
   switch (role) {
     case 'agent':
       return '/agent';
     case 'dept_head':
     case 'dept_staff':
-      return '/department';
+      return departmentKind === 'functional' ? '/tickets' : '/department';
     case 'manager':
       return '/management';
     case 'admin':

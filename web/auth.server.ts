@@ -1,6 +1,6 @@
 /** Sign-in guard for portal routes, and the translation of service errors into HTTP responses. */
 import { redirect, type AppLoadContext } from '@remix-run/node';
-import { seesAllDepartments, type Principal, type Role } from '../domain/access.js';
+import { homePath, seesAllDepartments, type Principal, type Role } from '../domain/access.js';
 import { isServiceError } from '../services/errors.js';
 import { readSessionToken } from '../services/session-cookie.js';
 import './load-context.js';
@@ -14,6 +14,12 @@ export async function requireUser(request: Request, context: AppLoadContext, rol
   }
   if (roles && !roles.includes(user.role)) throw new Response('无权访问该页面', { status: 403 });
   return user;
+}
+
+/** Where this user lands after sign-in (depends on the kind of their department). */
+export async function homeOf(context: AppLoadContext, user: Principal): Promise<string> {
+  const department = user.departmentCode ? await context.services.directory.department(user.departmentCode) : null;
+  return homePath(user.role, department?.kind);
 }
 
 /** Runs a service call; its deliberate errors become responses the error boundary shows. */

@@ -2,6 +2,8 @@ import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Link, useLoaderData } from '@remix-run/react';
 import { orRespond, requireUser } from '../auth.server.js';
 import { DischargeTable } from '../components/DischargeTable.js';
+import { SlaCountdown } from '../components/SlaCountdown.js';
+import { TICKET_STATUS_LABELS, ticketCategoryLabel } from '../../workflows/feedback-ticket/labels.js';
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.departmentName ?? '科室'} · 随访管理平台` }];
 
@@ -10,15 +12,17 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const user = await requireUser(request, context);
   const code = params.code!;
   const items = await orRespond(context.services.discharges.listForDepartment(user, code));
-  const [department, alerts] = await Promise.all([
+  const [department, alerts, tickets] = await Promise.all([
     context.services.directory.department(code),
     context.services.alerts.forDepartment(user, code),
+    context.services.tickets.list(user, { departmentCode: code, limit: 50 }),
   ]);
-  return { departmentName: department?.name ?? `未知科室 ${code}`, items, alerts };
+  const openTickets = tickets.filter((t) => t.status === 'open' || t.status === 'in_progress');
+  return { departmentName: department?.name ?? `未知科室 ${code}`, items, alerts, openTickets, now: Date.now() };
 }
 
 export default function DepartmentPage() {
-  const { departmentName, items, alerts } = useLoaderData<typeof loader>();
+  const { departmentName, items, alerts, openTickets, now } = useLoaderData<typeof loader>();
   const open = alerts.filter((a) => !a.acknowledgedAt);
   return (
     <>
@@ -41,6 +45,44 @@ export default function DepartmentPage() {
           </ul>
         </section>
       )}
+      <section aria-label="待处理工单" data-testid="department-tickets">
+        <h2>
+          待处理工单 <span className="count">{openTickets.length}</span> <Link to="/tickets">工单收件箱 →</Link>
+        </h2>
+        {openTickets.length === 0 ? (
+          <p className="empty">没有待处理的工单</p>
+        ) : (
+          <table className="grid">
+            <thead>
+              <tr>
+                <th>工单号</th>
+                <th>类别</th>
+                <th>患者</th>
+                <th>状态</th>
+                <th>时限</th>
+              </tr>
+            </thead>
+            <tbody>
+              {openTickets.slice(0, 10).map((t) => (
+                <tr key={t.id}>
+                  <td>
+                    <Link to={`/tickets/${t.id}`} className="mono">
+                      {t.number}
+                    </Link>
+                    {t.urgent && <span className="badge urgent">紧急</span>}
+                  </td>
+                  <td>{ticketCategoryLabel(t.category)}</td>
+                  <td>{t.patientName}</td>
+                  <td>{TICKET_STATUS_LABELS[t.status]}</td>
+                  <td>
+                    <SlaCountdown dueAt={t.slaDueAt} active breached={t.slaBreached} serverNow={now} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
       <h1>
         {departmentName} · 出院患者 <span className="count">{items.length}</span>
       </h1>

@@ -1,8 +1,8 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, useActionData, useNavigation, useSearchParams } from '@remix-run/react';
-import { homePath } from '../../domain/access.js';
 import { isServiceError } from '../../services/errors.js';
 import { readSessionToken, sessionCookie } from '../../services/session-cookie.js';
+import { homeOf } from '../auth.server.js';
 import '../load-context.js';
 
 export const meta: MetaFunction = () => [{ title: '登录 · 随访管理平台' }];
@@ -14,7 +14,7 @@ function safeNext(next: FormDataEntryValue | string | null): string | null {
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await context.services.auth.userFromToken(readSessionToken(request.headers.get('cookie')));
-  if (user) throw redirect(homePath(user.role));
+  if (user) throw redirect(await homeOf(context, user));
   return null;
 }
 
@@ -25,7 +25,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
       { username: form.get('username') ?? '', password: form.get('password') ?? '' },
       context.meta,
     );
-    return redirect(safeNext(form.get('next')) ?? homePath(user.role), {
+    return redirect(safeNext(form.get('next')) ?? (await homeOf(context, user)), {
       headers: { 'Set-Cookie': sessionCookie(token, expiresAt, context.services.env.NODE_ENV === 'production') },
     });
   } catch (err) {
