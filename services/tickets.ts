@@ -68,8 +68,18 @@ export interface TicketFilters {
   category?: string;
   status?: TicketStatus;
   breached?: boolean;
+  /** The follow-up task the ticket came from (what an agent's save just opened). */
+  sourceTaskId?: string;
   limit?: number;
 }
+
+/** A rating of 1–2 needs the patient's reason: it goes to the department with the reopened ticket. */
+const ratingSchema = z
+  .object({
+    rating: z.coerce.number({ invalid_type_error: '请选择评分' }).int().min(1, '评分为 1–5').max(5, '评分为 1–5'),
+    reason: z.string().trim().max(500, '原因最多 500 字').optional().transform((r) => r || undefined),
+  })
+  .refine((r) => r.rating > 2 || r.reason !== undefined, { path: ['reason'], message: '评分 1–2 时请记录患者不满意的原因' });
 
 const actionSchemas: Record<DepartmentAction, z.ZodType> = {
   accept: z.object({}),
@@ -168,6 +178,7 @@ export function createTicketService({ sql, temporal, audit, taskQueue }: { sql: 
           AND ${filters.category ? sql`t.category = ${filters.category}` : sql`TRUE`}
           AND ${filters.status ? sql`t.status = ${filters.status}` : sql`TRUE`}
           AND ${filters.breached === undefined ? sql`TRUE` : sql`t.sla_breached = ${filters.breached}`}
+          AND ${filters.sourceTaskId && UUID.test(filters.sourceTaskId) ? sql`t.source_task_id = ${filters.sourceTaskId}` : filters.sourceTaskId ? sql`FALSE` : sql`TRUE`}
         ORDER BY (t.status IN ('open', 'in_progress')) DESC,
                  (t.status IN ('open', 'in_progress') AND (t.sla_breached OR t.sla_due_at < now())) DESC, t.urgent DESC,
                  CASE WHEN t.status IN ('open', 'in_progress') THEN t.sla_due_at END ASC NULLS LAST,
@@ -240,13 +251,22 @@ export function createTicketService({ sql, temporal, audit, taskQueue }: { sql: 
       return state;
     },
 
-    /** The patient's rating (1–5) of a resolved ticket, taken by an agent on the phone. */
-    async recordRating(user: Principal, ticketId: string, rating: unknown, meta: RequestMeta): Promise<void> {
-      const score = parseOrThrow(z.coerce.number().int().min(1, '评分为 1–5').max(5, '评分为 1–5'), rating);
+    /**
+     * The patient's rating (1–5) of a resolved ticket, taken by an agent on the phone. A rating of
+     * 1–2 reopens the ticket, so the agent asks why and the reason is put on the ticket's timeline
+     * for the department (before the signal, so the reopened ticket already carries it).
+     */
+    async recordRating(user: Principal, ticketId: string, input: { rating: unknown; reason?: unknown }, meta: RequestMeta): Promise<void> {
+      const { rating: score, reason } = parseOrThrow(ratingSchema, input);
       const row = await load(ticketId);
       if (!row) throw notFound('工单不存在');
       if (!mayView(user, row) || !speaksWithPatients(user.role)) throw forbidden('只有客服可以记录患者评价');
       if (row.status !== 'resolved') throw new ServiceError(409, 'ticket_not_resolved', '工单尚未解决,不能评价');
+      if (reason) {
+        await sql`INSERT INTO ticket_events (ticket_id, step, kind, actor_id, details)
+                  VALUES (${ticketId}, ${`rating-reason-${row.reopen_count}`}, 'rating_reason', ${user.id}, ${sql.json({ rating: score, reason })})
+                  ON CONFLICT (ticket_id, step) DO NOTHING`;
+      }
       await temporal.workflow.getHandle(ticketWorkflowId(row.number)).signal(rateTicketSignal, { rating: score, via: 'agent', actorId: user.id });
       await audit.record({ actor: user, action: 'ticket.rating', entityType: 'ticket', entityId: ticketId, patientId: row.patient_id, details: { rating: score } }, meta);
     },

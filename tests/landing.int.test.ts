@@ -47,7 +47,7 @@ describe('where a department user lands', () => {
     expect(page.status).toBe(200);
     const html = await page.text();
     expect(html).toContain('待处理工单');
-    expect(html).toContain('工单收件箱');
+    expect(html).toContain('查看全部工单');
     const section = html.slice(html.indexOf('data-testid="department-tickets"'));
     expect(section).toContain(number);
     expect(section).toContain('环境设施');

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { Principal } from '../domain/access.js';
+import type { ValidationError } from '../services/errors.js';
 import { followUpWorkflowId } from '../workflows/follow-up/contracts.js';
 import {
   SlaBreachedKey,
@@ -143,16 +144,30 @@ describe('feedbackTicketWorkflow', () => {
     // Only an agent who may see the ticket records the patient's rating: not the department head
     // who resolved it, nor an agent of another department who did not raise it.
     for (const someone of [users.headA!, users.agentB!]) {
-      await expect(stack.services.tickets.recordRating(someone, ticketId, 1, {})).rejects.toMatchObject({ status: 403, message: '只有客服可以记录患者评价' });
+      await expect(stack.services.tickets.recordRating(someone, ticketId, { rating: 1, reason: '没修好' }, {})).rejects.toMatchObject({ status: 403, message: '只有客服可以记录患者评价' });
     }
     expect(await ticketRow(ticketId)).toMatchObject({ status: 'resolved', rating: null });
-    await stack.services.tickets.recordRating(users.agentA!, ticketId, 4, {});
+    await stack.services.tickets.recordRating(users.agentA!, ticketId, { rating: 4 }, {});
     const result: TicketState = await handle.result();
     expect(result).toMatchObject({ status: 'closed', rating: 4, closedReason: 'rated' });
     expect(await ticketRow(ticketId)).toMatchObject({ status: 'closed', rating: 4, closed_reason: 'rated' });
     const audited = await stack.sql`SELECT actor_id FROM audit_log WHERE action = 'ticket.rating' AND entity_id = ${ticketId}`;
     expect(audited).toEqual([{ actor_id: users.agentA!.id }]);
     await maybeRecordHistory(stack.temporal, workflowId, 'ticket-rated');
+  });
+
+  it('a rating of 1–2 taken by the agent needs the reason, which reaches the department on the reopened ticket', async () => {
+    const { ticketId, handle } = await openTicket({ createdBy: users.agentA!.id });
+    await stack.services.tickets.act(users.headA!, ticketId, 'resolve', { resolution: '空调已维修' }, {});
+    const missing = await stack.services.tickets.recordRating(users.agentA!, ticketId, { rating: 2, reason: '  ' }, {}).catch((e: unknown) => e);
+    expect(missing).toMatchObject({ status: 400 });
+    expect((missing as ValidationError).problems.map((p) => p.field)).toEqual(['reason']);
+    expect(await ticketRow(ticketId)).toMatchObject({ status: 'resolved' });
+    await stack.services.tickets.recordRating(users.agentA!, ticketId, { rating: 2, reason: '空调还是不制冷' }, {});
+    await waitFor(async () => ((await handle.query(getTicketStateQuery)).status === 'open' ? true : undefined));
+    const detail = await stack.services.tickets.get(users.headA!, ticketId, {});
+    expect(detail.events.find((e) => e.kind === 'rating_reason')).toMatchObject({ details: { rating: 2, reason: '空调还是不制冷' } });
+    await handle.terminate('test done');
   });
 
   it('reopens with a fresh SLA on a rating of 1–2 and tells the department head', async () => {

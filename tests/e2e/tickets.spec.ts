@@ -134,6 +134,12 @@ describe('feedback tickets in a browser', () => {
     );
     const [agent] = await stack.sql<{ id: string }[]>`SELECT id FROM users WHERE username = ${org.users.agentA.username}`;
     expect(ticket).toMatchObject({ category: 'environment', subtag: '空调/设施损坏', department_code: org.deptB, status: 'open', created_by: agent!.id });
+    // The saved page says which ticket the feedback became, where it went and by when, with a link.
+    const opened = page.getByTestId('opened-tickets');
+    await opened.waitFor();
+    const said = (await opened.textContent()) ?? '';
+    for (const expected of [ticket.number, '环境设施', deptBName, '前处理']) expect(said).toContain(expected);
+    expect(await opened.getByRole('link', { name: ticket.number }).getAttribute('href')).toBe(`/tickets/${ticket.id}`);
   });
 
   it("lists it in the other department's inbox, overdue tickets first and in red", async () => {

@@ -2,7 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Link, useLoaderData } from '@remix-run/react';
 import { orRespond, requireUser } from '../auth.server.js';
 import { DischargeTable } from '../components/DischargeTable.js';
-import { SlaCountdown } from '../components/SlaCountdown.js';
+import { formatTime } from '../components/task-format.js';
 import { TICKET_STATUS_LABELS, ticketCategoryLabel } from '../../workflows/feedback-ticket/labels.js';
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.departmentName ?? '科室'} · 随访管理平台` }];
@@ -18,11 +18,11 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
     context.services.tickets.list(user, { departmentCode: code, limit: 50 }),
   ]);
   const openTickets = tickets.filter((t) => t.status === 'open' || t.status === 'in_progress');
-  return { departmentName: department?.name ?? `未知科室 ${code}`, items, alerts, openTickets, now: Date.now() };
+  return { departmentName: department?.name ?? `未知科室 ${code}`, items, alerts, openTickets };
 }
 
 export default function DepartmentPage() {
-  const { departmentName, items, alerts, openTickets, now } = useLoaderData<typeof loader>();
+  const { departmentName, items, alerts, openTickets } = useLoaderData<typeof loader>();
   const open = alerts.filter((a) => !a.acknowledgedAt);
   return (
     <>
@@ -47,7 +47,7 @@ export default function DepartmentPage() {
       )}
       <section aria-label="待处理工单" data-testid="department-tickets">
         <h2>
-          待处理工单 <span className="count">{openTickets.length}</span> <Link to="/tickets">工单收件箱 →</Link>
+          待处理工单 <span className="count">{openTickets.length}</span> <Link to="/tickets">查看全部工单 →</Link>
         </h2>
         {openTickets.length === 0 ? (
           <p className="empty">没有待处理的工单</p>
@@ -59,7 +59,7 @@ export default function DepartmentPage() {
                 <th>类别</th>
                 <th>患者</th>
                 <th>状态</th>
-                <th>时限</th>
+                <th>处理时限</th>
               </tr>
             </thead>
             <tbody>
@@ -74,8 +74,9 @@ export default function DepartmentPage() {
                   <td>{ticketCategoryLabel(t.category)}</td>
                   <td>{t.patientName}</td>
                   <td>{TICKET_STATUS_LABELS[t.status]}</td>
-                  <td>
-                    <SlaCountdown dueAt={t.slaDueAt} active breached={t.slaBreached} serverNow={now} />
+                  <td className={t.slaBreached ? 'sla-overdue' : undefined}>
+                    {formatTime(t.slaDueAt)}
+                    {t.slaBreached && ' · 已超时'}
                   </td>
                 </tr>
               ))}

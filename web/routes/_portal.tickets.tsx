@@ -47,15 +47,18 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       selected.breached = breached;
     }
   }
+  // 待回访评价: an agent's resolved tickets whose patient has not rated yet, to call them.
+  const ratingQueue = user.role === 'agent' && search.get('queue') === 'rating';
+  if (ratingQueue) filters.status = 'resolved';
   const [items, departments] = await Promise.all([
     orRespond(context.services.tickets.list(user, filters)),
     context.services.directory.departments(),
   ]);
   const ownDepartment = departmentUser ? departments.find((d) => d.code === user.departmentCode) : undefined;
-  const title = departmentUser ? '工单收件箱' : supervisor ? '全院工单' : '我的工单';
+  const title = departmentUser ? '工单收件箱' : supervisor ? '全院工单' : ratingQueue ? '待回访评价' : '我的工单';
   return {
     title,
-    subtitle: ownDepartment?.name ?? (departmentUser ? user.departmentCode : null),
+    subtitle: ownDepartment?.name ?? (ratingQueue ? '已解决、等待患者评价：请致电患者，在工单页记录评价' : null),
     supervisor,
     items,
     now: Date.now(),

@@ -101,7 +101,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
       case 'rate': {
         const rating = text(form, 'rating');
         if (!rating) return data<ActionResult>({ intent, fieldErrors: { rating: '请选择评分' }, values }, { status: 400 });
-        await tickets.recordRating(user, ticketId, rating, context.meta);
+        await tickets.recordRating(user, ticketId, { rating, reason: text(form, 'reason') }, context.meta);
         return redirect(`/tickets/${ticketId}?done=rate&rating=${encodeURIComponent(rating)}`);
       }
     }
@@ -158,6 +158,8 @@ function describeEvent(e: TicketEvent, departmentName: (code: string) => string)
       return { title: '超时升级（二级：管理层）', tone: 'escalated' };
     case 'reopened':
       return { title: `重新打开（患者评分 ${str(d['rating'])} 分）`, tone: 'reopened' };
+    case 'rating_reason':
+      return { title: `患者不满意（评分 ${str(d['rating'])} 分）`, body: `原因：${str(d['reason'])}`, tone: 'reopened' };
     case 'closed':
       return { title: d['rating'] !== undefined ? `已关闭（评分 ${str(d['rating'])} 分）` : '已关闭（未评价）', tone: 'closed' };
     default:
@@ -401,6 +403,11 @@ export default function TicketPage() {
                   </div>
                   {fieldError('rate', 'rating')}
                 </fieldset>
+                <label className="field">
+                  不满意的原因（评分 1–2 时必填，会转给科室）
+                  <textarea name="reason" rows={2} maxLength={500} defaultValue={valueOf('rate', 'reason')} aria-invalid={fieldError('rate', 'reason') ? true : undefined} />
+                </label>
+                {fieldError('rate', 'reason')}
                 <button type="submit" className="small-button" disabled={busy}>
                   记录评价
                 </button>

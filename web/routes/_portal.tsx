@@ -1,5 +1,5 @@
 import type { LoaderFunctionArgs } from '@remix-run/node';
-import { Form, NavLink, Outlet, useLoaderData } from '@remix-run/react';
+import { Form, NavLink, Outlet, useLoaderData, useLocation } from '@remix-run/react';
 import { ROLE_LABELS, type Role } from '../../domain/access.js';
 import { requireUser } from '../auth.server.js';
 
@@ -7,7 +7,8 @@ const NAV: Record<Role, { to: string; label: string; end?: boolean }[]> = {
   agent: [
     { to: '/agent', label: '今日任务', end: true },
     { to: '/agent/discharges', label: '出院患者' },
-    { to: '/tickets', label: '我的工单' },
+    { to: '/tickets', label: '我的工单', end: true },
+    { to: '/tickets?queue=rating', label: '待回访评价' },
   ],
   dept_head: [
     { to: '/department', label: '本科室' },
@@ -36,6 +37,12 @@ const NAV: Record<Role, { to: string; label: string; end?: boolean }[]> = {
   ],
 };
 
+/** Whether a nav target's query (none, or e.g. `?queue=rating`) is the current one. */
+function sameQuery(to: string, search: string): boolean {
+  const query = to.includes('?') ? to.slice(to.indexOf('?')) : '';
+  return query === '' ? !new URLSearchParams(search).has('queue') : new URLSearchParams(search).get('queue') === new URLSearchParams(query).get('queue');
+}
+
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requireUser(request, context);
   const department = user.departmentCode ? await context.services.directory.department(user.departmentCode) : null;
@@ -44,13 +51,20 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 export default function Portal() {
   const { user, departmentName } = useLoaderData<typeof loader>();
+  const location = useLocation();
   return (
     <div className="portal">
       <header className="topbar">
         <strong className="brand">随访管理平台</strong>
         <nav>
           {NAV[user.role].map((item) => (
-            <NavLink key={item.to} to={item.to} end={item.end}>
+            <NavLink
+              key={item.to}
+              to={item.to}
+              end={item.end}
+              // Two entries may share a path (我的工单, 待回访评价): the query tells them apart.
+              className={({ isActive }) => (isActive && sameQuery(item.to, location.search) ? 'active' : '')}
+            >
               {item.label}
             </NavLink>
           ))}

@@ -7,6 +7,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remi
 import { Link, useActionData, useLoaderData, useNavigate } from '@remix-run/react';
 import { useEffect, useRef } from 'react';
 import { TOUCHPOINT_STATUS_LABELS } from '../../../workflows/follow-up/labels.js';
+import { ticketCategoryLabel } from '../../../workflows/feedback-ticket/labels.js';
 import { ClosedAnswers } from '../../components/task/ClosedAnswers.js';
 import { ContactForm } from '../../components/task/ContactForm.js';
 import type { ActionResult } from '../../components/task/contact-form-data.js';
@@ -21,7 +22,7 @@ export const loader = (args: LoaderFunctionArgs) => loadTaskPage(args);
 export const action = (args: ActionFunctionArgs) => recordContact(args);
 
 export default function TaskPage() {
-  const { task, canRecord, flash, feedbackCategories, feedbackSubtags, feedbackDepartments } = useLoaderData<typeof loader>();
+  const { task, canRecord, flash, openedTickets, feedbackCategories, feedbackSubtags, feedbackDepartments } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>() as ActionResult | undefined;
   const navigate = useNavigate();
   const dirty = useRef(false);
@@ -86,6 +87,20 @@ export default function TaskPage() {
       {!result && flash === 'prev' && (
         <div className="alert alert-success" role="status">
           上一位患者的随访已保存
+        </div>
+      )}
+      {!result && flash && openedTickets.length > 0 && (
+        <div className="alert alert-info" role="status" data-testid="opened-tickets">
+          {flash === 'prev' ? '上一位患者的反馈' : '本次反馈'}已生成工单：
+          {openedTickets.map((t, i) => (
+            <span key={t.id}>
+              {i > 0 && '；'}
+              <Link to={`/tickets/${t.id}`} className="mono">
+                {t.number}
+              </Link>
+              （{ticketCategoryLabel(t.category)} → {t.departmentName ?? '待分派'}，{formatTime(t.slaDueAt)} 前处理）
+            </span>
+          ))}
         </div>
       )}
 

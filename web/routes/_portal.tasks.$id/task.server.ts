@@ -14,6 +14,9 @@ export async function loadTaskPage({ request, context, params }: LoaderFunctionA
   const task = await orRespond(context.services.tasks.get(user, params.id!, context.meta));
   const search = new URL(request.url).searchParams;
   const canRecord = task.allowedActions.includes('record');
+  // After a save: the tickets the call's feedback or red flags opened (this task, or the previous one).
+  const savedTask = search.has('saved') ? task.id : search.get('prev');
+  const openedTickets = savedTask ? await context.services.tickets.list(user, { sourceTaskId: savedTask, limit: 5 }) : [];
   // The feedback form's choices: the problem taxonomy per category, and the departments a complaint can be sent to instead.
   const [subtags, departments] = canRecord
     ? await Promise.all([context.services.tickets.subtags(), context.services.directory.departments()])
@@ -22,6 +25,13 @@ export async function loadTaskPage({ request, context, params }: LoaderFunctionA
     task,
     canRecord,
     flash: search.has('saved') ? ('saved' as const) : search.has('prev') ? ('prev' as const) : null,
+    openedTickets: openedTickets.map((t) => ({
+      id: t.id,
+      number: t.number,
+      category: t.category,
+      departmentName: t.departmentName,
+      slaDueAt: t.slaDueAt,
+    })),
     feedbackCategories: FEEDBACK_CATEGORIES.map((value) => ({ value, label: FEEDBACK_CATEGORY_LABELS[value] })),
     feedbackSubtags: subtags,
     feedbackDepartments: departments.map((d) => ({ code: d.code, name: d.name })),
@@ -41,7 +51,7 @@ export async function recordContact({ request, context, params }: ActionFunction
   const { outcome, next } = INTENTS[intent];
   try {
     const reply = await context.services.tasks.recordContact(user, taskId, contactInput(form, outcome), context.meta);
-    if (next) return redirect(reply.nextTaskId ? `/tasks/${reply.nextTaskId}?prev=1` : '/agent');
+    if (next) return redirect(reply.nextTaskId ? `/tasks/${reply.nextTaskId}?prev=${encodeURIComponent(taskId)}` : '/agent');
     return redirect(`/tasks/${taskId}?saved=1`);
   } catch (err) {
     if (!isServiceError(err)) throw err;
