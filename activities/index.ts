@@ -1,6 +1,6 @@
 /** All activities, built from their dependencies so tests can pass real or simulated ones. */
 import type { Sql } from '../db/client.js';
-import { createFollowUpDbActivities } from './db/follow-up.js';
+import { createFollowUpDbActivities, type FollowUpSettings } from './db/follow-up.js';
 import { createTicketDbActivities } from './db/tickets.js';
 import { createAppointmentDbActivities } from './db/appointments.js';
 import { createQuotaPlanningActivities } from './db/quota-planning.js';
@@ -11,6 +11,8 @@ export interface ActivityDeps {
   sql: Sql;
   /** HIS ingest settings for the inbox reconciler (defaults when absent). */
   his?: IngestSettings;
+  /** Follow-up timings from the environment (defaults when absent). */
+  followUp?: FollowUpSettings;
 }
 
 export function createActivities(deps: ActivityDeps) {

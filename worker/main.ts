@@ -41,6 +41,7 @@ const worker = await createWorker({
   dataConverter: payloadDataConverter(env),
   sql,
   his: hisIngestSettings(env),
+  followUp: { escalateAfterSeconds: env.FOLLOW_UP_ESCALATE_AFTER_SECONDS },
   // WORKFLOW_BUNDLE: workflows bundled once ahead (the cluster mode does), so a restarted worker
   // polls again in seconds instead of bundling workflows/ anew.
   workflowBundle: process.env.WORKFLOW_BUNDLE ? { codePath: process.env.WORKFLOW_BUNDLE } : undefined,

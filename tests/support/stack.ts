@@ -50,6 +50,7 @@ export async function startStack(options: { worker?: boolean; web?: boolean; env
       namespace: env.TEMPORAL_NAMESPACE,
       taskQueue,
       sql,
+      followUp: { escalateAfterSeconds: env.FOLLOW_UP_ESCALATE_AFTER_SECONDS },
       dataConverter: payloadDataConverter(env),
       workflowBundle: { codePath: infra.workflowBundlePath },
     });
