@@ -5,6 +5,9 @@ import { createTicketDbActivities } from './db/tickets.js';
 import { createAppointmentDbActivities } from './db/appointments.js';
 import { createQuotaPlanningActivities } from './db/quota-planning.js';
 import { createHisInboxActivities } from './his/inbox.js';
+import { createReconcileActivities } from './db/reconcile.js';
+import { createAuditAnchorActivities } from './db/audit-anchor.js';
+import type { AuditAnchorSettings } from '../services/audit-anchor.js';
 import type { IngestSettings } from '../services/discharges.js';
 
 export interface ActivityDeps {
@@ -13,6 +16,8 @@ export interface ActivityDeps {
   his?: IngestSettings;
   /** Follow-up timings from the environment (defaults when absent). */
   followUp?: FollowUpSettings;
+  /** Where the audit chain is anchored (the anchoring activity fails without it). */
+  auditAnchor?: AuditAnchorSettings;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -22,6 +27,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createAppointmentDbActivities(deps),
     ...createQuotaPlanningActivities(deps),
     ...createHisInboxActivities(deps),
+    ...createReconcileActivities(deps),
+    ...createAuditAnchorActivities(deps),
   };
 }
 
