@@ -46,6 +46,7 @@ const worker = await createWorker({
   his: hisIngestSettings(env),
   followUp: { escalateAfterSeconds: env.FOLLOW_UP_ESCALATE_AFTER_SECONDS },
   auditAnchor: auditAnchorSettings(env),
+  retryAlertAttempts: env.WORKFLOW_RETRY_ALERT_ATTEMPTS,
   // WORKFLOW_BUNDLE: workflows bundled once ahead (the cluster mode does), so a restarted worker
   // polls again in seconds instead of bundling workflows/ anew.
   workflowBundle: process.env.WORKFLOW_BUNDLE ? { codePath: process.env.WORKFLOW_BUNDLE } : undefined,

@@ -53,6 +53,7 @@ export async function startStack(options: { worker?: boolean; web?: boolean; env
       sql,
       followUp: { escalateAfterSeconds: env.FOLLOW_UP_ESCALATE_AFTER_SECONDS },
       auditAnchor: auditAnchorSettings(env),
+      retryAlertAttempts: env.WORKFLOW_RETRY_ALERT_ATTEMPTS,
       dataConverter: payloadDataConverter(env),
       workflowBundle: { codePath: infra.workflowBundlePath },
     });
