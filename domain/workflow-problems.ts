@@ -12,12 +12,15 @@ export const WORKFLOW_PROBLEM_LABELS: Record<WorkflowProblem, string> = {
   retrying: '步骤反复重试',
 };
 
-/** The processes a supervisor watches, by workflow type. */
+/** The processes a supervisor watches, by workflow type (the scheduled jobs too: a failing one stops quietly otherwise). */
 export const MONITORED_PROCESSES = {
   followUpWorkflow: '出院随访',
   feedbackTicketWorkflow: '投诉工单',
   appointmentWorkflow: '门诊预约',
   noShowLedgerWorkflow: '爽约记录',
+  reconcileWorkflow: '补处理(定时)',
+  auditAnchorWorkflow: '审计日志锚定(定时)',
+  quotaPlanningWorkflow: '号源测算(定时)',
 } as const;
 export type MonitoredProcess = keyof typeof MONITORED_PROCESSES;
 
@@ -45,4 +48,8 @@ export const ACTIVITY_LABELS: Record<string, string> = {
   queueAppointmentMessage: '发送预约提醒',
   loadNoShowSettings: '读取爽约规则',
   projectNoShowLedger: '更新爽约记录',
+  reprocessHisInbox: '补处理 HIS 消息',
+  reconcileRows: '补启动流程 / 补发通知',
+  anchorAuditChain: '写审计锚定文件',
+  recomputeQuotas: '重新测算号源',
 };

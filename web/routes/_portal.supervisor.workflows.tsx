@@ -27,7 +27,7 @@ export default function WorkflowMonitor() {
     <div>
       <h1>流程监控</h1>
       <p className="hint" style={{ marginBottom: '1rem' }}>
-        列出失败、被终止或超时结束的随访、工单和预约流程,以及某个步骤反复失败仍在重试的流程。点“在 Temporal UI 中查看”可看到流程的每一步和失败原因。
+        列出失败、被终止或超时结束的随访、工单、预约流程和定时任务,以及某个步骤反复失败仍在重试的流程。点“在 Temporal UI 中查看”可看到流程的每一步和失败原因。
       </p>
       <Form method="get" className="inline-form" style={{ marginBottom: '1rem' }}>
         <label>
