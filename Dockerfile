@@ -33,6 +33,9 @@ WORKDIR /app
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY . .
 COPY --from=build /app/build ./build
+# The worker writes the audit chain's anchors here (a volume in docker-compose.yml); a named
+# volume takes this folder's owner when first mounted.
+RUN mkdir -p /var/lib/suifang/audit-anchors && chown node:node /var/lib/suifang/audit-anchors
 USER node
 # 3000: API and portal; 2575: HL7 v2 over MLLP.
 EXPOSE 3000 2575

@@ -1,16 +1,23 @@
 /** All activities, built from their dependencies so tests can pass real or simulated ones. */
 import type { Sql } from '../db/client.js';
-import { createFollowUpDbActivities } from './db/follow-up.js';
+import { createFollowUpDbActivities, type FollowUpSettings } from './db/follow-up.js';
 import { createTicketDbActivities } from './db/tickets.js';
 import { createAppointmentDbActivities } from './db/appointments.js';
 import { createQuotaPlanningActivities } from './db/quota-planning.js';
 import { createHisInboxActivities } from './his/inbox.js';
+import { createReconcileActivities } from './db/reconcile.js';
+import { createAuditAnchorActivities } from './db/audit-anchor.js';
+import type { AuditAnchorSettings } from '../services/audit-anchor.js';
 import type { IngestSettings } from '../services/discharges.js';
 
 export interface ActivityDeps {
   sql: Sql;
   /** HIS ingest settings for the inbox reconciler (defaults when absent). */
   his?: IngestSettings;
+  /** Follow-up timings from the environment (defaults when absent). */
+  followUp?: FollowUpSettings;
+  /** Where the audit chain is anchored (the anchoring activity fails without it). */
+  auditAnchor?: AuditAnchorSettings;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -20,6 +27,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createAppointmentDbActivities(deps),
     ...createQuotaPlanningActivities(deps),
     ...createHisInboxActivities(deps),
+    ...createReconcileActivities(deps),
+    ...createAuditAnchorActivities(deps),
   };
 }
 

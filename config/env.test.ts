@@ -14,6 +14,7 @@ const PRODUCTION_OK: Source = {
   PAYLOAD_KEYS: 'k2026:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=',
   PAYLOAD_KEY_ID: 'k2026',
   HL7_MLLP_ALLOWED_SOURCES: '10.20.0.0/16, 192.0.2.7',
+  AUDIT_ANCHOR_KEY: 'a-long-random-audit-anchor-key-0123456789',
 };
 
 function envError(source: Source): EnvError {
@@ -134,6 +135,12 @@ describe('loadEnv', () => {
   it('refuses the development payload encryption key in production', () => {
     const { PAYLOAD_KEYS: _keys, PAYLOAD_KEY_ID: _id, ...withoutKeys } = PRODUCTION_OK;
     expect(envError(withoutKeys).message).toContain('PAYLOAD_KEYS');
+  });
+
+  it('refuses the development audit anchor key in production, and a short one anywhere', () => {
+    const { AUDIT_ANCHOR_KEY: _key, ...withoutKey } = PRODUCTION_OK;
+    expect(envError(withoutKey).message).toContain('AUDIT_ANCHOR_KEY');
+    expect(envError({ AUDIT_ANCHOR_KEY: 'short' }).message).toContain('AUDIT_ANCHOR_KEY');
   });
 
   it('rejects too-short secrets and tokens', () => {

@@ -11,6 +11,8 @@ const positiveInt = z.coerce.number().int().positive();
 export const DEMO_PASSWORD_DEFAULT = 'suifang2026';
 export const SESSION_SECRET_DEFAULT = 'dev-only-session-secret-change-me';
 /** Development key for payload encryption ("suifang-dev-payload-key-32-bytes"); production refuses it. */
+/** Development key for signing audit anchors; production refuses it. */
+export const AUDIT_ANCHOR_KEY_DEFAULT = 'dev-only-audit-anchor-key-change-me';
 export const PAYLOAD_KEYS_DEFAULT = 'dev:c3VpZmFuZy1kZXYtcGF5bG9hZC1rZXktMzItYnl0ZXM=';
 
 const envSchema = z.object({
@@ -82,6 +84,19 @@ const envSchema = z.object({
   HIS_INBOX_RECONCILE_SECONDS: positiveInt.default(60),
   /** A message is left to its own request this long before the reconciler takes it up (seconds). */
   HIS_INBOX_RETRY_AFTER_SECONDS: positiveInt.default(30),
+  /** A phone follow-up task still open this long is escalated to the department's head (seconds). */
+  FOLLOW_UP_ESCALATE_AFTER_SECONDS: positiveInt.default(86_400),
+  /**
+   * Folder (outside the database, ideally on other storage) where the audit chain's head is
+   * anchored in signed files; `<DATA_DIR>/audit-anchors` when unset.
+   */
+  AUDIT_ANCHOR_DIR: z.string().optional(),
+  /** HMAC key the anchors are signed with (`npm run audit:verify` needs the same). */
+  AUDIT_ANCHOR_KEY: z.string().min(32).default(AUDIT_ANCHOR_KEY_DEFAULT),
+  /** How often the head is anchored (seconds): newest rows deleted since are not detectable. */
+  AUDIT_ANCHOR_SECONDS: positiveInt.default(3600),
+  /** An activity failing this many attempts in a row is listed on the supervisor's page (流程监控). */
+  WORKFLOW_RETRY_ALERT_ATTEMPTS: positiveInt.default(5),
   /** Largest request body any HTTP endpoint takes (bytes; FHIR ingest allows 5 MiB). */
   HTTP_BODY_LIMIT_BYTES: positiveInt.default(1024 * 1024),
   /** Ignored, project-local folder for Postgres and Temporal data. */
@@ -149,6 +164,7 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     const demo: string[] = [];
     if (env.DEMO_PASSWORD === DEMO_PASSWORD_DEFAULT) demo.push('DEMO_PASSWORD');
     if (env.SESSION_SECRET === SESSION_SECRET_DEFAULT) demo.push('SESSION_SECRET');
+    if (env.AUDIT_ANCHOR_KEY === AUDIT_ANCHOR_KEY_DEFAULT) demo.push('AUDIT_ANCHOR_KEY');
     if (env.PAYLOAD_KEYS.includes(PAYLOAD_KEYS_DEFAULT.split(':')[1]!)) demo.push('PAYLOAD_KEYS');
     if (env.SEED_DEMO_DATA) demo.push('SEED_DEMO_DATA (must be false)');
     if (!env.HIS_API_TOKEN) demo.push('HIS_API_TOKEN (required)');

@@ -22,6 +22,8 @@ export interface OpenTicketInput {
   createdBy?: string | null;
   /** When the complaint was received (defaults to now); the SLA runs from it. */
   receivedAt?: string;
+  /** The caller starts the workflow itself (not a parent workflow): marked until it has (see services/workflow-reconcile.ts). */
+  workflowPending?: boolean;
 }
 
 
@@ -35,12 +37,14 @@ export async function insertTicket(sql: Sql, input: OpenTicketInput): Promise<{ 
   const receivedAt = input.receivedAt ?? new Date().toISOString();
   const [row] = await sql<{ id: string; number: string }[]>`
     INSERT INTO tickets (number, source_key, feedback_id, source_task_id, patient_id, category, subtag, description,
-                         urgent, department_code, sla_seconds, escalate_seconds, rating_wait_seconds, received_at, sla_due_at, created_by)
+                         urgent, department_code, sla_seconds, escalate_seconds, rating_wait_seconds, received_at, sla_due_at, created_by,
+                         workflow_pending)
     VALUES ('FK' || to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') || '-' || lpad(nextval('ticket_number_seq')::text, 5, '0'),
             ${input.sourceKey}, ${input.feedbackId ?? null}, ${input.sourceTaskId ?? null}, ${input.patientId}, ${input.category},
             ${input.subtag ?? null}, ${input.description}, ${input.urgent ?? false}, ${department},
             ${route.sla_seconds}, ${route.escalate_seconds}, ${route.rating_wait_seconds},
-            ${receivedAt}, ${receivedAt}::timestamptz + make_interval(secs => ${route.sla_seconds}), ${input.createdBy ?? null})
+            ${receivedAt}, ${receivedAt}::timestamptz + make_interval(secs => ${route.sla_seconds}), ${input.createdBy ?? null},
+            ${input.workflowPending ?? false})
     ON CONFLICT (source_key) DO UPDATE SET updated_at = tickets.updated_at
     RETURNING id, number`;
   return { ticketId: row!.id, number: row!.number };

@@ -8,7 +8,6 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@
 import type { Sql } from '../db/client.js';
 import { administers, type Principal } from '../domain/access.js';
 import {
-  appointmentStart,
   appointmentWorkflowId,
   cancelAppointmentUpdate,
   checkInUpdate,
@@ -17,10 +16,10 @@ import {
   type AppointmentState,
   type NoShowLedgerState,
 } from '../workflows/appointment/contracts.js';
-import { startWorkflow } from '../workflows/shared/start.js';
 import type { AuditService, RequestMeta } from './audit.js';
 import { forbidden, notFound, refusedUpdate, ServiceError, ValidationError } from './errors.js';
 import { maskPhone } from '../domain/masking.js';
+import { startAppointmentWorkflow } from './workflow-reconcile.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -28,6 +27,8 @@ export interface BookingResult {
   appointmentId: string;
   number: string;
   workflowId: string;
+  /** Stored, but its workflow starts only once Temporal is reachable again (by the reconciler). */
+  workflowPending: boolean;
 }
 
 /** Asia/Shanghai wall time for messages. */
@@ -36,8 +37,8 @@ const localTime = (d: Date) => d.toLocaleString('zh-CN', { timeZone: 'Asia/Shang
 export function createAppointmentService({ sql, temporal, audit, taskQueue }: { sql: Sql; temporal: Client; audit: AuditService; taskQueue: string }) {
   async function appointmentRow(appointmentId: string) {
     if (!UUID.test(appointmentId)) return undefined;
-    const [row] = await sql<{ id: string; number: string; workflow_id: string; patient_id: string }[]>`
-      SELECT id, number, workflow_id, patient_id FROM appointments WHERE id = ${appointmentId}`;
+    const [row] = await sql<{ id: string; number: string; workflow_id: string; patient_id: string; workflow_pending: boolean }[]>`
+      SELECT id, number, workflow_id, patient_id, workflow_pending FROM appointments WHERE id = ${appointmentId}`;
     return row;
   }
 
@@ -49,7 +50,10 @@ export function createAppointmentService({ sql, temporal, audit, taskQueue }: { 
       return await run(row.workflow_id);
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) throw refusedUpdate('appointment_action_refused', err);
-      if (err instanceof WorkflowNotFoundError) throw new ServiceError(409, 'appointment_closed', '该预约已结束');
+      if (err instanceof WorkflowNotFoundError) {
+        if (row.workflow_pending) throw new ServiceError(503, 'appointment_workflow_pending', '预约已保存,处理流程正在启动,请稍后再试');
+        throw new ServiceError(409, 'appointment_closed', '该预约已结束');
+      }
       throw err;
     }
   }
@@ -98,13 +102,18 @@ export function createAppointmentService({ sql, temporal, audit, taskQueue }: { 
           throw new ServiceError(409, 'slot_full', '该时段预约号已满,请选择其他时段');
         }
         const [row] = await tx<{ id: string }[]>`
-          INSERT INTO appointments (number, session_id, slot_index, patient_id, prepaid, prepayment_ref, workflow_id)
-          VALUES (${number}, ${sessionId}, ${slotIndex}, ${patientId}, true, ${payment.prepaymentRef!.trim()}, ${workflowId})
+          INSERT INTO appointments (number, session_id, slot_index, patient_id, prepaid, prepayment_ref, workflow_id, workflow_pending)
+          VALUES (${number}, ${sessionId}, ${slotIndex}, ${patientId}, true, ${payment.prepaymentRef!.trim()}, ${workflowId}, true)
           RETURNING id`;
         return row!.id;
       });
-      await startWorkflow(temporal, taskQueue, appointmentStart({ appointmentId, number }));
-      return { appointmentId, number, workflowId };
+      // The booking is stored (the number is taken): when Temporal cannot be reached, the
+      // reconciler starts its workflow later, so the caller must not book again.
+      const workflowPending = await startAppointmentWorkflow({ sql, temporal, taskQueue }, { appointmentId, number }).then(
+        () => false,
+        () => true,
+      );
+      return { appointmentId, number, workflowId, workflowPending };
     },
 
     /** Cancels before registration opens (the workflow gives the number back to the slot). */

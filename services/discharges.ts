@@ -5,7 +5,7 @@
  *            resources the message only references are read from the hospital's FHIR server first;
  *   apply    one service takes the events into effect (services/his-apply.ts).
  * The entry points (api/his/) only translate the outcome into their protocol's answer; the
- * inbox reconciler (workflows/his-inbox/) and the admin's replay process stored messages again.
+ * reconciler (workflows/reconcile/) and the admin's replay process stored messages again.
  * Also the department's list of discharges, for the portal.
  */
 import type { Client } from '@temporalio/client';

@@ -21,6 +21,7 @@ import { createPlanService } from './plans.js';
 import { createQuotaPlanningService } from './quota-planning.js';
 import { createTaskService } from './tasks.js';
 import { createTicketService } from './tickets.js';
+import { createWorkflowMonitorService } from './workflow-monitor.js';
 
 export interface ServiceDeps {
   sql: Sql;
@@ -74,6 +75,7 @@ export function createServices({ sql, temporal, env }: ServiceDeps) {
     appointments: createAppointmentService({ sql, temporal, audit, taskQueue: env.TEMPORAL_TASK_QUEUE }),
     clinicQueue: createClinicQueueService({ sql, audit }),
     quotaPlanning: createQuotaPlanningService({ sql, audit }),
+    workflowMonitor: createWorkflowMonitorService({ sql, temporal, env }),
   };
 }
 

@@ -19,7 +19,6 @@ import {
   resolveTicketUpdate,
   ticketActionRefusal,
   ticketActor,
-  ticketStart,
   ticketWorkflowId,
   transferTicketUpdate,
   type DepartmentAction,
@@ -27,10 +26,10 @@ import {
   type TicketState,
   type TicketStatus,
 } from '../workflows/feedback-ticket/contracts.js';
-import { startOnce } from '../workflows/shared/start.js';
 import type { AuditService, RequestMeta } from './audit.js';
 import { forbidden, notFound, refusedUpdate, ServiceError, ValidationError } from './errors.js';
 import { parseOrThrow } from './validation.js';
+import { startTicketWorkflow } from './workflow-reconcile.js';
 
 export interface TicketListItem {
   id: string;
@@ -121,6 +120,7 @@ interface TicketRow {
   closed_reason: string | null;
   patient_name: string;
   created_by: string | null;
+  workflow_pending: boolean;
 }
 
 const toItem = (r: TicketRow): TicketListItem => ({
@@ -141,6 +141,12 @@ const toItem = (r: TicketRow): TicketListItem => ({
   closedReason: r.closed_reason,
   patientName: r.patient_name,
 });
+
+/** A ticket whose workflow cannot be found: not started yet (Temporal was down; retry soon) or ended. */
+const notStartedOrClosed = (row: { workflow_pending: boolean }) =>
+  row.workflow_pending
+    ? new ServiceError(503, 'ticket_workflow_pending', '工单已保存,处理流程正在启动,请稍后再试')
+    : new ServiceError(409, 'ticket_closed', '该工单流程已结束');
 
 export function createTicketService({ sql, temporal, audit, taskQueue }: { sql: Sql; temporal: Client; audit: AuditService; taskQueue: string }) {
   const mayView = (user: Principal, t: Pick<TicketRow, 'department_code' | 'created_by'>) =>
@@ -244,7 +250,7 @@ export function createTicketService({ sql, temporal, audit, taskQueue }: { sql: 
         }
       } catch (err) {
         if (err instanceof WorkflowUpdateFailedError) throw refusedUpdate('ticket_action_refused', err);
-        if (err instanceof WorkflowNotFoundError) throw new ServiceError(409, 'ticket_closed', '该工单流程已结束');
+        if (err instanceof WorkflowNotFoundError) throw notStartedOrClosed(row);
         throw err;
       }
       await audit.record({ actor: user, action: `ticket.${action}`, entityType: 'ticket', entityId: ticketId, patientId: row.patient_id }, meta);
@@ -291,16 +297,20 @@ export function createTicketService({ sql, temporal, audit, taskQueue }: { sql: 
       user: Principal,
       input: { sourceKey: string; patientId: string; category: string; subtag?: string; description: string; departmentCode?: string; receivedAt?: string },
       meta: RequestMeta,
-    ): Promise<{ ticketId: string; number: string }> {
+    ): Promise<{ ticketId: string; number: string; workflowPending: boolean }> {
       if (!speaksWithPatients(user.role)) throw forbidden('只有客服可以登记投诉');
       const body = parseOrThrow(openSchema, input);
       if (body.departmentCode && (await sql`SELECT 1 FROM departments WHERE code = ${body.departmentCode}`).length === 0) {
         throw new ValidationError([{ field: 'departmentCode', message: '科室不存在' }]);
       }
-      const ticket = await insertTicket(sql, { ...body, createdBy: user.id });
-      await startOnce(temporal, taskQueue, ticketStart(ticket, 'direct'));
+      const ticket = await insertTicket(sql, { ...body, createdBy: user.id, workflowPending: true });
+      // Stored is accepted: when Temporal cannot be reached, the reconciler starts the workflow later.
+      const workflowPending = await startTicketWorkflow({ sql, temporal, taskQueue }, ticket).then(
+        () => false,
+        () => true,
+      );
       await audit.record({ actor: user, action: 'ticket.open', entityType: 'ticket', entityId: ticket.ticketId, patientId: body.patientId }, meta);
-      return ticket;
+      return { ...ticket, workflowPending };
     },
 
     async subtags(): Promise<{ category: string; label: string }[]> {

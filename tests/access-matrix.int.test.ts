@@ -84,6 +84,7 @@ ROWS.push({
 });
 ROWS.push({ path: '/department', expect: E(403, { status: 302, location: '/departments/{DA}' }, { status: 302, location: '/departments/{DB}' }, 403, 403) });
 ROWS.push({ path: '/management', expect: E(403, 403, 403, 200, 200) });
+ROWS.push({ path: '/supervisor/workflows', expect: E(403, 403, 403, 200, 200) });
 for (const admin of ['/admin', '/admin/rules', '/admin/templates', '/admin/mappings', '/admin/audit', '/api/audit/export.csv']) {
   ROWS.push({ path: admin, expect: E(403, 403, 403, 403, 200) });
 }

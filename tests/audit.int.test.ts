@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createSql, type Sql } from '../db/client.js';
-import { migrate } from '../db/migrate.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Sql } from '../db/client.js';
 import type { Principal } from '../domain/access.js';
 import { createAuditService } from '../services/audit.js';
 import { verifyAuditChain } from '../services/audit-verify.js';
 import { createTestOrg, signIn, type TestOrg } from './support/org.js';
+import { createOwnDatabase, type OwnDatabase } from './support/own-database.js';
 import { startStack, uniq, type TestStack } from './support/stack.js';
 
 async function principal(sql: Sql, username: string): Promise<Principal> {
@@ -122,26 +121,15 @@ describe('audit chain on the shared database', () => {
 });
 
 describe('audit chain verification (a database of its own, since it tampers with the chain)', () => {
-  let admin: Sql;
+  let db: OwnDatabase;
   let sql: Sql;
-  let dbName: string;
   const meta = { ip: '127.0.0.1' };
 
   beforeAll(async () => {
-    const base = inject('infra').databaseUrl;
-    dbName = `audit_tamper_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-    admin = createSql(base, { max: 1 });
-    await admin.unsafe(`CREATE DATABASE ${dbName}`);
-    const url = new URL(base);
-    url.pathname = `/${dbName}`;
-    await migrate(url.toString());
-    sql = createSql(url.toString(), { max: 2 });
+    db = await createOwnDatabase('audit_tamper');
+    sql = db.sql;
   });
-  afterAll(async () => {
-    await sql?.end({ timeout: 5 });
-    await admin.unsafe(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await admin.end({ timeout: 5 });
-  });
+  afterAll(() => db?.drop());
 
   const ids = async () => (await sql<{ id: string }[]>`SELECT id FROM audit_log ORDER BY id`).map((r) => r.id);
 

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
+import { activityFailureInterceptors } from './activity-failures.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -13,9 +14,11 @@ export interface WorkerOptions extends ActivityDeps {
   taskQueue: string;
   /** A prebuilt bundle (tests build one and share it); otherwise workflows/ is bundled here. */
   workflowBundle?: WorkflowBundleOption;
+  /** From this attempt on, a failing activity is listed for supervisors (WORKFLOW_RETRY_ALERT_ATTEMPTS). */
+  retryAlertAttempts?: number;
 }
 
-export async function createWorker({ connection, namespace, taskQueue, workflowBundle, dataConverter, ...deps }: WorkerOptions) {
+export async function createWorker({ connection, namespace, taskQueue, workflowBundle, dataConverter, retryAlertAttempts = 5, ...deps }: WorkerOptions) {
   return Worker.create({
     connection,
     namespace,
@@ -23,6 +26,7 @@ export async function createWorker({ connection, namespace, taskQueue, workflowB
     dataConverter,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities(deps),
+    interceptors: { activity: [() => activityFailureInterceptors({ sql: deps.sql, alertAttempts: retryAlertAttempts })] },
     // Two cores: keep concurrency modest so activities do not starve workflow tasks.
     maxConcurrentActivityTaskExecutions: 50,
     maxConcurrentWorkflowTaskExecutions: 40,

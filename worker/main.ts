@@ -5,7 +5,9 @@ import { loadEnv } from '../config/env.js';
 import { createSql } from '../db/client.js';
 import { createWorker } from './create-worker.js';
 import { payloadDataConverter } from './payload-codec.js';
-import { ensureHisInboxSchedule } from './his-inbox-schedule.js';
+import { ensureReconcileSchedule } from './reconcile-schedule.js';
+import { ensureAuditAnchorSchedule } from './audit-anchor-schedule.js';
+import { auditAnchorSettings } from '../services/audit-anchor.js';
 import { ensureQuotaSchedule } from './quota-schedule.js';
 import { hisIngestSettings } from '../services/his-settings.js';
 import { ensureSearchAttributes } from './search-attributes.js';
@@ -20,18 +22,19 @@ const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRES
 const added = await ensureSearchAttributes(connection, env.TEMPORAL_NAMESPACE);
 if (added.length > 0) console.log(`[worker] registered search attributes: ${added.join(', ')}`);
 
-// Fleet-wide job: the nightly quota planning is a Temporal Schedule, created or updated at every start.
+// Fleet-wide jobs (the nightly quota planning, the reconciler) are Temporal Schedules, created or updated at every start.
 const client = new Client({
   connection: await Connection.connect({ address: env.TEMPORAL_ADDRESS }),
   namespace: env.TEMPORAL_NAMESPACE,
   dataConverter: payloadDataConverter(env),
 });
 await ensureQuotaSchedule(client, { taskQueue: env.TEMPORAL_TASK_QUEUE, weeks: env.QUOTA_HISTORY_WEEKS });
-await ensureHisInboxSchedule(client, {
+await ensureReconcileSchedule(client, {
   taskQueue: env.TEMPORAL_TASK_QUEUE,
   everySeconds: env.HIS_INBOX_RECONCILE_SECONDS,
   olderThanSeconds: env.HIS_INBOX_RETRY_AFTER_SECONDS,
 });
+await ensureAuditAnchorSchedule(client, { taskQueue: env.TEMPORAL_TASK_QUEUE, everySeconds: env.AUDIT_ANCHOR_SECONDS });
 await client.connection.close();
 
 const worker = await createWorker({
@@ -41,6 +44,9 @@ const worker = await createWorker({
   dataConverter: payloadDataConverter(env),
   sql,
   his: hisIngestSettings(env),
+  followUp: { escalateAfterSeconds: env.FOLLOW_UP_ESCALATE_AFTER_SECONDS },
+  auditAnchor: auditAnchorSettings(env),
+  retryAlertAttempts: env.WORKFLOW_RETRY_ALERT_ATTEMPTS,
   // WORKFLOW_BUNDLE: workflows bundled once ahead (the cluster mode does), so a restarted worker
   // polls again in seconds instead of bundling workflows/ anew.
   workflowBundle: process.env.WORKFLOW_BUNDLE ? { codePath: process.env.WORKFLOW_BUNDLE } : undefined,

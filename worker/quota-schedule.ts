@@ -3,9 +3,10 @@
  * every day (or on `cron`, read in the same time zone). Created when missing, otherwise updated in
  * place, so bring-up can call it every time.
  */
-import { ScheduleAlreadyRunning, type Client, type ScheduleSpec } from '@temporalio/client';
+import type { Client, ScheduleSpec } from '@temporalio/client';
 import { quotaPlanningStart } from '../workflows/quota-planning/contracts.js';
 import { scheduleAction } from '../workflows/shared/start.js';
+import { ensureSchedule } from './schedules.js';
 
 export const QUOTA_SCHEDULE_ID = 'quota-planning-nightly';
 export const QUOTA_SCHEDULE_TIMEZONE = 'Asia/Shanghai';
@@ -30,13 +31,5 @@ export async function ensureQuotaSchedule(client: Client, options: QuotaSchedule
   const spec: ScheduleSpec = options.cron
     ? { cronExpressions: [options.cron], timezone: QUOTA_SCHEDULE_TIMEZONE }
     : { calendars: [{ hour: 2, minute: 0 }], timezone: QUOTA_SCHEDULE_TIMEZONE };
-  const action = scheduleAction(options.taskQueue, quotaPlanningStart({ weeks, horizonDays }));
-  try {
-    await client.schedule.create({ scheduleId: QUOTA_SCHEDULE_ID, spec, action });
-    return { scheduleId: QUOTA_SCHEDULE_ID, created: true };
-  } catch (err) {
-    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-  }
-  await client.schedule.getHandle(QUOTA_SCHEDULE_ID).update((previous) => ({ ...previous, spec, action }));
-  return { scheduleId: QUOTA_SCHEDULE_ID, created: false };
+  return ensureSchedule(client, QUOTA_SCHEDULE_ID, { spec, action: scheduleAction(options.taskQueue, quotaPlanningStart({ weeks, horizonDays })) });
 }

@@ -7,4 +7,5 @@ export { feedbackTicketWorkflow } from './feedback-ticket/workflow.js';
 export { appointmentWorkflow } from './appointment/workflow.js';
 export { noShowLedgerWorkflow } from './appointment/noshow-ledger.js';
 export { quotaPlanningWorkflow } from './quota-planning/workflow.js';
-export { hisInboxReconcileWorkflow } from './his-inbox/workflow.js';
+export { reconcileWorkflow } from './reconcile/workflow.js';
+export { auditAnchorWorkflow } from './audit-anchor/workflow.js';

@@ -16,7 +16,15 @@ import type {
   OpenTaskInput,
   OpenedTask,
   PlannedTouchpoint,
+  UnworkedTaskEscalation,
 } from '../../workflows/follow-up/contracts.js';
+
+export interface FollowUpSettings {
+  /** A phone task still open this long is escalated to the department's head (FOLLOW_UP_ESCALATE_AFTER_SECONDS). */
+  escalateAfterSeconds: number;
+}
+
+export const DEFAULT_FOLLOW_UP_SETTINGS: FollowUpSettings = { escalateAfterSeconds: 86_400 };
 
 interface EncounterRow {
   id: string;
@@ -27,7 +35,7 @@ interface EncounterRow {
   discharged_at: Date | null;
 }
 
-export function createFollowUpDbActivities({ sql }: { sql: Sql }) {
+export function createFollowUpDbActivities({ sql, followUp = DEFAULT_FOLLOW_UP_SETTINGS }: { sql: Sql; followUp?: FollowUpSettings }) {
   async function encounter(encounterId: string): Promise<EncounterRow> {
     const [row] = await sql<EncounterRow[]>`
       SELECT id, patient_id, department_code, diagnosis_code, procedure_name, discharged_at
@@ -137,7 +145,8 @@ export function createFollowUpDbActivities({ sql }: { sql: Sql }) {
       const [existing] = await sql<{ id: string; assigned_agent_id: string | null; department_code: string | null }[]>`
         SELECT id, assigned_agent_id, department_code FROM follow_up_tasks
         WHERE workflow_id = ${input.workflowId} AND touchpoint_index = ${tp.index}`;
-      if (existing) return { taskId: existing.id, assignedAgentId: existing.assigned_agent_id, departmentCode: existing.department_code };
+      const { escalateAfterSeconds } = followUp;
+      if (existing) return { taskId: existing.id, assignedAgentId: existing.assigned_agent_id, departmentCode: existing.department_code, escalateAfterSeconds };
       const agentId = enc.department_code ? await leastLoadedAgent(sql, enc.department_code) : null;
       const [task] = await sql<{ id: string; assigned_agent_id: string | null; department_code: string | null }[]>`
         INSERT INTO follow_up_tasks (workflow_id, touchpoint_index, encounter_id, patient_id, department_code,
@@ -146,7 +155,29 @@ export function createFollowUpDbActivities({ sql }: { sql: Sql }) {
                 ${agentId}, ${tp.templateId}, ${tp.channel}, ${tp.dueAt}, ${tp.maxAttempts})
         ON CONFLICT (workflow_id, touchpoint_index) DO UPDATE SET updated_at = follow_up_tasks.updated_at
         RETURNING id, assigned_agent_id, department_code`;
-      return { taskId: task!.id, assignedAgentId: task!.assigned_agent_id, departmentCode: task!.department_code };
+      return { taskId: task!.id, assignedAgentId: task!.assigned_agent_id, departmentCode: task!.department_code, escalateAfterSeconds };
+    },
+
+    /**
+     * A phone task still open past its limit: the department's head is told (a staff notification,
+     * as for an overdue ticket; the supervisors when the task has no department yet), once per task.
+     */
+    async escalateUnworkedTask(input: UnworkedTaskEscalation): Promise<{ escalated: boolean }> {
+      return sql.begin(async (tx) => {
+        const [task] = await tx<{ department_code: string | null; department_name: string | null }[]>`
+          WITH t AS (
+            UPDATE follow_up_tasks SET escalated_at = COALESCE(escalated_at, now())
+            WHERE id = ${input.taskId} AND status = 'open' RETURNING department_code)
+          SELECT t.department_code, d.name AS department_name FROM t LEFT JOIN departments d ON d.code = t.department_code`;
+        if (!task) return { escalated: false }; // settled meanwhile: nobody needs telling
+        await tx`
+          INSERT INTO staff_notifications (dedupe_key, department_code, audience, task_id, body)
+          VALUES (${`${input.workflowId}:unworked:${input.touchpointIndex}`}, ${task.department_code},
+                  ${task.department_code ? 'dept_head' : 'supervisors'}, ${input.taskId},
+                  ${`第 ${input.touchpointIndex + 1} 次电话随访任务超时未处理${task.department_name ? `(${task.department_name})` : '(未分配科室)'}`})
+          ON CONFLICT (dedupe_key) DO NOTHING`;
+        return { escalated: true };
+      });
     },
 
     /** Stores one attempt (answers, feedback) and the task's new state in one transaction. */

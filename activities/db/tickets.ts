@@ -12,7 +12,9 @@ export function createTicketDbActivities({ sql }: { sql: Sql }) {
     /** Creates the ticket row (number, department from the routing table, SLA deadline) once per source. */
     openTicket: (input: OpenTicketInput) => insertTicket(sql, input),
 
+    /** The ticket's facts; its workflow runs, so nothing is pending for the reconciler any more. */
     async loadTicket(ticketId: string): Promise<TicketFacts> {
+      await sql`UPDATE tickets SET workflow_pending = false WHERE id = ${ticketId} AND workflow_pending`;
       const [row] = await sql<
         {
           number: string;

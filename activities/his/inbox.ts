@@ -6,11 +6,11 @@
 import { Context } from '@temporalio/activity';
 import type { Sql } from '../../db/client.js';
 import { createDischargeService, type IngestSettings } from '../../services/discharges.js';
-import type { ReconcileInboxInput, ReconcileInboxResult } from '../../workflows/his-inbox/contracts.js';
+import type { ReconcileInput, ReconcileInboxResult } from '../../workflows/reconcile/contracts.js';
 
 export function createHisInboxActivities({ sql, his }: { sql: Sql; his?: IngestSettings }) {
   return {
-    async reprocessHisInbox(input: ReconcileInboxInput): Promise<ReconcileInboxResult> {
+    async reprocessHisInbox(input: ReconcileInput): Promise<ReconcileInboxResult> {
       const { client, info } = Context.current();
       const discharges = createDischargeService({ sql, temporal: client, taskQueue: info.taskQueue, settings: his });
       return discharges.reprocessPending(input);

@@ -7,9 +7,9 @@ import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import { leastLoadedAgent } from '../../db/assignment.js';
 import type { Principal } from '../../domain/access.js';
-import { departmentMappedSignal } from '../../workflows/follow-up/contracts.js';
 import type { RequestMeta } from '../audit.js';
 import { notFound, ValidationError, type FieldProblem } from '../errors.js';
+import { signalDepartmentMapped } from '../workflow-reconcile.js';
 import { departmentExists, isRecord, optionalText, requireAdmin, requiredText, zodProblems, type PlanDeps } from './common.js';
 
 export interface Mapping {
@@ -125,8 +125,9 @@ export function createMappingService({ sql, audit, temporal }: PlanDeps & { temp
           INSERT INTO department_mappings (his_code, department_code, note)
           VALUES (${hisCode}, ${departmentCode}, ${note})
           ON CONFLICT (his_code) DO UPDATE SET department_code = EXCLUDED.department_code, note = EXCLUDED.note, updated_at = now()`;
+        // Marked until the follow-up has the signal (below, or the reconciler if Temporal is down).
         const encounters = await tx<{ id: string; workflow_id: string }[]>`
-          UPDATE encounters SET department_code = ${departmentCode}
+          UPDATE encounters SET department_code = ${departmentCode}, department_signal_pending = true
           WHERE his_department_code = ${hisCode} AND department_code IS NULL
           RETURNING id, workflow_id`;
 
@@ -156,7 +157,7 @@ export function createMappingService({ sql, audit, temporal }: PlanDeps & { temp
           RETURNING a.id`;
         return {
           previous: previous?.department_code ?? null,
-          workflowIds: encounters.map((e) => e.workflow_id),
+          encounters: encounters.map((e) => ({ id: e.id, workflowId: e.workflow_id, departmentCode })),
           moved: {
             hisCode,
             departmentCode,
@@ -169,8 +170,9 @@ export function createMappingService({ sql, audit, temporal }: PlanDeps & { temp
       });
 
       // The running follow-ups learn their department too (search attribute, later tasks); a finished one needs nothing.
-      for (const workflowId of result.workflowIds) {
-        await temporal?.workflow.getHandle(workflowId).signal(departmentMappedSignal, { departmentCode }).catch(() => undefined);
+      // One that cannot be told now keeps its marker, and the reconciler tells it later.
+      if (temporal) {
+        for (const encounter of result.encounters) await signalDepartmentMapped({ sql, temporal }, encounter).catch(() => undefined);
       }
       await audit.record(
         {

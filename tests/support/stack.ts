@@ -10,6 +10,7 @@ import { loadEnv, type Env } from '../../config/env.js';
 import { createSql, type Sql } from '../../db/client.js';
 import { createApi } from '../../api/app.js';
 import { createHttpApp, loadWebBuild } from '../../api/server.js';
+import { auditAnchorSettings } from '../../services/audit-anchor.js';
 import { createServices, type Services } from '../../services/index.js';
 import { createWorker } from '../../worker/create-worker.js';
 import { payloadDataConverter } from '../../worker/payload-codec.js';
@@ -50,6 +51,9 @@ export async function startStack(options: { worker?: boolean; web?: boolean; env
       namespace: env.TEMPORAL_NAMESPACE,
       taskQueue,
       sql,
+      followUp: { escalateAfterSeconds: env.FOLLOW_UP_ESCALATE_AFTER_SECONDS },
+      auditAnchor: auditAnchorSettings(env),
+      retryAlertAttempts: env.WORKFLOW_RETRY_ALERT_ATTEMPTS,
       dataConverter: payloadDataConverter(env),
       workflowBundle: { codePath: infra.workflowBundlePath },
     });

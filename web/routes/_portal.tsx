@@ -21,6 +21,7 @@ const NAV: Record<Role, { to: string; label: string; end?: boolean }[]> = {
   manager: [
     { to: '/management', label: '全院概览' },
     { to: '/tickets', label: '全院工单' },
+    { to: '/supervisor/workflows', label: '流程监控' },
   ],
   admin: [
     { to: '/admin', label: '用户与科室', end: true },
@@ -34,6 +35,7 @@ const NAV: Record<Role, { to: string; label: string; end?: boolean }[]> = {
     { to: '/admin/blacklist', label: '爽约黑名单' },
     { to: '/management', label: '全院概览' },
     { to: '/tickets', label: '全院工单' },
+    { to: '/supervisor/workflows', label: '流程监控' },
   ],
 };
 

@@ -185,6 +185,18 @@ export interface OpenedTask {
   taskId: string;
   assignedAgentId: string | null;
   departmentCode: string | null;
+  /**
+   * A phone task still open this long after it opened is escalated to the department's head, and
+   * later touchpoints do not wait for it (FOLLOW_UP_ESCALATE_AFTER_SECONDS, read when it opens).
+   */
+  escalateAfterSeconds?: number;
+}
+
+/** The department head's notice about a phone task nobody worked in time (once per task). */
+export interface UnworkedTaskEscalation {
+  workflowId: string;
+  taskId: string;
+  touchpointIndex: number;
 }
 
 export interface AttemptRecord {

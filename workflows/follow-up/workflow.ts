@@ -216,6 +216,8 @@ export async function followUpWorkflow(input: FollowUpInput): Promise<FollowUpSt
   // morning without holding back a touchpoint that is due earlier (short test/demo timings).
   let finished = false;
   const greeting = plan.greeting ? greet(plan.greeting) : Promise.resolve();
+  const phoneWatches: Promise<void>[] = [];
+  const stillOpen = () => state.touchpoints.some((t) => t.status === 'open');
 
   for (const tp of state.touchpoints) {
     if (cancelled) break;
@@ -231,7 +233,14 @@ export async function followUpWorkflow(input: FollowUpInput): Promise<FollowUpSt
 
     if (tp.channel === 'phone') {
       // Agents call; each 未接通 moves the task's due time by the retry interval (see applyContact).
-      await condition(() => tp.status !== 'open' || cancelled);
+      if (patched('unworked-phone-escalation') && task.escalateAfterSeconds !== undefined) {
+        // The next touchpoints do not wait for this task: it is watched beside them.
+        const watch = watchPhoneTask(tp, task.escalateAfterSeconds);
+        void watch.catch(() => undefined); // its failure surfaces where it is awaited, after the loop
+        phoneWatches.push(watch);
+      } else {
+        await condition(() => tp.status !== 'open' || cancelled);
+      }
     } else {
       // Survey by SMS/WeChat: resend after each silent interval, unreachable after the last.
       while (tp.status === 'open' && !cancelled) {
@@ -248,9 +257,11 @@ export async function followUpWorkflow(input: FollowUpInput): Promise<FollowUpSt
         if (!settled && refusal(silent) === null) await applyContact(silent);
       }
     }
-    state.status = 'scheduled';
+    // A phone task watched beside the next touchpoints may still be open (never before that patch).
+    state.status = !cancelled && stillOpen() ? 'awaiting_contact' : 'scheduled';
     publish();
   }
+  await Promise.all(phoneWatches);
 
   if (cancelled) {
     await condition(() => !busy);
@@ -297,6 +308,23 @@ export async function followUpWorkflow(input: FollowUpInput): Promise<FollowUpSt
     }
     await steps.queuePatientMessage({ workflowId, step: 'greeting', encounterId: input.encounterId, channel: 'sms', body: text });
     log('出院关怀短信已发送');
+  }
+
+  /**
+   * Waits for an open phone task to be settled; if nobody has settled it after `limitSeconds`,
+   * the department's head is told once and it keeps waiting.
+   */
+  async function watchPhoneTask(tp: TouchpointState, limitSeconds: number): Promise<void> {
+    const settled = () => tp.status !== 'open' || cancelled;
+    if (!(await condition(settled, limitSeconds * 1000))) {
+      const { escalated } = await db.escalateUnworkedTask({ workflowId, taskId: tp.taskId!, touchpointIndex: tp.index });
+      if (escalated) log(`第 ${tp.index + 1} 次随访任务超时未处理`, '已通知科室主任');
+      await condition(settled);
+    }
+    if (state.status === 'awaiting_contact' && !stillOpen()) {
+      state.status = 'scheduled';
+      publish();
+    }
   }
 
   /** Starts the ticket's own workflow, which outlives this follow-up. */
