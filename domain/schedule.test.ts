@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import {
   DAY_STARTS_HOUR,
+  shanghaiDateTime,
   EVENING_STARTS_HOUR,
   FOLLOW_UP_HOUR,
   addDays,
@@ -264,5 +265,12 @@ describe('greetingTiming', () => {
 
   it('rejects invalid dates', () => {
     expect(() => greetingTiming(new Date('x'), due)).toThrow(RangeError);
+  });
+});
+
+describe('shanghaiDateTime', () => {
+  it('formats an instant in Beijing time, across midnight and a month end', () => {
+    expect(shanghaiDateTime(new Date('2026-11-30T02:05:00Z'))).toBe('11月30日 10:05');
+    expect(shanghaiDateTime(new Date('2026-11-30T16:30:00Z'))).toBe('12月1日 00:30');
   });
 });

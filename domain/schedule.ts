@@ -68,6 +68,16 @@ export function shanghaiDate(instant: Date): string {
 }
 
 /**
+ * An instant as people in the hospital read it: `11月30日 09:05` in Asia/Shanghai (no Intl, so the
+ * workflow sandbox formats it the same everywhere).
+ */
+export function shanghaiDateTime(instant: Date): string {
+  const local = new Date(instantMs(instant, 'instant') + OFFSET_MS);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${local.getUTCMonth() + 1}月${local.getUTCDate()}日 ${pad(local.getUTCHours())}:${pad(local.getUTCMinutes())}`;
+}
+
+/**
  * The instant of HH:MM local time on a local date (YYYY-MM-DD) in Asia/Shanghai.
  *
  * @param hour integer 0–23

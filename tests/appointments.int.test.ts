@@ -152,6 +152,9 @@ describe('appointments', () => {
     expect(await appointmentRow(a.appointmentId)).toMatchObject({ arrival: 'on_time' });
     const twice = await refusal(stack.services.appointments.checkIn(b.appointmentId));
     expect(twice.status).toBe(409);
+    // The Temporal UI tells supervisors what the booking is and how it ended.
+    const metadata = await stack.temporal.workflow.getHandle(c.workflowId).query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+    expect(metadata.currentDetails).toMatch(/^\*\*预约 \S+\*\* · .+ · 第 1 时段（.+）· 已签到\n\n已签到$/);
     await maybeRecordHistory(stack.temporal, c.workflowId, 'appointment-after-slot');
   });
 

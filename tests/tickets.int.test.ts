@@ -112,8 +112,13 @@ describe('feedbackTicketWorkflow', () => {
     const events = await stack.sql`SELECT kind FROM ticket_events WHERE ticket_id = ${ticketId} AND kind LIKE 'escalated%' ORDER BY id`;
     expect(events.map((e) => e.kind)).toEqual(['escalated-1', 'escalated-2']);
 
+    // Supervisors read in the Temporal UI what the ticket is and what it waits for now.
+    const metadata = async () => (await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata')).currentDetails ?? '';
+    expect(await metadata()).toMatch(/^\*\*工单 \S+\*\* · 环境设施 · 待处理 · 已超时（二级（管理层））\n\n等待科室处理（已升级至管理层）$/);
+
     const resolved = await stack.services.tickets.act(users.headA!, ticketId, 'resolve', { resolution: '已更换空调' }, {});
     expect(resolved.status).toBe('resolved');
+    expect(await waitFor(async () => ((await metadata()).includes('等待患者评价：截止') ? metadata() : undefined))).toContain('已解决');
     await handle.signal(rateTicketSignal, { rating: 3, via: 'patient' });
     expect(await handle.result()).toMatchObject({ status: 'closed', slaBreached: true, escalationLevel: 2 });
     await maybeRecordHistory(stack.temporal, handle.workflowId, 'ticket-escalated');

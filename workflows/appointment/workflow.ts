@@ -7,7 +7,7 @@
  * appointment a no-show and reports it to the patient's no-show ledger (`noshow-<patient>`,
  * started here when the patient has none yet; it outlives this workflow).
  */
-import { allHandlersFinished, condition, getExternalWorkflowHandle, proxyActivities, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, getExternalWorkflowHandle, proxyActivities, setCurrentDetails, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../../activities/index.js';
 import { ACTIVITY_TIMEOUTS } from '../../config/temporal.js';
@@ -29,6 +29,7 @@ import {
   type Arrival,
 } from './contracts.js';
 import { noShowLedgerWorkflow } from './noshow-ledger.js';
+import { appointmentDetails } from './details.js';
 
 const db = proxyActivities<Activities>(ACTIVITY_TIMEOUTS.database);
 
@@ -51,6 +52,10 @@ export async function appointmentWorkflow({ appointmentId }: AppointmentInput): 
     reminderSent: false,
   };
   let busy = false;
+  /** What the Temporal UI shows supervisors: the booking and what it waits for now (not part of the history). */
+  const describe = () => {
+    if (facts) setCurrentDetails(appointmentDetails({ ...state, expertName: facts.expertName, departmentName: facts.departmentName }));
+  };
 
   /** Why a cancellation or check-in cannot be taken now, or null (undecided until the booking is loaded). */
   const refusal = (action: 'cancel' | 'checkIn') => () => (facts ? appointmentActionRefusal(state, action, Date.now()) : null);
@@ -65,6 +70,7 @@ export async function appointmentWorkflow({ appointmentId }: AppointmentInput): 
     busy = true;
     try {
       await work();
+      describe();
       return state;
     } finally {
       busy = false;
@@ -115,14 +121,18 @@ export async function appointmentWorkflow({ appointmentId }: AppointmentInput): 
   const reminderAt = Date.parse(loaded.sessionStartsAt) - REMINDER_BEFORE_MS;
   let finished = false;
   const reminder = remind();
+  describe();
 
   // Open until the session ends: a cancellation (until registration opens) or a check-in settles it.
-  const settled = await condition(() => state.status !== 'booked', Math.max(1, Date.parse(state.sessionEndsAt) - Date.now()));
+  const settled = await condition(() => state.status !== 'booked', Math.max(1, Date.parse(state.sessionEndsAt) - Date.now()), {
+    summary: '出诊结束（仍未签到记为爽约）',
+  });
   await condition(() => !busy);
   if (!settled && state.status === 'booked') {
     const at = new Date(Date.now()).toISOString();
     await db.markNoShow({ appointmentId, at });
     state.status = 'no_show';
+    describe();
     await reportNoShow(at);
   }
   finished = true;
@@ -133,7 +143,7 @@ export async function appointmentWorkflow({ appointmentId }: AppointmentInput): 
   async function remind(): Promise<void> {
     if (reminderAt <= Date.now()) return; // booked within a day of the session: no reminder
     state.reminderAt = new Date(reminderAt).toISOString();
-    await condition(() => finished || state.status !== 'booked', reminderAt - Date.now());
+    await condition(() => finished || state.status !== 'booked', reminderAt - Date.now(), { summary: '就诊前一天发提醒' });
     if (finished || state.status !== 'booked') return;
     await db.queueAppointmentMessage({
       workflowId,
@@ -142,6 +152,7 @@ export async function appointmentWorkflow({ appointmentId }: AppointmentInput): 
       body: `提醒:您预约了明天 ${loaded.departmentName} ${loaded.expertName} 第 ${loaded.slotIndex + 1} 时段(${loaded.slotStartsAt})的门诊,预约号 ${loaded.number}。如不能就诊请在开始取号前取消,爽约将影响您今后预约。`,
     });
     state.reminderSent = true;
+    describe();
   }
 
   /** Makes sure the patient's ledger runs (it outlives this workflow), then tells it. */

@@ -4,7 +4,7 @@
  * on breach, then to management), tells the patient and asks for a rating; a rating of 1–2
  * reopens it with a fresh SLA, no rating in time closes it as 未评价.
  */
-import { allHandlersFinished, condition, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
 import { ACTIVITY_TIMEOUTS } from '../../config/temporal.js';
 import { refuse, type FieldProblem } from '../shared/refusal.js';
@@ -30,6 +30,7 @@ import {
   type TicketInput,
   type TicketState,
 } from './contracts.js';
+import { ticketDetails } from './details.js';
 
 const db = proxyActivities<Activities>(ACTIVITY_TIMEOUTS.database);
 
@@ -54,7 +55,7 @@ export async function feedbackTicketWorkflow({ ticketId }: TicketInput): Promise
   let stepNo = 0;
   const step = (name: string) => `${++stepNo}:${name}`;
 
-  const publish = () =>
+  const publish = () => {
     upsertSearchAttributes([
       { key: TicketCategoryKey, value: facts!.category },
       { key: TicketStatusKey, value: state.status },
@@ -62,6 +63,12 @@ export async function feedbackTicketWorkflow({ ticketId }: TicketInput): Promise
       { key: SlaBreachedKey, value: state.slaBreached },
       { key: UrgentKey, value: facts!.urgent },
     ]);
+    describe();
+  };
+  /** What the Temporal UI shows supervisors: the ticket and what it waits for now (not part of the history). */
+  const describe = () => {
+    if (facts) setCurrentDetails(ticketDetails({ ...state, category: facts.category }));
+  };
 
   async function persist(name: string, change: Omit<TicketChange, 'ticketId'>, actorId?: string, details?: Record<string, unknown>) {
     await db.recordTicketStep({ change: { ticketId, ...change }, step: step(name), kind: name, actorId, details });
@@ -202,7 +209,8 @@ export async function feedbackTicketWorkflow({ ticketId }: TicketInput): Promise
       body: `您反馈的问题(工单 ${state.number})已处理,请回复 1–5 评价我们的处理(5 为非常满意)。`,
     });
     state.nextDeadline = new Date(Date.now() + ratingWaitSeconds * 1000).toISOString();
-    const rated = await condition(() => rating !== undefined, ratingWaitSeconds * 1000);
+    describe();
+    const rated = await condition(() => rating !== undefined, ratingWaitSeconds * 1000, { summary: '等待患者评价' });
     state.nextDeadline = undefined;
     if (!rated) {
       await persist('closed', { status: 'closed', closedReason: 'no_rating' }, undefined, { reason: '未评价' });
@@ -251,7 +259,10 @@ export async function feedbackTicketWorkflow({ ticketId }: TicketInput): Promise
         return;
       }
       state.nextDeadline = new Date(deadline).toISOString();
-      const resolved = await condition(() => state.status === 'resolved', Math.max(0, deadline - Date.now()));
+      describe();
+      const resolved = await condition(() => state.status === 'resolved', Math.max(0, deadline - Date.now()), {
+        summary: state.escalationLevel === 0 ? 'SLA 截止（到时升级至科主任、督导）' : '二级升级（到时上报管理层）',
+      });
       state.nextDeadline = undefined;
       if (resolved) return;
       await condition(() => !busy);
