@@ -157,6 +157,9 @@ describe('followUpWorkflow', () => {
     expect(flagged.map((r) => r.question_id)).toEqual(['pain', 'wound_exudate']);
     await handle.result();
     expect((await handle.describe()).typedSearchAttributes.get(UrgentKey)).toBe(true);
+    // Supervisors read in the Temporal UI what the follow-up is and how it ended.
+    const metadata = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+    expect(metadata.currentDetails).toMatch(/^\*\*出院随访 \S+\*\* · 已完成 · 红旗预警\n\n已完成\n\n第 1 次（电话，.+）：已完成$/);
     // The follow-up's log names the questions by their text, never by their ids.
     const { history } = await handle.query(getFollowUpStateQuery);
     expect(history.map((h) => h.detail ?? '')).toContain('疼痛程度(1–5)、伤口有无渗液?');

@@ -16,6 +16,7 @@ import {
   startChild,
   proxyActivities,
   proxyLocalActivities,
+  setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -49,6 +50,7 @@ import {
   type FollowUpState,
   type TouchpointState,
 } from './contracts.js';
+import { followUpDetails, touchpointWaitSummary } from './details.js';
 
 const db = proxyActivities<Activities>(ACTIVITY_TIMEOUTS.database);
 const local = proxyLocalActivities<Activities>(ACTIVITY_TIMEOUTS.localDatabase);
@@ -83,12 +85,16 @@ export async function followUpWorkflow(input: FollowUpInput): Promise<FollowUpSt
   let openingTask = false;
 
   const log = (event: string, detail?: string) => state.history.push({ at: now(), event, ...(detail ? { detail } : {}) });
-  const publish = () =>
+  const publish = () => {
     upsertSearchAttributes([
       { key: DepartmentKey, value: state.departmentCode ?? UNASSIGNED_DEPARTMENT },
       { key: FollowUpStatusKey, value: state.status },
       { key: UrgentKey, value: state.urgent },
     ]);
+    describe();
+  };
+  /** What the Temporal UI shows supervisors: the follow-up and what it waits for now (not part of the history). */
+  const describe = () => setCurrentDetails(followUpDetails(state));
 
   /** Why a contact result cannot be taken now (with the answers at fault, if any), or null. */
   function refusal(result: ContactResult): { message: string; problems?: FieldProblem[] } | null {
@@ -155,6 +161,7 @@ export async function followUpWorkflow(input: FollowUpInput): Promise<FollowUpSt
       }
       tp.status = status;
       if (tp.status === 'refused') cancel('opt_out');
+      describe();
       return { taskId: tp.taskId!, taskStatus: tp.status, urgent: tp.urgent, redFlags: flags };
     } finally {
       busy = false;
@@ -221,7 +228,8 @@ export async function followUpWorkflow(input: FollowUpInput): Promise<FollowUpSt
 
   for (const tp of state.touchpoints) {
     if (cancelled) break;
-    if (!(await sleepUntil(tp.dueAt))) break;
+    describe();
+    if (!(await sleepUntil(tp.dueAt, touchpointWaitSummary(tp)))) break;
     openingTask = true;
     const task = await db.openTask({ workflowId, encounterId: input.encounterId, touchpoint: plan.touchpoints[tp.index]! });
     tp.taskId = task.taskId;
@@ -338,17 +346,17 @@ export async function followUpWorkflow(input: FollowUpInput): Promise<FollowUpSt
   }
 
   /** Sleeps until `iso` on Temporal's clock; false if cancelled meanwhile. */
-  async function sleepUntil(iso: string): Promise<boolean> {
+  async function sleepUntil(iso: string, summary: string): Promise<boolean> {
     const ms = Date.parse(iso) - Date.now();
     if (ms > 0) {
       state.nextWakeUp = iso;
       if (localSteps) {
-        await touchpointSleeps.run(() => sleep(ms)).catch((err: unknown) => {
+        await touchpointSleeps.run(() => sleep(ms, { summary })).catch((err: unknown) => {
           // Our own cancel() ends the sleep; a cancellation of the whole workflow still fails it.
           if (!(cancelled && isCancellation(err))) throw err;
         });
       } else {
-        await condition(() => cancelled, ms);
+        await condition(() => cancelled, ms, { summary });
       }
       state.nextWakeUp = undefined;
     }
