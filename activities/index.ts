@@ -5,6 +5,8 @@ import { createTicketDbActivities } from './db/tickets.js';
 import { createAppointmentDbActivities } from './db/appointments.js';
 import { createQuotaPlanningActivities } from './db/quota-planning.js';
 import { createHisInboxActivities } from './his/inbox.js';
+import { createReportExportActivities } from './reports/export.js';
+import { createReportRollupActivities } from './reports/rollup.js';
 import type { IngestSettings } from '../services/discharges.js';
 
 export interface ActivityDeps {
@@ -20,6 +22,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createAppointmentDbActivities(deps),
     ...createQuotaPlanningActivities(deps),
     ...createHisInboxActivities(deps),
+    ...createReportRollupActivities(deps),
+    ...createReportExportActivities(deps),
   };
 }
 

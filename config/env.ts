@@ -82,6 +82,8 @@ const envSchema = z.object({
   HIS_INBOX_RECONCILE_SECONDS: positiveInt.default(60),
   /** A message is left to its own request this long before the reconciler takes it up (seconds). */
   HIS_INBOX_RETRY_AFTER_SECONDS: positiveInt.default(30),
+  /** How often the report rollups are brought up to date (seconds): the reports are at most this old. */
+  REPORT_ROLLUP_SECONDS: positiveInt.default(300),
   /** Largest request body any HTTP endpoint takes (bytes; FHIR ingest allows 5 MiB). */
   HTTP_BODY_LIMIT_BYTES: positiveInt.default(1024 * 1024),
   /** Ignored, project-local folder for Postgres and Temporal data. */

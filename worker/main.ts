@@ -7,6 +7,7 @@ import { createWorker } from './create-worker.js';
 import { payloadDataConverter } from './payload-codec.js';
 import { ensureHisInboxSchedule } from './his-inbox-schedule.js';
 import { ensureQuotaSchedule } from './quota-schedule.js';
+import { ensureReportSchedules } from './report-schedules.js';
 import { hisIngestSettings } from '../services/his-settings.js';
 import { ensureSearchAttributes } from './search-attributes.js';
 
@@ -32,6 +33,7 @@ await ensureHisInboxSchedule(client, {
   everySeconds: env.HIS_INBOX_RECONCILE_SECONDS,
   olderThanSeconds: env.HIS_INBOX_RETRY_AFTER_SECONDS,
 });
+await ensureReportSchedules(client, { taskQueue: env.TEMPORAL_TASK_QUEUE, rollupEverySeconds: env.REPORT_ROLLUP_SECONDS });
 await client.connection.close();
 
 const worker = await createWorker({

@@ -8,3 +8,6 @@ export { appointmentWorkflow } from './appointment/workflow.js';
 export { noShowLedgerWorkflow } from './appointment/noshow-ledger.js';
 export { quotaPlanningWorkflow } from './quota-planning/workflow.js';
 export { hisInboxReconcileWorkflow } from './his-inbox/workflow.js';
+export { reportRollupWorkflow } from './reports/rollup.js';
+export { reportExportWorkflow } from './reports/export.js';
+export { monthlyReportWorkflow } from './reports/monthly.js';

@@ -1,0 +1,126 @@
+/**
+ * A collected report as a PDF (pdfkit): Chinese text in an embedded CJK font (Noto Sans CJK), the
+ * charts rendered server-side by ECharts as SVG and drawn as vectors (svg-to-pdfkit), then the
+ * tables. A4 landscape.
+ */
+import { existsSync } from 'node:fs';
+import * as echarts from 'echarts';
+import PDFDocument from 'pdfkit';
+import SVGtoPDF from 'svg-to-pdfkit';
+import { coverageChartOption, satisfactionChartOption } from '../../domain/reports/charts.js';
+import type { ReportData } from '../../domain/reports/data.js';
+import { formatNumber, formatPercent, NO_VALUE } from '../../domain/reports/format.js';
+import { monthLabel, periodLabel } from '../../domain/reports/period.js';
+import { reportTables, type Cell, type ColumnType, type ReportTable } from '../../domain/reports/tables.js';
+import { REPORT_LABELS } from '../../workflows/reports/contracts.js';
+
+/** The CJK font (Debian/Ubuntu fonts-noto-cjk); REPORT_CJK_FONT may point elsewhere. */
+export const CJK_FONT_FILE = process.env.REPORT_CJK_FONT ?? '/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc';
+/** The face inside the collection (simplified Chinese). */
+export const CJK_FONT_FACE = process.env.REPORT_CJK_FONT_FACE ?? 'NotoSansCJKsc-Regular';
+const FONT = 'cjk';
+
+const PAGE = { width: 842, height: 595, margin: 36 };
+const CHART = { width: 760, height: 300 };
+
+function chartSvg(option: echarts.EChartsCoreOption): string {
+  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: CHART.width, height: CHART.height });
+  try {
+    chart.setOption(option);
+    return chart.renderToSVGString();
+  } finally {
+    chart.dispose();
+  }
+}
+
+function cellText(cell: Cell, type: ColumnType): string {
+  if (cell === null) return NO_VALUE;
+  if (typeof cell === 'string') return cell;
+  if (type === 'percent') return formatPercent(cell);
+  if (type === 'decimal') return formatNumber(cell, 1);
+  return String(cell);
+}
+
+/** The PDF keeps the last 12 months of a wide month-by-month table, and no per-month answer counts (they are in the .xlsx). */
+function fitForPage(table: ReportTable): ReportTable {
+  const keep = table.columns.map((c, i) => ({ c, i })).filter(({ c, i }) => i < 3 || !c.header.endsWith('回答数'));
+  const trimmed = keep.length > 15 ? [...keep.slice(0, 3), ...keep.slice(keep.length - 12)] : keep;
+  return { title: table.title, columns: trimmed.map((k) => k.c), rows: table.rows.map((r) => trimmed.map((k) => r[k.i] ?? null)) };
+}
+
+function drawTable(doc: PDFKit.PDFDocument, table: ReportTable): void {
+  const t = fitForPage(table);
+  const usable = PAGE.width - 2 * PAGE.margin;
+  const first = Math.min(150, usable / t.columns.length + 40);
+  const other = t.columns.length > 1 ? (usable - first) / (t.columns.length - 1) : 0;
+  const widths = t.columns.map((_, i) => (i === 0 ? first : other));
+  const rowHeight = 16;
+  const ensureRoom = (h: number) => {
+    if (doc.y + h > PAGE.height - PAGE.margin) doc.addPage();
+  };
+  ensureRoom(rowHeight * 3 + 20);
+  doc.font(FONT).fontSize(12).fillColor('#000').text(table.title, PAGE.margin, doc.y + 6);
+  doc.moveDown(0.3);
+  const drawRow = (cells: string[], header: boolean) => {
+    ensureRoom(rowHeight);
+    const y = doc.y;
+    let x = PAGE.margin;
+    if (header) doc.rect(PAGE.margin, y, usable, rowHeight).fill('#eef2f7');
+    doc.fillColor('#000').fontSize(header ? 8 : 8.5);
+    cells.forEach((text, i) => {
+      const numeric = i > 0 && t.columns[i]!.type !== 'text';
+      doc.text(text, x + 3, y + 4, { width: widths[i]! - 6, height: rowHeight - 4, align: numeric ? 'right' : 'left', lineBreak: false, ellipsis: true });
+      x += widths[i]!;
+    });
+    doc.moveTo(PAGE.margin, y + rowHeight).lineTo(PAGE.margin + usable, y + rowHeight).lineWidth(0.3).strokeColor('#c8ced6').stroke();
+    doc.x = PAGE.margin;
+    doc.y = y + rowHeight;
+  };
+  drawRow(
+    t.columns.map((c) => c.header),
+    true,
+  );
+  if (t.rows.length === 0) drawRow(['本期无数据', ...t.columns.slice(1).map(() => '')], false);
+  for (const row of t.rows) drawRow(row.map((cell, i) => cellText(cell, t.columns[i]!.type)), false);
+  doc.moveDown(0.8);
+}
+
+function drawChart(doc: PDFKit.PDFDocument, option: echarts.EChartsCoreOption): void {
+  if (doc.y + CHART.height > PAGE.height - PAGE.margin) doc.addPage();
+  const y = doc.y;
+  SVGtoPDF(doc, chartSvg(option), PAGE.margin + (PAGE.width - 2 * PAGE.margin - CHART.width) / 2, y, {
+    width: CHART.width,
+    height: CHART.height,
+    // Every text of the chart in the embedded CJK font.
+    fontCallback: () => FONT,
+  });
+  doc.x = PAGE.margin;
+  doc.y = y + CHART.height + 8;
+}
+
+export async function renderPdf(data: ReportData): Promise<Buffer> {
+  if (!existsSync(CJK_FONT_FILE)) throw new Error(`CJK font not found: ${CJK_FONT_FILE} (install fonts-noto-cjk or set REPORT_CJK_FONT)`);
+  const doc = new PDFDocument({ size: 'A4', layout: 'landscape', margin: PAGE.margin, info: { Title: `${data.hospitalName} ${REPORT_LABELS[data.report]} ${periodLabel(data.period)}` } });
+  doc.registerFont(FONT, CJK_FONT_FILE, CJK_FONT_FACE);
+  const chunks: Buffer[] = [];
+  doc.on('data', (c: Buffer) => chunks.push(c));
+  const finished = new Promise<void>((resolve, reject) => {
+    doc.on('end', resolve);
+    doc.on('error', reject);
+  });
+
+  doc.font(FONT).fontSize(20).fillColor('#000').text(`${data.hospitalName} · ${REPORT_LABELS[data.report]}`, { align: 'center' });
+  const scope = data.scope === 'agent' ? `本人(${data.agents[0]?.name ?? ''})` : (data.departmentName ?? '全院');
+  const fresh = data.refreshedAt ? `数据截至 ${new Date(data.refreshedAt).toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false })}` : '数据尚未汇总';
+  doc.fontSize(10).fillColor('#444').text(`统计期:${periodLabel(data.period)}(对比上期 ${periodLabel(data.previousPeriod)}) · 范围:${scope} · ${fresh}`, { align: 'center' });
+  doc.moveDown(0.8);
+
+  if (data.report === 'dashboard' || data.report === 'satisfaction') drawChart(doc, satisfactionChartOption(data, { fontFamily: FONT }));
+  if (data.report === 'dashboard' || data.report === 'coverage') drawChart(doc, coverageChartOption(data, { fontFamily: FONT }));
+  for (const table of reportTables(data)) drawTable(doc, table);
+
+  doc.fontSize(8).fillColor('#888').text(`目标:回访覆盖率 ≥ ${formatPercent(data.goals.coverage, 0)},记录完整率 ≥ ${formatPercent(data.goals.completeness, 0)}。“—”表示无数据(分母为 0)。月份:${data.months.map(monthLabel).join('、')}`);
+  doc.end();
+  await finished;
+  return Buffer.concat(chunks);
+}

@@ -1,0 +1,39 @@
+/**
+ * The report Schedules, created when missing and otherwise updated in place (bring-up calls this
+ * every time):
+ * - `report-rollup`: reportRollupWorkflow every REPORT_ROLLUP_SECONDS (a run still going when the
+ *   next is due is skipped), so the reports are at most that old;
+ * - `report-monthly`: monthlyReportWorkflow at 06:00 Asia/Shanghai on the 1st of each month.
+ */
+import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
+import { monthlyReportStart, reportRollupStart } from '../workflows/reports/contracts.js';
+import { scheduleAction } from '../workflows/shared/start.js';
+
+export const REPORT_ROLLUP_SCHEDULE_ID = 'report-rollup';
+export const MONTHLY_REPORT_SCHEDULE_ID = 'report-monthly';
+
+async function ensureSchedule(client: Client, options: Pick<ScheduleOptions, 'scheduleId' | 'spec' | 'action' | 'policies'>): Promise<boolean> {
+  try {
+    await client.schedule.create(options);
+    return true;
+  } catch (err) {
+    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+  }
+  await client.schedule.getHandle(options.scheduleId).update((previous) => ({ ...previous, spec: options.spec, action: options.action, policies: options.policies }));
+  return false;
+}
+
+export async function ensureReportSchedules(client: Client, options: { taskQueue: string; rollupEverySeconds: number }): Promise<void> {
+  await ensureSchedule(client, {
+    scheduleId: REPORT_ROLLUP_SCHEDULE_ID,
+    spec: { intervals: [{ every: `${options.rollupEverySeconds}s` }] },
+    action: scheduleAction(options.taskQueue, reportRollupStart()),
+    policies: { overlap: ScheduleOverlapPolicy.SKIP },
+  });
+  await ensureSchedule(client, {
+    scheduleId: MONTHLY_REPORT_SCHEDULE_ID,
+    spec: { calendars: [{ dayOfMonth: 1, hour: 6, minute: 0 }], timezone: 'Asia/Shanghai' },
+    action: scheduleAction(options.taskQueue, monthlyReportStart()),
+    policies: { overlap: ScheduleOverlapPolicy.SKIP },
+  });
+}
