@@ -21,13 +21,16 @@ export const CJK_FONT_FACE = process.env.REPORT_CJK_FONT_FACE ?? 'NotoSansCJKsc-
 const FONT = 'cjk';
 
 const PAGE = { width: 842, height: 595, margin: 36 };
-const CHART = { width: 760, height: 300 };
+/** Two charts side by side on the landscape page. */
+const CHART = { width: 380, height: 250 };
 
 function chartSvg(option: echarts.EChartsCoreOption): string {
   const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: CHART.width, height: CHART.height });
   try {
     chart.setOption(option);
-    return chart.renderToSVGString();
+    // Labels carry a white halo drawn under the glyphs (paint-order), which svg-to-pdfkit ignores
+    // and would paint over them: drop the halo.
+    return chart.renderToSVGString().replace(/ stroke="[^"]*" stroke-width="[^"]*" paint-order="stroke"/g, '');
   } finally {
     chart.dispose();
   }
@@ -85,14 +88,14 @@ function drawTable(doc: PDFKit.PDFDocument, table: ReportTable): void {
   doc.moveDown(0.8);
 }
 
-function drawChart(doc: PDFKit.PDFDocument, option: echarts.EChartsCoreOption): void {
+function drawCharts(doc: PDFKit.PDFDocument, options: echarts.EChartsCoreOption[]): void {
+  if (options.length === 0) return;
   if (doc.y + CHART.height > PAGE.height - PAGE.margin) doc.addPage();
   const y = doc.y;
-  SVGtoPDF(doc, chartSvg(option), PAGE.margin + (PAGE.width - 2 * PAGE.margin - CHART.width) / 2, y, {
-    width: CHART.width,
-    height: CHART.height,
+  const gap = (PAGE.width - 2 * PAGE.margin - options.length * CHART.width) / (options.length + 1);
+  options.forEach((option, i) => {
     // Every text of the chart in the embedded CJK font.
-    fontCallback: () => FONT,
+    SVGtoPDF(doc, chartSvg(option), PAGE.margin + gap + i * (CHART.width + gap), y, { fontCallback: () => FONT });
   });
   doc.x = PAGE.margin;
   doc.y = y + CHART.height + 8;
@@ -115,8 +118,10 @@ export async function renderPdf(data: ReportData): Promise<Buffer> {
   doc.fontSize(10).fillColor('#444').text(`统计期:${periodLabel(data.period)}(对比上期 ${periodLabel(data.previousPeriod)}) · 范围:${scope} · ${fresh}`, { align: 'center' });
   doc.moveDown(0.8);
 
-  if (data.report === 'dashboard' || data.report === 'satisfaction') drawChart(doc, satisfactionChartOption(data, { fontFamily: FONT }));
-  if (data.report === 'dashboard' || data.report === 'coverage') drawChart(doc, coverageChartOption(data, { fontFamily: FONT }));
+  const charts: echarts.EChartsCoreOption[] = [];
+  if (data.report === 'dashboard' || data.report === 'satisfaction') charts.push(satisfactionChartOption(data, { fontFamily: FONT }));
+  if (data.report === 'dashboard' || data.report === 'coverage') charts.push(coverageChartOption(data, { fontFamily: FONT }));
+  drawCharts(doc, charts);
   for (const table of reportTables(data)) drawTable(doc, table);
 
   doc.fontSize(8).fillColor('#888').text(`目标:回访覆盖率 ≥ ${formatPercent(data.goals.coverage, 0)},记录完整率 ≥ ${formatPercent(data.goals.completeness, 0)}。“—”表示无数据(分母为 0)。月份:${data.months.map(monthLabel).join('、')}`);

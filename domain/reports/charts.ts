@@ -9,6 +9,9 @@ const PALETTE = ['#1f6feb', '#d4380d', '#389e0d', '#722ed1', '#d48806', '#08979c
 
 const percent = (v: number | null) => (v === null ? null : Math.round(v * 1000) / 10);
 
+/** The y axis starts 10 points under the lowest value (rounded down to 10), so a change of a few points shows. */
+const axisMin = (extent: { min: number }) => (Number.isFinite(extent.min) ? Math.max(0, Math.floor(extent.min / 10) * 10 - 10) : 0);
+
 const shortMonth = (month: string) => monthLabel(month).replace(/^\d{4}年/, (y) => `${y.slice(2, 4)}年`);
 
 /** 满意度趋势: one line per department (the hospital bold), in %, with the answers behind each point in the tooltip. */
@@ -25,6 +28,7 @@ export function satisfactionChartOption(data: ReportData, opts: { animation?: bo
       data: s.points.map((p) => ({ value: percent(p.share), n: p.n })),
       // The last point labelled: "骨科 92%" readable without hovering.
       endLabel: { show: true, formatter: (p: { value: unknown }) => `${s.name} ${p.value ?? '—'}%` },
+      labelLayout: { moveOverlap: 'shiftY' as const },
     };
   });
   return {
@@ -33,9 +37,9 @@ export function satisfactionChartOption(data: ReportData, opts: { animation?: bo
     title: { text: '满意度趋势(评 4–5 分占比)', left: 'center', textStyle: { fontSize: 14 } },
     tooltip: { trigger: 'axis' as const, valueFormatter: (v: unknown) => (v === null || v === undefined ? '—' : `${String(v)}%`) },
     legend: { bottom: 0, type: 'scroll' as const },
-    grid: { left: 48, right: 110, top: 40, bottom: 48 },
+    grid: { left: 44, right: 96, top: 36, bottom: 44 },
     xAxis: { type: 'category' as const, data: data.months.map(shortMonth) },
-    yAxis: { type: 'value' as const, min: 0, max: 100, axisLabel: { formatter: '{value}%' } },
+    yAxis: { type: 'value' as const, min: axisMin, max: 100, axisLabel: { formatter: '{value}%' } },
     series,
   };
 }
@@ -46,18 +50,25 @@ export function coverageChartOption(data: ReportData, opts: { animation?: boolea
     silent: true,
     symbol: 'none',
     lineStyle: { type: 'dashed' as const, color },
-    label: { formatter: `${name} ${percent(goal)}%`, position: 'insideEndTop' as const },
+    label: { show: false },
+    name: `${name} ${percent(goal)}%`,
     data: [{ yAxis: percent(goal) }],
   });
   return {
     animation: opts.animation ?? false,
     textStyle: opts.fontFamily ? { fontFamily: opts.fontFamily } : undefined,
-    title: { text: '回访覆盖率与记录完整率', left: 'center', textStyle: { fontSize: 14 } },
+    title: {
+      text: '回访覆盖率与记录完整率',
+      subtext: `虚线为目标:覆盖率 ≥ ${percent(data.goals.coverage)}%,完整率 ≥ ${percent(data.goals.completeness)}%`,
+      left: 'center',
+      itemGap: 4,
+      textStyle: { fontSize: 14 },
+    },
     tooltip: { trigger: 'axis' as const, valueFormatter: (v: unknown) => (v === null || v === undefined ? '—' : `${String(v)}%`) },
     legend: { bottom: 0 },
-    grid: { left: 48, right: 24, top: 40, bottom: 48 },
+    grid: { left: 44, right: 24, top: 52, bottom: 44 },
     xAxis: { type: 'category' as const, data: data.months.map(shortMonth) },
-    yAxis: { type: 'value' as const, min: 0, max: 100, axisLabel: { formatter: '{value}%' } },
+    yAxis: { type: 'value' as const, min: axisMin, max: 100, axisLabel: { formatter: '{value}%' } },
     series: [
       {
         name: '回访覆盖率',
