@@ -6,8 +6,7 @@
 import { Hono } from 'hono';
 import { renderReportFile } from '../activities/reports/export.js';
 import type { Principal } from '../domain/access.js';
-import { lastMonths } from '../domain/reports/period.js';
-import { currentMonth, parseExportFormat, parseReportRequest, type DrillMetric } from '../services/reports.js';
+import { defaultReportPeriod, parseExportFormat, parseReportRequest, type DrillMetric } from '../services/reports.js';
 import type { Services } from '../services/index.js';
 import { ServiceError } from '../services/errors.js';
 import { EXPORT_FORMATS } from '../workflows/reports/contracts.js';
@@ -22,9 +21,6 @@ export function attachment(fileName: string): string {
   const ext = fileName.slice(fileName.lastIndexOf('.'));
   return `attachment; filename="report${ext}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
 }
-
-/** The default period: the last 6 months up to this one. */
-export const defaultReportPeriod = () => lastMonths(currentMonth(), 6);
 
 export function createReportRoutes(services: Services) {
   const routes = new Hono<ApiEnv>();

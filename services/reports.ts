@@ -21,7 +21,7 @@ import {
   type ReportGoals,
   type TicketKpis,
 } from '../domain/reports/kpi.js';
-import { monthsOf, periodProblem, previousPeriod, type Period } from '../domain/reports/period.js';
+import { lastMonths, monthsOf, periodProblem, previousPeriod, type Period } from '../domain/reports/period.js';
 import { TICKET_CATEGORIES, TICKET_STATUS_LABELS, ticketCategoryLabel, type TicketStatus } from '../workflows/feedback-ticket/labels.js';
 import { TOUCHPOINT_STATUS_LABELS, type TouchpointStatus } from '../workflows/follow-up/labels.js';
 import {
@@ -120,6 +120,9 @@ export function parseExportFormat(value: string | undefined): ExportFormat {
 export function currentMonth(now = new Date()): string {
   return new Date(now.getTime() + 8 * 3_600_000).toISOString().slice(0, 7);
 }
+
+/** The period a report shows unless asked otherwise: the last 6 months up to this one. */
+export const defaultReportPeriod = (): Period => lastMonths(currentMonth(), 6);
 
 interface DeptMonthRow {
   month: string;

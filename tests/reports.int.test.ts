@@ -8,13 +8,11 @@ import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../domain/access.js';
 import type { ReportData } from '../domain/reports/data.js';
-import type { Question } from '../domain/questions.js';
-import { followUpWorkflowId } from '../workflows/follow-up/contracts.js';
-import { monthlyReportStart, reportExportWorkflowId, reportRollupStart, type ExportProgress } from '../workflows/reports/contracts.js';
+import { monthlyReportStart, reportExportWorkflowId, type ExportProgress } from '../workflows/reports/contracts.js';
 import { executeWorkflow } from '../workflows/shared/start.js';
 import { currentMonth } from '../services/reports.js';
-import { createShortPlan, waitFor } from './support/follow-up-fixtures.js';
-import { createTestOrg, dischargeBody, signIn, TEST_PASSWORD, type TestOrg } from './support/org.js';
+import { createTestOrg, signIn, TEST_PASSWORD, type TestOrg } from './support/org.js';
+import { driveReportMonth } from './support/report-fixtures.js';
 import { startStack, uniq, type TestStack } from './support/stack.js';
 
 let stack: TestStack;
@@ -22,25 +20,6 @@ let org: TestOrg;
 const users: Record<string, Principal> = {};
 const month = currentMonth();
 const period = { from: month, to: month };
-
-const QUESTIONS: Question[] = [
-  { id: 'pain', text: '疼痛程度(1–5)', type: 'rating' },
-  { id: 'satisfaction', text: '对本次住院服务的满意度(1–5)', type: 'rating' },
-  { id: 'comments', text: '其他', type: 'text' },
-];
-
-/** Discharges a patient of deptA and returns the task its follow-up opens (due at once). */
-async function dueTask(): Promise<string> {
-  const body = dischargeBody(org.deptA, { dischargedAt: new Date().toISOString() });
-  await stack.services.discharges.ingestJson(JSON.stringify(body));
-  const [task] = await waitFor(async () => {
-    const rows = await stack.sql<{ id: string }[]>`SELECT id FROM follow_up_tasks WHERE workflow_id = ${followUpWorkflowId(body.encounterId)}`;
-    return rows.length ? rows : undefined;
-  });
-  return task!.id;
-}
-
-const refresh = () => executeWorkflow(stack.temporal, stack.taskQueue, reportRollupStart({}, `report-rollup-test-${uniq()}`));
 
 let tickets: { id: string; subtag: string }[] = [];
 
@@ -50,36 +29,7 @@ beforeAll(async () => {
   for (const key of ['agentA', 'agentB', 'headA', 'staffB', 'manager', 'admin'] as const) {
     users[key] = (await stack.services.auth.login({ username: org.users[key].username, password: TEST_PASSWORD }, {})).user;
   }
-  await createShortPlan(stack.sql, org.deptA, [{ offsetSeconds: 0, channel: 'phone', maxAttempts: 1, retryAfterSeconds: 3600 }], { questions: QUESTIONS });
-  const [t1, t2, t3] = [await dueTask(), await dueTask(), await dueTask()];
-  const agent = users.agentA!;
-  // Satisfied (5) with a complaint about the queue; unsatisfied (3) with a complaint about noise; one never reached.
-  await stack.services.tasks.recordContact(
-    agent,
-    t1,
-    { outcome: 'completed', answers: { pain: 2, satisfaction: 5 }, feedback: { category: 'process', subtag: '排队时间长', description: '出院结账排了两个小时', departmentCode: org.deptA, reason: '本科室负责' } },
-    {},
-  );
-  await stack.services.tasks.recordContact(
-    agent,
-    t2,
-    { outcome: 'completed', answers: { pain: 1, satisfaction: 3 }, feedback: { category: 'environment', subtag: '噪音大', description: '夜里走廊很吵', departmentCode: org.deptA, reason: '本科室负责' } },
-    {},
-  );
-  await stack.services.tasks.recordContact(agent, t3, { outcome: 'no_answer' }, {});
-  await waitFor(async () => ((await stack.sql`SELECT status FROM follow_up_tasks WHERE id = ${t3}`)[0]?.status === 'unreachable' ? true : undefined));
-  tickets = await waitFor(async () => {
-    const rows = await stack.sql<{ id: string; subtag: string }[]>`
-      SELECT t.id, t.subtag FROM tickets t JOIN feedback_records f ON f.id = t.feedback_id JOIN follow_up_tasks k ON k.id = f.task_id
-      WHERE k.department_code = ${org.deptA} ORDER BY t.subtag`;
-    const started = await stack.sql`SELECT 1 FROM ticket_events e WHERE e.ticket_id = ANY(${rows.map((r) => r.id)}) AND e.kind = 'created'`;
-    return rows.length === 2 && started.length === 2 ? [...rows] : undefined;
-  });
-  // The department resolves the queue complaint (within its 24 h SLA); the noise one stays open.
-  const queue = tickets.find((t) => t.subtag === '排队时间长')!;
-  await stack.services.tickets.act(users.headA!, queue.id, 'resolve', { resolution: '已增加结账窗口' }, {});
-  await waitFor(async () => ((await stack.sql`SELECT status FROM tickets WHERE id = ${queue.id}`)[0]?.status === 'resolved' ? true : undefined));
-  await refresh();
+  ({ tickets } = await driveReportMonth(stack, org, { agentA: users.agentA!, headA: users.headA! }));
 }, 120_000);
 afterAll(() => stack.stop());
 

@@ -16,21 +16,9 @@ export const REPORT_ROLLUP_WORKFLOW_TYPE = 'reportRollupWorkflow';
 export const REPORT_EXPORT_WORKFLOW_TYPE = 'reportExportWorkflow';
 export const MONTHLY_REPORT_WORKFLOW_TYPE = 'monthlyReportWorkflow';
 
-/** The reports a user can look at and export. */
-export const REPORT_KINDS = ['dashboard', 'satisfaction', 'top-problems', 'assessment', 'coverage'] as const;
-export type ReportKind = (typeof REPORT_KINDS)[number];
-export const REPORT_LABELS: Record<ReportKind, string> = {
-  dashboard: '管理驾驶舱',
-  satisfaction: '满意度趋势',
-  'top-problems': '高频问题TOP5',
-  assessment: '考核报表',
-  coverage: '回访覆盖率与记录完整率',
-};
-export const isReportKind = (value: unknown): value is ReportKind => typeof value === 'string' && (REPORT_KINDS as readonly string[]).includes(value);
-
-export const EXPORT_FORMATS = ['xlsx', 'pdf'] as const;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
-export const isExportFormat = (value: unknown): value is ExportFormat => typeof value === 'string' && (EXPORT_FORMATS as readonly string[]).includes(value);
+export * from './labels.js';
+import type { ExportFormat, ReportKind } from './labels.js';
+import { REPORT_LABELS, type ExportProgress } from './labels.js';
 
 // ── rollups ──────────────────────────────────────────────────────────────────────────────────
 
@@ -66,27 +54,6 @@ export interface ReportRequest {
 export interface ExportInput extends ReportRequest {
   format: ExportFormat;
   /** The user who asked: their rights decide what the file contains, and only they fetch it. */
-  requestedBy: string;
-}
-
-export type ExportStage = 'queued' | 'collecting' | 'rendering' | 'storing' | 'done' | 'failed';
-export const EXPORT_STAGE_LABELS: Record<ExportStage, string> = {
-  queued: '排队中',
-  collecting: '正在汇总数据',
-  rendering: '正在生成文件',
-  storing: '正在保存',
-  done: '已完成',
-  failed: '生成失败',
-};
-
-export interface ExportProgress {
-  stage: ExportStage;
-  /** 0–100. */
-  percent: number;
-  fileId: string | null;
-  fileName: string | null;
-  error: string | null;
-  /** Who asked (user id): only they follow and fetch it. */
   requestedBy: string;
 }
 
