@@ -146,7 +146,11 @@ function departmentFilter(scope: NonNullable<ReportScope>, requested: string | n
     if (requested != null && requested !== scope.departmentCode) throw forbidden('只能查看本科室的报表');
     return scope.departmentCode;
   }
-  if (scope.kind === 'agent') return null;
+  if (scope.kind === 'agent') {
+    // An agent's figures are their own whatever the filter; another department's is refused outright.
+    if (requested != null && requested !== scope.departmentCode) throw forbidden('只能查看本人的报表');
+    return null;
+  }
   return requested ?? null;
 }
 
