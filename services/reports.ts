@@ -185,16 +185,35 @@ export function createReportService({ sql, temporal, taskQueue, audit }: { sql: 
     const { period } = request;
     const previous = previousPeriod(period);
     const months = monthsOf(period);
-    const [conf, names, [state]] = await Promise.all([
-      settings(),
-      departmentNames(),
-      sql<{ refreshed_at: Date | null }[]>`SELECT refreshed_at FROM report_rollup_state`,
-    ]);
-    const nameOf = (code: string) => names.get(code) ?? code;
     const inPeriod = sql`month BETWEEN ${firstDay(period.from)}::date AND ${firstDay(period.to)}::date`;
 
+    // Each report reads only the rollups it shows (the dashboard all of them), all at once.
+    const report = request.report;
+    const needsAgents = scope.kind === 'agent' || report === 'dashboard' || report === 'assessment' || report === 'coverage';
+    const needsTickets = scope.kind !== 'agent' && (report === 'dashboard' || report === 'assessment');
+    const needsTags = scope.kind !== 'agent' && (report === 'dashboard' || report === 'top-problems');
+    const deptFilter = department !== null ? sql`AND department_code = ${department}` : sql``;
+    const deptQuery =
+      scope.kind === 'agent' || report === 'top-problems'
+        ? Promise.resolve([] as DeptMonthRow[])
+        : sql<DeptMonthRow[]>`
+            SELECT to_char(month, 'YYYY-MM') AS month, department_code, satisfaction_answers, satisfaction_positive,
+                   follow_ups_due, follow_ups_reached, follow_ups_completed, records_complete,
+                   tickets_received, tickets_resolved, tickets_resolved_in_sla, tickets_overdue,
+                   ${needsTickets ? sql`resolve_seconds` : sql`'{}'::int[] AS resolve_seconds`}
+            FROM report_department_month WHERE ${inPeriod} ${deptFilter}`.then((rows) => [...rows]);
+    const tagQuery = needsTags
+      ? sql<{ department_code: string; tag: string; current: number; previous: number }[]>`
+          SELECT department_code, tag,
+                 coalesce(sum(tickets) FILTER (WHERE month >= ${firstDay(period.from)}::date), 0)::int AS current,
+                 coalesce(sum(tickets) FILTER (WHERE month < ${firstDay(period.from)}::date), 0)::int AS previous
+          FROM report_tag_month
+          WHERE month BETWEEN ${firstDay(previous.from)}::date AND ${firstDay(period.to)}::date ${deptFilter}
+          GROUP BY 1, 2`.then((rows) => [...rows])
+      : Promise.resolve([]);
+
     // Agents: the viewer alone, the department's agents, or everyone who followed up.
-    const agentRows = await sql<
+    const agentQuery = !needsAgents ? Promise.resolve([]) : sql<
       {
         agent_id: string;
         name: string;
@@ -216,7 +235,16 @@ export function createReportService({ sql, temporal, taskQueue, audit }: { sql: 
       FROM report_agent_month r JOIN users u ON u.id = r.agent_id
       WHERE ${inPeriod}
         ${scope.kind === 'agent' ? sql`AND r.agent_id = ${scope.userId}` : sql``}
-        ${department !== null ? sql`AND coalesce(u.department_code, '') = ${department}` : sql``}`;
+        ${department !== null ? sql`AND coalesce(u.department_code, '') = ${department}` : sql``}`.then((rows) => [...rows]);
+    const [conf, names, [state], agentRows, deptRows, tagRows] = await Promise.all([
+      settings(),
+      departmentNames(),
+      sql<{ refreshed_at: Date | null }[]>`SELECT refreshed_at FROM report_rollup_state`,
+      agentQuery,
+      deptQuery,
+      tagQuery,
+    ]);
+    const nameOf = (code: string) => names.get(code) ?? code;
     type AgentMonth = (typeof agentRows)[number];
     const byAgent = new Map<string, AgentMonth[]>();
     for (const r of agentRows) byAgent.set(r.agent_id, [...(byAgent.get(r.agent_id) ?? []), r]);
@@ -275,21 +303,6 @@ export function createReportService({ sql, temporal, taskQueue, audit }: { sql: 
       };
     }
 
-    const deptFilter = department !== null ? sql`AND department_code = ${department}` : sql``;
-    const [deptRows, tagRows] = await Promise.all([
-      sql<DeptMonthRow[]>`
-        SELECT to_char(month, 'YYYY-MM') AS month, department_code, satisfaction_answers, satisfaction_positive,
-               follow_ups_due, follow_ups_reached, follow_ups_completed, records_complete,
-               tickets_received, tickets_resolved, tickets_resolved_in_sla, tickets_overdue, resolve_seconds
-        FROM report_department_month WHERE ${inPeriod} ${deptFilter}`,
-      sql<{ department_code: string; tag: string; current: number; previous: number }[]>`
-        SELECT department_code, tag,
-               coalesce(sum(tickets) FILTER (WHERE month >= ${firstDay(period.from)}::date), 0)::int AS current,
-               coalesce(sum(tickets) FILTER (WHERE month < ${firstDay(period.from)}::date), 0)::int AS previous
-        FROM report_tag_month
-        WHERE month BETWEEN ${firstDay(previous.from)}::date AND ${firstDay(period.to)}::date ${deptFilter}
-        GROUP BY 1, 2`,
-    ]);
 
     const departmentsSeen = [...new Set(deptRows.map((r) => r.department_code))];
     if (department !== null && !departmentsSeen.includes(department)) departmentsSeen.push(department);
@@ -348,7 +361,9 @@ export function createReportService({ sql, temporal, taskQueue, audit }: { sql: 
           ),
         };
       }),
-      tickets: {
+      tickets: !needsTickets
+        ? null
+        : {
         departments: departmentsSeen
           .filter((code) => rowsOf(code).some((r) => r.tickets_received > 0) || code === department)
           .map((code) => ({ departmentCode: code, name: nameOf(code), ...ticketOf(rowsOf(code)) })),

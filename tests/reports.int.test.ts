@@ -11,6 +11,8 @@ import type { ReportData } from '../domain/reports/data.js';
 import { monthlyReportStart, reportExportWorkflowId, type ExportProgress } from '../workflows/reports/contracts.js';
 import { executeWorkflow } from '../workflows/shared/start.js';
 import { currentMonth } from '../services/reports.js';
+import { ensureReportSchedules, MONTHLY_REPORT_SCHEDULE_ID, REPORT_ROLLUP_SCHEDULE_ID } from '../worker/report-schedules.js';
+import { waitFor } from './support/follow-up-fixtures.js';
 import { createTestOrg, signIn, TEST_PASSWORD, type TestOrg } from './support/org.js';
 import { driveReportMonth } from './support/report-fixtures.js';
 import { startStack, uniq, type TestStack } from './support/stack.js';
@@ -138,6 +140,27 @@ describe('reports from the workflows’ records', () => {
     const file = await stack.services.reports.file(users.headA!, done.fileId!);
     expect(file.content.subarray(0, 5).toString()).toBe('%PDF-');
     await expect(stack.services.reports.file(users.manager!, done.fileId!)).rejects.toMatchObject({ status: 403 });
+  });
+
+  it('keeps the rollups current by a Schedule and files the monthly report on the 1st by another', async () => {
+    const [before] = await stack.sql<{ refreshed_at: Date }[]>`SELECT refreshed_at FROM report_rollup_state`;
+    try {
+      await ensureReportSchedules(stack.temporal, { taskQueue: stack.taskQueue, rollupEverySeconds: 3600 });
+      const rollup = await stack.temporal.schedule.getHandle(REPORT_ROLLUP_SCHEDULE_ID).describe();
+      expect(rollup.spec.intervals).toMatchObject([{ every: 3_600_000 }]);
+      expect(rollup.action).toMatchObject({ type: 'startWorkflow', workflowType: 'reportRollupWorkflow', taskQueue: stack.taskQueue });
+      const monthly = await stack.temporal.schedule.getHandle(MONTHLY_REPORT_SCHEDULE_ID).describe();
+      expect(monthly.spec.timezone).toBe('Asia/Shanghai');
+      expect(monthly.spec.calendars?.[0]).toMatchObject({ dayOfMonth: [{ start: 1, end: 1, step: 1 }], hour: [{ start: 6, end: 6, step: 1 }] });
+      expect(monthly.action).toMatchObject({ type: 'startWorkflow', workflowType: 'monthlyReportWorkflow' });
+      // Bring-up runs the rollup once at once.
+      await waitFor(async () => {
+        const [after] = await stack.sql<{ refreshed_at: Date }[]>`SELECT refreshed_at FROM report_rollup_state`;
+        return after!.refreshed_at > before!.refreshed_at ? true : undefined;
+      }, 20_000, 'the Schedule’s rollup run');
+    } finally {
+      for (const id of [REPORT_ROLLUP_SCHEDULE_ID, MONTHLY_REPORT_SCHEDULE_ID]) await stack.temporal.schedule.getHandle(id).delete().catch(() => {});
+    }
   });
 
   it('archives the monthly report once and announces it to management', async () => {

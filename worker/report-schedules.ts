@@ -2,7 +2,8 @@
  * The report Schedules, created when missing and otherwise updated in place (bring-up calls this
  * every time):
  * - `report-rollup`: reportRollupWorkflow every REPORT_ROLLUP_SECONDS (a run still going when the
- *   next is due is skipped), so the reports are at most that old;
+ *   next is due is skipped), so the reports are at most that old; also run once at once, so a
+ *   fresh deployment has figures without waiting for the first interval;
  * - `report-monthly`: monthlyReportWorkflow at 06:00 Asia/Shanghai on the 1st of each month.
  */
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
@@ -30,6 +31,7 @@ export async function ensureReportSchedules(client: Client, options: { taskQueue
     action: scheduleAction(options.taskQueue, reportRollupStart()),
     policies: { overlap: ScheduleOverlapPolicy.SKIP },
   });
+  await client.schedule.getHandle(REPORT_ROLLUP_SCHEDULE_ID).trigger(ScheduleOverlapPolicy.SKIP);
   await ensureSchedule(client, {
     scheduleId: MONTHLY_REPORT_SCHEDULE_ID,
     spec: { calendars: [{ dayOfMonth: 1, hour: 6, minute: 0 }], timezone: 'Asia/Shanghai' },

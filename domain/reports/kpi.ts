@@ -86,7 +86,8 @@ export function topTags(current: readonly TagCount[], previous: readonly TagCoun
  */
 export function percentile(values: readonly number[], p: number): number | null {
   if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
+  // A typed array sorts numerically, several times faster than sort() with a comparator (p90 of 100,000 times).
+  const sorted = Float64Array.from(values).sort();
   const rank = Math.max(1, Math.ceil(p * sorted.length));
   return sorted[rank - 1]!;
 }
