@@ -51,6 +51,9 @@ describe('reports from the workflows’ records', () => {
     ]);
     expect(data.tickets!.total.meanResolveHours).toBeGreaterThanOrEqual(0);
     expect(data.tickets!.total.meanResolveHours).toBeLessThan(0.1);
+    // One resolved ticket: its time is the mean and the p90 alike, for the department and the total.
+    expect(data.tickets!.total.p90ResolveHours).toBeCloseTo(data.tickets!.total.meanResolveHours!, 9);
+    expect(data.tickets!.departments[0]!.p90ResolveHours).toBeCloseTo(data.tickets!.total.meanResolveHours!, 9);
     expect(data.topProblems).toEqual([
       {
         departmentCode: org.deptA,

@@ -47,6 +47,9 @@ export interface TagCount {
   count: number;
 }
 
+/** Tags in pinyin order; one collator, since localeCompare with a locale builds one per call. */
+const byPinyin = new Intl.Collator('zh-CN').compare;
+
 export interface RankedTag {
   rank: number;
   tag: string;
@@ -72,7 +75,7 @@ export function topTags(current: readonly TagCount[], previous: readonly TagCoun
   const before = merge(previous);
   return [...now.entries()]
     .filter(([, count]) => count > 0)
-    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0], 'zh-CN'))
+    .sort((a, b) => b[1] - a[1] || byPinyin(a[0], b[0]))
     .slice(0, limit)
     .map(([tag, count], i) => {
       const prev = before.get(tag) ?? 0;
@@ -81,15 +84,14 @@ export function topTags(current: readonly TagCount[], previous: readonly TagCoun
 }
 
 /**
- * The p-th percentile by nearest rank (the smallest value with at least p of the values at or
- * below it); null for no values.
+ * Resolution times of a set of tickets, summarised where the times are (Postgres): how many, their
+ * sum, and the 90th percentile by nearest rank (the smallest time with at least 90 % of the times
+ * at or below it: `percentile_disc(0.9)`).
  */
-export function percentile(values: readonly number[], p: number): number | null {
-  if (values.length === 0) return null;
-  // A typed array sorts numerically, several times faster than sort() with a comparator (p90 of 100,000 times).
-  const sorted = Float64Array.from(values).sort();
-  const rank = Math.max(1, Math.ceil(p * sorted.length));
-  return sorted[rank - 1]!;
+export interface ResolveTimes {
+  count: number;
+  totalSeconds: number;
+  p90Seconds: number | null;
 }
 
 export interface TicketCounts {
@@ -101,8 +103,8 @@ export interface TicketCounts {
   resolvedInSla: number;
   /** Of them past their SLA (breached, resolved late or still open). */
   overdue: number;
-  /** Seconds from receipt to resolution, one per resolved ticket. */
-  resolveSeconds: readonly number[];
+  /** Seconds from receipt to resolution of the resolved tickets. */
+  resolveTimes: ResolveTimes;
 }
 
 export interface TicketKpis {
@@ -120,16 +122,14 @@ export interface TicketKpis {
 const HOUR = 3600;
 
 export function ticketKpis(c: TicketCounts): TicketKpis {
-  const n = c.resolveSeconds.length;
-  const sum = c.resolveSeconds.reduce((a, b) => a + b, 0);
-  const p90 = percentile(c.resolveSeconds, 0.9);
+  const { count, totalSeconds, p90Seconds } = c.resolveTimes;
   return {
     received: c.received,
     resolved: c.resolved,
     processingRate: ratio(c.resolved, c.received),
     timelinessRate: ratio(c.resolvedInSla, c.resolved),
-    meanResolveHours: n > 0 ? sum / n / HOUR : null,
-    p90ResolveHours: p90 === null ? null : p90 / HOUR,
+    meanResolveHours: count > 0 ? totalSeconds / count / HOUR : null,
+    p90ResolveHours: count > 0 && p90Seconds !== null ? p90Seconds / HOUR : null,
     overdue: c.overdue,
   };
 }
