@@ -146,4 +146,25 @@ describe('management reports in a browser', () => {
     expect(titleInk(file.content) / expected).toBeGreaterThan(0.85);
     expect(titleInk(file.content) / expected).toBeLessThan(1.15);
   });
+
+  it('shows a department head their department and an agent their own figures', async () => {
+    const head = await signedInPage(web, org.users.headA.username, TEST_PASSWORD);
+    await head.setViewportSize({ width: 1366, height: 768 });
+    await head.getByRole('link', { name: '科室报表' }).click();
+    await head.waitForURL(/\/reports/);
+    await expect.poll(() => head.locator('.page-head .muted').innerText()).toContain(deptName);
+    expect(await head.getByLabel('科室').count()).toBe(0); // no other department to choose
+    expect(await head.getByText('全院', { exact: true }).count()).toBe(0);
+    if (SCREENSHOTS) await head.screenshot({ path: `${SCREENSHOTS}/reports-head.png`, fullPage: true });
+
+    const agent = await signedInPage(web, org.users.agentA.username, TEST_PASSWORD);
+    await agent.setViewportSize({ width: 1366, height: 768 });
+    await agent.getByRole('link', { name: '我的报表' }).click();
+    await agent.waitForURL(/\/reports/);
+    const mine = agent.locator('section', { has: agent.getByRole('heading', { name: '考核报表 · 客服' }) });
+    await expect.poll(() => mine.locator('tbody tr').count()).toBe(1);
+    expect(await mine.locator('tbody tr').innerText()).toContain('agentA');
+    expect(await agent.getByRole('heading', { name: /高频问题/ }).count()).toBe(0);
+    if (SCREENSHOTS) await agent.screenshot({ path: `${SCREENSHOTS}/reports-agent.png`, fullPage: true });
+  });
 });
