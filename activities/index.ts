@@ -8,6 +8,8 @@ import { createHisInboxActivities } from './his/inbox.js';
 import { createReconcileActivities } from './db/reconcile.js';
 import { createAuditAnchorActivities } from './db/audit-anchor.js';
 import type { AuditAnchorSettings } from '../services/audit-anchor.js';
+import { createReportExportActivities } from './reports/export.js';
+import { createReportRollupActivities } from './reports/rollup.js';
 import type { IngestSettings } from '../services/discharges.js';
 
 export interface ActivityDeps {
@@ -29,6 +31,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createHisInboxActivities(deps),
     ...createReconcileActivities(deps),
     ...createAuditAnchorActivities(deps),
+    ...createReportRollupActivities(deps),
+    ...createReportExportActivities(deps),
   };
 }
 

@@ -8,6 +8,7 @@ import { payloadCodec } from '../worker/payload-codec.js';
 import { createCodecRoutes } from './codec.js';
 import { requestBodyLimit } from './body-limit.js';
 import { createFhirRoutes } from './his/fhir.js';
+import { createReportRoutes } from './reports.js';
 import { signInRateLimit } from './hardening.js';
 import { requestMeta } from './request-meta.js';
 import { requireHisToken } from './his/his-auth.js';
@@ -117,6 +118,8 @@ export function createApi(services: Services) {
       'cache-control': 'no-store',
     });
   });
+
+  api.route('/reports', createReportRoutes(services));
 
   api.get('/patients/:id', async (c) => c.json(await services.patients.view(c.get('user'), c.req.param('id'), requestMeta(c))));
 

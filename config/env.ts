@@ -97,6 +97,8 @@ const envSchema = z.object({
   AUDIT_ANCHOR_SECONDS: positiveInt.default(3600),
   /** An activity failing this many attempts in a row is listed on the supervisor's page (流程监控). */
   WORKFLOW_RETRY_ALERT_ATTEMPTS: positiveInt.default(5),
+  /** How often the report rollups are brought up to date (seconds): the reports are at most this old. */
+  REPORT_ROLLUP_SECONDS: positiveInt.default(300),
   /** Largest request body any HTTP endpoint takes (bytes; FHIR ingest allows 5 MiB). */
   HTTP_BODY_LIMIT_BYTES: positiveInt.default(1024 * 1024),
   /** Ignored, project-local folder for Postgres and Temporal data. */

@@ -13,6 +13,7 @@ import {
   seesAllDepartments,
   speaksWithPatients,
   taskQueueScope,
+  reportScope,
   ticketScope,
   type Principal,
   type Role,
@@ -161,5 +162,15 @@ describe('homePath', () => {
 
   it('gives every role a same-site path', () => {
     for (const role of ROLES) expect(homePath(role)).toMatch(/^\/[a-z]+$/);
+  });
+});
+
+describe('reportScope', () => {
+  it('gives management everything, a department head their department, an agent their own figures, staff nothing', () => {
+    expect(reportScope(user('manager', null))).toEqual({ kind: 'all' });
+    expect(reportScope(user('admin', null))).toEqual({ kind: 'all' });
+    expect(reportScope(user('dept_head', 'GK'))).toEqual({ kind: 'department', departmentCode: 'GK' });
+    expect(reportScope(user('agent', 'GK'))).toEqual({ kind: 'agent', userId: '00000000-0000-0000-0000-000000000001', departmentCode: 'GK' });
+    expect(reportScope(user('dept_staff', 'GK'))).toBeNull();
   });
 });

@@ -121,3 +121,17 @@ export function homePath(role: Role, departmentKind?: string | null): string {
       return '/admin';
   }
 }
+
+/** Whose report figures a principal sees: the whole hospital, one department (its head), their own (an agent), or none. */
+export type ReportScope =
+  | { kind: 'all' }
+  | { kind: 'department'; departmentCode: string }
+  | { kind: 'agent'; userId: string; departmentCode: string | null }
+  | null;
+
+export function reportScope(user: Principal): ReportScope {
+  if (seesAllDepartments(user.role)) return { kind: 'all' };
+  if (user.role === 'dept_head' && user.departmentCode) return { kind: 'department', departmentCode: user.departmentCode };
+  if (user.role === 'agent') return { kind: 'agent', userId: user.id, departmentCode: user.departmentCode };
+  return null;
+}

@@ -36,6 +36,7 @@ export const AUDIT_ACTION_LABELS: Record<string, string> = {
   'routing.route_saved': '保存投诉分派',
   'routing.subtag_saved': '保存问题子标签',
   'routing.subtag_active_set': '启用/停用问题子标签',
+  'report.export': '导出报表',
 };
 
 export const AUDIT_ENTITY_LABELS: Record<string, string> = {
@@ -52,6 +53,7 @@ export const AUDIT_ENTITY_LABELS: Record<string, string> = {
   inbound_messages: 'HIS 消息',
   user: '用户',
   department: '科室',
+  report: '报表',
 };
 
 export const auditActionLabel = (action: string): string => AUDIT_ACTION_LABELS[action] ?? action;

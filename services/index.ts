@@ -19,6 +19,7 @@ import { createHealthService } from './health.js';
 import { createPatientService } from './patients.js';
 import { createPlanService } from './plans.js';
 import { createQuotaPlanningService } from './quota-planning.js';
+import { createReportService } from './reports.js';
 import { createTaskService } from './tasks.js';
 import { createTicketService } from './tickets.js';
 import { createWorkflowMonitorService } from './workflow-monitor.js';
@@ -76,6 +77,7 @@ export function createServices({ sql, temporal, env }: ServiceDeps) {
     clinicQueue: createClinicQueueService({ sql, audit }),
     quotaPlanning: createQuotaPlanningService({ sql, audit }),
     workflowMonitor: createWorkflowMonitorService({ sql, temporal, env }),
+    reports: createReportService({ sql, temporal, taskQueue: env.TEMPORAL_TASK_QUEUE, audit }),
   };
 }
 

@@ -85,6 +85,10 @@ ROWS.push({
 ROWS.push({ path: '/department', expect: E(403, { status: 302, location: '/departments/{DA}' }, { status: 302, location: '/departments/{DB}' }, 403, 403) });
 ROWS.push({ path: '/management', expect: E(403, 403, 403, 200, 200) });
 ROWS.push({ path: '/supervisor/workflows', expect: E(403, 403, 403, 200, 200) });
+// Reports: management all, a department head their department, an agent their own figures, department staff none.
+pageAndApi('/reports', '/api/reports/dashboard', { expect: E(200, 200, 403, 200, 200) });
+pageAndApi('/reports?department={DB}', '/api/reports/dashboard?department={DB}', { expect: E(403, 403, 403, 200, 200) });
+ROWS.push({ path: '/api/reports/archive', expect: E(200, 200, 403, 200, 200) });
 for (const admin of ['/admin', '/admin/rules', '/admin/templates', '/admin/mappings', '/admin/audit', '/api/audit/export.csv']) {
   ROWS.push({ path: admin, expect: E(403, 403, 403, 403, 200) });
 }

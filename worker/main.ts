@@ -9,6 +9,7 @@ import { ensureReconcileSchedule } from './reconcile-schedule.js';
 import { ensureAuditAnchorSchedule } from './audit-anchor-schedule.js';
 import { auditAnchorSettings } from '../services/audit-anchor.js';
 import { ensureQuotaSchedule } from './quota-schedule.js';
+import { ensureReportSchedules } from './report-schedules.js';
 import { hisIngestSettings } from '../services/his-settings.js';
 import { ensureSearchAttributes } from './search-attributes.js';
 
@@ -35,6 +36,7 @@ await ensureReconcileSchedule(client, {
   olderThanSeconds: env.HIS_INBOX_RETRY_AFTER_SECONDS,
 });
 await ensureAuditAnchorSchedule(client, { taskQueue: env.TEMPORAL_TASK_QUEUE, everySeconds: env.AUDIT_ANCHOR_SECONDS });
+await ensureReportSchedules(client, { taskQueue: env.TEMPORAL_TASK_QUEUE, rollupEverySeconds: env.REPORT_ROLLUP_SECONDS });
 await client.connection.close();
 
 const worker = await createWorker({

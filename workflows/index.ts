@@ -9,3 +9,6 @@ export { noShowLedgerWorkflow } from './appointment/noshow-ledger.js';
 export { quotaPlanningWorkflow } from './quota-planning/workflow.js';
 export { reconcileWorkflow } from './reconcile/workflow.js';
 export { auditAnchorWorkflow } from './audit-anchor/workflow.js';
+export { reportRollupWorkflow } from './reports/rollup.js';
+export { reportExportWorkflow } from './reports/export.js';
+export { monthlyReportWorkflow } from './reports/monthly.js';

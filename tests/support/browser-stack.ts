@@ -41,3 +41,14 @@ export async function serveInBrowser(stack: TestStack): Promise<BrowserStack> {
     },
   };
 }
+
+/** A fresh browser page (own cookies) signed in through the portal's sign-in form. */
+export async function signedInPage(web: BrowserStack, username: string, password: string): Promise<Page> {
+  const page = await web.newPage();
+  await page.goto(`${web.base}/login`);
+  await page.getByRole('textbox', { name: '用户名' }).fill(username);
+  await page.getByLabel('密码').fill(password);
+  await page.getByLabel('密码').press('Enter');
+  await page.waitForURL((url) => url.pathname !== '/login');
+  return page;
+}

@@ -22,11 +22,11 @@ export async function createShortPlan(
   sql: Sql,
   departmentCode: string,
   touchpoints: Omit<TouchpointSpec, 'templateCode'>[],
-  extra: { scenarioKind?: 'diagnosis_prefix' | 'procedure_keyword'; scenarioValue?: string } = {},
+  extra: { scenarioKind?: 'diagnosis_prefix' | 'procedure_keyword'; scenarioValue?: string; questions?: Question[] } = {},
 ): Promise<{ templateCode: string }> {
   const templateCode = `t-${uniq().toLowerCase()}`;
   await sql`INSERT INTO question_templates (code, version, department_code, name, questions)
-            VALUES (${templateCode}, 1, ${departmentCode}, '测试模板', ${sql.json(TEST_QUESTIONS as never)})`;
+            VALUES (${templateCode}, 1, ${departmentCode}, '测试模板', ${sql.json((extra.questions ?? TEST_QUESTIONS) as never)})`;
   await sql`INSERT INTO follow_up_rules (department_code, name, scenario_kind, scenario_value, greeting_text, touchpoints)
             VALUES (${departmentCode}, '测试规则', ${extra.scenarioKind ?? null}, ${extra.scenarioValue ?? null}, '祝您早日康复',
                     ${sql.json(touchpoints.map((t) => ({ ...t, templateCode })) as never)})`;

@@ -9,10 +9,12 @@ const NAV: Record<Role, { to: string; label: string; end?: boolean }[]> = {
     { to: '/agent/discharges', label: '出院患者' },
     { to: '/tickets', label: '我的工单', end: true },
     { to: '/tickets?queue=rating', label: '待回访评价' },
+    { to: '/reports', label: '我的报表' },
   ],
   dept_head: [
     { to: '/department', label: '本科室' },
     { to: '/tickets', label: '工单收件箱' },
+    { to: '/reports', label: '科室报表' },
   ],
   dept_staff: [
     { to: '/department', label: '本科室' },
@@ -20,6 +22,7 @@ const NAV: Record<Role, { to: string; label: string; end?: boolean }[]> = {
   ],
   manager: [
     { to: '/management', label: '全院概览' },
+    { to: '/reports', label: '管理报表' },
     { to: '/tickets', label: '全院工单' },
     { to: '/supervisor/workflows', label: '流程监控' },
   ],
@@ -34,6 +37,7 @@ const NAV: Record<Role, { to: string; label: string; end?: boolean }[]> = {
     { to: '/admin/audit', label: '审计日志' },
     { to: '/admin/blacklist', label: '爽约黑名单' },
     { to: '/management', label: '全院概览' },
+    { to: '/reports', label: '管理报表' },
     { to: '/tickets', label: '全院工单' },
     { to: '/supervisor/workflows', label: '流程监控' },
   ],
