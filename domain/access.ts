@@ -21,6 +21,8 @@ export interface Principal {
   displayName: string;
   role: Role;
   departmentCode: string | null;
+  /** Set after a reset or when the password expired: nothing but choosing a new password until then. */
+  mustChangePassword?: true;
 }
 
 /** Roles that read across departments (management aggregates, administration, links to the Temporal UI). */
