@@ -100,13 +100,14 @@ export function createApi(services: Services) {
     const items = await services.discharges.listForDepartment(c.get('user'), c.req.param('code'), {
       limit: Number.isFinite(limit) && limit > 0 ? limit : 100,
       offset: Number.isFinite(offset) && offset >= 0 ? offset : 0,
+      meta: requestMeta(c),
     });
     return c.json({ items });
   });
 
   api.get('/tasks/today', async (c) => {
     const status = c.req.query('status');
-    return c.json(await services.tasks.today(c.get('user'), status ? { status: status as never } : {}));
+    return c.json(await services.tasks.today(c.get('user'), { ...(status ? { status: status as never } : {}), meta: requestMeta(c) }));
   });
   api.get('/tasks/:id', async (c) => c.json(await services.tasks.get(c.get('user'), c.req.param('id'), requestMeta(c))));
   api.get('/tasks/:id/follow-up', async (c) => c.json(await services.tasks.followUpState(c.get('user'), c.req.param('id'))));

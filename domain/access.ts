@@ -73,6 +73,25 @@ export function taskQueueScope(user: Principal): 'own' | 'all' | null {
   return seesAllDepartments(user.role) ? 'all' : null;
 }
 
+export interface PatientAccessFacts {
+  /** Departments of the patient's stays. */
+  encounterDepartments: (string | null)[];
+  tasks: TaskAccessFacts[];
+  tickets: TicketAccessFacts[];
+}
+
+/**
+ * A patient record: an agent sees the patients of the tasks they may see (their own, their queue's
+ * unassigned ones) and of the tickets they raised; department users their department's patients;
+ * management all. The same rule as the row-level policies (migration 1763901610000).
+ */
+export function canViewPatient(user: Principal, patient: PatientAccessFacts): boolean {
+  if (seesAllDepartments(user.role)) return true;
+  if (patient.tickets.some((t) => canViewTicket(user, t))) return true;
+  if (user.role === 'agent') return patient.tasks.some((t) => canViewTask(user, t));
+  return isDepartmentStaff(user.role) && patient.encounterDepartments.some((d) => d !== null && d === user.departmentCode);
+}
+
 export interface TicketAccessFacts {
   departmentCode: string | null;
   createdBy: string | null;

@@ -74,7 +74,7 @@ export function createServices({ sql, temporal, env }: ServiceDeps) {
         passwordMaxAgeDays: env.PASSWORD_MAX_AGE_DAYS,
       },
     }),
-    alerts: createAlertService({ sql }),
+    alerts: createAlertService({ sql, audit }),
     directory: createDirectoryService({ sql, audit }),
     discharges,
     hisInbox: createHisInboxService({ sql, audit, reprocess: discharges.reprocess }),

@@ -110,6 +110,7 @@ interface TicketRow {
   rating: number | null;
   closed_reason: string | null;
   patient_name: string;
+  patient_id: string;
   created_by: string | null;
 }
 
@@ -148,15 +149,19 @@ export function createTicketService({ sql, temporal, audit, taskQueue }: { sql: 
 
   return {
     /** Open tickets first (overdue, then by deadline), then the rest, newest first. */
-    async list(user: Principal, filters: TicketFilters = {}): Promise<TicketListItem[]> {
+    async list(user: Principal, filters: TicketFilters = {}, meta: RequestMeta = {}): Promise<TicketListItem[]> {
       const visible = ticketScope(user);
       let scope;
       if (visible === null) {
+        await audit.listDenied(user, 'ticket_list', meta);
         throw forbidden();
       } else if (visible.kind === 'all') {
         scope = filters.departmentCode ? sql`t.department_code = ${filters.departmentCode}` : sql`TRUE`;
       } else if (visible.kind === 'department') {
-        if (filters.departmentCode && filters.departmentCode !== visible.departmentCode) throw forbidden('只能查看本科室的工单');
+        if (filters.departmentCode && filters.departmentCode !== visible.departmentCode) {
+          await audit.listDenied(user, 'ticket_list', meta, { departmentCode: filters.departmentCode });
+          throw forbidden('只能查看本科室的工单');
+        }
         scope = sql`t.department_code = ${visible.departmentCode}`;
       } else {
         scope = sql`t.created_by = ${visible.userId}`;
@@ -173,6 +178,7 @@ export function createTicketService({ sql, temporal, audit, taskQueue }: { sql: 
                  CASE WHEN t.status IN ('open', 'in_progress') THEN t.sla_due_at END ASC NULLS LAST,
                  t.received_at DESC
         LIMIT ${Math.min(filters.limit ?? 200, 500)}`);
+      await audit.listed(user, 'ticket_list', rows.map((r) => r.patient_id), meta, { filters });
       return rows.map(toItem);
     },
 

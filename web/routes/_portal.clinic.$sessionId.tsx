@@ -12,7 +12,7 @@ const RULE_LABELS: Record<string, string> = { late_called: '过号优先', appoi
 /** The clinic's queue (/clinic/:sessionId): staff of the session's department or admin. */
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const user = await requireUser(request, context);
-  return orRespond(context.services.clinicQueue.board(user, params.sessionId ?? ''));
+  return orRespond(context.services.clinicQueue.board(user, params.sessionId ?? '', new Date(), context.meta));
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {

@@ -9,10 +9,10 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const user = await requireUser(request, context);
   const code = params.code!;
-  const items = await orRespond(context.services.discharges.listForDepartment(user, code));
+  const items = await orRespond(context.services.discharges.listForDepartment(user, code, { meta: context.meta }));
   const [department, alerts] = await Promise.all([
     context.services.directory.department(code),
-    context.services.alerts.forDepartment(user, code),
+    context.services.alerts.forDepartment(user, code, 50, context.meta),
   ]);
   return { departmentName: department?.name ?? `未知科室 ${code}`, items, alerts };
 }

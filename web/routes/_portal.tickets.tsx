@@ -48,7 +48,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     }
   }
   const [items, departments] = await Promise.all([
-    orRespond(context.services.tickets.list(user, filters)),
+    orRespond(context.services.tickets.list(user, filters, context.meta)),
     context.services.directory.departments(),
   ]);
   const ownDepartment = departmentUser ? departments.find((d) => d.code === user.departmentCode) : undefined;

@@ -22,7 +22,8 @@ const NAV: Record<Role, { to: string; label: string; end?: boolean }[]> = {
     { to: '/tickets', label: '全院工单' },
   ],
   admin: [
-    { to: '/admin', label: '用户与科室', end: true },
+    { to: '/admin/users', label: '用户' },
+    { to: '/admin/departments', label: '科室' },
     { to: '/admin/rules', label: '随访规则' },
     { to: '/admin/templates', label: '问卷模板' },
     { to: '/admin/mappings', label: '科室映射' },
@@ -58,6 +59,9 @@ export default function Portal() {
           {user.displayName} · {ROLE_LABELS[user.role]}
           {user.departmentCode ? ` · ${user.departmentCode}` : ''}
         </span>
+        <NavLink to="/account/password" className="small">
+          修改密码
+        </NavLink>
         <Form method="post" action="/logout">
           <button type="submit" className="link-button">
             退出
