@@ -95,7 +95,7 @@ export default function Users() {
       <div className="toolbar">
         <label>
           筛选{' '}
-          <input ref={filterRef} type="search" value={filter} onChange={(e) => setFilter(e.target.value)} placeholder="用户名、姓名、科室或角色（/）" aria-keyshortcuts="/" />
+          <input ref={filterRef} type="search" value={filter} onChange={(e) => setFilter(e.target.value)} placeholder="用户名、姓名、科室或角色（/）" aria-keyshortcuts="/" style={{ width: "20rem" }} />
         </label>
         <span className="hint">显示 {shown.length} / {users.length}</span>
       </div>

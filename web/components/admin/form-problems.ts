@@ -17,7 +17,9 @@ export function formFailure(err: unknown, values: Record<string, string>): { fai
   const problems = (err.details?.problems ?? []) as FieldProblem[];
   const errors: Record<string, string> = {};
   for (const p of problems) errors[p.field] = errors[p.field] ? `${errors[p.field]}；${p.message}` : p.message;
-  return { failure: { ok: false, errors, message: err.message, values }, status: err.status };
+  // Field problems stand next to their fields; the summary only counts them (no internal field names).
+  const message = problems.length > 0 && Object.keys(errors).length > 0 ? `请修正下面标出的 ${problems.length} 处问题` : err.message;
+  return { failure: { ok: false, errors, message, values }, status: err.status };
 }
 
 /** The string fields of a submitted form. */
