@@ -46,5 +46,25 @@ export function createAdminRoutes(services: Services) {
     return c.json({ department });
   });
 
+  admin.get('/experts', async (c) => c.json({ items: await services.outpatientSetup.experts(c.get('user')) }));
+  admin.post('/experts', async (c) => c.json({ expert: await services.outpatientSetup.saveExpert(c.get('user'), await jsonBody(c), requestMeta(c)) }, 201));
+  admin.put('/experts/:id', async (c) => c.json({ expert: await services.outpatientSetup.saveExpert(c.get('user'), await jsonBody(c), requestMeta(c), c.req.param('id')) }));
+  admin.get('/clinic-schedules', async (c) => c.json({ items: await services.outpatientSetup.schedules(c.get('user')) }));
+  admin.post('/clinic-schedules', async (c) =>
+    c.json({ schedule: await services.outpatientSetup.saveSchedule(c.get('user'), await jsonBody(c), requestMeta(c)) }, 201),
+  );
+  admin.put('/clinic-schedules/:id', async (c) =>
+    c.json({ schedule: await services.outpatientSetup.saveSchedule(c.get('user'), await jsonBody(c), requestMeta(c), c.req.param('id')) }),
+  );
+  admin.post('/clinic-schedules/:id/closures', async (c) => {
+    const body = (await jsonBody(c)) as Record<string, unknown>;
+    await services.outpatientSetup.addClosure(c.get('user'), { ...body, scheduleId: c.req.param('id') }, requestMeta(c));
+    return c.json({ ok: true }, 201);
+  });
+  admin.delete('/clinic-schedules/:id/closures/:date', async (c) => {
+    await services.outpatientSetup.removeClosure(c.get('user'), c.req.param('id'), c.req.param('date'), requestMeta(c));
+    return c.json({ ok: true });
+  });
+
   return admin;
 }

@@ -17,6 +17,7 @@ import { hisIngestSettings, type HisIngestEnvKey } from './his-settings.js';
 import { createHisInboxService } from './his-inbox.js';
 import { createFeedbackRoutingService } from './feedback-routing.js';
 import { createHealthService } from './health.js';
+import { createOutpatientSetupService } from './outpatient-setup.js';
 import { createPatientService } from './patients.js';
 import { createPlanService } from './plans.js';
 import { createQuotaPlanningService } from './quota-planning.js';
@@ -88,6 +89,7 @@ export function createServices({ sql, temporal, env }: ServiceDeps) {
     appointments: createAppointmentService({ sql, temporal, audit, taskQueue: env.TEMPORAL_TASK_QUEUE }),
     clinicQueue: createClinicQueueService({ sql, audit }),
     quotaPlanning: createQuotaPlanningService({ sql, audit }),
+    outpatientSetup: createOutpatientSetupService({ sql, audit }),
   };
 }
 
