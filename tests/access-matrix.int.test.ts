@@ -88,7 +88,7 @@ ROWS.push({
 });
 ROWS.push({ path: '/department', expect: E(403, { status: 302, location: '/departments/{DA}' }, { status: 302, location: '/departments/{DB}' }, 403, 403) });
 ROWS.push({ path: '/management', expect: E(403, 403, 403, 200, 200) });
-for (const admin of ['/admin', '/admin/users', '/admin/users/new', '/admin/users/import', '/admin/departments', '/admin/rules', '/admin/templates', '/admin/mappings', '/admin/audit', '/api/audit/export.csv', '/api/admin/users', '/api/admin/departments']) {
+for (const admin of ['/admin', '/admin/users', '/admin/users/new', '/admin/users/import', '/admin/departments', '/admin/clinics', '/admin/rules', '/admin/templates', '/admin/mappings', '/admin/audit', '/api/audit/export.csv', '/api/admin/users', '/api/admin/departments', '/api/admin/experts', '/api/admin/clinic-schedules']) {
   ROWS.push({ path: admin, expect: E(403, 403, 403, 403, 200) });
 }
 ROWS.push({ path: '/api/auth/me', expect: allRoles(200) });

@@ -90,6 +90,50 @@ describe('go-live in a browser', () => {
     await shot(admin, 'admin-users');
   });
 
+  it('previews a staff list with its row errors and imports nothing until it is right', async () => {
+    await admin.goto(`${web.base}/admin/users`);
+    await admin.keyboard.press('i');
+    await admin.waitForURL((url) => url.pathname === '/admin/users/import');
+    const csv = ['用户名,姓名,角色,科室', `imp_${id.toLowerCase()},刘一,客服,${dept.code}`, `imp2_${id.toLowerCase()},王二,院长,${dept.code}`].join('\n');
+    await admin.locator('input[type=file]').setInputFiles({ name: 'staff.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await admin.getByRole('button', { name: '预览' }).click();
+    const errors = admin.getByRole('alert');
+    await errors.waitFor();
+    expect(await errors.textContent()).toContain('第 3 行 · 角色');
+    expect(await admin.getByRole('button', { name: /确认导入/ }).count()).toBe(0);
+    await shot(admin, 'admin-users-import');
+  });
+
+  it('sets up an expert, a weekly clinic session and a closed date', async () => {
+    await admin.getByRole('link', { name: '出诊安排' }).click();
+    await admin.getByRole('heading', { name: '出诊安排' }).waitFor();
+    const expertForm = admin.locator('form', { has: admin.getByRole('heading', { name: '添加专家' }) });
+    await expertForm.getByLabel('医生姓名').fill('周建华');
+    await expertForm.locator('select[name=departmentCode]').selectOption({ label: dept.name });
+    await expertForm.getByLabel('职称').fill('主任医师');
+    await expertForm.getByRole('button', { name: '添加专家' }).click();
+    await admin.getByRole('status').filter({ hasText: '已添加专家' }).waitFor();
+
+    const scheduleForm = admin.locator('form', { has: admin.getByRole('heading', { name: '添加出诊' }) });
+    await scheduleForm.locator('select[name=weekday]').selectOption('3');
+    await scheduleForm.locator('select[name=halfDay]').selectOption('pm');
+    // A morning time for an afternoon session is named at the field.
+    await scheduleForm.getByRole('button', { name: '添加出诊' }).click();
+    await admin.locator('#startsAt-error').waitFor();
+    await scheduleForm.locator('input[name=startsAt]').fill('13:30');
+    await scheduleForm.locator('input[name=endsAt]').fill('17:00');
+    await scheduleForm.locator('input[name=registrationOpensAt]').fill('13:00');
+    await scheduleForm.getByRole('button', { name: '添加出诊' }).click();
+    await admin.getByRole('status').filter({ hasText: '已添加出诊' }).waitFor();
+    const row = admin.locator('tr', { hasText: '周建华' }).filter({ hasText: '周三下午' });
+    await row.locator('input[name=date]').fill('2027-01-27');
+    await row.locator('input[name=reason]').fill('春节');
+    await row.getByRole('button', { name: '停诊' }).click();
+    await admin.getByRole('status').filter({ hasText: '已登记停诊日期' }).waitFor();
+    expect(await admin.locator('tr', { hasText: '周建华' }).filter({ hasText: '周三下午' }).textContent()).toContain('2027-01-27（春节）');
+    await shot(admin, 'admin-clinics');
+  });
+
   it('makes the agent change the initial password, then shows an empty 今日任务', async () => {
     const page = await web.newPage();
     await signIn(page, agent.username, agent.initial);
