@@ -11,13 +11,15 @@ import { createSql } from './client.js';
 export const APP_LOGIN_ROLE = 'suifang_application';
 
 /**
- * Creates or updates the login role and returns the connection URL for it. Its password is derived
- * from the owner's (HMAC), so every process of one deployment computes the same one and a restart
- * does not need it stored anywhere.
+ * Creates or updates the login role and returns the connection URL for it. Its password is the
+ * given one (a deployment's secret, e.g. APP_DATABASE_PASSWORD in docker-compose.yml) or else derived
+ * from the owner's (HMAC), so every process of one bring-up computes the same one and a restart does
+ * not need it stored anywhere.
  */
-export async function ensureApplicationLogin(ownerUrl: string): Promise<string> {
+export async function ensureApplicationLogin(ownerUrl: string, givenPassword?: string): Promise<string> {
   const url = new URL(ownerUrl);
-  const password = createHmac('sha256', decodeURIComponent(url.password) || url.href).update(APP_LOGIN_ROLE).digest('base64url');
+  const password = givenPassword || createHmac('sha256', decodeURIComponent(url.password) || url.href).update(APP_LOGIN_ROLE).digest('base64url');
+  if (!/^[A-Za-z0-9_\-.~]{16,}$/.test(password)) throw new Error('The application database password must be at least 16 characters of A–Z, a–z, 0–9, _ - . ~');
   const sql = createSql(ownerUrl, { max: 1 });
   try {
     // Role names and passwords cannot be bind parameters in DDL; both are ours (fixed name, base64url).
