@@ -40,11 +40,12 @@ const NAV: Record<Role, { to: string; label: string; end?: boolean }[]> = {
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requireUser(request, context);
-  return { user };
+  const department = user.departmentCode ? await context.services.directory.department(user.departmentCode) : null;
+  return { user, departmentName: department?.name ?? user.departmentCode };
 }
 
 export default function Portal() {
-  const { user } = useLoaderData<typeof loader>();
+  const { user, departmentName } = useLoaderData<typeof loader>();
   return (
     <div className="portal">
       <header className="topbar">
@@ -58,7 +59,7 @@ export default function Portal() {
         </nav>
         <span className="who">
           {user.displayName} · {ROLE_LABELS[user.role]}
-          {user.departmentCode ? ` · ${user.departmentCode}` : ''}
+          {departmentName ? ` · ${departmentName}` : ''}
         </span>
         <NavLink to="/account/password" className="small">
           修改密码
