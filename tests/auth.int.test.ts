@@ -73,6 +73,19 @@ describe('sign-in', () => {
     expect(left).toEqual([]);
   });
 
+  it('sends a user whose password expired (PASSWORD_MAX_AGE_DAYS, 90) to change it before anything else', async () => {
+    const { username } = org.users.agentA;
+    await stack.sql`UPDATE users SET password_changed_at = now() - interval '91 days' WHERE username = ${username}`;
+    const cookie = await signIn(stack.app, username);
+    const me = (await (await stack.app.request('/api/auth/me', { headers: { cookie } })).json()) as { user: { mustChangePassword?: boolean } };
+    expect(me.user.mustChangePassword).toBe(true);
+    const refused = await stack.app.request('/api/tasks/today', { headers: { cookie } });
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toMatchObject({ error: 'password_change_required' });
+    await stack.sql`UPDATE users SET password_changed_at = now() - interval '89 days' WHERE username = ${username}`;
+    expect((await stack.app.request('/api/tasks/today', { headers: { cookie } })).status).toBe(200);
+  });
+
   it('locks the account after repeated failures, refusing even the right password', async () => {
     const { username } = org.users.staffB;
     for (let i = 0; i < 2; i++) expect((await login(stack, { username, password: 'bad' })).status).toBe(401);
