@@ -37,6 +37,16 @@ describe('go-live in a browser', () => {
     if (SCREENSHOTS) await page.screenshot({ path: `${SCREENSHOTS}/${name}.png`, fullPage: true });
   };
 
+  /** A page's shortcut: keys do nothing until the page is hydrated, so press until it navigates. */
+  async function pressUntil(page: Page, key: string, path: string) {
+    await page.waitForFunction(() => Boolean((window as unknown as { __remixRouter?: unknown }).__remixRouter));
+    for (let i = 0; i < 20 && pathOf(page.url()) !== path; i++) {
+      await page.keyboard.press(key);
+      await page.waitForURL((url) => url.pathname === path, { timeout: 500 }).catch(() => {});
+    }
+    expect(pathOf(page.url())).toBe(path);
+  }
+
   async function signIn(page: Page, username: string, password: string) {
     await page.goto(`${web.base}/login`);
     await page.getByRole('textbox', { name: '用户名' }).fill(username);
@@ -68,8 +78,7 @@ describe('go-live in a browser', () => {
   it('lets the administrator create an agent in it', async () => {
     await admin.getByRole('link', { name: '用户', exact: true }).click();
     await admin.getByRole('heading', { name: /用户管理/ }).waitFor();
-    await admin.keyboard.press('n');
-    await admin.waitForURL((url) => url.pathname === '/admin/users/new');
+    await pressUntil(admin, 'n', '/admin/users/new');
     await admin.getByLabel('用户名（登录名）').fill(agent.username);
     await admin.getByLabel('姓名').fill(agent.name);
     await admin.locator('select[name=role]').selectOption('agent');
@@ -92,8 +101,7 @@ describe('go-live in a browser', () => {
 
   it('previews a staff list with its row errors and imports nothing until it is right', async () => {
     await admin.goto(`${web.base}/admin/users`);
-    await admin.keyboard.press('i');
-    await admin.waitForURL((url) => url.pathname === '/admin/users/import');
+    await pressUntil(admin, 'i', '/admin/users/import');
     const csv = ['用户名,姓名,角色,科室', `imp_${id.toLowerCase()},刘一,客服,${dept.code}`, `imp2_${id.toLowerCase()},王二,院长,${dept.code}`].join('\n');
     await admin.locator('input[type=file]').setInputFiles({ name: 'staff.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
     await admin.getByRole('button', { name: '预览' }).click();
@@ -145,14 +153,14 @@ describe('go-live in a browser', () => {
     await shot(page, 'account-password');
 
     await page.getByLabel('当前密码').fill(agent.initial);
-    await page.locator('input[name=newPassword]').fill(agent.initial);
+    await page.getByLabel('新密码', { exact: true }).fill(agent.initial);
     await page.getByLabel('再次输入新密码').fill(agent.initial);
     await page.getByRole('button', { name: '保存新密码' }).click();
     await page.locator('#newPassword-error').waitFor();
     expect(await page.locator('#newPassword-error').textContent()).toContain('最近');
 
     await page.getByLabel('当前密码').fill(agent.initial);
-    await page.locator('input[name=newPassword]').fill(agent.chosen);
+    await page.getByLabel('新密码', { exact: true }).fill(agent.chosen);
     await page.getByLabel('再次输入新密码').fill(agent.chosen);
     await page.getByRole('button', { name: '保存新密码' }).click();
     await page.waitForURL((url) => url.pathname === '/agent');

@@ -57,14 +57,22 @@ export default function ChangePassword() {
           <input name="currentPassword" type="password" autoComplete="current-password" autoFocus {...fieldAria('currentPassword', e.currentPassword)} />
           <FieldError id="currentPassword" message={e.currentPassword} />
         </label>
-        <label>
-          新密码
-          <input name="newPassword" type="password" autoComplete="new-password" {...fieldAria('newPassword', e.newPassword)} />
-          <span className="hint">
+        {/* The rules are described by, not part of, the field's name. */}
+        <div>
+          <label htmlFor="newPassword">新密码</label>
+          <input
+            id="newPassword"
+            name="newPassword"
+            type="password"
+            autoComplete="new-password"
+            {...fieldAria('newPassword', e.newPassword)}
+            aria-describedby={e.newPassword ? 'newPassword-hint newPassword-error' : 'newPassword-hint'}
+          />
+          <p className="hint" id="newPassword-hint">
             至少 {minLength} 位，含小写字母、大写字母、数字、符号中的三类，不含用户名，不能与最近 {history} 次的密码相同。
-          </span>
+          </p>
           <FieldError id="newPassword" message={e.newPassword} />
-        </label>
+        </div>
         <label>
           再次输入新密码
           <input name="confirmPassword" type="password" autoComplete="new-password" {...fieldAria('confirmPassword', e.confirmPassword)} />
