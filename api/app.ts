@@ -5,6 +5,7 @@
 import { Hono } from 'hono';
 import type { Principal } from '../domain/access.js';
 import { payloadCodec } from '../worker/payload-codec.js';
+import { createAdminRoutes } from './admin.js';
 import { createCodecRoutes } from './codec.js';
 import { requestBodyLimit } from './body-limit.js';
 import { createFhirRoutes } from './his/fhir.js';
@@ -76,11 +77,23 @@ export function createApi(services: Services) {
   api.use('*', async (c, next) => {
     const user = await services.auth.userFromToken(readSessionToken(c.req.header('cookie')));
     if (!user) throw unauthorized();
+    // A one-time or expired password: nothing but changing it (and seeing who one is) until then.
+    if (user.mustChangePassword && !['/auth/me', '/auth/password'].includes(c.req.path.replace(/^\/api/, ''))) {
+      throw new ServiceError(403, 'password_change_required', '请先修改密码（POST /api/auth/password）');
+    }
     c.set('user', user);
     await next();
   });
 
   api.get('/auth/me', (c) => c.json({ user: c.get('user') }));
+  api.post('/auth/password', async (c) => {
+    const body = await c.req.json().catch(() => {
+      throw new ServiceError(400, 'invalid_input', '(body): 不是有效的 JSON');
+    });
+    await services.users.changePassword(c.get('user'), body, requestMeta(c));
+    return c.json({ ok: true });
+  });
+  api.route('/admin', createAdminRoutes(services));
 
   api.get('/departments/:code/discharges', async (c) => {
     const limit = Number(c.req.query('limit') ?? 100);
@@ -88,13 +101,14 @@ export function createApi(services: Services) {
     const items = await services.discharges.listForDepartment(c.get('user'), c.req.param('code'), {
       limit: Number.isFinite(limit) && limit > 0 ? limit : 100,
       offset: Number.isFinite(offset) && offset >= 0 ? offset : 0,
+      meta: requestMeta(c),
     });
     return c.json({ items });
   });
 
   api.get('/tasks/today', async (c) => {
     const status = c.req.query('status');
-    return c.json(await services.tasks.today(c.get('user'), status ? { status: status as never } : {}));
+    return c.json(await services.tasks.today(c.get('user'), { ...(status ? { status: status as never } : {}), meta: requestMeta(c) }));
   });
   api.get('/tasks/:id', async (c) => c.json(await services.tasks.get(c.get('user'), c.req.param('id'), requestMeta(c))));
   api.get('/tasks/:id/follow-up', async (c) => c.json(await services.tasks.followUpState(c.get('user'), c.req.param('id'))));

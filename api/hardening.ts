@@ -40,3 +40,16 @@ export function signInRateLimit(services: Services): MiddlewareHandler {
   }
   return limiter;
 }
+
+/**
+ * Every way into the sign-in page's action shares that budget: the form post (`/login`), the
+ * fetch a real browser makes (`/login.data`, Remix single fetch), a trailing slash or capitals
+ * (Remix matches paths case-insensitively), and any method an action accepts.
+ */
+export function portalSignInRateLimit(services: Services): MiddlewareHandler {
+  const limit = signInRateLimit(services);
+  return async (c, next) => {
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && /^\/login(\.data)?\/?$/i.test(c.req.path)) return limit(c, next);
+    await next();
+  };
+}

@@ -109,6 +109,13 @@ const envSchema = z.object({
   SESSION_TTL_HOURS: positiveInt.default(12),
   LOGIN_MAX_FAILURES: positiveInt.default(5),
   LOGIN_LOCK_MINUTES: positiveInt.default(15),
+  /** A session unused for this long ends (besides SESSION_TTL_HOURS). */
+  SESSION_IDLE_MINUTES: positiveInt.default(30),
+  PASSWORD_MIN_LENGTH: z.coerce.number().int().min(8).default(10),
+  /** A new password may not be one of this many previous ones. */
+  PASSWORD_HISTORY: z.coerce.number().int().min(0).default(5),
+  /** Days until a password must be changed; 0 = never. */
+  PASSWORD_MAX_AGE_DAYS: z.coerce.number().int().min(0).default(90),
   /** Sign-in attempts allowed per client address in 5 minutes (all accounts together). */
   SIGNIN_RATE_LIMIT: positiveInt.default(30),
   /** AES-256-GCM keys for Temporal payloads: "<id>:<base64 32 bytes>,…" (old keys stay to read old payloads). */

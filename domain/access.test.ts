@@ -2,6 +2,7 @@ import { describe, it, expect } from 'vitest';
 import {
   administers,
   canAccessDepartment,
+  canViewPatient,
   canViewTask,
   canViewTicket,
   handlesTickets,
@@ -172,5 +173,34 @@ describe('reportScope', () => {
     expect(reportScope(user('dept_head', 'GK'))).toEqual({ kind: 'department', departmentCode: 'GK' });
     expect(reportScope(user('agent', 'GK'))).toEqual({ kind: 'agent', userId: '00000000-0000-0000-0000-000000000001', departmentCode: 'GK' });
     expect(reportScope(user('dept_staff', 'GK'))).toBeNull();
+  });
+});
+
+describe('canViewPatient', () => {
+  const me = '00000000-0000-0000-0000-000000000001';
+  const other = '00000000-0000-0000-0000-000000000002';
+  const patient = (tasks: { departmentCode: string | null; assignedAgentId: string | null }[], tickets: { departmentCode: string | null; createdBy: string | null }[] = []) => ({
+    encounterDepartments: ['GK'],
+    tasks,
+    tickets,
+  });
+
+  it('shows an agent the patients of their own and their queue’s unassigned tasks only', () => {
+    const agent = user('agent', 'GK');
+    expect(canViewPatient(agent, patient([{ departmentCode: 'GK', assignedAgentId: null }]))).toBe(true);
+    expect(canViewPatient(agent, patient([{ departmentCode: 'GK', assignedAgentId: me }]))).toBe(true);
+    expect(canViewPatient(agent, patient([{ departmentCode: 'GK', assignedAgentId: other }]))).toBe(false);
+    expect(canViewPatient(agent, patient([]))).toBe(false);
+    expect(canViewPatient(agent, patient([{ departmentCode: 'NK', assignedAgentId: null }]))).toBe(false);
+    // A complaint the agent took down keeps the patient visible to them.
+    expect(canViewPatient(agent, patient([], [{ departmentCode: 'NK', createdBy: me }]))).toBe(true);
+  });
+
+  it('shows department users their department’s patients, and management all', () => {
+    expect(canViewPatient(user('dept_head', 'GK'), patient([]))).toBe(true);
+    expect(canViewPatient(user('dept_staff', 'NK'), patient([]))).toBe(false);
+    expect(canViewPatient(user('dept_staff', 'NK'), patient([], [{ departmentCode: 'NK', createdBy: null }]))).toBe(true);
+    expect(canViewPatient(user('manager', null), patient([]))).toBe(true);
+    expect(canViewPatient(user('admin', null), patient([]))).toBe(true);
   });
 });

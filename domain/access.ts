@@ -24,6 +24,8 @@ export interface Principal {
   displayName: string;
   role: Role;
   departmentCode: string | null;
+  /** Set after a reset or when the password expired: nothing but choosing a new password until then. */
+  mustChangePassword?: true;
 }
 
 /** Roles that read across departments (management aggregates, administration, links to the Temporal UI). */
@@ -72,6 +74,25 @@ export function canViewTask(user: Principal, task: TaskAccessFacts): boolean {
 export function taskQueueScope(user: Principal): 'own' | 'all' | null {
   if (user.role === 'agent') return 'own';
   return seesAllDepartments(user.role) ? 'all' : null;
+}
+
+export interface PatientAccessFacts {
+  /** Departments of the patient's stays. */
+  encounterDepartments: (string | null)[];
+  tasks: TaskAccessFacts[];
+  tickets: TicketAccessFacts[];
+}
+
+/**
+ * A patient record: an agent sees the patients of the tasks they may see (their own, their queue's
+ * unassigned ones) and of the tickets they raised; department users their department's patients;
+ * management all. The same rule as the row-level policies (migration 1763901610000).
+ */
+export function canViewPatient(user: Principal, patient: PatientAccessFacts): boolean {
+  if (seesAllDepartments(user.role)) return true;
+  if (patient.tickets.some((t) => canViewTicket(user, t))) return true;
+  if (user.role === 'agent') return patient.tasks.some((t) => canViewTask(user, t));
+  return isDepartmentStaff(user.role) && patient.encounterDepartments.some((d) => d !== null && d === user.departmentCode);
 }
 
 export interface TicketAccessFacts {

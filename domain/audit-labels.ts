@@ -37,6 +37,26 @@ export const AUDIT_ACTION_LABELS: Record<string, string> = {
   'routing.subtag_saved': '保存问题子标签',
   'routing.subtag_active_set': '启用/停用问题子标签',
   'report.export': '导出报表',
+  'patient.list': '查看患者列表',
+  'patient.list_denied': '查看患者列表被拒',
+  'ticket.view_denied': '查看工单被拒',
+  'auth.password_change': '修改密码',
+  'auth.password_change_failed': '修改密码失败',
+  'user.create': '新建用户',
+  'user.create_first_admin': '创建首个管理员',
+  'user.update': '修改用户',
+  'user.disable': '停用用户',
+  'user.enable': '启用用户',
+  'user.reset_password': '重置密码',
+  'user.import': '批量导入用户',
+  'department.create': '新建科室',
+  'department.update': '修改科室',
+  'expert.create': '新建出诊专家',
+  'expert.update': '修改出诊专家',
+  'clinic_schedule.create': '新建出诊安排',
+  'clinic_schedule.update': '修改出诊安排',
+  'clinic_schedule.close': '停诊',
+  'clinic_schedule.reopen': '恢复出诊',
 };
 
 export const AUDIT_ENTITY_LABELS: Record<string, string> = {
@@ -54,6 +74,8 @@ export const AUDIT_ENTITY_LABELS: Record<string, string> = {
   user: '用户',
   department: '科室',
   report: '报表',
+  expert: '出诊专家',
+  clinic_schedule: '出诊安排',
 };
 
 export const auditActionLabel = (action: string): string => AUDIT_ACTION_LABELS[action] ?? action;

@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadEnv } from '../config/env.js';
+import { ensureApplicationLogin } from '../db/app-role.js';
 import { demoLoginLines, firstBusyPort, loadDemoData, takeRunLock } from './lib/demo.js';
 import { buildPortal, runMigrations, startApiServer, startPostgres, startTemporal, startWorker, takeOverProcessEvent, Teardown } from './lib/stack.js';
 
@@ -91,9 +92,11 @@ try {
   }
 
   await runMigrations(databaseUrl, (msg) => log(`[start] ${msg}`));
+  // The worker and the server connect as a role that owns no table (db/app-role.ts).
+  const appDatabaseUrl = await ensureApplicationLogin(databaseUrl);
   await buildPortal();
 
-  const childEnv = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS };
+  const childEnv = { ...process.env, DATABASE_URL: appDatabaseUrl, TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS };
   startWorker({ env: childEnv, onUnexpectedExit: stopOnExit('worker'), teardown });
   const server = startApiServer({ env: childEnv, healthUrl: `http://127.0.0.1:${env.PORT}/api/health`, onUnexpectedExit: stopOnExit('server'), teardown });
   await server.ready;

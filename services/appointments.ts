@@ -127,13 +127,17 @@ export function createAppointmentService({ sql, temporal, audit, taskQueue }: { 
     },
 
     /** Admin only: ends a patient's no-show blacklist early, with a reason; audited. */
-    /** Patients currently barred from booking (admins), with their masked phone, until when and how often. */
-    async blacklisted(user: Principal): Promise<{ patientId: string; name: string; phoneMasked: string; until: string; count: number }[]> {
-      if (!administers(user.role)) throw forbidden('只有系统管理员可以查看爽约黑名单');
+    /** Patients currently barred from booking (admins), with their masked phone, until when and how often (the listing is audited). */
+    async blacklisted(user: Principal, meta: RequestMeta = {}): Promise<{ patientId: string; name: string; phoneMasked: string; until: string; count: number }[]> {
+      if (!administers(user.role)) {
+        await audit.listDenied(user, 'blacklist', meta);
+        throw forbidden('只有系统管理员可以查看爽约黑名单');
+      }
       const rows = await sql<{ patient_id: string; name: string; phone: string | null; blacklisted_until: Date; blacklist_count: number }[]>`
         SELECT l.patient_id, p.name, p.phone, l.blacklisted_until, l.blacklist_count
         FROM noshow_ledger l JOIN patients p ON p.id = l.patient_id
         WHERE l.blacklisted_until > now() ORDER BY l.blacklisted_until`;
+      await audit.listed(user, 'blacklist', rows.map((r) => r.patient_id), meta);
       return rows.map((r) => ({
         patientId: r.patient_id,
         name: r.name,

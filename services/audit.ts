@@ -97,6 +97,20 @@ export function createAuditService({ sql }: { sql: Sql }) {
                 ${meta.ip ?? null}, ${meta.userAgent ?? null}, ${sql.json((entry.details ?? {}) as never)})`;
     },
 
+    /**
+     * A list that shows patient data was shown (今日任务, discharge lists, ticket inbox, alerts, clinic
+     * board): which view, how many rows and whose records, as a record view is audited.
+     */
+    async listed(actor: Principal, view: string, patientIds: readonly string[], meta: RequestMeta, details: Record<string, unknown> = {}): Promise<void> {
+      const patients = [...new Set(patientIds)];
+      await service.record({ actor, action: 'patient.list', entityType: view, details: { ...details, count: patientIds.length, patients: patients.slice(0, 500) } }, meta);
+    },
+
+    /** A refused attempt to open a list (another department's, or a role without one). */
+    async listDenied(actor: Principal, view: string, meta: RequestMeta, details: Record<string, unknown> = {}): Promise<void> {
+      await service.record({ actor, action: 'patient.list_denied', entityType: view, details }, meta);
+    },
+
     /** Admin search of the audit trail, newest first (at most `limit` rows; `truncated` when more matched). */
     async search(user: Principal, filters: AuditFilters, options: { limit?: number } = {}): Promise<{ rows: AuditRow[]; truncated: boolean; filters: AuditFilters }> {
       if (!administers(user.role)) throw forbidden('仅管理员可查看审计日志');

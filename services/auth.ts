@@ -8,6 +8,7 @@ import { hash, verify } from '@node-rs/argon2';
 import { z } from 'zod';
 import type { Sql } from '../db/client.js';
 import type { Principal, Role } from '../domain/access.js';
+import { passwordExpired } from '../domain/password-policy.js';
 import type { AuditService, RequestMeta } from './audit.js';
 import { ServiceError, unauthorized } from './errors.js';
 import { parseOrThrow } from './validation.js';
@@ -17,8 +18,12 @@ export const SESSION_COOKIE = 'sf_session';
 export interface AuthSettings {
   sessionSecret: string;
   sessionTtlHours: number;
+  /** A session unused this long ends (idle timeout). */
+  sessionIdleMinutes: number;
   maxFailures: number;
   lockMinutes: number;
+  /** Days a password stays valid (0 = forever); an expired one must be changed right after sign-in. */
+  passwordMaxAgeDays: number;
 }
 
 const credentialsSchema = z.object({
@@ -40,31 +45,41 @@ interface UserRow {
   failed_logins: number;
   locked_until: Date | null;
   active: boolean;
+  must_change_password: boolean;
+  password_changed_at: Date;
 }
 
-const toPrincipal = (row: Pick<UserRow, 'id' | 'username' | 'display_name' | 'role' | 'department_code'>): Principal => ({
+const toPrincipal = (row: Pick<UserRow, 'id' | 'username' | 'display_name' | 'role' | 'department_code'>, mustChangePassword = false): Principal => ({
   id: row.id,
   username: row.username,
   displayName: row.display_name,
   role: row.role,
   departmentCode: row.department_code,
+  ...(mustChangePassword ? { mustChangePassword: true as const } : {}),
 });
+
+/** The one answer for an unknown user and a wrong password, so neither tells which it was. */
+const BAD_CREDENTIALS = '用户名或密码错误';
 
 export function createAuthService({ sql, audit, settings }: { sql: Sql; audit: AuditService; settings: AuthSettings }) {
   const tokenHash = (token: string) => createHmac('sha256', settings.sessionSecret).update(token).digest('hex');
   // Verifying against a throwaway hash for unknown users keeps response times alike, so
   // usernames cannot be probed by timing.
   const dummyHash = hashPassword(randomBytes(16).toString('hex'));
+  const mustChange = (row: Pick<UserRow, 'must_change_password' | 'password_changed_at'>) =>
+    row.must_change_password || passwordExpired(row.password_changed_at, { maxAgeDays: settings.passwordMaxAgeDays }, new Date());
 
   return {
     /** Checks the credentials and opens a session; throws 400/401/423 with a message for the sign-in form. */
     async login(input: unknown, meta: RequestMeta): Promise<{ token: string; user: Principal; expiresAt: Date }> {
       const { username, password } = parseOrThrow(credentialsSchema, input);
       const [row] = await sql<UserRow[]>`SELECT * FROM users WHERE lower(username) = lower(${username})`;
+      // Ended sessions are purged as people sign in (no separate job needed for a table this small).
+      await sql`DELETE FROM sessions WHERE expires_at <= now() OR last_seen_at <= now() - make_interval(mins => ${settings.sessionIdleMinutes})`;
       if (!row || !row.active) {
         await verify(await dummyHash, password).catch(() => false);
-        await audit.record({ action: 'auth.login_failed', details: { username, reason: 'unknown_user' } }, meta);
-        throw unauthorized('用户名或密码错误');
+        await audit.record({ action: 'auth.login_failed', details: { username, reason: row ? 'disabled' : 'unknown_user' } }, meta);
+        throw unauthorized(BAD_CREDENTIALS);
       }
       const principal = toPrincipal(row);
       if (row.locked_until && row.locked_until > new Date()) {
@@ -84,8 +99,7 @@ export function createAuthService({ sql, audit, settings }: { sql: Sql; audit: A
           meta,
         );
         if (updated?.locked_until) throw lockedError(updated.locked_until);
-        const left = settings.maxFailures - (updated?.failed_logins ?? 0);
-        throw unauthorized(`用户名或密码错误(再错 ${left} 次将锁定账户)`);
+        throw unauthorized(BAD_CREDENTIALS);
       }
       await sql`UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ${row.id}`;
       const token = randomBytes(32).toString('base64url');
@@ -95,16 +109,23 @@ export function createAuthService({ sql, audit, settings }: { sql: Sql; audit: A
                 ${meta.ip ?? null}, ${meta.userAgent ?? null})
         RETURNING expires_at`;
       await audit.record({ actor: principal, action: 'auth.login' }, meta);
-      return { token, user: principal, expiresAt: session!.expires_at };
+      return { token, user: toPrincipal(row, mustChange(row)), expiresAt: session!.expires_at };
     },
 
-    /** The signed-in user of a session token, or null when missing, unknown or expired. */
+    /**
+     * The signed-in user of a session token, or null when missing, unknown, expired or idle for
+     * longer than the idle timeout. Each use counts as activity.
+     */
     async userFromToken(token: string | undefined): Promise<Principal | null> {
       if (!token) return null;
       const [row] = await sql<UserRow[]>`
-        SELECT u.* FROM sessions s JOIN users u ON u.id = s.user_id
-        WHERE s.token_hash = ${tokenHash(token)} AND s.expires_at > now() AND u.active`;
-      return row ? toPrincipal(row) : null;
+        WITH touched AS (
+          UPDATE sessions SET last_seen_at = now()
+          WHERE token_hash = ${tokenHash(token)} AND expires_at > now()
+            AND last_seen_at > now() - make_interval(mins => ${settings.sessionIdleMinutes})
+          RETURNING user_id)
+        SELECT u.* FROM touched s JOIN users u ON u.id = s.user_id WHERE u.active`;
+      return row ? toPrincipal(row, mustChange(row)) : null;
     },
 
     async logout(token: string | undefined, meta: RequestMeta): Promise<void> {

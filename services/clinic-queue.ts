@@ -13,7 +13,7 @@ import type { Sql } from '../db/client.js';
 import { runsClinic, type Principal } from '../domain/access.js';
 import { estimatedWaitMinutes, orderQueue, positionOf, type QueueEntry, type QueueRule } from '../domain/clinic-queue.js';
 import type { AuditService, RequestMeta } from './audit.js';
-import { forbidden, notFound, ServiceError } from './errors.js';
+import { forbidden, isServiceError, notFound, ServiceError } from './errors.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -162,9 +162,14 @@ export function createClinicQueueService({ sql, audit }: { sql: Sql; audit: Audi
     },
 
     /** The queue for the clinic page: staff of the session's department or admin. */
-    async board(user: Principal, sessionId: string, now: Date = new Date()): Promise<QueueView> {
-      const session = await staffSession(user, sessionId);
-      return view(sql, session, now);
+    async board(user: Principal, sessionId: string, now: Date = new Date(), meta: RequestMeta = {}): Promise<QueueView> {
+      const session = await staffSession(user, sessionId).catch(async (err: unknown) => {
+        if (isServiceError(err) && err.status === 403) await audit.listDenied(user, 'clinic_board', meta, { sessionId });
+        throw err;
+      });
+      const shown = await view(sql, session, now);
+      await audit.listed(user, 'clinic_board', [], meta, { sessionId, numbers: shown.entries.map((e) => e.number) });
+      return shown;
     },
 
     /**

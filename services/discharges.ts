@@ -19,6 +19,7 @@ import { hl7EventFromBytes, type Hl7Options } from '../domain/his/hl7.js';
 import { decodeHl7, lossyText } from '../domain/his/hl7-charset.js';
 import { jsonEventFromText } from '../domain/his/json.js';
 import { maskPhone } from '../domain/masking.js';
+import { createAuditService, type RequestMeta } from './audit.js';
 import { forbidden, isServiceError, ServiceError, ValidationError } from './errors.js';
 import { createHisApply, type ApplyResult } from './his-apply.js';
 import { FhirServerUnavailable, createFhirServer, type FhirServer } from './his-fhir-server.js';
@@ -78,6 +79,7 @@ export function createDischargeService({
   settings?: IngestSettings;
 }) {
   const inbox = createHisInbox({ sql });
+  const audit = createAuditService({ sql });
   const { apply } = createHisApply({ sql, temporal, taskQueue, dischargeAge: settings.dischargeAge });
   const fhirServer = settings.fhirServer ?? createFhirServer(undefined);
 
@@ -228,9 +230,25 @@ export function createDischargeService({
         GROUP BY department_code ORDER BY department_code NULLS LAST`;
     },
 
-    /** Discharges of one department, newest first; refused (403) for users of another department. */
-    async listForDepartment(user: Principal, departmentCode: string, { limit = 100, offset = 0 } = {}): Promise<DischargeListItem[]> {
-      if (!canAccessDepartment(user, departmentCode)) throw forbidden('只能查看本科室的出院患者');
+    /**
+     * Discharges of one department, newest first; refused (403) for users of another department.
+     * An agent sees only the stays of the tasks they are responsible for (their own, their queue's
+     * unassigned ones). Every listing, and every refusal, is audited.
+     */
+    async listForDepartment(
+      user: Principal,
+      departmentCode: string,
+      { limit = 100, offset = 0, meta = {} }: { limit?: number; offset?: number; meta?: RequestMeta } = {},
+    ): Promise<DischargeListItem[]> {
+      if (!canAccessDepartment(user, departmentCode)) {
+        await audit.listDenied(user, 'discharge_list', meta, { departmentCode });
+        throw forbidden('只能查看本科室的出院患者');
+      }
+      const responsible =
+        user.role === 'agent'
+          ? sql`AND EXISTS (SELECT 1 FROM follow_up_tasks t WHERE t.encounter_id = e.id
+                            AND (t.assigned_agent_id = ${user.id} OR (t.assigned_agent_id IS NULL AND t.department_code = ${user.departmentCode})))`
+          : sql``;
       const rows = await asUser(sql, user, (tx) => tx<
         {
           his_encounter_id: string;
@@ -256,9 +274,10 @@ export function createDischargeService({
                date_part('year', age(p.birth_date))::int AS age,
                ((now() AT TIME ZONE 'Asia/Shanghai')::date - (e.discharged_at AT TIME ZONE 'Asia/Shanghai')::date) AS days
         FROM encounters e JOIN patients p ON p.id = e.patient_id
-        WHERE e.department_code = ${departmentCode} AND e.discharged_at IS NOT NULL
+        WHERE e.department_code = ${departmentCode} AND e.discharged_at IS NOT NULL ${responsible}
         ORDER BY e.discharged_at DESC
         LIMIT ${Math.min(limit, 500)} OFFSET ${offset}`);
+      await audit.listed(user, 'discharge_list', rows.map((r) => r.patient_id), meta, { departmentCode });
       return rows.map((r) => ({
         encounterId: r.his_encounter_id,
         patientId: r.patient_id,

@@ -153,7 +153,10 @@ export function createHisApply({ sql, temporal, taskQueue, dischargeAge = DEFAUL
     const stored = await storeEncounter(e, 'discharged');
     let duplicate = !stored.inserted && stored.previousStatus === 'discharged';
     const workflowId = followUpWorkflowId(e.encounterId);
-    const verdict = followUpVerdict(new Date(e.dischargedAt), await planTimings(stored.departmentCode), now(), dischargeAge);
+    // A department not (yet) enabled for follow-up keeps its discharges, but nobody is contacted.
+    const verdict = (await followsUp(stored.departmentCode))
+      ? followUpVerdict(new Date(e.dischargedAt), await planTimings(stored.departmentCode), now(), dischargeAge)
+      : ({ followUp: false, reason: '科室未启用随访' } as const);
     if (!verdict.followUp && !e.deceased) {
       // Stored and shown, but nobody calls a patient about a stay that ended long ago.
       await sql`UPDATE encounters SET follow_up_skipped = ${verdict.reason} WHERE his_encounter_id = ${e.encounterId} AND follow_up_skipped IS NULL`;
@@ -172,6 +175,12 @@ export function createHisApply({ sql, temporal, taskQueue, dischargeAge = DEFAUL
       if (started) duplicate = false;
     }
     return { outcome: duplicate ? 'duplicate' : 'accepted', encounterId: e.encounterId, workflowId };
+  }
+
+  async function followsUp(departmentCode: string | null): Promise<boolean> {
+    if (departmentCode === null) return true;
+    const [d] = await sql<{ follow_up_enabled: boolean }[]>`SELECT follow_up_enabled FROM departments WHERE code = ${departmentCode}`;
+    return d?.follow_up_enabled ?? true;
   }
 
   /** The touchpoint timings of the plans that may apply: the department's active rules, else the hospital-wide ones. */

@@ -5,6 +5,7 @@
 import type { Client } from '@temporalio/client';
 import type { Env } from '../config/env.js';
 import type { Sql } from '../db/client.js';
+import type { PasswordPolicy } from '../domain/password-policy.js';
 import { createAlertService } from './alerts.js';
 import { createAppointmentService } from './appointments.js';
 import { createAuditService } from './audit.js';
@@ -16,6 +17,7 @@ import { hisIngestSettings, type HisIngestEnvKey } from './his-settings.js';
 import { createHisInboxService } from './his-inbox.js';
 import { createFeedbackRoutingService } from './feedback-routing.js';
 import { createHealthService } from './health.js';
+import { createOutpatientSetupService } from './outpatient-setup.js';
 import { createPatientService } from './patients.js';
 import { createPlanService } from './plans.js';
 import { createQuotaPlanningService } from './quota-planning.js';
@@ -23,6 +25,14 @@ import { createReportService } from './reports.js';
 import { createTaskService } from './tasks.js';
 import { createTicketService } from './tickets.js';
 import { createWorkflowMonitorService } from './workflow-monitor.js';
+import { createUserService } from './users.js';
+
+type PasswordPolicyEnvKey = 'PASSWORD_MIN_LENGTH' | 'PASSWORD_HISTORY' | 'PASSWORD_MAX_AGE_DAYS';
+
+/** The password policy as configured (PASSWORD_MIN_LENGTH, PASSWORD_HISTORY, PASSWORD_MAX_AGE_DAYS). */
+export function passwordPolicy(env: Pick<Env, PasswordPolicyEnvKey>): PasswordPolicy {
+  return { minLength: env.PASSWORD_MIN_LENGTH, history: env.PASSWORD_HISTORY, maxAgeDays: env.PASSWORD_MAX_AGE_DAYS };
+}
 
 export interface ServiceDeps {
   sql: Sql;
@@ -36,6 +46,8 @@ export interface ServiceDeps {
     | 'SESSION_TTL_HOURS'
     | 'LOGIN_MAX_FAILURES'
     | 'LOGIN_LOCK_MINUTES'
+    | 'SESSION_IDLE_MINUTES'
+    | PasswordPolicyEnvKey
     | 'SIGNIN_RATE_LIMIT'
     | 'HIS_API_TOKEN'
     | 'NODE_ENV'
@@ -59,18 +71,21 @@ export function createServices({ sql, temporal, env }: ServiceDeps) {
       settings: {
         sessionSecret: env.SESSION_SECRET,
         sessionTtlHours: env.SESSION_TTL_HOURS,
+        sessionIdleMinutes: env.SESSION_IDLE_MINUTES,
         maxFailures: env.LOGIN_MAX_FAILURES,
         lockMinutes: env.LOGIN_LOCK_MINUTES,
+        passwordMaxAgeDays: env.PASSWORD_MAX_AGE_DAYS,
       },
     }),
-    alerts: createAlertService({ sql }),
-    directory: createDirectoryService({ sql }),
+    alerts: createAlertService({ sql, audit }),
+    directory: createDirectoryService({ sql, audit }),
     discharges,
     hisInbox: createHisInboxService({ sql, audit, reprocess: discharges.reprocess }),
     patients: createPatientService({ sql, audit }),
     plans: createPlanService({ sql, audit, temporal, secondOffsetsAllowed: env.NODE_ENV !== 'production' }),
     routing: createFeedbackRoutingService({ sql, audit }),
     tasks: createTaskService({ sql, temporal, audit }),
+    users: createUserService({ sql, audit, policy: passwordPolicy(env) }),
     tickets: createTicketService({ sql, temporal, audit, taskQueue: env.TEMPORAL_TASK_QUEUE }),
     health: createHealthService({ sql, temporal }),
     appointments: createAppointmentService({ sql, temporal, audit, taskQueue: env.TEMPORAL_TASK_QUEUE }),
@@ -78,6 +93,7 @@ export function createServices({ sql, temporal, env }: ServiceDeps) {
     quotaPlanning: createQuotaPlanningService({ sql, audit }),
     workflowMonitor: createWorkflowMonitorService({ sql, temporal, env }),
     reports: createReportService({ sql, temporal, taskQueue: env.TEMPORAL_TASK_QUEUE, audit }),
+    outpatientSetup: createOutpatientSetupService({ sql, audit }),
   };
 }
 

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { Sql } from '../db/client.js';
 import { asUser } from '../db/scope.js';
-import { administers, canAccessDepartment, seesAllDepartments, type Principal } from '../domain/access.js';
+import { administers, canViewPatient, type PatientAccessFacts, type Principal } from '../domain/access.js';
 import { displayPatientKey, maskAddress, maskIdCard, maskPhone } from '../domain/masking.js';
 import type { AuditService, RequestMeta } from './audit.js';
 import { forbidden, notFound } from './errors.js';
@@ -58,46 +58,54 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function createPatientService({ sql, audit }: { sql: Sql; audit: AuditService }) {
   return {
-    /** 404 for an unknown id, 403 when none of the patient's encounters is in the user's department. */
+    /** 404 for an unknown id, 403 (audited) when the user may not see the patient (`canViewPatient`). */
     async view(user: Principal, patientId: string, meta: RequestMeta): Promise<PatientView> {
       if (!UUID.test(patientId)) throw notFound('患者不存在');
-      const [patient] = await sql<
-        {
-          id: string;
-          his_patient_id: string;
-          name: string;
-          sex: string | null;
-          birth_date: string | null;
-          phone: string | null;
-          address: string | null;
-          id_number: string | null;
-        }[]
-      >`SELECT id, his_patient_id, name, sex, birth_date::text, phone, address, id_number FROM patients WHERE id = ${patientId}`;
-      if (!patient) throw notFound('患者不存在');
-      const encounters = await sql<
-        {
-          his_encounter_id: string;
-          department_code: string | null;
-          diagnosis_name: string | null;
-          procedure_name: string | null;
-          attending_doctor: string | null;
-          discharged_at: Date | null;
-          workflow_id: string;
-        }[]
-      >`SELECT his_encounter_id, department_code, diagnosis_name, procedure_name, attending_doctor, discharged_at, workflow_id
-        FROM encounters WHERE patient_id = ${patientId} ORDER BY discharged_at DESC NULLS FIRST`;
-      const allowed = seesAllDepartments(user.role) || encounters.some((e) => e.department_code !== null && canAccessDepartment(user, e.department_code));
-      if (!allowed) {
+      const [exists] = await sql<{ facts: PatientAccessFacts }[]>`
+        SELECT json_build_object(
+          'encounterDepartments', coalesce((SELECT json_agg(e.department_code) FROM encounters e WHERE e.patient_id = p.id), '[]'),
+          'tasks', coalesce((SELECT json_agg(json_build_object('departmentCode', t.department_code, 'assignedAgentId', t.assigned_agent_id))
+                             FROM follow_up_tasks t WHERE t.patient_id = p.id), '[]'),
+          'tickets', coalesce((SELECT json_agg(json_build_object('departmentCode', k.department_code, 'createdBy', k.created_by))
+                               FROM tickets k WHERE k.patient_id = p.id), '[]')) AS facts
+        FROM patients p WHERE p.id = ${patientId}`;
+      if (!exists) throw notFound('患者不存在');
+      // The service's rule, then the same rule in Postgres: the record itself is read under the user's row-level policies.
+      const shown = canViewPatient(user, exists.facts)
+        ? await asUser(sql, user, async (tx) => {
+            const [patient] = await tx<
+              {
+                id: string;
+                his_patient_id: string;
+                name: string;
+                sex: string | null;
+                birth_date: string | null;
+                phone: string | null;
+                address: string | null;
+                id_number: string | null;
+              }[]
+            >`SELECT id, his_patient_id, name, sex, birth_date::text, phone, address, id_number FROM patients WHERE id = ${patientId}`;
+            const encounters = await tx<
+              {
+                his_encounter_id: string;
+                department_code: string | null;
+                diagnosis_name: string | null;
+                procedure_name: string | null;
+                attending_doctor: string | null;
+                discharged_at: Date | null;
+                workflow_id: string;
+              }[]
+            >`SELECT his_encounter_id, department_code, diagnosis_name, procedure_name, attending_doctor, discharged_at, workflow_id
+              FROM encounters WHERE patient_id = ${patientId} ORDER BY discharged_at DESC NULLS FIRST`;
+            return patient ? { patient, encounters } : undefined;
+          })
+        : undefined;
+      if (!shown) {
         await audit.record({ actor: user, action: 'patient.view_denied', entityType: 'patient', entityId: patientId, patientId }, meta);
-        throw forbidden('该患者不属于您的科室');
+        throw forbidden(user.role === 'agent' ? '该患者不在您负责的随访任务中' : '该患者不属于您的科室');
       }
       await audit.record({ actor: user, action: 'patient.view', entityType: 'patient', entityId: patientId, patientId }, meta);
-      // What is shown is read again under row-level security: a department sees only its own encounters of the patient.
-      const visible = new Set(
-        (await asUser(sql, user, (tx) => tx<{ his_encounter_id: string }[]>`SELECT his_encounter_id FROM encounters WHERE patient_id = ${patientId}`)).map(
-          (e) => e.his_encounter_id,
-        ),
-      );
+      const { patient, encounters } = shown;
       return {
         id: patient.id,
         hisPatientId: displayPatientKey(patient.his_patient_id),
@@ -107,7 +115,7 @@ export function createPatientService({ sql, audit }: { sql: Sql; audit: AuditSer
         phoneMasked: maskPhone(patient.phone),
         addressMasked: maskAddress(patient.address),
         idNumberMasked: maskIdCard(patient.id_number),
-        encounters: encounters.filter((e) => visible.has(e.his_encounter_id)).map((e) => ({
+        encounters: encounters.map((e) => ({
           encounterId: e.his_encounter_id,
           departmentCode: e.department_code,
           diagnosis: e.diagnosis_name,

@@ -4,6 +4,7 @@
  */
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { z } from 'zod';
+import type { TransactionSql } from 'postgres';
 import type { Sql } from '../db/client.js';
 import { asUser } from '../db/scope.js';
 import { canViewTask, taskQueueScope, type Principal } from '../domain/access.js';
@@ -25,7 +26,7 @@ import {
   type TaskStatus,
 } from '../workflows/follow-up/contracts.js';
 import type { AuditService, RequestMeta } from './audit.js';
-import { forbidden, notFound, refusedUpdate, ServiceError, ValidationError } from './errors.js';
+import { forbidden, isServiceError, notFound, refusedUpdate, ServiceError, ValidationError } from './errors.js';
 import { parseOrThrow } from './validation.js';
 
 
@@ -146,9 +147,10 @@ export function createTaskService({ sql, temporal, audit }: { sql: Sql; temporal
     assignedToMe: r.assigned_agent_id === user.id,
   });
 
-  async function load(taskId: string): Promise<TaskRow | undefined> {
+  /** The task row, read by the application (`sql`) or under a user's row-level policies (`asUser`). */
+  async function load(taskId: string, db: Sql | TransactionSql = sql): Promise<TaskRow | undefined> {
     if (!UUID.test(taskId)) return undefined;
-    const [row] = await sql<TaskRow[]>`
+    const [row] = await db<TaskRow[]>`
       SELECT t.id, t.workflow_id, t.touchpoint_index, t.status, t.due_at, t.urgent, t.attempts, t.max_attempts, t.channel,
              t.department_code, t.assigned_agent_id, p.id AS patient_id, p.name, p.sex, p.phone,
              date_part('year', age(p.birth_date))::int AS age, e.his_encounter_id, e.diagnosis_name, e.procedure_name,
@@ -158,6 +160,45 @@ export function createTaskService({ sql, temporal, audit }: { sql: Sql; temporal
     return row;
   }
 
+  /**
+   * Today's work for an agent: open tasks due today or overdue, urgent first, then by due time
+   * (optionally other statuses handled today), and the counts per status. Not audited: `today` is
+   * the view, this is also how the next task after a call is found.
+   */
+  async function queue(
+    user: Principal,
+    { status, now, limit }: { status: TaskStatus; now: Date; limit: number },
+  ): Promise<{ items: TaskListItem[]; patientIds: string[]; counts: Record<TaskStatus, number> & { overdue: number; urgent: number } }> {
+    const scope = taskQueueScope(user);
+    if (!scope) throw forbidden('今日任务仅供客服使用');
+    const { start, end } = shanghaiDayBounds(now);
+    const mine =
+      scope === 'own'
+        ? sql`(t.assigned_agent_id = ${user.id} OR (t.assigned_agent_id IS NULL AND t.department_code = ${user.departmentCode}))`
+        : sql`TRUE`;
+    // Open work is what is due by tonight; finished work is what was finished today.
+    const inScope = sql`((t.status = 'open' AND t.due_at < ${end}) OR (t.status <> 'open' AND t.updated_at >= ${start}))`;
+    const rows = await asUser(sql, user, (tx) => tx<TaskRow[]>`
+      SELECT t.id, t.workflow_id, t.touchpoint_index, t.status, t.due_at, t.urgent, t.attempts, t.max_attempts, t.channel,
+             t.department_code, t.assigned_agent_id, p.id AS patient_id, p.name, p.sex, NULL AS phone,
+             date_part('year', age(p.birth_date))::int AS age, e.his_encounter_id, e.diagnosis_name, e.procedure_name,
+             e.attending_doctor, e.nurse, e.ward, e.discharged_at
+      FROM follow_up_tasks t JOIN patients p ON p.id = t.patient_id JOIN encounters e ON e.id = t.encounter_id
+      WHERE ${mine} AND ${inScope} AND t.status = ${status}
+      ORDER BY t.urgent DESC, t.due_at ASC, t.id
+      LIMIT ${Math.min(limit, 500)}`);
+    const [counts] = await sql<(Record<TaskStatus, number> & { overdue: number; urgent: number })[]>`
+      SELECT count(*) FILTER (WHERE t.status = 'open')::int AS open,
+             count(*) FILTER (WHERE t.status = 'completed')::int AS completed,
+             count(*) FILTER (WHERE t.status = 'unreachable')::int AS unreachable,
+             count(*) FILTER (WHERE t.status = 'refused')::int AS refused,
+             count(*) FILTER (WHERE t.status = 'cancelled')::int AS cancelled,
+             count(*) FILTER (WHERE t.status = 'open' AND t.due_at < ${start})::int AS overdue,
+             count(*) FILTER (WHERE t.status = 'open' AND t.urgent)::int AS urgent
+      FROM follow_up_tasks t WHERE ${mine} AND ${inScope}`;
+    return { items: rows.map((r) => toItem(r, user, now)), patientIds: rows.map((r) => r.patient_id), counts: counts! };
+  }
+
   const service = {
     /**
      * Today's work for an agent: open tasks due today or overdue, urgent first, then by due
@@ -165,44 +206,24 @@ export function createTaskService({ sql, temporal, audit }: { sql: Sql; temporal
      */
     async today(
       user: Principal,
-      { status = 'open', now = new Date(), limit = 200 }: { status?: TaskStatus; now?: Date; limit?: number } = {},
+      { status = 'open', now = new Date(), limit = 200, meta = {} }: { status?: TaskStatus; now?: Date; limit?: number; meta?: RequestMeta } = {},
     ): Promise<{ items: TaskListItem[]; counts: Record<TaskStatus, number> & { overdue: number; urgent: number } }> {
-      const scope = taskQueueScope(user);
-      if (!scope) throw forbidden('今日任务仅供客服使用');
-      const { start, end } = shanghaiDayBounds(now);
-      const mine =
-        scope === 'own'
-          ? sql`(t.assigned_agent_id = ${user.id} OR (t.assigned_agent_id IS NULL AND t.department_code = ${user.departmentCode}))`
-          : sql`TRUE`;
-      // Open work is what is due by tonight; finished work is what was finished today.
-      const inScope = sql`((t.status = 'open' AND t.due_at < ${end}) OR (t.status <> 'open' AND t.updated_at >= ${start}))`;
-      const rows = await asUser(sql, user, (tx) => tx<TaskRow[]>`
-        SELECT t.id, t.workflow_id, t.touchpoint_index, t.status, t.due_at, t.urgent, t.attempts, t.max_attempts, t.channel,
-               t.department_code, t.assigned_agent_id, p.id AS patient_id, p.name, p.sex, NULL AS phone,
-               date_part('year', age(p.birth_date))::int AS age, e.his_encounter_id, e.diagnosis_name, e.procedure_name,
-               e.attending_doctor, e.nurse, e.ward, e.discharged_at
-        FROM follow_up_tasks t JOIN patients p ON p.id = t.patient_id JOIN encounters e ON e.id = t.encounter_id
-        WHERE ${mine} AND ${inScope} AND t.status = ${status}
-        ORDER BY t.urgent DESC, t.due_at ASC, t.id
-        LIMIT ${Math.min(limit, 500)}`);
-      const [counts] = await sql<(Record<TaskStatus, number> & { overdue: number; urgent: number })[]>`
-        SELECT count(*) FILTER (WHERE t.status = 'open')::int AS open,
-               count(*) FILTER (WHERE t.status = 'completed')::int AS completed,
-               count(*) FILTER (WHERE t.status = 'unreachable')::int AS unreachable,
-               count(*) FILTER (WHERE t.status = 'refused')::int AS refused,
-               count(*) FILTER (WHERE t.status = 'cancelled')::int AS cancelled,
-               count(*) FILTER (WHERE t.status = 'open' AND t.due_at < ${start})::int AS overdue,
-               count(*) FILTER (WHERE t.status = 'open' AND t.urgent)::int AS urgent
-        FROM follow_up_tasks t WHERE ${mine} AND ${inScope}`;
-      return { items: rows.map((r) => toItem(r, user, now)), counts: counts! };
+      const result = await queue(user, { status, now, limit }).catch(async (err: unknown) => {
+        if (isServiceError(err) && err.status === 403) await audit.listDenied(user, 'task_list', meta);
+        throw err;
+      });
+      await audit.listed(user, 'task_list', result.patientIds, meta, { status });
+      return { items: result.items, counts: result.counts };
     },
 
     /** One task with the patient's context, the pinned questions and the call history (audited as a patient view). */
     async get(user: Principal, taskId: string, meta: RequestMeta, now = new Date()): Promise<TaskDetail> {
-      const row = await load(taskId);
-      if (!row) throw notFound('任务不存在');
-      if (!mayView(user, row)) {
-        await audit.record({ actor: user, action: 'task.view_denied', entityType: 'task', entityId: taskId, patientId: row.patient_id }, meta);
+      const found = await load(taskId);
+      if (!found) throw notFound('任务不存在');
+      // What is shown is read under the user's row-level policies too: the same rule, enforced twice.
+      const row = mayView(user, found) ? await asUser(sql, user, (tx) => load(taskId, tx)) : undefined;
+      if (!row) {
+        await audit.record({ actor: user, action: 'task.view_denied', entityType: 'task', entityId: taskId, patientId: found.patient_id }, meta);
         throw forbidden('该任务不属于您');
       }
       const [template] = await sql<{ name: string; version: number; questions: Question[] }[]>`
@@ -285,7 +306,7 @@ export function createTaskService({ sql, temporal, audit }: { sql: Sql; temporal
         { actor: user, action: 'task.contact', entityType: 'task', entityId: taskId, patientId: row.patient_id, details: { outcome: contact.outcome, redFlags: reply.redFlags } },
         meta,
       );
-      const next = (await service.today(user, { limit: 2 })).items.find((t) => t.id !== taskId);
+      const next = (await queue(user, { status: 'open', now: new Date(), limit: 2 })).items.find((t) => t.id !== taskId);
       return { ...reply, nextTaskId: next?.id ?? null };
     },
 

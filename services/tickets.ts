@@ -4,6 +4,7 @@
  */
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { z } from 'zod';
+import type { TransactionSql } from 'postgres';
 import type { Sql } from '../db/client.js';
 import { asUser } from '../db/scope.js';
 import { insertTicket } from '../db/tickets.js';
@@ -119,6 +120,7 @@ interface TicketRow {
   rating: number | null;
   closed_reason: string | null;
   patient_name: string;
+  patient_id: string;
   created_by: string | null;
   workflow_pending: boolean;
 }
@@ -152,9 +154,13 @@ export function createTicketService({ sql, temporal, audit, taskQueue }: { sql: 
   const mayView = (user: Principal, t: Pick<TicketRow, 'department_code' | 'created_by'>) =>
     canViewTicket(user, { departmentCode: t.department_code, createdBy: t.created_by });
 
-  async function load(ticketId: string): Promise<(TicketRow & { resolution: string | null; reopen_count: number; phone: string | null; source_task_id: string | null; patient_id: string; created_by_name: string | null }) | undefined> {
+  /** The ticket row, read by the application (`sql`) or under a user's row-level policies (`asUser`). */
+  async function load(
+    ticketId: string,
+    db: Sql | TransactionSql = sql,
+  ): Promise<(TicketRow & { resolution: string | null; reopen_count: number; phone: string | null; source_task_id: string | null; patient_id: string; created_by_name: string | null }) | undefined> {
     if (!UUID.test(ticketId)) return undefined;
-    const [row] = await sql<(TicketRow & { resolution: string | null; reopen_count: number; phone: string | null; source_task_id: string | null; patient_id: string; created_by_name: string | null })[]>`
+    const [row] = await db<(TicketRow & { resolution: string | null; reopen_count: number; phone: string | null; source_task_id: string | null; patient_id: string; created_by_name: string | null })[]>`
       SELECT t.*, d.name AS department_name, p.name AS patient_name, p.phone, u.display_name AS created_by_name
       FROM tickets t JOIN patients p ON p.id = t.patient_id
       LEFT JOIN departments d ON d.code = t.department_code LEFT JOIN users u ON u.id = t.created_by
@@ -164,15 +170,19 @@ export function createTicketService({ sql, temporal, audit, taskQueue }: { sql: 
 
   return {
     /** Open tickets first (overdue, then by deadline), then the rest, newest first. */
-    async list(user: Principal, filters: TicketFilters = {}): Promise<TicketListItem[]> {
+    async list(user: Principal, filters: TicketFilters = {}, meta: RequestMeta = {}): Promise<TicketListItem[]> {
       const visible = ticketScope(user);
       let scope;
       if (visible === null) {
+        await audit.listDenied(user, 'ticket_list', meta);
         throw forbidden();
       } else if (visible.kind === 'all') {
         scope = filters.departmentCode ? sql`t.department_code = ${filters.departmentCode}` : sql`TRUE`;
       } else if (visible.kind === 'department') {
-        if (filters.departmentCode && filters.departmentCode !== visible.departmentCode) throw forbidden('只能查看本科室的工单');
+        if (filters.departmentCode && filters.departmentCode !== visible.departmentCode) {
+          await audit.listDenied(user, 'ticket_list', meta, { departmentCode: filters.departmentCode });
+          throw forbidden('只能查看本科室的工单');
+        }
         scope = sql`t.department_code = ${visible.departmentCode}`;
       } else {
         scope = sql`t.created_by = ${visible.userId}`;
@@ -190,13 +200,19 @@ export function createTicketService({ sql, temporal, audit, taskQueue }: { sql: 
                  CASE WHEN t.status IN ('open', 'in_progress') THEN t.sla_due_at END ASC NULLS LAST,
                  t.received_at DESC
         LIMIT ${Math.min(filters.limit ?? 200, 500)}`);
+      await audit.listed(user, 'ticket_list', rows.map((r) => r.patient_id), meta, { filters });
       return rows.map(toItem);
     },
 
     async get(user: Principal, ticketId: string, meta: RequestMeta): Promise<TicketDetail> {
-      const row = await load(ticketId);
-      if (!row) throw notFound('工单不存在');
-      if (!mayView(user, row)) throw forbidden('该工单不属于您的科室');
+      const found = await load(ticketId);
+      if (!found) throw notFound('工单不存在');
+      // Shown as read under the user's row-level policies: the service's rule, enforced by Postgres too.
+      const row = mayView(user, found) ? await asUser(sql, user, (tx) => load(ticketId, tx)) : undefined;
+      if (!row) {
+        await audit.record({ actor: user, action: 'ticket.view_denied', entityType: 'ticket', entityId: ticketId, patientId: found.patient_id }, meta);
+        throw forbidden('该工单不属于您的科室');
+      }
       const events = await sql<{ at: Date; kind: string; display_name: string | null; details: Record<string, unknown> }[]>`
         SELECT e.at, e.kind, u.display_name, e.details FROM ticket_events e LEFT JOIN users u ON u.id = e.actor_id
         WHERE e.ticket_id = ${ticketId} ORDER BY e.at, e.id`;

@@ -60,6 +60,8 @@ interface Row {
   hides?: Partial<Record<SignedIn, string[]>>;
   /** A 200 here is a view of a patient record and must leave this audit row. */
   audit?: { action: 'patient.view' | 'ticket.view'; entityType: 'patient' | 'task' | 'ticket'; entity: string };
+  /** A 200 here shows a list of patients and must leave a `patient.list` row of this view. */
+  listAudit?: 'task_list' | 'discharge_list' | 'ticket_list' | 'alert_list';
 }
 
 const E = (agentA: Expect, headA: Expect, staffB: Expect, manager: Expect, admin: Expect): Record<SignedIn, Expect> => ({ agentA, headA, staffB, manager, admin });
@@ -75,12 +77,14 @@ function pageAndApi(page: string, api: string, row: Omit<Row, 'path'>) {
 }
 
 // Role landing pages.
-ROWS.push({ path: '/agent', expect: E(200, 403, 403, 403, 403), shows: { agentA: names('PA1', 'PA3') }, hides: { agentA: names('PA2', 'PB') } });
+ROWS.push({ path: '/agent', expect: E(200, 403, 403, 403, 403), shows: { agentA: names('PA1', 'PA3') }, hides: { agentA: names('PA2', 'PB') }, listAudit: 'task_list' });
+// An agent's discharge list: the stays of their own tasks and their queue's unassigned ones, not another agent's.
 ROWS.push({
   path: '/agent/discharges',
   expect: E(200, 403, 403, 403, 403),
-  shows: { agentA: [...patientShown('PA1'), ...patientShown('PA2'), ...patientShown('PA3')] },
-  hides: { agentA: names('PB') },
+  shows: { agentA: [...patientShown('PA1'), ...patientShown('PA3')] },
+  hides: { agentA: names('PA2', 'PB') },
+  listAudit: 'discharge_list',
 });
 ROWS.push({ path: '/department', expect: E(403, { status: 302, location: '/departments/{DA}' }, { status: 302, location: '/departments/{DB}' }, 403, 403) });
 ROWS.push({ path: '/management', expect: E(403, 403, 403, 200, 200) });
@@ -89,31 +93,36 @@ ROWS.push({ path: '/supervisor/workflows', expect: E(403, 403, 403, 200, 200) })
 pageAndApi('/reports', '/api/reports/dashboard', { expect: E(200, 200, 403, 200, 200) });
 pageAndApi('/reports?department={DB}', '/api/reports/dashboard?department={DB}', { expect: E(403, 403, 403, 200, 200) });
 ROWS.push({ path: '/api/reports/archive', expect: E(200, 200, 403, 200, 200) });
-for (const admin of ['/admin', '/admin/rules', '/admin/templates', '/admin/mappings', '/admin/audit', '/api/audit/export.csv']) {
+for (const admin of ['/admin', '/admin/users', '/admin/users/new', '/admin/users/import', '/admin/departments', '/admin/clinics', '/admin/rules', '/admin/templates', '/admin/mappings', '/admin/audit', '/api/audit/export.csv', '/api/admin/users', '/api/admin/departments', '/api/admin/experts', '/api/admin/clinic-schedules']) {
   ROWS.push({ path: admin, expect: E(403, 403, 403, 403, 200) });
 }
 ROWS.push({ path: '/api/auth/me', expect: allRoles(200) });
-ROWS.push({ path: '/api/tasks/today', expect: E(200, 403, 403, 200, 200), shows: { agentA: names('PA1', 'PA3') }, hides: { agentA: names('PA2', 'PB') } });
+ROWS.push({ path: '/account/password', expect: allRoles(200) });
+ROWS.push({ path: '/api/admin/users/{RND}', expect: E(403, 403, 403, 403, 404) });
+ROWS.push({ path: '/api/tasks/today', expect: E(200, 403, 403, 200, 200), shows: { agentA: names('PA1', 'PA3') }, hides: { agentA: names('PA2', 'PB') }, listAudit: 'task_list' });
 
 // Department discharge lists.
 const deptA = { shows: [...patientShown('PA1'), ...patientShown('PA2'), ...patientShown('PA3')], hides: names('PB') };
 const deptB = { shows: patientShown('PB'), hides: names('PA1', 'PA2', 'PA3') };
 pageAndApi('/departments/{DA}', '/api/departments/{DA}/discharges', {
   expect: E(200, 200, 403, 200, 200),
-  shows: allRoles(deptA.shows),
-  hides: allRoles(deptA.hides),
+  shows: { ...allRoles(deptA.shows), agentA: [...patientShown('PA1'), ...patientShown('PA3')] },
+  hides: { ...allRoles(deptA.hides), agentA: names('PA2', 'PB') },
+  listAudit: 'discharge_list',
 });
 pageAndApi('/departments/{DB}', '/api/departments/{DB}/discharges', {
   expect: E(403, 403, 200, 200, 200),
   shows: allRoles(deptB.shows),
   hides: allRoles(deptB.hides),
+  listAudit: 'discharge_list',
 });
 pageAndApi('/departments/{DX}', '/api/departments/{DX}/discharges', { expect: E(403, 403, 403, 200, 200), hides: allRoles(names(...ALL_PATIENTS)) });
 
-// Patient records: visible to users of a department the patient was discharged from, and management.
-for (const p of ['PA1', 'PA2'] as const) {
+// Patient records: department users see their department's, an agent the patients of their own and their
+// queue's unassigned tasks (PA1 waits unassigned, PA3 is agentA's, PA2 is another agent's), management all.
+for (const [p, agentA] of [['PA1', 200], ['PA2', 403], ['PA3', 200]] as const) {
   pageAndApi(`/patients/{${p}}`, `/api/patients/{${p}}`, {
-    expect: E(200, 200, 403, 200, 200),
+    expect: E(agentA, 200, 403, 200, 200),
     shows: allRoles(patientShown(p)),
     audit: { action: 'patient.view', entityType: 'patient', entity: p },
   });
@@ -149,6 +158,7 @@ for (const id of ['RND', 'BAD']) {
 // Tickets: department users their department's, agents the ones they raised, management all.
 ROWS.push({
   path: '/tickets',
+  listAudit: 'ticket_list',
   expect: allRoles(200),
   shows: { agentA: names('PA1'), headA: names('PA1', 'PA2'), staffB: names('PB') },
   hides: { agentA: names('PA2', 'PB'), headA: names('PB'), staffB: names('PA1', 'PA2') },
@@ -316,6 +326,30 @@ describe('access matrix', () => {
       GROUP BY 1, 2, 3, 4`;
     const actual = new Map(rows.map((r) => [[r.actor_username, r.action, r.entity_type, r.entity_id].join(' '), r.n]));
     expect(Object.fromEntries([...actual].sort())).toEqual(Object.fromEntries([...expected].sort()));
+  });
+
+  it('left a patient.list row for every list of patients shown', async () => {
+    for (const cell of CELLS) {
+      const view = cell.row.listAudit;
+      if (!view || cell.who === 'anonymous' || statusOf(cell.expect) !== 200) continue;
+      const [row] = await stack.sql<{ n: number }[]>`
+        SELECT count(*)::int AS n FROM audit_log
+        WHERE actor_username = ${org.users[cell.who as SignedIn].username} AND action = 'patient.list' AND entity_type = ${view}`;
+      expect(row!.n, `${cell.who} ${cell.row.path}`).toBeGreaterThanOrEqual(1);
+    }
+  });
+
+  it('audited the refused attempts: another agent’s patient and task, another department’s list', async () => {
+    const rows = await stack.sql<{ action: string; entity_type: string; entity_id: string | null }[]>`
+      SELECT DISTINCT action, entity_type, entity_id FROM audit_log
+      WHERE actor_username = ${org.users.agentA.username} AND action LIKE '%denied'`;
+    expect(rows).toEqual(
+      expect.arrayContaining([
+        { action: 'patient.view_denied', entity_type: 'patient', entity_id: values.PA2 },
+        { action: 'task.view_denied', entity_type: 'task', entity_id: values.TA2 },
+        { action: 'patient.list_denied', entity_type: 'discharge_list', entity_id: null },
+      ]),
+    );
   });
 
   it('recorded the sign-in of every user', async () => {

@@ -47,6 +47,45 @@ describe('sign-in', () => {
     expect(await missing.json()).toMatchObject({ problems: [{ field: 'password' }] });
   });
 
+  it('gives an unknown user and a wrong password the very same answer', async () => {
+    const wrong = await login(stack, { username: org.users.agentB.username, password: 'Wrong#Pass2026' });
+    const unknown = await login(stack, { username: `nobody-${org.deptA}`, password: 'Wrong#Pass2026' });
+    expect([wrong.status, unknown.status]).toEqual([401, 401]);
+    expect(await unknown.text()).toBe(await wrong.text());
+    // The portal's form says the same in both cases too.
+    const form = (username: string) =>
+      stack.services.auth.login({ username, password: 'Wrong#Pass2026' }, {}).catch((err: Error & { status: number }) => [err.status, err.message]);
+    expect(await form(`nobody-${org.deptB}`)).toEqual(await form(org.users.agentB.username));
+  });
+
+  it('ends a session idle for longer than the idle timeout, and purges ended sessions', async () => {
+    const cookie = await signIn(stack.app, org.users.headA.username);
+    expect((await stack.app.request('/api/auth/me', { headers: { cookie } })).status).toBe(200);
+    const [user] = await stack.sql<{ id: string }[]>`SELECT id FROM users WHERE username = ${org.users.headA.username}`;
+    // 29 minutes idle is still within the default 30; 31 is not, although the absolute expiry is hours away.
+    await stack.sql`UPDATE sessions SET last_seen_at = now() - interval '29 minutes' WHERE user_id = ${user!.id}`;
+    expect((await stack.app.request('/api/auth/me', { headers: { cookie } })).status).toBe(200);
+    await stack.sql`UPDATE sessions SET last_seen_at = now() - interval '31 minutes' WHERE user_id = ${user!.id}`;
+    expect((await stack.app.request('/api/auth/me', { headers: { cookie } })).status).toBe(401);
+    expect(await stack.sql`SELECT 1 FROM sessions WHERE user_id = ${user!.id}`).toHaveLength(1);
+    await signIn(stack.app, org.users.manager.username);
+    const left = await stack.sql<{ fresh: boolean }[]>`SELECT last_seen_at > now() - interval '1 minute' AS fresh FROM sessions WHERE user_id = ${user!.id}`;
+    expect(left).toEqual([]);
+  });
+
+  it('sends a user whose password expired (PASSWORD_MAX_AGE_DAYS, 90) to change it before anything else', async () => {
+    const { username } = org.users.agentA;
+    await stack.sql`UPDATE users SET password_changed_at = now() - interval '91 days' WHERE username = ${username}`;
+    const cookie = await signIn(stack.app, username);
+    const me = (await (await stack.app.request('/api/auth/me', { headers: { cookie } })).json()) as { user: { mustChangePassword?: boolean } };
+    expect(me.user.mustChangePassword).toBe(true);
+    const refused = await stack.app.request('/api/tasks/today', { headers: { cookie } });
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toMatchObject({ error: 'password_change_required' });
+    await stack.sql`UPDATE users SET password_changed_at = now() - interval '89 days' WHERE username = ${username}`;
+    expect((await stack.app.request('/api/tasks/today', { headers: { cookie } })).status).toBe(200);
+  });
+
   it('locks the account after repeated failures, refusing even the right password', async () => {
     const { username } = org.users.staffB;
     for (let i = 0; i < 2; i++) expect((await login(stack, { username, password: 'bad' })).status).toBe(401);

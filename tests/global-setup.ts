@@ -6,10 +6,14 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { ensureApplicationLogin } from '../db/app-role.js';
 import { buildPortal, makeTempDir, ROOT, runMigrations, startThrowawayServers, Teardown, writeWorkflowBundle } from '../scripts/lib/stack.js';
 
 export interface TestInfra {
+  /** The owner's connection: migrations, and tests arranging data as a DBA would. */
   databaseUrl: string;
+  /** The application's connection (a role owning no table, db/app-role.ts): what the services use. */
+  appDatabaseUrl: string;
   temporalAddress: string;
   workflowBundlePath: string;
   /** The portal built for this run (never the build/ a running npm start serves). */
@@ -39,7 +43,8 @@ export default async function setup(project: TestProject) {
       buildPortal(webBuildDir),
     ]);
     await runMigrations(postgres.url);
-    infra = { databaseUrl: postgres.url, temporalAddress: temporal.address, workflowBundlePath, webBuildDir };
+    const appDatabaseUrl = await ensureApplicationLogin(postgres.url);
+    infra = { databaseUrl: postgres.url, appDatabaseUrl, temporalAddress: temporal.address, workflowBundlePath, webBuildDir };
     console.log(`[tests] Postgres :${postgres.port}, Temporal :${temporal.port}, workflows bundled, portal built in ${Date.now() - started} ms`);
   } catch (err) {
     await teardown.run();

@@ -67,3 +67,40 @@ describe('web hardening', () => {
     }
   });
 });
+
+describe('sign-in limit on every path', () => {
+  let stack: TestStack;
+  let org: TestOrg;
+  beforeAll(async () => {
+    stack = await startStack({ web: true, env: { SIGNIN_RATE_LIMIT: 3 } });
+    org = await createTestOrg(stack.sql);
+  });
+  afterAll(() => stack.stop());
+
+  const form = (username: string, password: string) => new URLSearchParams({ username, password }).toString();
+  const formHeaders = { host: 'localhost:3000', origin: 'http://localhost:3000', 'content-type': 'application/x-www-form-urlencoded' };
+  /** Every way a client can reach a sign-in action: the API, the form post, Remix's single-fetch data request, variants Remix also routes. */
+  const paths: [string, (username: string, password: string) => Promise<Response>][] = [
+    ['POST /api/auth/login', async (username, password) =>
+      stack.app.request('/api/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) })],
+    ...['/login', '/login.data', '/login.data?index', '/LOGIN', '/login/'].map(
+      (path) => [`POST ${path}`, async (username: string, password: string) =>
+        stack.app.request(`http://localhost:3000${path}`, { method: 'POST', headers: formHeaders, body: form(username, password) })] as [string, (u: string, p: string) => Promise<Response>],
+    ),
+    ['PUT /login', async (username, password) => stack.app.request('http://localhost:3000/login', { method: 'PUT', headers: formHeaders, body: form(username, password) })],
+  ];
+
+  it('answers 429 on every sign-in path once the budget is spent, even for the right password', async () => {
+    for (const path of ['/login.data', '/login', '/api/auth/login']) {
+      const [, attempt] = paths.find(([name]) => name.endsWith(` ${path}`))!;
+      expect((await attempt(org.users.agentA.username, 'wrong')).status, path).not.toBe(429);
+    }
+    for (const [name, attempt] of paths) {
+      const res = await attempt(org.users.agentA.username, TEST_PASSWORD);
+      expect(res.status, name).toBe(429);
+      expect(res.headers.get('set-cookie'), name).toBeNull();
+    }
+    const [signIns] = await stack.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM audit_log WHERE actor_username = ${org.users.agentA.username} AND action = 'auth.login'`;
+    expect(signIns!.n).toBe(0);
+  });
+});

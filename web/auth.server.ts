@@ -12,6 +12,8 @@ export async function requireUser(request: Request, context: AppLoadContext, rol
     const url = new URL(request.url);
     throw redirect(`/login?next=${encodeURIComponent(url.pathname + url.search)}`);
   }
+  // A one-time or expired password: the password page only, until it is changed.
+  if (user.mustChangePassword && new URL(request.url).pathname !== '/account/password') throw redirect('/account/password');
   if (roles && !roles.includes(user.role)) throw new Response('无权访问该页面', { status: 403 });
   return user;
 }

@@ -20,11 +20,16 @@
  *   (kept in `quota_plans.total_appointments` afterwards, so that raising a quota to its booked
  *   count never makes the total creep up night after night).
  *
+ * Before that, the window's dated sessions are brought in line with the outpatient set-up
+ * ({@link materializeClinicSessions}: weekly schedules, closed dates).
+ *
  * {@link allocateQuotas} distributes the total; the result is stored in `quota_plans.computed` and,
  * unless an administrator's override is in force, written to `clinic_slots.appointment_quota`
  * (never below a slot's `booked` count). Sessions with no history are skipped (left as they are).
  */
 import type { Sql } from '../../db/client.js';
+import { addDays, shanghaiDate } from '../../domain/schedule.js';
+import { materializeClinicSessions } from './clinic-schedule.js';
 import { DEFAULT_SAMPLES, allocateQuotas, capacityPerSlot, estimateWalkIns } from '../../domain/quota.js';
 import type { QuotaSlotPlan, RecomputeQuotasInput, RecomputeQuotasResult } from '../../workflows/quota-planning/contracts.js';
 
@@ -51,6 +56,8 @@ export function createQuotaPlanningActivities({ sql }: { sql: Sql }) {
       if (!(weeks > 0) || !(horizonDays > 0) || !(meanConsultMinutes > 0)) {
         throw new RangeError(`weeks, horizonDays and meanConsultMinutes must be positive (got ${weeks}, ${horizonDays}, ${meanConsultMinutes})`);
       }
+      // The sessions of the window follow the outpatient set-up first: new dates from the weekly schedules, closed dates removed.
+      await materializeClinicSessions(sql, { firstDate: addDays(shanghaiDate(new Date()), 1), days: horizonDays });
       const sessions = await sql<{ id: string; expert_name: string; department_code: string; starts_at: Date }[]>`
         SELECT id, expert_name, department_code, starts_at FROM clinic_sessions
         WHERE session_date >  (now() AT TIME ZONE 'Asia/Shanghai')::date

@@ -15,6 +15,7 @@
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensureApplicationLogin } from '../../db/app-role.js';
 import { startBalancer, type Balancer } from './balancer.js';
 import { freeLowPort, freePort } from './free-port.js';
 import {
@@ -134,6 +135,8 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
   const endpoint = { host: '127.0.0.1', port: ports.postgres, user: 'postgres', password: new URL(pg.url).password };
   await setupTemporalSchema(temporalBin, endpoint, log);
   await runMigrations(databaseUrl, log);
+  // Workers and API processes connect as a role that owns no table (db/app-role.ts).
+  const appDatabaseUrl = await ensureApplicationLogin(databaseUrl);
 
   // --- the Temporal server, one process per service ------------------------------------------
   const temporalDir = join(o.dir, 'temporal');
@@ -191,7 +194,7 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
   const appEnv: NodeJS.ProcessEnv = {
     ...process.env,
     ...o.env,
-    DATABASE_URL: databaseUrl,
+    DATABASE_URL: appDatabaseUrl,
     TEMPORAL_ADDRESS: temporalAddress,
     TEMPORAL_NAMESPACE: o.namespace,
     TEMPORAL_TASK_QUEUE: o.taskQueue,

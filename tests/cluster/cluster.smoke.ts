@@ -47,6 +47,9 @@ describe('cluster mode', () => {
     expect(await deliver(target, hl7Discharge!, 'hl7', deadline)).toMatchObject({ accepted: true, attempts: 1 });
     await planned(jsonDischarge!.encounterId);
     await planned(hl7Discharge!.encounterId);
+    // The workers and the API processes did that as the application role, which owns no table.
+    const roles = await sql<{ usename: string }[]>`SELECT DISTINCT usename FROM pg_stat_activity WHERE datname = current_database() AND usename <> current_user`;
+    expect(roles.map((r) => r.usename)).toContain('suifang_application');
   });
 
   it('serves the Temporal UI against the frontend, with the workflows and their search attributes', async () => {

@@ -18,7 +18,10 @@ import { payloadDataConverter } from '../../worker/payload-codec.js';
 let runtimeInstalled = false;
 
 export interface TestStack {
+  /** The owner's connection, for arranging and inspecting data. */
   sql: Sql;
+  /** The application's connection (owns no table): what the services and the worker use. */
+  appSql: Sql;
   temporal: Client;
   services: Services;
   env: Env;
@@ -36,10 +39,11 @@ export async function startStack(options: { worker?: boolean; web?: boolean; env
   }
   const taskQueue = `test-${randomUUID()}`;
   const env: Env = { ...loadEnv({ NODE_ENV: 'test' }), DATABASE_URL: infra.databaseUrl, TEMPORAL_TASK_QUEUE: taskQueue, ...options.env };
-  const sql = createSql(infra.databaseUrl, { max: 5 });
+  const sql = createSql(infra.databaseUrl, { max: 3 });
+  const appSql = createSql(infra.appDatabaseUrl, { max: 5 });
   const connection = await Connection.connect({ address: infra.temporalAddress });
   const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE, dataConverter: payloadDataConverter(env) });
-  const services = createServices({ sql, temporal, env });
+  const services = createServices({ sql: appSql, temporal, env });
 
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
@@ -50,7 +54,7 @@ export async function startStack(options: { worker?: boolean; web?: boolean; env
       connection: workerConnection,
       namespace: env.TEMPORAL_NAMESPACE,
       taskQueue,
-      sql,
+      sql: appSql,
       followUp: { escalateAfterSeconds: env.FOLLOW_UP_ESCALATE_AFTER_SECONDS },
       auditAnchor: auditAnchorSettings(env),
       retryAlertAttempts: env.WORKFLOW_RETRY_ALERT_ATTEMPTS,
@@ -67,6 +71,7 @@ export async function startStack(options: { worker?: boolean; web?: boolean; env
 
   return {
     sql,
+    appSql,
     temporal,
     services,
     env,
@@ -79,7 +84,7 @@ export async function startStack(options: { worker?: boolean; web?: boolean; env
         await workerConnection?.close();
       }
       await connection.close();
-      await sql.end({ timeout: 5 });
+      await Promise.all([sql.end({ timeout: 5 }), appSql.end({ timeout: 5 })]);
     },
   };
 }

@@ -38,7 +38,7 @@ export function DischargeTable({ items }: { items: DischargeListItem[] }) {
               {d.followUpSkipped && (
                 <span className="hint" title={d.followUpSkipped}>
                   {' '}
-                  · 不随访(到达过晚)
+                  · 不随访({d.followUpSkipped === '科室未启用随访' ? '科室未启用' : '到达过晚'})
                 </span>
               )}
             </td>

@@ -1,5 +1,5 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { useLoaderData } from '@remix-run/react';
+import { Link, useLoaderData } from '@remix-run/react';
 import { ROLE_LABELS } from '../../domain/access.js';
 import { orRespond, requireUser } from '../auth.server.js';
 
@@ -19,7 +19,13 @@ export default function Admin() {
   const names = new Map(departments.map((d) => [d.code, d.name]));
   return (
     <>
-      <h1>用户</h1>
+      <div className="page-head">
+        <h1>用户</h1>
+        <div className="page-links">
+          <Link to="/admin/users">管理用户</Link>
+          <Link to="/admin/departments">管理科室</Link>
+        </div>
+      </div>
       <table className="grid">
         <thead>
           <tr>

@@ -8,7 +8,7 @@ export const meta: MetaFunction = () => [{ title: '爽约黑名单 · 随访管�
 /** Patients barred from booking after repeated no-shows; an admin may lift a bar early, with a reason (audited). */
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requireUser(request, context, ['admin']);
-  return { patients: await orRespond(context.services.appointments.blacklisted(user)) };
+  return { patients: await orRespond(context.services.appointments.blacklisted(user, context.meta)) };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {

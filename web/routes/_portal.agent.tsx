@@ -14,7 +14,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requireUser(request, context, ['agent']);
   const requested = new URL(request.url).searchParams.get('status');
   const status = isTaskStatus(requested) ? requested : 'open';
-  const { items, counts } = await orRespond(context.services.tasks.today(user, { status }));
+  const { items, counts } = await orRespond(context.services.tasks.today(user, { status, meta: context.meta }));
   return { status, items, counts };
 }
 

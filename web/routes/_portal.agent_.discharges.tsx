@@ -12,7 +12,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const departmentCode = user.departmentCode!;
   const [department, items] = await Promise.all([
     services.directory.department(departmentCode),
-    orRespond(services.discharges.listForDepartment(user, departmentCode)),
+    orRespond(services.discharges.listForDepartment(user, departmentCode, { meta: context.meta })),
   ]);
   return { departmentName: department?.name ?? departmentCode, items };
 }

@@ -13,7 +13,7 @@ const RULE_LABELS: Record<string, string> = { late_called: '过号优先', appoi
 /** The clinic's queue (/clinic/:sessionId): staff of the session's department or admin. */
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const user = await requireUser(request, context);
-  const board = await orRespond(context.services.clinicQueue.board(user, params.sessionId ?? ''));
+  const board = await orRespond(context.services.clinicQueue.board(user, params.sessionId ?? '', new Date(), context.meta));
   // A walk-in patient scans the queue link from the screen (or the printed slip) instead of typing it.
   const url = new URL(request.url);
   const walkIn = url.searchParams.get('walkin');

@@ -11,11 +11,11 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const user = await requireUser(request, context);
   const code = params.code!;
-  const items = await orRespond(context.services.discharges.listForDepartment(user, code));
+  const items = await orRespond(context.services.discharges.listForDepartment(user, code, { meta: context.meta }));
   const [department, alerts, tickets] = await Promise.all([
     context.services.directory.department(code),
-    context.services.alerts.forDepartment(user, code),
-    context.services.tickets.list(user, { departmentCode: code, limit: 50 }),
+    context.services.alerts.forDepartment(user, code, 50, context.meta),
+    context.services.tickets.list(user, { departmentCode: code, limit: 50 }, context.meta),
   ]);
   const openTickets = tickets.filter((t) => t.status === 'open' || t.status === 'in_progress');
   return { departmentName: department?.name ?? `未知科室 ${code}`, items, alerts, openTickets };

@@ -51,7 +51,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const ratingQueue = user.role === 'agent' && search.get('queue') === 'rating';
   if (ratingQueue) filters.status = 'resolved';
   const [items, departments] = await Promise.all([
-    orRespond(context.services.tickets.list(user, filters)),
+    orRespond(context.services.tickets.list(user, filters, context.meta)),
     context.services.directory.departments(),
   ]);
   const ownDepartment = departmentUser ? departments.find((d) => d.code === user.departmentCode) : undefined;

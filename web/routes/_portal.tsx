@@ -27,12 +27,14 @@ const NAV: Record<Role, { to: string; label: string; end?: boolean }[]> = {
     { to: '/supervisor/workflows', label: '流程监控' },
   ],
   admin: [
-    { to: '/admin', label: '用户与科室', end: true },
+    { to: '/admin/users', label: '用户' },
+    { to: '/admin/departments', label: '科室' },
     { to: '/admin/rules', label: '随访规则' },
     { to: '/admin/templates', label: '问卷模板' },
     { to: '/admin/mappings', label: '科室映射' },
     { to: '/admin/inbox', label: 'HIS 消息' },
     { to: '/admin/routing', label: '投诉分派' },
+    { to: '/admin/clinics', label: '出诊安排' },
     { to: '/admin/quotas', label: '预约号源' },
     { to: '/admin/audit', label: '审计日志' },
     { to: '/admin/blacklist', label: '爽约黑名单' },
@@ -79,6 +81,9 @@ export default function Portal() {
           {user.displayName} · {ROLE_LABELS[user.role]}
           {departmentName ? ` · ${departmentName}` : ''}
         </span>
+        <NavLink to="/account/password" className="small">
+          修改密码
+        </NavLink>
         <Form method="post" action="/logout">
           <button type="submit" className="link-button">
             退出
