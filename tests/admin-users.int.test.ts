@@ -28,6 +28,7 @@ const productionEnv = (databaseUrl: string): NodeJS.ProcessEnv => ({
   PAYLOAD_KEY_ID: 'k1',
   SEED_DEMO_DATA: 'false',
   HIS_API_TOKEN: randomBytes(16).toString('hex'),
+  AUDIT_ANCHOR_KEY: randomBytes(32).toString('hex'),
   HOST: '127.0.0.1',
 });
 
