@@ -49,6 +49,11 @@ export function speaksWithPatients(role: Role): boolean {
 }
 
 /** Who handles tickets: department staff for their own department, admins for every department. */
+/** Management and admins chase (督办) and reassign tickets across departments. */
+export function supervisesTickets(role: Role): boolean {
+  return seesAllDepartments(role);
+}
+
 export function handlesTickets(role: Role): boolean {
   return isDepartmentStaff(role) || administers(role);
 }

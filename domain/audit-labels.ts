@@ -22,6 +22,7 @@ export const AUDIT_ACTION_LABELS: Record<string, string> = {
   'ticket.transfer': '工单转科',
   'ticket.resolve': '解决工单',
   'ticket.rating': '患者评价',
+  'ticket.chase': '督办工单',
   'codec.decode': '解密流程数据',
   'clinic.call_next': '叫号',
   'noshow.blacklist_lifted': '解除爽约黑名单',

@@ -8,7 +8,7 @@ import type { TransactionSql } from 'postgres';
 import type { Sql } from '../db/client.js';
 import { asUser } from '../db/scope.js';
 import { insertTicket } from '../db/tickets.js';
-import { canViewTicket, speaksWithPatients, ticketScope, type Principal } from '../domain/access.js';
+import { canViewTicket, speaksWithPatients, supervisesTickets, ticketScope, type Principal } from '../domain/access.js';
 import { maskPhone } from '../domain/masking.js';
 import {
   FEEDBACK_CATEGORIES,
@@ -27,6 +27,7 @@ import {
   type TicketState,
   type TicketStatus,
 } from '../workflows/feedback-ticket/contracts.js';
+import { isActiveTicket, TICKET_STATUS_LABELS } from '../workflows/feedback-ticket/labels.js';
 import type { AuditService, RequestMeta } from './audit.js';
 import { forbidden, notFound, refusedUpdate, ServiceError, ValidationError } from './errors.js';
 import { parseOrThrow } from './validation.js';
@@ -72,6 +73,10 @@ export interface TicketFilters {
   sourceTaskId?: string;
   limit?: number;
 }
+
+const chaseSchema = z.object({
+  note: z.string({ required_error: '请填写督办意见', invalid_type_error: '请填写督办意见' }).trim().min(2, '请填写督办意见').max(500, '督办意见最多 500 字'),
+});
 
 /** A rating of 1–2 needs the patient's reason: it goes to the department with the reopened ticket. */
 const ratingSchema = z
@@ -236,7 +241,7 @@ export function createTicketService({ sql, temporal, audit, taskQueue }: { sql: 
       if (!schema) throw new ServiceError(400, 'invalid_input', `未知操作 ${String(action)}`);
       const row = await load(ticketId);
       if (!row) throw notFound('工单不存在');
-      const actor = ticketActor(user);
+      const actor = ticketActor(user, action);
       if (!actor) throw forbidden('只有科室人员可以处理工单');
       if (!mayView(user, row)) throw forbidden('该工单不属于您的科室');
       const body = parseOrThrow(schema, input ?? {});
@@ -291,6 +296,27 @@ export function createTicketService({ sql, temporal, audit, taskQueue }: { sql: 
       }
       await temporal.workflow.getHandle(ticketWorkflowId(row.number)).signal(rateTicketSignal, { rating: score, via: 'agent', actorId: user.id });
       await audit.record({ actor: user, action: 'ticket.rating', entityType: 'ticket', entityId: ticketId, patientId: row.patient_id, details: { rating: score } }, meta);
+    },
+
+    /**
+     * 督办: management presses an active ticket's department with a note. The note stays on the
+     * ticket's timeline and reaches the department head; the ticket's workflow is not involved.
+     */
+    async chase(user: Principal, ticketId: string, input: unknown, meta: RequestMeta): Promise<void> {
+      if (!supervisesTickets(user.role)) throw forbidden('只有管理层可以督办工单');
+      const { note } = parseOrThrow(chaseSchema, input ?? {});
+      const row = await load(ticketId);
+      if (!row) throw notFound('工单不存在');
+      if (!isActiveTicket(row.status)) throw new ServiceError(409, 'ticket_action_refused', `工单${TICKET_STATUS_LABELS[row.status]},无需督办`);
+      const step = `chase:${crypto.randomUUID()}`;
+      await sql.begin(async (tx) => {
+        await tx`INSERT INTO ticket_events (ticket_id, step, kind, actor_id, details)
+                 VALUES (${ticketId}, ${step}, 'chased', ${user.id}, ${tx.json({ note })})`;
+        await tx`INSERT INTO staff_notifications (dedupe_key, department_code, audience, ticket_id, body)
+                 VALUES (${`ticket-${row.number}:${step}`}, ${row.department_code}, 'dept_head', ${ticketId},
+                         ${`督办:工单 ${row.number}(${user.displayName}):${note}`})`;
+      });
+      await audit.record({ actor: user, action: 'ticket.chase', entityType: 'ticket', entityId: ticketId, patientId: row.patient_id, details: { note } }, meta);
     },
 
     /** Live state from the workflow (next deadline), for the ticket page. */

@@ -12,7 +12,8 @@ import { serveInBrowser, type BrowserStack } from '../support/browser-stack.js';
 import { createShortPlan, waitFor } from '../support/follow-up-fixtures.js';
 import { createTestOrg, dischargeBody, TEST_PASSWORD, type TestOrg } from '../support/org.js';
 import { startStack, uniq, type TestStack } from '../support/stack.js';
-import { ticketWorkflowId } from '../../workflows/feedback-ticket/contracts.js';
+import { ticketStart, ticketWorkflowId } from '../../workflows/feedback-ticket/contracts.js';
+import { startWorkflow } from '../../workflows/shared/start.js';
 
 const FULL_PHONE = '13812341234';
 const MASKED_PHONE = '138****1234';
@@ -319,6 +320,44 @@ describe('feedback tickets in a browser', () => {
       `${stack.env.TEMPORAL_UI_URL}/namespaces/${encodeURIComponent(stack.env.TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(ticketWorkflowId(ticket.number))}`,
     );
     // Managers read, they do not act.
+    expect(await page.locator('[data-testid=ticket-actions]').count()).toBe(0);
+  });
+
+  it('lets a manager chase (督办) an overdue ticket and reassign it (转派), both on the timeline and audited', async () => {
+    // An overdue ticket with its workflow running (the one listed above was only a row).
+    const [row0] = await stack.sql<{ id: string; number: string }[]>`
+      INSERT INTO tickets (number, source_key, patient_id, category, description, department_code, received_at, sla_due_at,
+                           sla_breached, escalation_level, sla_seconds, escalate_seconds, rating_wait_seconds)
+      VALUES (${`FK-E2E-${uniq()}`}, ${`e2e:${uniq()}`}, ${patientId}, 'process', '挂号窗口排队一个多小时', ${org.deptB},
+              now() - interval '26 hours', now() - interval '2 hours', true, 1, 86400, 172800, 259200)
+      RETURNING id, number`;
+    const late = row0!;
+    await startWorkflow(stack.temporal, stack.taskQueue, ticketStart({ ticketId: late.id, number: late.number }, 'direct'));
+    await waitFor(async () => (await stack.sql`SELECT 1 FROM ticket_events WHERE ticket_id = ${late.id} AND kind = 'created'`)[0], 20_000, 'the ticket workflow');
+    const page = await signedIn(org.users.manager.username);
+    await page.goto(`${base}/tickets/${late.id}`);
+    const chase = page.getByTestId('chase-form');
+    await chase.getByRole('button', { name: '督办' }).click();
+    expect(await chase.locator('.field-error').textContent()).toBe('请填写督办意见');
+    await chase.getByLabel(/督办意见/).fill('请今天内联系患者并反馈结果');
+    await chase.getByRole('button', { name: '督办' }).click();
+    await page.waitForURL((url) => url.searchParams.get('done') === 'chase');
+    expect(await page.locator('[data-testid=timeline] [data-kind=chased]').textContent()).toContain('请今天内联系患者并反馈结果');
+    const told = await stack.sql`SELECT audience, department_code FROM staff_notifications WHERE ticket_id = ${late.id} AND body LIKE '督办%'`;
+    expect(told).toEqual([{ audience: 'dept_head', department_code: org.deptB }]);
+
+    const reassign = page.getByTestId('transfer-actions');
+    await reassign.getByLabel('转至科室').selectOption(org.deptA);
+    await reassign.getByLabel('转科原因').fill('流程问题归本院骨科跟进');
+    await reassign.getByRole('button', { name: '转派' }).click();
+    await page.waitForURL((url) => url.searchParams.get('done') === 'transfer');
+    const [row] = await stack.sql<{ department_code: string }[]>`SELECT department_code FROM tickets WHERE id = ${late.id}`;
+    expect(row!.department_code).toBe(org.deptA);
+    const audited = await stack.sql<{ action: string }[]>`
+      SELECT action FROM audit_log WHERE entity_id = ${late.id} AND action IN ('ticket.chase', 'ticket.transfer') ORDER BY id`;
+    expect(audited.map((a) => a.action)).toEqual(['ticket.chase', 'ticket.transfer']);
+    if (SCREENSHOTS) await page.screenshot({ path: `${SCREENSHOTS}/ticket-chased.png`, fullPage: true });
+    // Working the ticket stays with the department: no accept, note or resolve for management.
     expect(await page.locator('[data-testid=ticket-actions]').count()).toBe(0);
   });
 });

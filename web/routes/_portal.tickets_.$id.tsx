@@ -38,6 +38,9 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
       // Note, transfer and resolve are allowed together (in the ticket's contracts).
       act: allowed.has('note'),
       rate: allowed.has('rate'),
+      // Management reassigns (转派) and chases (督办) without working the ticket.
+      transfer: allowed.has('transfer'),
+      chase: allowed.has('chase'),
       openTask: speaksWithPatients(user.role),
     },
     temporalUrl: temporalUiUrl(user, context, ticket.workflowId),
@@ -46,8 +49,8 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   };
 }
 
-type Intent = 'accept' | 'note' | 'transfer' | 'resolve' | 'rate';
-const INTENTS: readonly Intent[] = ['accept', 'note', 'transfer', 'resolve', 'rate'];
+type Intent = 'accept' | 'note' | 'transfer' | 'resolve' | 'rate' | 'chase';
+const INTENTS: readonly Intent[] = ['accept', 'note', 'transfer', 'resolve', 'rate', 'chase'];
 const isIntent = (value: unknown): value is Intent => typeof value === 'string' && (INTENTS as readonly string[]).includes(value);
 
 interface ActionResult {
@@ -98,6 +101,9 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
       case 'resolve':
         await tickets.act(user, ticketId, 'resolve', { resolution: text(form, 'resolution') }, context.meta);
         break;
+      case 'chase':
+        await tickets.chase(user, ticketId, { note: text(form, 'note') }, context.meta);
+        break;
       case 'rate': {
         const rating = text(form, 'rating');
         if (!rating) return data<ActionResult>({ intent, fieldErrors: { rating: '请选择评分' }, values }, { status: 400 });
@@ -125,6 +131,7 @@ const DONE_MESSAGES: Record<string, string> = {
   note: '已添加进展',
   transfer: '已转科',
   resolve: '已标记为已解决，系统将请患者评价',
+  chase: '已督办：意见已发给科室主任',
 };
 
 /** 3小时12分, 2天5小时, 40分 — the rough size of a time span. */
@@ -160,6 +167,8 @@ function describeEvent(e: TicketEvent, departmentName: (code: string) => string)
       return { title: `重新打开（患者评分 ${str(d['rating'])} 分）`, tone: 'reopened' };
     case 'rating_reason':
       return { title: `患者不满意（评分 ${str(d['rating'])} 分）`, body: `原因：${str(d['reason'])}`, tone: 'reopened' };
+    case 'chased':
+      return { title: '督办', body: str(d['note']), tone: 'escalated' };
     case 'closed':
       return { title: d['rating'] !== undefined ? `已关闭（评分 ${str(d['rating'])} 分）` : '已关闭（未评价）', tone: 'closed' };
     default:
@@ -335,6 +344,28 @@ export default function TicketPage() {
                   </button>
                 </Form>
                 <Form method="post" className="action-form">
+                  <input type="hidden" name="intent" value="resolve" />
+                  <label>
+                    处理结果
+                    <textarea
+                      name="resolution"
+                      rows={3}
+                      maxLength={2000}
+                      defaultValue={valueOf('resolve', 'resolution')}
+                      aria-invalid={errorsFor('resolve')['resolution'] ? true : undefined}
+                    />
+                    {fieldError('resolve', 'resolution')}
+                  </label>
+                  <button type="submit" className="small-button" disabled={busy}>
+                    解决
+                  </button>
+                </Form>
+              </div>
+            )}
+
+            {can.transfer && (
+              <div className="ticket-actions" data-testid="transfer-actions">
+                <Form method="post" className="action-form">
                   <input type="hidden" name="intent" value="transfer" />
                   <div className="fields">
                     <label>
@@ -365,27 +396,24 @@ export default function TicketPage() {
                     </label>
                   </div>
                   <button type="submit" className="small-button" disabled={busy}>
-                    转科
-                  </button>
-                </Form>
-                <Form method="post" className="action-form">
-                  <input type="hidden" name="intent" value="resolve" />
-                  <label>
-                    处理结果
-                    <textarea
-                      name="resolution"
-                      rows={3}
-                      maxLength={2000}
-                      defaultValue={valueOf('resolve', 'resolution')}
-                      aria-invalid={errorsFor('resolve')['resolution'] ? true : undefined}
-                    />
-                    {fieldError('resolve', 'resolution')}
-                  </label>
-                  <button type="submit" className="small-button" disabled={busy}>
-                    解决
+                    {can.act ? '转科' : '转派'}
                   </button>
                 </Form>
               </div>
+            )}
+
+            {can.chase && (
+              <Form method="post" className="action-form chase-form" data-testid="chase-form">
+                <input type="hidden" name="intent" value="chase" />
+                <label>
+                  督办意见（发给科室主任，并记在工单上）
+                  <textarea name="note" rows={2} maxLength={500} defaultValue={valueOf('chase', 'note')} aria-invalid={errorsFor('chase')['note'] ? true : undefined} />
+                  {fieldError('chase', 'note')}
+                </label>
+                <button type="submit" className="small-button" disabled={busy}>
+                  督办
+                </button>
+              </Form>
             )}
 
             {can.rate && done !== 'rate' && (

@@ -7,10 +7,10 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey } from '@temporalio/common';
-import { canViewTicket, handlesTickets, seesAllDepartments, speaksWithPatients, type Principal } from '../../domain/access.js';
+import { canViewTicket, handlesTickets, seesAllDepartments, speaksWithPatients, supervisesTickets, type Principal } from '../../domain/access.js';
 import { DepartmentKey, UrgentKey } from '../shared/search-attributes.js';
 import type { StartRequest } from '../shared/start.js';
-import { TICKET_STATUS_LABELS, type TicketStatus } from './labels.js';
+import { isActiveTicket, TICKET_STATUS_LABELS, type TicketStatus } from './labels.js';
 
 // States, categories, escalation levels and their labels live in ./labels.ts (safe in the browser).
 export * from './labels.js';
@@ -127,7 +127,8 @@ export type StaffAudience = 'department' | 'dept_head' | 'supervisors' | 'manage
 
 /** The department's actions (Updates) and the agent's record of the patient's rating (a signal). */
 export type DepartmentAction = 'accept' | 'note' | 'transfer' | 'resolve';
-export type TicketAction = DepartmentAction | 'rate';
+/** 'chase' (督办): management presses an active ticket's department; it changes nothing in the workflow. */
+export type TicketAction = DepartmentAction | 'rate' | 'chase';
 
 const DEPARTMENT_ACTIONS_BY_STATUS: Record<TicketStatus, readonly DepartmentAction[]> = {
   open: ['accept', 'note', 'transfer', 'resolve'],
@@ -136,8 +137,12 @@ const DEPARTMENT_ACTIONS_BY_STATUS: Record<TicketStatus, readonly DepartmentActi
   closed: [],
 };
 
-/** The actor a principal's department action speaks for, or null when their role handles no tickets. */
-export function ticketActor(principal: Principal): TicketActor | null {
+/**
+ * The actor a principal's department action speaks for, or null when their role handles no tickets.
+ * Management does not work tickets, but may reassign one (转派) to another department.
+ */
+export function ticketActor(principal: Principal, action?: DepartmentAction): TicketActor | null {
+  if (action === 'transfer' && supervisesTickets(principal.role)) return { actorId: principal.id, actorDepartment: null };
   if (!handlesTickets(principal.role)) return null;
   return { actorId: principal.id, actorDepartment: seesAllDepartments(principal.role) ? null : principal.departmentCode };
 }
@@ -164,6 +169,10 @@ export function allowedActions(
   if (!canViewTicket(principal, ticket)) return [];
   const actor = ticketActor(principal);
   const actions: TicketAction[] = actor ? DEPARTMENT_ACTIONS_BY_STATUS[ticket.status].filter((a) => ticketActionRefusal(ticket, a, actor) === null) : [];
+  if (supervisesTickets(principal.role) && isActiveTicket(ticket.status)) {
+    if (!actions.includes('transfer')) actions.push('transfer');
+    actions.push('chase');
+  }
   if (speaksWithPatients(principal.role) && ticket.status === 'resolved') actions.push('rate');
   return actions;
 }
