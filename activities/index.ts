@@ -5,12 +5,16 @@ import { createTicketDbActivities } from './db/tickets.js';
 import { createAppointmentDbActivities } from './db/appointments.js';
 import { createQuotaPlanningActivities } from './db/quota-planning.js';
 import { createHisInboxActivities } from './his/inbox.js';
+import { createOutboxActivities } from './channels/outbox.js';
+import type { Channels } from './channels/settings.js';
 import type { IngestSettings } from '../services/discharges.js';
 
 export interface ActivityDeps {
   sql: Sql;
   /** HIS ingest settings for the inbox reconciler (defaults when absent). */
   his?: IngestSettings;
+  /** The message channels (activities/channels/settings.ts: channelsFromEnv); without them messages stay queued. */
+  channels?: Channels;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -20,6 +24,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAppointmentDbActivities(deps),
     ...createQuotaPlanningActivities(deps),
     ...createHisInboxActivities(deps),
+    ...createOutboxActivities(deps),
   };
 }
 

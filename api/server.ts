@@ -50,7 +50,9 @@ export function createHttpApp({ services, webBuild }: { services: Services; webB
   app.use('*', requestBodyLimit(services.env.HTTP_BODY_LIMIT_BYTES, /^\/api(\/|$)/));
   app.post('/login', signInRateLimit(services));
   // Form posts must come from the portal itself (integrations post JSON, which this does not check).
-  app.use('*', sameOriginForms());
+  // (Providers' webhooks post forms from their servers and are checked by signature instead.)
+  const sameOrigin = sameOriginForms();
+  app.use('*', (c, next) => (c.req.path.startsWith('/api/webhooks/') ? next() : sameOrigin(c, next)));
   app.route('/api', createApi(services));
 
   const clientRoot = relative(process.cwd(), `${webBuild.dir}/client`);

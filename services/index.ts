@@ -21,6 +21,8 @@ import { createPlanService } from './plans.js';
 import { createQuotaPlanningService } from './quota-planning.js';
 import { createTaskService } from './tasks.js';
 import { createTicketService } from './tickets.js';
+import { createPatientContactService } from './patient-contact.js';
+import { createSurveyService } from './surveys.js';
 
 export interface ServiceDeps {
   sql: Sql;
@@ -41,6 +43,10 @@ export interface ServiceDeps {
     | 'PAYLOAD_KEY_ID'
     | 'CODEC_CORS_ORIGIN'
     | 'HTTP_BODY_LIMIT_BYTES'
+    | 'PUBLIC_BASE_URL'
+    | 'TWILIO_AUTH_TOKEN'
+    | 'WECHAT_TOKEN'
+    | 'ALIYUN_SMS_CALLBACK_TOKEN'
     | HisIngestEnvKey
   >;
 }
@@ -74,6 +80,8 @@ export function createServices({ sql, temporal, env }: ServiceDeps) {
     appointments: createAppointmentService({ sql, temporal, audit, taskQueue: env.TEMPORAL_TASK_QUEUE }),
     clinicQueue: createClinicQueueService({ sql, audit }),
     quotaPlanning: createQuotaPlanningService({ sql, audit }),
+    patientContact: createPatientContactService({ sql, temporal, audit }),
+    surveys: createSurveyService({ sql, temporal }),
   };
 }
 

@@ -9,6 +9,7 @@ import { ensureHisInboxSchedule } from './his-inbox-schedule.js';
 import { ensureQuotaSchedule } from './quota-schedule.js';
 import { hisIngestSettings } from '../services/his-settings.js';
 import { ensureSearchAttributes } from './search-attributes.js';
+import { channelsFromEnv } from '../activities/channels/settings.js';
 
 const env = loadEnv();
 // Warnings and errors only: the bundler's build report is noise in the npm start console.
@@ -41,6 +42,7 @@ const worker = await createWorker({
   dataConverter: payloadDataConverter(env),
   sql,
   his: hisIngestSettings(env),
+  channels: channelsFromEnv(env) ?? undefined,
   // WORKFLOW_BUNDLE: workflows bundled once ahead (the cluster mode does), so a restarted worker
   // polls again in seconds instead of bundling workflows/ anew.
   workflowBundle: process.env.WORKFLOW_BUNDLE ? { codePath: process.env.WORKFLOW_BUNDLE } : undefined,

@@ -8,3 +8,4 @@ export { appointmentWorkflow } from './appointment/workflow.js';
 export { noShowLedgerWorkflow } from './appointment/noshow-ledger.js';
 export { quotaPlanningWorkflow } from './quota-planning/workflow.js';
 export { hisInboxReconcileWorkflow } from './his-inbox/workflow.js';
+export { outboxMessageWorkflow } from './outbox/workflow.js';
