@@ -12,6 +12,7 @@ import { createApi } from '../../api/app.js';
 import { createHttpApp, loadWebBuild } from '../../api/server.js';
 import { createServices, type Services } from '../../services/index.js';
 import { createWorker } from '../../worker/create-worker.js';
+import type { Channels } from '../../activities/channels/settings.js';
 import { payloadDataConverter } from '../../worker/payload-codec.js';
 
 let runtimeInstalled = false;
@@ -27,7 +28,7 @@ export interface TestStack {
   stop(): Promise<void>;
 }
 
-export async function startStack(options: { worker?: boolean; web?: boolean; env?: Partial<Env> } = {}): Promise<TestStack> {
+export async function startStack(options: { worker?: boolean; web?: boolean; env?: Partial<Env>; channels?: Channels } = {}): Promise<TestStack> {
   const infra = inject('infra');
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -52,6 +53,7 @@ export async function startStack(options: { worker?: boolean; web?: boolean; env
       sql,
       dataConverter: payloadDataConverter(env),
       workflowBundle: { codePath: infra.workflowBundlePath },
+      channels: options.channels,
     });
     running = worker.run();
   }
