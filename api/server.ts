@@ -12,7 +12,7 @@ import { createRequestHandler, type ServerBuild } from '@remix-run/node';
 import type { Services } from '../services/index.js';
 import { createApi } from './app.js';
 import { requestBodyLimit } from './body-limit.js';
-import { sameOriginForms, signInRateLimit } from './hardening.js';
+import { sameOriginForms, signInRateLimit, surveyRateLimit } from './hardening.js';
 import { requestMeta } from './request-meta.js';
 
 export const WEB_BUILD_DIR = fileURLToPath(new URL('../build', import.meta.url));
@@ -49,6 +49,7 @@ export function createHttpApp({ services, webBuild }: { services: Services; webB
   // The API limits its own bodies (createApi); the portal's form posts get the same limit here.
   app.use('*', requestBodyLimit(services.env.HTTP_BODY_LIMIT_BYTES, /^\/api(\/|$)/));
   app.post('/login', signInRateLimit(services));
+  app.use('/s/*', surveyRateLimit(services));
   // Form posts must come from the portal itself (integrations post JSON, which this does not check).
   // (Providers' webhooks post forms from their servers and are checked by signature instead.)
   const sameOrigin = sameOriginForms();

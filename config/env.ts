@@ -143,6 +143,8 @@ const envSchema = z.object({
   WECHAT_TOKEN: z.string().optional(),
   WECHAT_API_BASE_URL: z.string().url().default('https://api.weixin.qq.com'),
   WECHAT_TEMPLATE_ID: z.string().optional(),
+  /** Survey-page requests (/s/<token>) allowed per client address in 5 minutes. */
+  SURVEY_RATE_LIMIT: positiveInt.default(60),
   /** `npm start` runs the local provider simulators (Twilio, Aliyun, WeChat) and points the adapters at them. */
   SIMULATORS: z
     .enum(['true', 'false'])

@@ -44,6 +44,7 @@ export interface ServiceDeps {
     | 'CODEC_CORS_ORIGIN'
     | 'HTTP_BODY_LIMIT_BYTES'
     | 'PUBLIC_BASE_URL'
+    | 'SURVEY_RATE_LIMIT'
     | 'TWILIO_AUTH_TOKEN'
     | 'WECHAT_TOKEN'
     | 'ALIYUN_SMS_CALLBACK_TOKEN'

@@ -5,12 +5,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { twilioSignature } from '../scripts/simulators/providers.js';
-import { followUpWorkflowId, getFollowUpStateQuery } from '../workflows/follow-up/contracts.js';
+import { getFollowUpStateQuery } from '../workflows/follow-up/contracts.js';
 import { getTicketStateQuery, ticketStart } from '../workflows/feedback-ticket/contracts.js';
 import { startWorkflow } from '../workflows/shared/start.js';
-import { PUBLIC_BASE_URL, setContactRules, startChannelStack, uniquePhone } from './support/channels.js';
-import { createShortPlan, recentDaytime, waitFor } from './support/follow-up-fixtures.js';
-import { createTestOrg, dischargeBody, TEST_PASSWORD, type TestOrg } from './support/org.js';
+import { PUBLIC_BASE_URL, dischargeWithSurvey, setContactRules, startChannelStack, uniquePhone, type DischargeOptions } from './support/channels.js';
+import { waitFor } from './support/follow-up-fixtures.js';
+import { createTestOrg, TEST_PASSWORD, type TestOrg } from './support/org.js';
 import { uniq, type TestStack } from './support/stack.js';
 import type { Simulators } from '../scripts/simulators/providers.js';
 import type { Principal } from '../domain/access.js';
@@ -25,28 +25,8 @@ beforeAll(async () => {
 });
 afterAll(() => stack?.stop());
 
-const sms = (touchpoint: { offsetSeconds: number; retryAfterSeconds?: number; maxAttempts?: number }) => ({
-  offsetSeconds: touchpoint.offsetSeconds,
-  channel: 'sms' as const,
-  maxAttempts: touchpoint.maxAttempts ?? 3,
-  retryAfterSeconds: touchpoint.retryAfterSeconds ?? 3600,
-});
-
-/** A daytime discharge (greeting due at once) into deptA whose survey falls due `afterSeconds` from now. */
-async function discharge(o: { afterSeconds?: number; retryAfterSeconds?: number; phone?: string; birthDate?: string; patientId?: string } = {}) {
-  const keyword = `术式${uniq()}`;
-  const dischargedAt = recentDaytime();
-  const offsetSeconds = Math.ceil((Date.now() - dischargedAt.getTime()) / 1000) + (o.afterSeconds ?? 2);
-  await createShortPlan(stack.sql, org.deptA, [sms({ offsetSeconds, retryAfterSeconds: o.retryAfterSeconds })], { scenarioKind: 'procedure_keyword', scenarioValue: keyword });
-  await stack.sql`UPDATE follow_up_rules SET greeting_text = '{姓名}您好,您在{科室}做了{手术}({医生}医生主刀):伤口保持干燥,两周内避免负重。'
-                  WHERE scenario_value = ${keyword}`;
-  const phone = o.phone ?? uniquePhone();
-  const base = dischargeBody(org.deptA, { dischargedAt: dischargedAt.toISOString(), procedure: `${keyword}内固定术` });
-  const body = { ...base, patient: { ...base.patient, id: o.patientId ?? base.patient.id, phone, birthDate: o.birthDate ?? '1990-05-01' } };
-  await stack.services.discharges.ingestJson(JSON.stringify(body));
-  const workflowId = followUpWorkflowId(body.encounterId);
-  return { body, phone: `+86${phone}`, workflowId, handle: stack.temporal.workflow.getHandle(workflowId) };
-}
+/** A daytime discharge into deptA whose SMS survey falls due `afterSeconds` from now. */
+const discharge = (o: DischargeOptions = {}) => dischargeWithSurvey(stack, org.deptA, o);
 
 const received = (address: string) => sims.messages.filter((m) => m.address === address && m.direction === 'outbound');
 const taskOf = (workflowId: string) =>

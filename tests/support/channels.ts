@@ -6,6 +6,9 @@ import { channelsFromEnv } from '../../activities/channels/settings.js';
 import { loadEnv, type Env } from '../../config/env.js';
 import { DEV_SIMULATOR_CREDENTIALS, startSimulators, type Simulators } from '../../scripts/simulators/providers.js';
 import type { Sql } from '../../db/client.js';
+import { followUpWorkflowId } from '../../workflows/follow-up/contracts.js';
+import { createShortPlan, recentDaytime } from './follow-up-fixtures.js';
+import { dischargeBody } from './org.js';
 import { startStack, uniq, type TestStack } from './stack.js';
 
 export const PUBLIC_BASE_URL = 'https://suifang.example.test';
@@ -16,7 +19,7 @@ const CHANNEL_KEYS = [
   'ALIYUN_SMS_CALLBACK_TOKEN', 'WECHAT_APP_ID', 'WECHAT_APP_SECRET', 'WECHAT_TOKEN', 'WECHAT_API_BASE_URL', 'WECHAT_TEMPLATE_ID',
 ] as const;
 
-export async function startChannelStack(): Promise<{ stack: TestStack; sims: Simulators }> {
+export async function startChannelStack(options: { web?: boolean } = {}): Promise<{ stack: TestStack; sims: Simulators }> {
   let stack: TestStack | undefined;
   const sims = await startSimulators({
     ...DEV_SIMULATOR_CREDENTIALS,
@@ -29,7 +32,7 @@ export async function startChannelStack(): Promise<{ stack: TestStack; sims: Sim
   });
   const env = loadEnv({ NODE_ENV: 'test', ...sims.env });
   const channelEnv = Object.fromEntries(CHANNEL_KEYS.map((k) => [k, env[k]])) as Partial<Env>;
-  stack = await startStack({ worker: true, env: channelEnv, channels: channelsFromEnv(env)! });
+  stack = await startStack({ worker: true, web: options.web, env: channelEnv, channels: channelsFromEnv(env)! });
   const started = stack;
   return {
     sims,
@@ -60,3 +63,34 @@ export async function setContactRules(
 
 /** A mobile number of its own (inbound SMS find the patient by number). */
 export const uniquePhone = () => `139${String(parseInt(uniq().slice(0, 7), 16) % 100_000_000).padStart(8, '0')}`;
+
+export interface DischargeOptions {
+  /** When the SMS survey falls due, from now (seconds). */
+  afterSeconds?: number;
+  retryAfterSeconds?: number;
+  phone?: string;
+  /** Under 60 by default, so the survey goes by link. */
+  birthDate?: string;
+  /** The same HIS patient ID discharges the same patient again. */
+  patientId?: string;
+}
+
+/**
+ * A daytime discharge (so the greeting is due at once) into `departmentCode`, under a rule of its
+ * own whose greeting carries placeholders and whose one SMS survey falls due `afterSeconds` from now.
+ */
+export async function dischargeWithSurvey(stack: TestStack, departmentCode: string, o: DischargeOptions = {}) {
+  const keyword = `术式${uniq()}`;
+  const dischargedAt = recentDaytime();
+  const offsetSeconds = Math.ceil((Date.now() - dischargedAt.getTime()) / 1000) + (o.afterSeconds ?? 2);
+  const touchpoint = { offsetSeconds, channel: 'sms' as const, maxAttempts: 3, retryAfterSeconds: o.retryAfterSeconds ?? 3600 };
+  await createShortPlan(stack.sql, departmentCode, [touchpoint], { scenarioKind: 'procedure_keyword', scenarioValue: keyword });
+  await stack.sql`UPDATE follow_up_rules SET greeting_text = '{姓名}您好,您在{科室}做了{手术}({医生}医生主刀):伤口保持干燥,两周内避免负重。'
+                  WHERE scenario_value = ${keyword}`;
+  const phone = o.phone ?? uniquePhone();
+  const base = dischargeBody(departmentCode, { dischargedAt: dischargedAt.toISOString(), procedure: `${keyword}内固定术` });
+  const body = { ...base, patient: { ...base.patient, id: o.patientId ?? base.patient.id, phone, birthDate: o.birthDate ?? '1990-05-01' } };
+  await stack.services.discharges.ingestJson(JSON.stringify(body));
+  const workflowId = followUpWorkflowId(body.encounterId);
+  return { body, phone: `+86${phone}`, workflowId, handle: stack.temporal.workflow.getHandle(workflowId) };
+}
