@@ -99,15 +99,19 @@ export function createPatientContactService({ sql, temporal, audit }: { sql: Sql
      * (providers retry anything but 2xx); each (message, status) takes effect once.
      */
     async deliveryReport(input: { provider: string; providerMessageId: string; status: 'sent' | 'delivered' | 'failed'; error?: string }): Promise<'applied' | 'duplicate' | 'unknown'> {
-      const [delivery] = await sql<{ delivery_key: string; message_id: string | null }[]>`
-        SELECT delivery_key, message_id FROM message_deliveries WHERE provider = ${input.provider} AND provider_message_id = ${input.providerMessageId}`;
-      if (!delivery) {
-        console.warn(`[webhooks] ${input.provider} report for unknown message ${input.providerMessageId} (${input.status})`);
-        return 'unknown';
-      }
+      // Receipt first, then the lookup; deliverMessage stores the ID first, then reads the receipts:
+      // whichever comes second sees the other, so a report overtaking the send's answer is never lost.
       const [fresh] = await sql`
         INSERT INTO webhook_receipts (provider, event_id) VALUES (${input.provider}, ${`${input.providerMessageId}:${input.status}`})
         ON CONFLICT DO NOTHING RETURNING event_id`;
+      const [delivery] = await sql<{ delivery_key: string; message_id: string | null }[]>`
+        SELECT delivery_key, message_id FROM message_deliveries WHERE provider = ${input.provider} AND provider_message_id = ${input.providerMessageId}`;
+      if (!delivery) {
+        // Kept all the same: a report can overtake the provider's answer to our own send, whose
+        // activity then finds it here (see deliverMessage).
+        console.warn(`[webhooks] ${input.provider} report for unknown message ${input.providerMessageId} (${input.status})`);
+        return 'unknown';
+      }
       if (!fresh) return 'duplicate';
       try {
         await sql`

@@ -4,7 +4,7 @@
  * kind) plus the template's parameters, not free text. ALIYUN_SMS_ENDPOINT points the SDK at
  * the real endpoint (default) or any other, such as the local simulator.
  */
-import Dysmsapi, { SendSmsRequest } from '@alicloud/dysmsapi20170525';
+import DysmsapiModule, { SendSmsRequest } from '@alicloud/dysmsapi20170525';
 import { $OpenApiUtil } from '@alicloud/openapi-core';
 import type { MessageKind } from '../../domain/contact-rules.js';
 import { PermanentSendError, type MessageAdapter } from './types.js';
@@ -22,6 +22,9 @@ export interface AliyunSmsSettings {
 
 /** Codes after which the same request can never succeed (bad number, template, signature, blacklist). */
 const PERMANENT = /^isv\.(MOBILE_NUMBER_ILLEGAL|MOBILE_COUNT_OVER_LIMIT|TEMPLATE_MISSING_PARAMETERS|SMS_TEMPLATE_ILLEGAL|SMS_SIGNATURE_ILLEGAL|BLACK_KEY_CONTROL_LIMIT|PARAM_LENGTH_LIMIT)/;
+
+// The SDK is CommonJS compiled from ESM: under Node's ESM loader its default import is the exports object.
+const Dysmsapi = (DysmsapiModule as unknown as { default?: typeof DysmsapiModule }).default ?? DysmsapiModule;
 
 /** Aliyun takes mainland numbers without the +86 prefix. */
 const nationalNumber = (e164: string) => e164.replace(/^\+86/, '');

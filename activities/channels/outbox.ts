@@ -170,10 +170,20 @@ export function createOutboxActivities({ sql, channels = NO_CHANNELS }: { sql: S
     return adapter && m.phone ? { adapter, to: e164(m.phone) } : null;
   }
 
-  async function recordSent(deliveryKey: string, providerMessageId: string): Promise<void> {
+  /** Stores the provider's ID; a final report that came before it (webhook_receipts) is taken now. */
+  async function recordSent(deliveryKey: string, provider: string, providerMessageId: string): Promise<DeliverResult> {
+    // The ID first, then the receipts (the webhook does the reverse, see deliveryReport).
     await sql`
       UPDATE message_deliveries SET provider_message_id = ${providerMessageId}, status = 'sent', updated_at = now()
       WHERE delivery_key = ${deliveryKey} AND provider_message_id IS NULL`;
+    const [early] = await sql<{ event_id: string }[]>`
+      SELECT event_id FROM webhook_receipts
+      WHERE provider = ${provider} AND event_id IN (${`${providerMessageId}:delivered`}, ${`${providerMessageId}:failed`})
+      ORDER BY event_id DESC LIMIT 1`;
+    if (!early) return { outcome: 'sent', deliveryKey };
+    const report = early.event_id.endsWith(':failed') ? 'failed' : 'delivered';
+    await sql`UPDATE message_deliveries SET status = ${report}, updated_at = now() WHERE delivery_key = ${deliveryKey} AND status = 'sent'`;
+    return { outcome: 'sent', deliveryKey, report };
   }
 
   async function recordFailed(deliveryKey: string, error: string): Promise<DeliverResult> {
@@ -194,7 +204,10 @@ export function createOutboxActivities({ sql, channels = NO_CHANNELS }: { sql: S
       if (!m) return { outcome: 'reconsider' };
       const [existing] = await sql<{ status: string; provider_message_id: string | null; error: string | null; created_at: Date }[]>`
         SELECT status, provider_message_id, error, created_at FROM message_deliveries WHERE delivery_key = ${deliveryKey}`;
-      if (existing?.provider_message_id) return { outcome: 'sent', deliveryKey };
+      if (existing?.provider_message_id) {
+        const report = existing.status === 'delivered' || existing.status === 'failed' ? { report: existing.status as 'delivered' | 'failed' } : {};
+        return { outcome: 'sent', deliveryKey, ...report };
+      }
       if (existing?.status === 'failed') return { outcome: 'failed', deliveryKey, error: existing.error ?? '' };
 
       const target = adapterFor(input.channel, m);
@@ -213,10 +226,7 @@ export function createOutboxActivities({ sql, channels = NO_CHANNELS }: { sql: S
           return { outcome: 'sent', deliveryKey };
         }
         const sid = await target.adapter.findSent(target.to, content.text, new Date(existing.created_at.getTime() - 60_000));
-        if (sid) {
-          await recordSent(deliveryKey, sid);
-          return { outcome: 'sent', deliveryKey };
-        }
+        if (sid) return recordSent(deliveryKey, target.adapter.provider, sid);
       } else {
         const claimed = await sql.begin(async (tx) => {
           await tx`SELECT pg_advisory_xact_lock(hashtextextended(${m.patient_id}, 7))`;
@@ -240,8 +250,7 @@ export function createOutboxActivities({ sql, channels = NO_CHANNELS }: { sql: S
       try {
         const statusCallbackUrl = target.adapter.provider === 'twilio' ? `${channels.publicBaseUrl}/api/webhooks/twilio/status` : undefined;
         const { providerMessageId } = await target.adapter.send({ ...content, to: target.to, statusCallbackUrl });
-        await recordSent(deliveryKey, providerMessageId);
-        return { outcome: 'sent', deliveryKey };
+        return await recordSent(deliveryKey, target.adapter.provider, providerMessageId);
       } catch (err) {
         if (err instanceof PermanentSendError) return recordFailed(deliveryKey, `${err.code}: ${err.message}`);
         throw err; // transient: the activity retries with backoff

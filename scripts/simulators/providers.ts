@@ -24,6 +24,8 @@ export interface SimulatorOptions {
   deliver?: (url: string, init: RequestInit) => Promise<Response>;
   /** Delay before the delivery report (ms). */
   reportDelayMs?: number;
+  /** Time the send API takes to answer after taking a message (ms): a carrier's latency. */
+  sendLatencyMs?: number;
   port?: number;
 }
 
@@ -168,6 +170,7 @@ export async function startSimulators(o: SimulatorOptions): Promise<Simulators> 
         await postTwilio(callback, { ...common, MessageStatus: final, SmsStatus: final, ...(fails ? { ErrorCode: '30003' } : {}) });
       });
     }
+    if (o.sendLatencyMs) await new Promise((resolve) => setTimeout(resolve, o.sendLatencyMs));
     return c.json(json, 201);
   });
 
@@ -190,7 +193,8 @@ export async function startSimulators(o: SimulatorOptions): Promise<Simulators> 
     const form = new URLSearchParams(await c.req.text());
     const get = (k: string) => q.get(k) ?? form.get(k) ?? '';
     const requestId = randomBytes(16).toString('hex').toUpperCase();
-    if (get('Action') !== 'SendSms') return c.json({ RequestId: requestId, Code: 'InvalidAction.NotFound', Message: 'Specified api is not found' }, 404);
+    // The V3 signature style (ACS3-HMAC-SHA256) names the action in a header, the older RPC style in the query.
+    if ((c.req.header('x-acs-action') ?? get('Action')) !== 'SendSms') return c.json({ RequestId: requestId, Code: 'InvalidAction.NotFound', Message: 'Specified api is not found' }, 404);
     if (!(c.req.header('authorization') ?? '').includes(o.aliyun.accessKeyId) && get('AccessKeyId') !== o.aliyun.accessKeyId) {
       return c.json({ RequestId: requestId, Code: 'InvalidAccessKeyId.NotFound', Message: 'Specified access key is not found.' }, 404);
     }

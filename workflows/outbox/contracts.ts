@@ -59,7 +59,8 @@ export interface DispatchFacts {
 }
 
 export type DeliverResult =
-  | { outcome: 'sent'; deliveryKey: string }
+  /** `report`: the provider's final report already came (it can overtake the answer to the send). */
+  | { outcome: 'sent'; deliveryKey: string; report?: 'delivered' | 'failed' }
   | { outcome: 'failed'; deliveryKey: string; error: string }
   /** The rules said otherwise once the patient was locked (another message went first): decide again. */
   | { outcome: 'reconsider' };

@@ -63,6 +63,7 @@ export async function outboxMessageWorkflow({ messageId }: OutboxInput): Promise
       continue;
     }
     // Sent: the provider's final report (or none within the wait: no news counts as delivered).
+    if (result.report) reports.set(result.deliveryKey, { deliveryKey: result.deliveryKey, status: result.report });
     const reported = await condition(() => reports.has(result.deliveryKey), facts.rules.deliveryWaitSeconds * 1000);
     const report = reports.get(result.deliveryKey);
     if (report?.status === 'failed') {
