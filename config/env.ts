@@ -143,6 +143,8 @@ const envSchema = z.object({
   WECHAT_TOKEN: z.string().optional(),
   WECHAT_API_BASE_URL: z.string().url().default('https://api.weixin.qq.com'),
   WECHAT_TEMPLATE_ID: z.string().optional(),
+  /** Set by `npm start` when the provider simulators run: the 模拟手机 developer page reads them there. */
+  SIMULATOR_URL: z.string().url().optional(),
   /** Survey-page requests (/s/<token>) allowed per client address in 5 minutes. */
   SURVEY_RATE_LIMIT: positiveInt.default(60),
   /** `npm start` runs the local provider simulators (Twilio, Aliyun, WeChat) and points the adapters at them. */

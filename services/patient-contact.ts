@@ -109,7 +109,7 @@ export function createPatientContactService({ sql, temporal, audit }: { sql: Sql
       if (!delivery) {
         // Kept all the same: a report can overtake the provider's answer to our own send, whose
         // activity then finds it here (see deliverMessage).
-        console.warn(`[webhooks] ${input.provider} report for unknown message ${input.providerMessageId} (${input.status})`);
+        if (input.status !== 'sent') console.warn(`[webhooks] ${input.provider} report for unknown message ${input.providerMessageId} (${input.status})`);
         return 'unknown';
       }
       if (!fresh) return 'duplicate';
