@@ -23,6 +23,8 @@ import { createTaskService } from './tasks.js';
 import { createTicketService } from './tickets.js';
 import { createPatientContactService } from './patient-contact.js';
 import { createSurveyService } from './surveys.js';
+import { createNotificationService } from './notifications.js';
+import { createDevPhoneService } from './dev-phone.js';
 
 export interface ServiceDeps {
   sql: Sql;
@@ -45,6 +47,7 @@ export interface ServiceDeps {
     | 'HTTP_BODY_LIMIT_BYTES'
     | 'PUBLIC_BASE_URL'
     | 'SURVEY_RATE_LIMIT'
+    | 'SIMULATOR_URL'
     | 'TWILIO_AUTH_TOKEN'
     | 'WECHAT_TOKEN'
     | 'ALIYUN_SMS_CALLBACK_TOKEN'
@@ -83,6 +86,8 @@ export function createServices({ sql, temporal, env }: ServiceDeps) {
     quotaPlanning: createQuotaPlanningService({ sql, audit }),
     patientContact: createPatientContactService({ sql, temporal, audit }),
     surveys: createSurveyService({ sql, temporal }),
+    notifications: createNotificationService({ sql, audit }),
+    devPhone: createDevPhoneService({ sql, simulatorUrl: env.SIMULATOR_URL }),
   };
 }
 

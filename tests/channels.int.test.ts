@@ -201,3 +201,33 @@ describe('ticket rating by the patient', () => {
     expect(state).toMatchObject({ status: 'open', rating: 2 });
   });
 });
+
+describe('staff notifications', () => {
+  it("puts an SLA escalation in the department head's notifications with an unread count, and marks it read", async () => {
+    const head: Principal = (await stack.services.auth.login({ username: org.users.headA.username, password: TEST_PASSWORD }, {})).user;
+    const id = uniq();
+    const [patient] = await stack.sql<{ id: string }[]>`
+      INSERT INTO patients (his_patient_id, name, phone) VALUES (${`TN-${id}`}, '周建国', ${uniquePhone()}) RETURNING id`;
+    const [ticket] = await stack.sql<{ id: string; number: string }[]>`
+      INSERT INTO tickets (number, source_key, patient_id, category, description, department_code, sla_seconds, escalate_seconds, rating_wait_seconds, sla_due_at)
+      VALUES (${`T${id}`}, ${`test:${id}`}, ${patient!.id}, 'service_attitude', '护士态度不好', ${org.deptA}, 1, 3600, 3600, now() + interval '1 second')
+      RETURNING id, number`;
+    const before = await stack.services.notifications.unreadCount(head);
+    await startWorkflow(stack.temporal, stack.taskQueue, ticketStart({ ticketId: ticket!.id, number: ticket!.number }, 'direct'));
+    const escalation = await waitFor(
+      async () => (await stack.services.notifications.list(head)).find((n) => n.ticketId === ticket!.id && n.body.includes('超时')),
+      20_000,
+      'escalation notice for the head',
+    );
+    expect(escalation).toMatchObject({ kind: 'notice', doneAt: null });
+    expect(escalation.body).toContain(`工单 T${id} 已超时未处理`);
+    // The new-ticket notice and the escalation are both unread.
+    expect(await stack.services.notifications.unreadCount(head)).toBeGreaterThanOrEqual(before + 2);
+    // Another department's staff does not see it.
+    const staffB: Principal = (await stack.services.auth.login({ username: org.users.staffB.username, password: TEST_PASSWORD }, {})).user;
+    expect((await stack.services.notifications.list(staffB)).some((n) => n.ticketId === ticket!.id)).toBe(false);
+    await stack.services.notifications.markRead(head, escalation.id);
+    expect((await stack.services.notifications.list(head)).find((n) => n.id === escalation.id)?.doneAt).not.toBeNull();
+    await expect(stack.services.notifications.markRead(staffB, escalation.id)).rejects.toMatchObject({ status: 404 });
+  });
+});

@@ -38,11 +38,11 @@ const NAV: Record<Role, { to: string; label: string; end?: boolean }[]> = {
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requireUser(request, context);
-  return { user };
+  return { user, unread: await context.services.notifications.unreadCount(user) };
 }
 
 export default function Portal() {
-  const { user } = useLoaderData<typeof loader>();
+  const { user, unread } = useLoaderData<typeof loader>();
   return (
     <div className="portal">
       <header className="topbar">
@@ -54,6 +54,11 @@ export default function Portal() {
             </NavLink>
           ))}
         </nav>
+        {user.role !== 'agent' && (
+          <NavLink to="/notifications" className="notifications-link" aria-label={`通知,${unread} 条未读`}>
+            通知{unread > 0 && <span className="badge" data-testid="unread-count">{unread}</span>}
+          </NavLink>
+        )}
         <span className="who">
           {user.displayName} · {ROLE_LABELS[user.role]}
           {user.departmentCode ? ` · ${user.departmentCode}` : ''}
