@@ -8,7 +8,7 @@ import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Sql } from '../db/client.js';
 import { isOptOutKeyword, ratingReply } from '../domain/contact-rules.js';
-import type { Principal } from '../domain/access.js';
+import { speaksWithPatients, type Principal } from '../domain/access.js';
 import type { Question } from '../domain/questions.js';
 import { rateTicketSignal, ticketWorkflowId } from '../workflows/feedback-ticket/contracts.js';
 import { cancelFollowUpSignal, surveyAnsweredSignal } from '../workflows/follow-up/contracts.js';
@@ -79,7 +79,7 @@ export function createPatientContactService({ sql, temporal, audit }: { sql: Sql
 
     /** An agent or the patient page opts the patient back in (the patient asked for it). */
     async optIn(principal: Principal, patientId: string, meta: RequestMeta = {}): Promise<void> {
-      if (principal.role !== 'agent' && principal.role !== 'admin') throw forbidden('只有客服或管理员可以恢复联系');
+      if (!speaksWithPatients(principal.role)) throw forbidden('只有客服或管理员可以恢复联系');
       const [p] = await sql<{ id: string }[]>`UPDATE patients SET opted_out_at = NULL, opted_out_via = NULL WHERE id = ${patientId} RETURNING id`;
       if (!p) throw notFound('患者不存在');
       await audit.record({ actor: principal, action: 'patient.opt_in', entityType: 'patient', entityId: patientId, patientId }, meta);
@@ -87,7 +87,7 @@ export function createPatientContactService({ sql, temporal, audit }: { sql: Sql
 
     /** An agent records that the patient asked not to be contacted. */
     async optOutByAgent(principal: Principal, patientId: string, meta: RequestMeta = {}): Promise<void> {
-      if (principal.role !== 'agent' && principal.role !== 'admin') throw forbidden('只有客服或管理员可以登记退订');
+      if (!speaksWithPatients(principal.role)) throw forbidden('只有客服或管理员可以登记退订');
       const [p] = await sql<{ id: string }[]>`SELECT id FROM patients WHERE id = ${patientId}`;
       if (!p) throw notFound('患者不存在');
       await optOut(patientId, 'agent');

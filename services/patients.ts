@@ -15,6 +15,8 @@ export interface PatientView {
   sex: string | null;
   birthDate: string | null;
   phoneMasked: string;
+  /** Automated contact: opted out (patient-wide, every encounter) and how; WeChat binding. */
+  contact: { optedOutAt: string | null; optedOutVia: string | null; wechatBound: boolean };
   /** Cut to the community/street level (`…花家地南里***`). */
   addressMasked: string;
   encounters: {
@@ -59,8 +61,20 @@ export function createPatientService({ sql, audit }: { sql: Sql; audit: AuditSer
     async view(user: Principal, patientId: string, meta: RequestMeta): Promise<PatientView> {
       if (!UUID.test(patientId)) throw notFound('患者不存在');
       const [patient] = await sql<
-        { id: string; his_patient_id: string; name: string; sex: string | null; birth_date: string | null; phone: string | null; address: string | null }[]
-      >`SELECT id, his_patient_id, name, sex, birth_date::text, phone, address FROM patients WHERE id = ${patientId}`;
+        {
+          id: string;
+          his_patient_id: string;
+          name: string;
+          sex: string | null;
+          birth_date: string | null;
+          phone: string | null;
+          address: string | null;
+          opted_out_at: Date | null;
+          opted_out_via: string | null;
+          wechat_bound: boolean;
+        }[]
+      >`SELECT id, his_patient_id, name, sex, birth_date::text, phone, address, opted_out_at, opted_out_via, wechat_openid IS NOT NULL AS wechat_bound
+        FROM patients WHERE id = ${patientId}`;
       if (!patient) throw notFound('患者不存在');
       const encounters = await sql<
         {
@@ -93,6 +107,7 @@ export function createPatientService({ sql, audit }: { sql: Sql; audit: AuditSer
         sex: patient.sex,
         birthDate: patient.birth_date,
         phoneMasked: maskPhone(patient.phone),
+        contact: { optedOutAt: patient.opted_out_at?.toISOString() ?? null, optedOutVia: patient.opted_out_via, wechatBound: patient.wechat_bound },
         addressMasked: maskAddress(patient.address),
         encounters: encounters.filter((e) => visible.has(e.his_encounter_id)).map((e) => ({
           encounterId: e.his_encounter_id,
