@@ -27,6 +27,7 @@ export function createNotificationService({ sql, audit }: { sql: Sql; audit: Aud
     if (!scope) return [];
     const all = scope.departmentCode === null;
     const rows = await sql<{ kind: 'notice' | 'red_flag'; id: string; body: string; ticket_id: string | null; task_id: string | null; created_at: Date; done_at: Date | null }[]>`
+      SELECT * FROM (
       (SELECT 'notice' AS kind, n.id::text AS id, n.body, n.ticket_id, NULL::uuid AS task_id, n.created_at, n.read_at AS done_at
        FROM staff_notifications n
        WHERE n.audience = ANY(${scope.audiences}) AND (${all} OR n.department_code = ${scope.departmentCode}))
@@ -35,6 +36,7 @@ export function createNotificationService({ sql, audit }: { sql: Sql; audit: Aud
               NULL, a.task_id, a.created_at, a.acknowledged_at
        FROM alerts a JOIN follow_up_tasks t ON t.id = a.task_id JOIN patients p ON p.id = t.patient_id
        WHERE a.kind = 'red_flag' AND ${scope.departmentCode !== null || user.role === 'admin'} AND (${all} OR a.department_code = ${scope.departmentCode}))
+      ) items
       ORDER BY done_at IS NULL DESC, created_at DESC LIMIT ${limit}`;
     return rows.map((r) => ({
       kind: r.kind,

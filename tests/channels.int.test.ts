@@ -81,6 +81,11 @@ describe('outbox dispatcher through the simulators', () => {
     expect(task.status).toBe('open');
     const state = await handle.query(getFollowUpStateQuery);
     expect(state.history.map((h) => h.detail)).toContain('问卷链接未回复,改为电话随访');
+    // Anything else the patient writes is kept for the agent on the task page.
+    expect((await sims.replySms(phone, '伤口有点痒,需要换药吗?')).status).toBe(200);
+    const agent: Principal = (await stack.services.auth.login({ username: org.users.agentA.username, password: TEST_PASSWORD }, {})).user;
+    const detail = await stack.services.tasks.get(agent, task.id, {});
+    expect(detail.patientMessages.map((m) => m.body)).toEqual(['伤口有点痒,需要换药吗?']);
   });
 
   it('falls back to a call when the SMS is reported undelivered', async () => {
