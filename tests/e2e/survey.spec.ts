@@ -81,5 +81,24 @@ describe('survey link on a phone', () => {
     expect(await agent.locator('[data-testid=task-status]').textContent()).toContain('已完成');
     expect(await agent.locator('body').textContent()).toContain('恢复得不错,谢谢');
     if (SCREENSHOTS) await agent.screenshot({ path: `${SCREENSHOTS}/survey-task.png`, fullPage: true });
+
+    // 模拟手机: the developer page shows the patient's SMS and replies as the patient.
+    const dev = await web.newPage();
+    await dev.goto(`${web.base}/dev/phone`);
+    const thread = dev.locator('section.phone', { hasText: phone });
+    expect(await thread.textContent()).toContain('王秀英');
+    await thread.getByRole('button', { name: '退订', exact: true }).click();
+    await waitFor(async () => {
+      const [p] = await stack.sql<{ out: boolean }[]>`SELECT opted_out_at IS NOT NULL AS out FROM patients WHERE phone = ${phone.replace('+86', '')}`;
+      return p?.out || undefined;
+    }, 20_000, 'opted out from the phone page');
+    await dev.reload();
+    if (SCREENSHOTS) await dev.screenshot({ path: `${SCREENSHOTS}/dev-phone.png`, fullPage: true });
+
+    // The patient page says so.
+    const [patientRow] = await stack.sql<{ id: string }[]>`SELECT id FROM patients WHERE phone = ${phone.replace('+86', '')}`;
+    await agent.goto(`${web.base}/patients/${patientRow!.id}`);
+    expect(await agent.locator('[data-testid=contact-status]').textContent()).toContain('已退订');
+    if (SCREENSHOTS) await agent.screenshot({ path: `${SCREENSHOTS}/patient-opted-out.png`, fullPage: true });
   });
 });

@@ -31,7 +31,7 @@ export async function startChannelStack(options: { web?: boolean } = {}): Promis
     },
   });
   const env = loadEnv({ NODE_ENV: 'test', ...sims.env });
-  const channelEnv = Object.fromEntries(CHANNEL_KEYS.map((k) => [k, env[k]])) as Partial<Env>;
+  const channelEnv = { ...(Object.fromEntries(CHANNEL_KEYS.map((k) => [k, env[k]])) as Partial<Env>), SIMULATOR_URL: sims.url };
   stack = await startStack({ worker: true, web: options.web, env: channelEnv, channels: channelsFromEnv(env)! });
   const started = stack;
   return {

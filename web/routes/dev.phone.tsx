@@ -11,7 +11,9 @@ export async function loader({ context }: LoaderFunctionArgs) {
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const form = await request.formData();
-  await orRespond(context.services.devPhone.reply(String(form.get('from') ?? ''), String(form.get('body') ?? '')));
+  // A quick-reply button carries its text as `quick`; otherwise the typed reply.
+  const body = String(form.get('quick') ?? form.get('body') ?? '');
+  await orRespond(context.services.devPhone.reply(String(form.get('from') ?? ''), body));
   return { ok: true };
 }
 
@@ -49,7 +51,7 @@ export default function DevPhone() {
               <input name="body" aria-label="回复内容" placeholder="以患者身份回复" />
               <button type="submit">发送</button>
               {['1', '3', '5', '退订'].map((quick) => (
-                <button key={quick} type="submit" name="body" value={quick}>
+                <button key={quick} type="submit" name="quick" value={quick}>
                   {quick}
                 </button>
               ))}
