@@ -4,6 +4,7 @@
  * WeChat), and the simulators' signed callbacks come back through the public webhooks.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAliyunSms } from '../activities/channels/aliyun-sms.js';
 import { twilioSignature } from '../scripts/simulators/providers.js';
 import { getFollowUpStateQuery } from '../workflows/follow-up/contracts.js';
 import { getTicketStateQuery, ticketStart } from '../workflows/feedback-ticket/contracts.js';
@@ -181,6 +182,35 @@ describe('webhooks', () => {
       body: new URLSearchParams(params).toString(),
     });
     expect(res.status).toBe(204);
+  });
+});
+
+describe('Alibaba Cloud SMS', () => {
+  it('sends a template message through the SDK; the pushed reply TD opts out, a wrong push token gets 403', async () => {
+    const { body } = await discharge({ afterSeconds: 3600 });
+    const aliyun = createAliyunSms({
+      accessKeyId: stack.env.ALIYUN_ACCESS_KEY_ID!,
+      accessKeySecret: stack.env.ALIYUN_ACCESS_KEY_SECRET!,
+      endpoint: stack.env.ALIYUN_SMS_ENDPOINT,
+      protocol: stack.env.ALIYUN_SMS_PROTOCOL,
+      signName: stack.env.ALIYUN_SMS_SIGN_NAME!,
+      templates: stack.env.ALIYUN_SMS_TEMPLATES,
+    });
+    const phone = `+86${body.patient.phone}`;
+    const { providerMessageId } = await aliyun.send({ to: phone, text: '', kind: 'notice', params: { summary: '您的复诊时间为下周一上午' } });
+    expect(received(phone).find((m) => m.id === providerMessageId)).toMatchObject({ provider: 'aliyun', body: '【随访中心】您的复诊时间为下周一上午' });
+    await expect(aliyun.send({ to: '+15005550006', text: '', kind: 'notice', params: {} })).rejects.toMatchObject({ code: 'aliyun-isv.MOBILE_NUMBER_ILLEGAL' });
+
+    const forged = await stack.app.request('/api/webhooks/aliyun/sms?token=guess', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([{ phone_number: body.patient.phone, content: 'TD', send_time: '2026-11-30 09:00:00', sequence_id: 1 }]),
+    });
+    expect(forged.status).toBe(403);
+    expect((await sims.replySms(phone, 'TD')).status).toBe(200);
+    const [patient] = await stack.sql`SELECT opted_out_via FROM patients WHERE his_patient_id = ${body.patient.id}`;
+    expect(patient).toEqual({ opted_out_via: 'sms' });
+    expect(await stack.sql`SELECT provider, handled_as FROM patient_inbound_messages WHERE from_address = ${phone}`).toEqual([{ provider: 'aliyun', handled_as: 'opt_out' }]);
   });
 });
 
