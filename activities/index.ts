@@ -10,6 +10,8 @@ import { createAuditAnchorActivities } from './db/audit-anchor.js';
 import type { AuditAnchorSettings } from '../services/audit-anchor.js';
 import { createReportExportActivities } from './reports/export.js';
 import { createReportRollupActivities } from './reports/rollup.js';
+import { createOutboxActivities } from './channels/outbox.js';
+import type { Channels } from './channels/settings.js';
 import type { IngestSettings } from '../services/discharges.js';
 
 export interface ActivityDeps {
@@ -20,6 +22,8 @@ export interface ActivityDeps {
   followUp?: FollowUpSettings;
   /** Where the audit chain is anchored (the anchoring activity fails without it). */
   auditAnchor?: AuditAnchorSettings;
+  /** The message channels (activities/channels/settings.ts: channelsFromEnv); without them messages stay queued. */
+  channels?: Channels;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -33,6 +37,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAuditAnchorActivities(deps),
     ...createReportRollupActivities(deps),
     ...createReportExportActivities(deps),
+    ...createOutboxActivities(deps),
   };
 }
 

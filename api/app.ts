@@ -10,6 +10,7 @@ import { createCodecRoutes } from './codec.js';
 import { requestBodyLimit } from './body-limit.js';
 import { createFhirRoutes } from './his/fhir.js';
 import { createReportRoutes } from './reports.js';
+import { createWebhookRoutes } from './webhooks.js';
 import { signInRateLimit } from './hardening.js';
 import { requestMeta } from './request-meta.js';
 import { requireHisToken } from './his/his-auth.js';
@@ -72,6 +73,9 @@ export function createApi(services: Services) {
   api.route('/his/fhir', createFhirRoutes(services));
   // The Temporal UI's codec endpoint checks the session itself (and answers CORS preflights).
   api.route('/codec', createCodecRoutes(services, payloadCodec(services.env)));
+
+  // Providers' callbacks: each checks its provider's signature itself.
+  api.route('/webhooks', createWebhookRoutes(services));
 
   // Everything below needs a signed-in user.
   api.use('*', async (c, next) => {

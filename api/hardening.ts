@@ -53,3 +53,21 @@ export function portalSignInRateLimit(services: Services): MiddlewareHandler {
     await next();
   };
 }
+
+const surveyLimiters = new WeakMap<Services, MiddlewareHandler>();
+
+/** Survey links (/s/<token>) per client address: guessing tokens or hammering a form gets 429. */
+export function surveyRateLimit(services: Services): MiddlewareHandler {
+  let limiter = surveyLimiters.get(services);
+  if (!limiter) {
+    limiter = rateLimiter({
+      windowMs: 5 * 60_000,
+      limit: services.env.SURVEY_RATE_LIMIT,
+      standardHeaders: 'draft-7',
+      keyGenerator: (c) => requestMeta(c).ip ?? 'unknown',
+      handler: (c) => c.html('<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width"><p style="font-size:1.2rem;padding:1rem">访问过于频繁,请 5 分钟后再试。</p>', 429),
+    });
+    surveyLimiters.set(services, limiter);
+  }
+  return limiter;
+}

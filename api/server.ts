@@ -12,7 +12,7 @@ import { createRequestHandler, type ServerBuild } from '@remix-run/node';
 import type { Services } from '../services/index.js';
 import { createApi } from './app.js';
 import { requestBodyLimit } from './body-limit.js';
-import { portalSignInRateLimit, sameOriginForms } from './hardening.js';
+import { portalSignInRateLimit, sameOriginForms, surveyRateLimit } from './hardening.js';
 import { requestMeta } from './request-meta.js';
 
 export const WEB_BUILD_DIR = fileURLToPath(new URL('../build', import.meta.url));
@@ -49,8 +49,11 @@ export function createHttpApp({ services, webBuild }: { services: Services; webB
   // The API limits its own bodies (createApi); the portal's form posts get the same limit here.
   app.use('*', requestBodyLimit(services.env.HTTP_BODY_LIMIT_BYTES, /^\/api(\/|$)/));
   app.use('*', portalSignInRateLimit(services));
+  app.use('/s/*', surveyRateLimit(services));
   // Form posts must come from the portal itself (integrations post JSON, which this does not check).
-  app.use('*', sameOriginForms());
+  // (Providers' webhooks post forms from their servers and are checked by signature instead.)
+  const sameOrigin = sameOriginForms();
+  app.use('*', (c, next) => (c.req.path.startsWith('/api/webhooks/') ? next() : sameOrigin(c, next)));
   app.route('/api', createApi(services));
 
   const clientRoot = relative(process.cwd(), `${webBuild.dir}/client`);

@@ -128,6 +128,54 @@ const envSchema = z.object({
   QUOTA_HISTORY_WEEKS: positiveInt.default(8),
   /** When set, HIS ingest endpoints require `Authorization: Bearer <token>`. */
   HIS_API_TOKEN: z.string().min(16).optional(),
+  /** The deployment's public origin: survey links and the URLs providers sign webhooks for (Twilio). */
+  PUBLIC_BASE_URL: z.string().url().default('http://localhost:3000'),
+  /** SMS adapter for every number (twilio | aliyun), unless SMS_PROVIDER_BY_PREFIX names one for its prefix. */
+  SMS_PROVIDER: z.enum(['twilio', 'aliyun']).default('twilio'),
+  /** Per number prefix, e.g. "+86=aliyun,+1=twilio" (longest prefix wins). */
+  SMS_PROVIDER_BY_PREFIX: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const pairs = (v ?? '').split(',').map((p) => p.trim()).filter(Boolean).map((p) => p.split('=').map((x) => x.trim()));
+      if (pairs.some(([prefix, provider]) => !/^\+\d+$/.test(prefix ?? '') || (provider !== 'twilio' && provider !== 'aliyun'))) {
+        ctx.addIssue({ code: 'custom', message: '格式为 +86=aliyun,+1=twilio' });
+      }
+      return pairs.map(([prefix, provider]) => ({ prefix: prefix!, provider: provider as 'twilio' | 'aliyun' }));
+    }),
+  TWILIO_ACCOUNT_SID: z.string().optional(),
+  /** Signs Twilio's webhooks (X-Twilio-Signature) and authenticates API calls. */
+  TWILIO_AUTH_TOKEN: z.string().optional(),
+  TWILIO_FROM_NUMBER: z.string().optional(),
+  /** Another endpoint speaking Twilio's REST API (the local simulator); unset: api.twilio.com. */
+  TWILIO_API_BASE_URL: z.string().url().optional(),
+  ALIYUN_ACCESS_KEY_ID: z.string().optional(),
+  ALIYUN_ACCESS_KEY_SECRET: z.string().optional(),
+  ALIYUN_SMS_ENDPOINT: z.string().default('dysmsapi.aliyuncs.com'),
+  ALIYUN_SMS_PROTOCOL: z.enum(['HTTPS', 'HTTP']).default('HTTPS'),
+  ALIYUN_SMS_SIGN_NAME: z.string().optional(),
+  /** Approved template per message kind: "greeting=SMS_1,survey=SMS_2,notice=SMS_3". */
+  ALIYUN_SMS_TEMPLATES: z
+    .string()
+    .default('')
+    .transform((v) => Object.fromEntries(v.split(',').map((p) => p.trim()).filter(Boolean).map((p) => p.split('=').map((x) => x.trim()) as [string, string]))),
+  /** Shared secret in the query (?token=) of the report push URL configured in the Aliyun console. */
+  ALIYUN_SMS_CALLBACK_TOKEN: z.string().optional(),
+  WECHAT_APP_ID: z.string().optional(),
+  WECHAT_APP_SECRET: z.string().optional(),
+  /** The Token configured for the Official Account's server URL (callback signature). */
+  WECHAT_TOKEN: z.string().optional(),
+  WECHAT_API_BASE_URL: z.string().url().default('https://api.weixin.qq.com'),
+  WECHAT_TEMPLATE_ID: z.string().optional(),
+  /** Set by `npm start` when the provider simulators run: the 模拟手机 developer page reads them there. */
+  SIMULATOR_URL: z.string().url().optional(),
+  /** Survey-page requests (/s/<token>) allowed per client address in 5 minutes. */
+  SURVEY_RATE_LIMIT: positiveInt.default(60),
+  /** `npm start` runs the local provider simulators (Twilio, Aliyun, WeChat) and points the adapters at them. */
+  SIMULATORS: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
   /** Load demo departments, staff and patients on `npm start`. */
   SEED_DEMO_DATA: z
     .enum(['true', 'false'])

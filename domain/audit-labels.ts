@@ -58,6 +58,9 @@ export const AUDIT_ACTION_LABELS: Record<string, string> = {
   'clinic_schedule.update': '修改出诊安排',
   'clinic_schedule.close': '停诊',
   'clinic_schedule.reopen': '恢复出诊',
+  'alert.acknowledge': '确认红旗预警',
+  'patient.opt_out': '登记患者退订',
+  'patient.opt_in': '患者恢复联系',
 };
 
 export const AUDIT_ENTITY_LABELS: Record<string, string> = {
@@ -77,6 +80,7 @@ export const AUDIT_ENTITY_LABELS: Record<string, string> = {
   report: '报表',
   expert: '出诊专家',
   clinic_schedule: '出诊安排',
+  alert: '红旗预警',
 };
 
 export const auditActionLabel = (action: string): string => AUDIT_ACTION_LABELS[action] ?? action;

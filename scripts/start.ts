@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { loadEnv } from '../config/env.js';
 import { ensureApplicationLogin } from '../db/app-role.js';
 import { demoLoginLines, firstBusyPort, loadDemoData, takeRunLock } from './lib/demo.js';
+import { DEV_SIMULATOR_CREDENTIALS, startSimulators } from './simulators/providers.js';
 import { buildPortal, runMigrations, startApiServer, startPostgres, startTemporal, startWorker, takeOverProcessEvent, Teardown } from './lib/stack.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -96,7 +97,15 @@ try {
   const appDatabaseUrl = await ensureApplicationLogin(databaseUrl);
   await buildPortal();
 
-  const childEnv = { ...process.env, DATABASE_URL: appDatabaseUrl, TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS };
+  // Without real provider credentials, the local simulators stand in for Twilio, Aliyun and WeChat.
+  let simulatorEnv: Record<string, string> = {};
+  if (env.SIMULATORS && !env.TWILIO_ACCOUNT_SID && !env.ALIYUN_ACCESS_KEY_ID && !env.WECHAT_APP_ID) {
+    const sims = await startSimulators({ ...DEV_SIMULATOR_CREDENTIALS, publicBaseUrl: env.PUBLIC_BASE_URL });
+    teardown.add('provider simulators', () => sims.close());
+    simulatorEnv = { ...sims.env, SIMULATOR_URL: sims.url };
+    log(`[start] provider simulators (Twilio, Aliyun SMS, WeChat) on ${sims.url}`);
+  }
+  const childEnv = { ...process.env, ...simulatorEnv, DATABASE_URL: appDatabaseUrl, TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS };
   startWorker({ env: childEnv, onUnexpectedExit: stopOnExit('worker'), teardown });
   const server = startApiServer({ env: childEnv, healthUrl: `http://127.0.0.1:${env.PORT}/api/health`, onUnexpectedExit: stopOnExit('server'), teardown });
   await server.ready;
@@ -109,6 +118,7 @@ try {
     API               http://localhost:${env.PORT}/api   (health: /api/health)
     Temporal Web UI   ${env.TEMPORAL_UI_URL}
     Temporal          ${env.TEMPORAL_ADDRESS} (namespace ${env.TEMPORAL_NAMESPACE})
+    Phone simulator   ${simulatorEnv.SIMULATOR_URL ? `http://localhost:${env.PORT}/dev/phone  (模拟手机)` : '— (real providers configured)'}
     Clinic (demo)     ${clinicSession ? `http://localhost:${env.PORT}/clinic/${clinicSession}  ·  quotas: /admin/quotas` : '—'}
     Postgres          ${env.DATABASE_URL ? 'DATABASE_URL' : `127.0.0.1:${env.EMBEDDED_PG_PORT} (data in ${join(env.DATA_DIR, 'postgres')})`}
   Demo logins (password: ${env.SEED_DEMO_DATA ? env.DEMO_PASSWORD : '—'})

@@ -33,6 +33,10 @@ type PasswordPolicyEnvKey = 'PASSWORD_MIN_LENGTH' | 'PASSWORD_HISTORY' | 'PASSWO
 export function passwordPolicy(env: Pick<Env, PasswordPolicyEnvKey>): PasswordPolicy {
   return { minLength: env.PASSWORD_MIN_LENGTH, history: env.PASSWORD_HISTORY, maxAgeDays: env.PASSWORD_MAX_AGE_DAYS };
 }
+import { createPatientContactService } from './patient-contact.js';
+import { createSurveyService } from './surveys.js';
+import { createNotificationService } from './notifications.js';
+import { createDevPhoneService } from './dev-phone.js';
 
 export interface ServiceDeps {
   sql: Sql;
@@ -55,6 +59,12 @@ export interface ServiceDeps {
     | 'PAYLOAD_KEY_ID'
     | 'CODEC_CORS_ORIGIN'
     | 'HTTP_BODY_LIMIT_BYTES'
+    | 'PUBLIC_BASE_URL'
+    | 'SURVEY_RATE_LIMIT'
+    | 'SIMULATOR_URL'
+    | 'TWILIO_AUTH_TOKEN'
+    | 'WECHAT_TOKEN'
+    | 'ALIYUN_SMS_CALLBACK_TOKEN'
     | HisIngestEnvKey
   >;
 }
@@ -94,6 +104,10 @@ export function createServices({ sql, temporal, env }: ServiceDeps) {
     workflowMonitor: createWorkflowMonitorService({ sql, temporal, env }),
     reports: createReportService({ sql, temporal, taskQueue: env.TEMPORAL_TASK_QUEUE, audit }),
     outpatientSetup: createOutpatientSetupService({ sql, audit }),
+    patientContact: createPatientContactService({ sql, temporal, audit }),
+    surveys: createSurveyService({ sql, temporal }),
+    notifications: createNotificationService({ sql, audit }),
+    devPhone: createDevPhoneService({ sql, simulatorUrl: env.SIMULATOR_URL }),
   };
 }
 

@@ -16,6 +16,8 @@ export interface PatientView {
   sex: string | null;
   birthDate: string | null;
   phoneMasked: string;
+  /** Automated contact: opted out (patient-wide, every encounter) and how; WeChat binding. */
+  contact: { optedOutAt: string | null; optedOutVia: string | null; wechatBound: boolean };
   /** Cut to the community/street level (`…花家地南里***`). */
   addressMasked: string;
   /** 身份证号 or another identity document, masked (`110***********1234`); '' when unknown. */
@@ -83,8 +85,13 @@ export function createPatientService({ sql, audit }: { sql: Sql; audit: AuditSer
                 phone: string | null;
                 address: string | null;
                 id_number: string | null;
+                opted_out_at: Date | null;
+                opted_out_via: string | null;
+                wechat_bound: boolean;
               }[]
-            >`SELECT id, his_patient_id, name, sex, birth_date::text, phone, address, id_number FROM patients WHERE id = ${patientId}`;
+            >`SELECT id, his_patient_id, name, sex, birth_date::text, phone, address, id_number, opted_out_at, opted_out_via,
+                     wechat_openid IS NOT NULL AS wechat_bound
+              FROM patients WHERE id = ${patientId}`;
             const encounters = await tx<
               {
                 his_encounter_id: string;
@@ -113,6 +120,7 @@ export function createPatientService({ sql, audit }: { sql: Sql; audit: AuditSer
         sex: patient.sex,
         birthDate: patient.birth_date,
         phoneMasked: maskPhone(patient.phone),
+        contact: { optedOutAt: patient.opted_out_at?.toISOString() ?? null, optedOutVia: patient.opted_out_via, wechatBound: patient.wechat_bound },
         addressMasked: maskAddress(patient.address),
         idNumberMasked: maskIdCard(patient.id_number),
         encounters: encounters.map((e) => ({

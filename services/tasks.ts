@@ -68,6 +68,8 @@ export interface TaskDetail extends TaskListItem {
   questions: Question[];
   answers: Record<string, unknown>;
   attemptsLog: { attempt: number; outcome: string; at: string; byPatient: boolean; note: string | null }[];
+  /** What the patient wrote back (SMS replies, WeChat messages) that no rule took as an answer. */
+  patientMessages: { body: string; at: string }[];
   assignedAgentName: string | null;
 }
 
@@ -239,6 +241,8 @@ export function createTaskService({ sql, temporal, audit }: { sql: Sql; temporal
         SELECT question_id, value FROM task_answers WHERE task_id = ${taskId}`;
       const attempts = await sql<{ attempt: number; outcome: string; at: Date; by_patient: boolean; note: string | null }[]>`
         SELECT attempt, outcome, at, by_patient, note FROM task_attempts WHERE task_id = ${taskId} ORDER BY attempt`;
+      const inbound = await sql<{ body: string; received_at: Date }[]>`
+        SELECT body, received_at FROM patient_inbound_messages WHERE task_id = ${taskId} AND handled_as = 'message' ORDER BY received_at`;
       await audit.record({ actor: user, action: 'patient.view', entityType: 'task', entityId: taskId, patientId: row.patient_id }, meta);
       const item = toItem(row, user, now);
       const departmentName = department?.name ?? '未分配科室';
@@ -266,6 +270,7 @@ export function createTaskService({ sql, temporal, audit }: { sql: Sql; temporal
         questions: template?.questions ?? [],
         answers: Object.fromEntries(answers.map((a) => [a.question_id, a.value])),
         attemptsLog: attempts.map((a) => ({ attempt: a.attempt, outcome: a.outcome, at: a.at.toISOString(), byPatient: a.by_patient, note: a.note })),
+        patientMessages: inbound.map((m) => ({ body: m.body, at: m.received_at.toISOString() })),
         assignedAgentName: agent?.display_name ?? null,
       };
     },

@@ -18,7 +18,7 @@ import {
   type FollowUpState,
 } from '../workflows/follow-up/contracts.js';
 import { refusalOf } from '../workflows/shared/refusal.js';
-import { createShortPlan, maybeRecordHistory, waitFor } from './support/follow-up-fixtures.js';
+import { createShortPlan, maybeRecordHistory, recentDaytime, waitFor } from './support/follow-up-fixtures.js';
 import { createTestOrg, dischargeBody, type TestOrg } from './support/org.js';
 import { startStack, uniq, type TestStack } from './support/stack.js';
 
@@ -49,15 +49,6 @@ const taskOf = (workflowId: string, index = 0) =>
   stack.sql<{ id: string; status: string; attempts: number; urgent: boolean; assigned_agent_id: string | null; due_at: Date }[]>`
     SELECT id, status, attempts, urgent, assigned_agent_id, due_at FROM follow_up_tasks
     WHERE workflow_id = ${workflowId} AND touchpoint_index = ${index}`.then((rows) => rows[0]);
-
-/** The latest instant within the last day that was daytime (10:00–19:00) in Asia/Shanghai (UTC+8, no DST). */
-function recentDaytime(): Date {
-  for (let hoursAgo = 0; ; hoursAgo++) {
-    const t = new Date(Date.now() - hoursAgo * 3_600_000 - 60_000);
-    const localHour = (t.getUTCHours() + 8) % 24;
-    if (localHour >= 10 && localHour < 19) return t;
-  }
-}
 
 const phone = (offsetSeconds: number, maxAttempts = 3, retryAfterSeconds = 3600) => ({
   offsetSeconds,

@@ -12,6 +12,7 @@ import { ensureQuotaSchedule } from './quota-schedule.js';
 import { ensureReportSchedules } from './report-schedules.js';
 import { hisIngestSettings } from '../services/his-settings.js';
 import { ensureSearchAttributes } from './search-attributes.js';
+import { channelsFromEnv } from '../activities/channels/settings.js';
 
 const env = loadEnv();
 // Warnings and errors only: the bundler's build report is noise in the npm start console.
@@ -49,6 +50,7 @@ const worker = await createWorker({
   followUp: { escalateAfterSeconds: env.FOLLOW_UP_ESCALATE_AFTER_SECONDS },
   auditAnchor: auditAnchorSettings(env),
   retryAlertAttempts: env.WORKFLOW_RETRY_ALERT_ATTEMPTS,
+  channels: channelsFromEnv(env) ?? undefined,
   // WORKFLOW_BUNDLE: workflows bundled once ahead (the cluster mode does), so a restarted worker
   // polls again in seconds instead of bundling workflows/ anew.
   workflowBundle: process.env.WORKFLOW_BUNDLE ? { codePath: process.env.WORKFLOW_BUNDLE } : undefined,

@@ -12,3 +12,4 @@ export { auditAnchorWorkflow } from './audit-anchor/workflow.js';
 export { reportRollupWorkflow } from './reports/rollup.js';
 export { reportExportWorkflow } from './reports/export.js';
 export { monthlyReportWorkflow } from './reports/monthly.js';
+export { outboxMessageWorkflow } from './outbox/workflow.js';

@@ -5,6 +5,8 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { Sql } from '../../db/client.js';
+import { startOutboxDispatch } from '../channels/outbox.js';
+import type { Channels } from '../channels/settings.js';
 import type {
   AppointmentFacts,
   AppointmentStatus,
@@ -13,7 +15,8 @@ import type {
   NoShowSettings,
 } from '../../workflows/appointment/contracts.js';
 
-export function createAppointmentDbActivities({ sql }: { sql: Sql }) {
+export function createAppointmentDbActivities(deps: { sql: Sql; channels?: Channels }) {
+  const { sql } = deps;
   return {
     async loadAppointment(appointmentId: string): Promise<AppointmentFacts> {
       const [row] = await sql<
@@ -66,6 +69,7 @@ export function createAppointmentDbActivities({ sql }: { sql: Sql }) {
         INSERT INTO outbound_messages (workflow_id, step, patient_id, channel, body)
         SELECT ${input.workflowId}, ${input.step}, a.patient_id, 'sms', ${input.body} FROM appointments a WHERE a.id = ${input.appointmentId}
         ON CONFLICT (workflow_id, step) DO NOTHING`;
+      await startOutboxDispatch(deps, input.workflowId, [input.step]);
     },
 
     /** Cancels a booked appointment and gives its number back to the slot (only the first time). */

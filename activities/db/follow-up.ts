@@ -5,6 +5,8 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { leastLoadedAgent } from '../../db/assignment.js';
+import { startOutboxDispatch } from '../channels/outbox.js';
+import type { Channels } from '../channels/settings.js';
 import type { Sql } from '../../db/client.js';
 import { selectRule, validateTouchpoints, type FollowUpRule } from '../../domain/follow-up-plan.js';
 import type { Question } from '../../domain/questions.js';
@@ -35,7 +37,8 @@ interface EncounterRow {
   discharged_at: Date | null;
 }
 
-export function createFollowUpDbActivities({ sql, followUp = DEFAULT_FOLLOW_UP_SETTINGS }: { sql: Sql; followUp?: FollowUpSettings }) {
+export function createFollowUpDbActivities(deps: { sql: Sql; followUp?: FollowUpSettings; channels?: Channels }) {
+  const { sql, followUp = DEFAULT_FOLLOW_UP_SETTINGS } = deps;
   async function encounter(encounterId: string): Promise<EncounterRow> {
     const [row] = await sql<EncounterRow[]>`
       SELECT id, patient_id, department_code, diagnosis_code, procedure_name, discharged_at
@@ -126,6 +129,7 @@ export function createFollowUpDbActivities({ sql, followUp = DEFAULT_FOLLOW_UP_S
         SELECT ${input.workflowId}, 'greeting', ${enc.patient_id}, 'sms', ${plan.greeting?.text ?? ''}
         WHERE ${greetNow}
         ON CONFLICT (workflow_id, step) DO NOTHING`;
+      if (greetNow) await startOutboxDispatch(deps, input.workflowId, ['greeting']);
       return plan.greeting ? { ...plan, greeting: { ...plan.greeting, queued: greetNow } } : plan;
     },
 
@@ -136,6 +140,7 @@ export function createFollowUpDbActivities({ sql, followUp = DEFAULT_FOLLOW_UP_S
         INSERT INTO outbound_messages (workflow_id, step, patient_id, channel, body)
         VALUES (${input.workflowId}, ${input.step}, ${enc.patient_id}, ${input.channel}, ${input.body})
         ON CONFLICT (workflow_id, step) DO NOTHING`;
+      await startOutboxDispatch(deps, input.workflowId, [input.step]);
     },
 
     /** Creates the touchpoint's task, assigned to the least-loaded agent of the department. */

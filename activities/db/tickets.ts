@@ -5,9 +5,12 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Sql } from '../../db/client.js';
 import { insertTicket, type OpenTicketInput } from '../../db/tickets.js';
+import { startOutboxDispatch } from '../channels/outbox.js';
+import type { Channels } from '../channels/settings.js';
 import type { StaffAudience, TicketChange, TicketFacts } from '../../workflows/feedback-ticket/contracts.js';
 
-export function createTicketDbActivities({ sql }: { sql: Sql }) {
+export function createTicketDbActivities(deps: { sql: Sql; channels?: Channels }) {
+  const { sql } = deps;
   const activities = {
     /** Creates the ticket row (number, department from the routing table, SLA deadline) once per source. */
     openTicket: (input: OpenTicketInput) => insertTicket(sql, input),
@@ -98,6 +101,7 @@ export function createTicketDbActivities({ sql }: { sql: Sql }) {
         INSERT INTO outbound_messages (workflow_id, step, patient_id, channel, body)
         SELECT ${input.workflowId}, ${input.step}, t.patient_id, 'sms', ${input.body} FROM tickets t WHERE t.id = ${input.ticketId}
         ON CONFLICT (workflow_id, step) DO NOTHING`;
+      await startOutboxDispatch(deps, input.workflowId, [input.step]);
     },
 
     /** The ticket for a complaint recorded during a follow-up call (feedback record of task + attempt). */

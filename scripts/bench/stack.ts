@@ -98,7 +98,9 @@ export async function createBenchPlan(sql: Sql, touchpoints: BenchTouchpoint[], 
 
 const withAppName = (url: string, name: string) => `${url}${url.includes('?') ? '&' : '?'}application_name=${name}`;
 
-export async function startBenchStack(options: { log?: (msg: string) => void; touchpoints?: BenchTouchpoint[] } = {}): Promise<
+export async function startBenchStack(
+  options: { log?: (msg: string) => void; touchpoints?: BenchTouchpoint[]; /** Extra settings of the worker and the API (e.g. simulator channels). */ env?: Record<string, string> } = {},
+): Promise<
   BenchStack & { plan?: BenchPlan }
 > {
   const log = options.log ?? ((msg: string) => console.log(msg));
@@ -131,6 +133,7 @@ export async function startBenchStack(options: { log?: (msg: string) => void; to
       nodeArgs: process.env.BENCH_WORKER_NODE_ARGS?.split(' '),
       env: {
         ...process.env,
+        ...options.env,
         DATABASE_URL: withAppName(databaseUrl, 'bench-worker'),
         TEMPORAL_ADDRESS: temporalServer.address,
         TEMPORAL_NAMESPACE: NAMESPACE,
@@ -144,7 +147,7 @@ export async function startBenchStack(options: { log?: (msg: string) => void; to
 
     // --- API in-process over HTTP, and clients --------------------------------------------
     const env: Env = {
-      ...loadEnv({ NODE_ENV: 'test' }),
+      ...loadEnv({ NODE_ENV: 'test', ...options.env }),
       DATABASE_URL: databaseUrl,
       TEMPORAL_ADDRESS: temporalServer.address,
       TEMPORAL_NAMESPACE: NAMESPACE,

@@ -50,3 +50,12 @@ export async function maybeRecordHistory(temporal: Client, workflowId: string, n
   const json = execFileSync(cli, ['workflow', 'show', '--workflow-id', workflowId, '--output', 'json', '--address', inject('infra').temporalAddress]);
   writeFileSync(`${FIXTURES}${name}.json`, json);
 }
+
+/** The latest instant within the last day that was daytime (10:00–19:00) in Asia/Shanghai (UTC+8, no DST). */
+export function recentDaytime(): Date {
+  for (let hoursAgo = 0; ; hoursAgo++) {
+    const t = new Date(Date.now() - hoursAgo * 3_600_000 - 60_000);
+    const localHour = (t.getUTCHours() + 8) % 24;
+    if (localHour >= 10 && localHour < 19) return t;
+  }
+}

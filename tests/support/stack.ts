@@ -13,6 +13,7 @@ import { createHttpApp, loadWebBuild } from '../../api/server.js';
 import { auditAnchorSettings } from '../../services/audit-anchor.js';
 import { createServices, type Services } from '../../services/index.js';
 import { createWorker } from '../../worker/create-worker.js';
+import type { Channels } from '../../activities/channels/settings.js';
 import { payloadDataConverter } from '../../worker/payload-codec.js';
 
 let runtimeInstalled = false;
@@ -31,7 +32,7 @@ export interface TestStack {
   stop(): Promise<void>;
 }
 
-export async function startStack(options: { worker?: boolean; web?: boolean; env?: Partial<Env> } = {}): Promise<TestStack> {
+export async function startStack(options: { worker?: boolean; web?: boolean; env?: Partial<Env>; channels?: Channels } = {}): Promise<TestStack> {
   const infra = inject('infra');
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -60,6 +61,7 @@ export async function startStack(options: { worker?: boolean; web?: boolean; env
       retryAlertAttempts: env.WORKFLOW_RETRY_ALERT_ATTEMPTS,
       dataConverter: payloadDataConverter(env),
       workflowBundle: { codePath: infra.workflowBundlePath },
+      channels: options.channels,
     });
     running = worker.run();
   }

@@ -1,7 +1,7 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { useState } from 'react';
-import { administers } from '../../domain/access.js';
+import { administers, speaksWithPatients } from '../../domain/access.js';
 import { isServiceError, type FieldProblem } from '../../services/errors.js';
 import type { UnmaskField } from '../../services/patients.js';
 import { orRespond, requireUser, temporalUiUrl } from '../auth.server.js';
@@ -15,6 +15,7 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   return {
     patient,
     canUnmask: administers(user.role),
+    canChangeContact: speaksWithPatients(user.role),
     workflowsUrl: temporalUiUrl(user, context),
   };
 }
@@ -46,6 +47,17 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   const rawField = str('field');
   const field = isField(rawField) ? rawField : undefined;
   const reason = str('reason') ?? '';
+  if (str('intent') === 'opt_in' || str('intent') === 'opt_out') {
+    const contact = context.services.patientContact;
+    try {
+      if (str('intent') === 'opt_in') await contact.optIn(user, params.id!, context.meta);
+      else await contact.optOutByAgent(user, params.id!, context.meta);
+      return data<UnmaskActionResult>({});
+    } catch (err) {
+      if (!isServiceError(err)) throw err;
+      return data<UnmaskActionResult>({ error: err.message }, { status: err.status });
+    }
+  }
   if (str('intent') !== 'unmask') return data<UnmaskActionResult>({ error: '未知的操作' }, { status: 400 });
   try {
     const result = await context.services.patients.unmask(user, params.id!, { field: rawField, reason: str('reason') }, context.meta);
@@ -66,6 +78,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
 }
 
 const SEX: Record<string, string> = { M: '男', F: '女', O: '其他', U: '未知' };
+const OPT_OUT_VIA: Record<string, string> = { sms: '短信回复退订', wechat: '取消关注公众号', agent: '客服登记' };
 const FIELD_LABELS: Record<UnmaskField, string> = { phone: '电话', address: '地址', idNumber: '证件号' };
 
 /** The masked value, and for admins a "查看完整信息" button that opens a reason form; the full value replaces the masked one for this response only. */
@@ -140,7 +153,7 @@ function ContactValue({ field, masked, canUnmask, result }: { field: UnmaskField
 }
 
 export default function PatientPage() {
-  const { patient, workflowsUrl, canUnmask } = useLoaderData<typeof loader>();
+  const { patient, workflowsUrl, canUnmask, canChangeContact } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>() as UnmaskActionResult | undefined;
   return (
     <>
@@ -158,6 +171,23 @@ export default function PatientPage() {
         <ContactValue field="address" masked={patient.addressMasked} canUnmask={canUnmask} result={result} />
         <dt>证件号</dt>
         <ContactValue field="idNumber" masked={patient.idNumberMasked} canUnmask={canUnmask} result={result} />
+        <dt>随访联系</dt>
+        <dd data-testid="contact-status">
+          {patient.contact.optedOutAt ? (
+            <>
+              <strong className="status-refused">已退订</strong>({OPT_OUT_VIA[patient.contact.optedOutVia ?? ''] ?? '其他方式'},
+              {new Date(patient.contact.optedOutAt).toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false })}):所有就诊的自动消息均已停止
+            </>
+          ) : (
+            <>可接收短信{patient.contact.wechatBound ? ' · 已绑定微信' : ''}</>
+          )}
+          {canChangeContact && (
+            <Form method="post" className="inline-form">
+              <input type="hidden" name="intent" value={patient.contact.optedOutAt ? 'opt_in' : 'opt_out'} />
+              <button type="submit">{patient.contact.optedOutAt ? '患者要求恢复联系' : '登记退订'}</button>
+            </Form>
+          )}
+        </dd>
       </dl>
       {result?.error && !result.field && (
         <p className="field-error" role="alert">

@@ -54,11 +54,11 @@ function sameQuery(to: string, search: string): boolean {
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requireUser(request, context);
   const department = user.departmentCode ? await context.services.directory.department(user.departmentCode) : null;
-  return { user, departmentName: department?.name ?? null };
+  return { user, departmentName: department?.name ?? null, unread: await context.services.notifications.unreadCount(user) };
 }
 
 export default function Portal() {
-  const { user, departmentName } = useLoaderData<typeof loader>();
+  const { user, departmentName, unread } = useLoaderData<typeof loader>();
   const location = useLocation();
   return (
     <div className="portal">
@@ -77,6 +77,11 @@ export default function Portal() {
             </NavLink>
           ))}
         </nav>
+        {user.role !== 'agent' && (
+          <NavLink to="/notifications" className="notifications-link" aria-label={`通知,${unread} 条未读`}>
+            通知{unread > 0 && <span className="badge" data-testid="unread-count">{unread}</span>}
+          </NavLink>
+        )}
         <span className="who">
           {user.displayName} · {ROLE_LABELS[user.role]}
           {departmentName ? ` · ${departmentName}` : ''}

@@ -135,6 +135,17 @@ export const surveyAnsweredSignal = defineSignal<[ContactResult]>('surveyAnswere
  */
 export const recordContactUpdate = defineUpdate<ContactReply, [ContactResult]>('recordContact');
 export const getFollowUpStateQuery = defineQuery<FollowUpState>('getState');
+/**
+ * The outbox dispatcher hands a survey touchpoint to the agents' call list: the patient is too
+ * old for a link, no channel reaches them, every delivery failed, or the link went unanswered.
+ */
+export const switchToPhoneSignal = defineSignal<[{ taskId: string; reason: 'elderly' | 'no_channel' | 'delivery_failed' | 'unanswered' }]>('switchToPhone');
+export const SWITCH_TO_PHONE_LABELS = {
+  elderly: '患者年龄较大,改为电话随访',
+  no_channel: '无可用短信/微信渠道,改为电话随访',
+  delivery_failed: '消息投递失败,改为电话随访',
+  unanswered: '问卷链接未回复,改为电话随访',
+} as const;
 
 /** The failure type of a refused contact. */
 export const CONTACT_REFUSED = 'ContactRefused';

@@ -43,6 +43,8 @@ import {
   getFollowUpStateQuery,
   recordContactUpdate,
   surveyAnsweredSignal,
+  switchToPhoneSignal,
+  SWITCH_TO_PHONE_LABELS,
   type ContactReply,
   type ContactResult,
   type FollowUpInput,
@@ -187,6 +189,15 @@ export async function followUpWorkflow(input: FollowUpInput): Promise<FollowUpSt
     // A late or duplicate survey reply is ignored rather than failing the workflow.
     if (refusal(result) === null) await applyContact(result).catch(() => undefined);
   });
+  if (patched('survey-phone-fallback')) {
+    setHandler(switchToPhoneSignal, async ({ taskId, reason }) => {
+      const tp = state.touchpoints.find((t) => t.taskId === taskId);
+      if (!tp || tp.status !== 'open' || tp.channel === 'phone' || cancelled) return;
+      tp.channel = 'phone';
+      await db.moveTaskToPhone({ taskId });
+      log(`第 ${tp.index + 1} 次随访转为电话`, SWITCH_TO_PHONE_LABELS[reason]);
+    });
+  }
   setHandler(recordContactUpdate, applyContact, {
     validator: (result) => {
       const refused = refusal(result);
@@ -239,19 +250,10 @@ export async function followUpWorkflow(input: FollowUpInput): Promise<FollowUpSt
     publish();
     log(`第 ${tp.index + 1} 次随访任务已生成`, task.assignedAgentId ? undefined : '待分配');
 
-    if (tp.channel === 'phone') {
-      // Agents call; each 未接通 moves the task's due time by the retry interval (see applyContact).
-      if (patched('unworked-phone-escalation') && task.escalateAfterSeconds !== undefined) {
-        // The next touchpoints do not wait for this task: it is watched beside them.
-        const watch = watchPhoneTask(tp, task.escalateAfterSeconds);
-        void watch.catch(() => undefined); // its failure surfaces where it is awaited, after the loop
-        phoneWatches.push(watch);
-      } else {
-        await condition(() => tp.status !== 'open' || cancelled);
-      }
-    } else {
-      // Survey by SMS/WeChat: resend after each silent interval, unreachable after the last.
-      while (tp.status === 'open' && !cancelled) {
+    if (tp.channel !== 'phone') {
+      // Survey by SMS/WeChat: resend after each silent interval, unreachable after the last, or
+      // handed to an agent (switchToPhoneSignal).
+      while (tp.status === 'open' && !cancelled && tp.channel !== 'phone') {
         const attemptsBefore = tp.attempts;
         await db.queuePatientMessage({
           workflowId,
@@ -260,9 +262,24 @@ export async function followUpWorkflow(input: FollowUpInput): Promise<FollowUpSt
           channel: tp.channel,
           body: `survey:${tp.taskId}`,
         });
-        const settled = await condition(() => tp.status !== 'open' || cancelled || tp.attempts > attemptsBefore, retryAfterMs(tp));
+        const settled = await condition(
+          () => tp.status !== 'open' || cancelled || tp.attempts > attemptsBefore || tp.channel === 'phone',
+          retryAfterMs(tp),
+        );
         const silent: ContactResult = { taskId: tp.taskId!, outcome: 'no_answer', note: '问卷未回复' };
         if (!settled && refusal(silent) === null) await applyContact(silent);
+      }
+    }
+    // Agents call (a phone touchpoint, or a survey handed to an agent); each 未接通 moves the task's
+    // due time by the retry interval (see applyContact).
+    if (tp.channel === 'phone') {
+      if (patched('unworked-phone-escalation') && task.escalateAfterSeconds !== undefined) {
+        // The next touchpoints do not wait for this task: it is watched beside them.
+        const watch = watchPhoneTask(tp, task.escalateAfterSeconds);
+        void watch.catch(() => undefined); // its failure surfaces where it is awaited, after the loop
+        phoneWatches.push(watch);
+      } else {
+        await condition(() => tp.status !== 'open' || cancelled);
       }
     }
     // A phone task watched beside the next touchpoints may still be open (never before that patch).

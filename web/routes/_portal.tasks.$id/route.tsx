@@ -121,6 +121,18 @@ export default function TaskPage() {
               ))}
             </ol>
           )}
+          {task.patientMessages.length > 0 && (
+            <>
+              <h2>患者来信</h2>
+              <ol className="attempts" data-testid="patient-messages">
+                {task.patientMessages.map((m, i) => (
+                  <li key={i}>
+                    {formatTime(m.at)} · {m.body}
+                  </li>
+                ))}
+              </ol>
+            </>
+          )}
         </aside>
 
         <section>

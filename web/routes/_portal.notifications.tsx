@@ -1,0 +1,67 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import { Form, Link, useLoaderData } from '@remix-run/react';
+import { orRespond, requireUser } from '../auth.server.js';
+
+export const meta: MetaFunction = () => [{ title: '通知 · 随访管理平台' }];
+
+/** The user's notifications: ticket notices (new, transferred, escalated, reopened) and the department's red-flag alerts. */
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const user = await requireUser(request, context, ['dept_head', 'dept_staff', 'manager', 'admin']);
+  return { items: await context.services.notifications.list(user) };
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const user = await requireUser(request, context, ['dept_head', 'dept_staff', 'manager', 'admin']);
+  const form = await request.formData();
+  const id = String(form.get('id') ?? '');
+  if (form.get('intent') === 'acknowledge') await orRespond(context.services.notifications.acknowledgeAlert(user, id, context.meta));
+  else await orRespond(context.services.notifications.markRead(user, id));
+  return { ok: true };
+}
+
+const time = (iso: string) => new Date(iso).toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false });
+
+export default function Notifications() {
+  const { items } = useLoaderData<typeof loader>();
+  return (
+    <section>
+      <h1>通知</h1>
+      {items.length === 0 ? (
+        <p className="empty">暂无通知</p>
+      ) : (
+        <ul className="notifications" data-testid="notifications">
+          {items.map((n) => (
+            <li key={`${n.kind}-${n.id}`} className={n.doneAt ? 'done' : n.kind === 'red_flag' ? 'open urgent' : 'open'}>
+              <span className="when">{time(n.createdAt)}</span>
+              <span className="what">
+                {n.body}
+                {n.ticketId && (
+                  <>
+                    {' '}
+                    <Link to={`/tickets/${n.ticketId}`}>查看工单</Link>
+                  </>
+                )}
+                {n.taskId && (
+                  <>
+                    {' '}
+                    <Link to={`/tasks/${n.taskId}`}>查看任务</Link>
+                  </>
+                )}
+              </span>
+              {n.doneAt ? (
+                <span className="state">{n.kind === 'red_flag' ? '已确认' : '已读'}</span>
+              ) : (
+                <Form method="post">
+                  <input type="hidden" name="id" value={n.id} />
+                  <button type="submit" name="intent" value={n.kind === 'red_flag' ? 'acknowledge' : 'read'}>
+                    {n.kind === 'red_flag' ? '确认预警' : '标为已读'}
+                  </button>
+                </Form>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
