@@ -8,12 +8,13 @@ import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Sql } from '../db/client.js';
 import { isOptOutKeyword, ratingReply } from '../domain/contact-rules.js';
-import { speaksWithPatients, type Principal } from '../domain/access.js';
+import { canViewPatient, speaksWithPatients, type Principal } from '../domain/access.js';
 import type { Question } from '../domain/questions.js';
 import { rateTicketSignal, ticketWorkflowId } from '../workflows/feedback-ticket/contracts.js';
 import { cancelFollowUpSignal, surveyAnsweredSignal } from '../workflows/follow-up/contracts.js';
 import { deliveryReportSignal, outboxWorkflowId, recheckSignal, type DeliveryReport } from '../workflows/outbox/contracts.js';
 import type { AuditService, RequestMeta } from './audit.js';
+import { patientAccessFacts } from './patients.js';
 import { forbidden, notFound } from './errors.js';
 
 export type InboundHandling = 'answer' | 'rating' | 'opt_out' | 'opt_in' | 'message' | 'unknown_sender' | 'duplicate';
@@ -74,12 +75,20 @@ export function createPatientContactService({ sql, temporal, audit }: { sql: Sql
     return null;
   }
 
+  /** The same rule as the patient page: an agent changes only the patients they are responsible for. */
+  async function requireVisible(principal: Principal, patientId: string): Promise<void> {
+    const facts = await patientAccessFacts(sql, patientId);
+    if (!facts) throw notFound('患者不存在');
+    if (!canViewPatient(principal, facts)) throw forbidden('该患者不在您负责的随访任务中');
+  }
+
   return {
     optOut,
 
     /** An agent or the patient page opts the patient back in (the patient asked for it). */
     async optIn(principal: Principal, patientId: string, meta: RequestMeta = {}): Promise<void> {
       if (!speaksWithPatients(principal.role)) throw forbidden('只有客服或管理员可以恢复联系');
+      await requireVisible(principal, patientId);
       const [p] = await sql<{ id: string }[]>`UPDATE patients SET opted_out_at = NULL, opted_out_via = NULL WHERE id = ${patientId} RETURNING id`;
       if (!p) throw notFound('患者不存在');
       await audit.record({ actor: principal, action: 'patient.opt_in', entityType: 'patient', entityId: patientId, patientId }, meta);
@@ -88,6 +97,7 @@ export function createPatientContactService({ sql, temporal, audit }: { sql: Sql
     /** An agent records that the patient asked not to be contacted. */
     async optOutByAgent(principal: Principal, patientId: string, meta: RequestMeta = {}): Promise<void> {
       if (!speaksWithPatients(principal.role)) throw forbidden('只有客服或管理员可以登记退订');
+      await requireVisible(principal, patientId);
       const [p] = await sql<{ id: string }[]>`SELECT id FROM patients WHERE id = ${patientId}`;
       if (!p) throw notFound('患者不存在');
       await optOut(patientId, 'agent');

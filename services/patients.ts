@@ -58,22 +58,28 @@ const unmaskSchema = z.object({
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** What `canViewPatient` decides on: the patient's stays, tasks and tickets; undefined for an unknown patient. */
+export async function patientAccessFacts(sql: Sql, patientId: string): Promise<PatientAccessFacts | undefined> {
+  if (!UUID.test(patientId)) return undefined;
+  const [row] = await sql<{ facts: PatientAccessFacts }[]>`
+    SELECT json_build_object(
+      'encounterDepartments', coalesce((SELECT json_agg(e.department_code) FROM encounters e WHERE e.patient_id = p.id), '[]'),
+      'tasks', coalesce((SELECT json_agg(json_build_object('departmentCode', t.department_code, 'assignedAgentId', t.assigned_agent_id))
+                         FROM follow_up_tasks t WHERE t.patient_id = p.id), '[]'),
+      'tickets', coalesce((SELECT json_agg(json_build_object('departmentCode', k.department_code, 'createdBy', k.created_by))
+                           FROM tickets k WHERE k.patient_id = p.id), '[]')) AS facts
+    FROM patients p WHERE p.id = ${patientId}`;
+  return row?.facts;
+}
+
 export function createPatientService({ sql, audit }: { sql: Sql; audit: AuditService }) {
   return {
     /** 404 for an unknown id, 403 (audited) when the user may not see the patient (`canViewPatient`). */
     async view(user: Principal, patientId: string, meta: RequestMeta): Promise<PatientView> {
-      if (!UUID.test(patientId)) throw notFound('患者不存在');
-      const [exists] = await sql<{ facts: PatientAccessFacts }[]>`
-        SELECT json_build_object(
-          'encounterDepartments', coalesce((SELECT json_agg(e.department_code) FROM encounters e WHERE e.patient_id = p.id), '[]'),
-          'tasks', coalesce((SELECT json_agg(json_build_object('departmentCode', t.department_code, 'assignedAgentId', t.assigned_agent_id))
-                             FROM follow_up_tasks t WHERE t.patient_id = p.id), '[]'),
-          'tickets', coalesce((SELECT json_agg(json_build_object('departmentCode', k.department_code, 'createdBy', k.created_by))
-                               FROM tickets k WHERE k.patient_id = p.id), '[]')) AS facts
-        FROM patients p WHERE p.id = ${patientId}`;
-      if (!exists) throw notFound('患者不存在');
+      const facts = await patientAccessFacts(sql, patientId);
+      if (!facts) throw notFound('患者不存在');
       // The service's rule, then the same rule in Postgres: the record itself is read under the user's row-level policies.
-      const shown = canViewPatient(user, exists.facts)
+      const shown = canViewPatient(user, facts)
         ? await asUser(sql, user, async (tx) => {
             const [patient] = await tx<
               {

@@ -91,6 +91,25 @@ async function startLedger(patientId: string, settings: NoShowSettings) {
 }
 
 describe('appointments', () => {
+  it('reminds the patient the day before, with the time in Beijing time, the number and the queue lookup code', async () => {
+    // The session starts a day and a few seconds from now: the reminder is due in a few seconds.
+    const day = 86_400;
+    const sessionId = await createSession({ opensIn: day - 600, endsIn: day + 3600, slots: [{ startIn: day + 4, endIn: day + 1800 }] });
+    const patient = await createPatient();
+    const booking = await stack.services.appointments.book(patient, sessionId, 0, PAID);
+    const [a] = await stack.sql<{ number: string; short_code: string }[]>`SELECT number, short_code FROM appointments WHERE id = ${booking.appointmentId}`;
+    const message = await waitFor(
+      async () => (await stack.sql<{ body: string }[]>`SELECT body FROM outbound_messages WHERE workflow_id = ${booking.workflowId} AND step = 'reminder'`)[0],
+      20_000,
+      'the reminder',
+    );
+    expect(message.body).toContain(`预约号 ${a!.number}`);
+    expect(message.body).toContain(`候诊查询码 ${a!.short_code}`);
+    expect(message.body).toMatch(/第 1 时段\(\d+月\d+日 \d{2}:\d{2}\)/);
+    expect(message.body).not.toMatch(/\d{4}-\d{2}-\d{2}T/);
+    await stack.temporal.workflow.getHandle(booking.workflowId).terminate('test done');
+  });
+
   it('requires prepayment to book', async () => {
     const sessionId = await createSession({ opensIn: 60, endsIn: 120, slots: [{ startIn: 60, endIn: 120 }] });
     const patientId = await createPatient();

@@ -137,9 +137,12 @@ describe('webhooks', () => {
     const [patient] = await stack.sql<{ id: string; out: boolean; opted_out_via: string }[]>`
       SELECT id, opted_out_at IS NOT NULL AS out, opted_out_via FROM patients WHERE his_patient_id = ${patientId}`;
     expect(patient).toMatchObject({ out: true, opted_out_via: 'sms' });
-    // Shown on the patient page; an agent can opt the patient in again when they ask.
+    // Shown on the patient page; staff who speak with patients can opt the patient in again when they ask (an agent
+    // only for patients of their own tasks, and this patient has none yet: the admin does it here).
     const agent: Principal = (await stack.services.auth.login({ username: org.users.agentA.username, password: TEST_PASSWORD }, {})).user;
-    expect((await stack.services.patients.view(agent, patient!.id, {})).contact).toMatchObject({ optedOutVia: 'sms', optedOutAt: expect.any(String) });
+    await expect(stack.services.patientContact.optIn(agent, patient!.id)).rejects.toMatchObject({ status: 403 });
+    const admin: Principal = (await stack.services.auth.login({ username: org.users.admin.username, password: TEST_PASSWORD }, {})).user;
+    expect((await stack.services.patients.view(admin, patient!.id, {})).contact).toMatchObject({ optedOutVia: 'sms', optedOutAt: expect.any(String) });
 
     // The provider retries the very same request: stored once, no second effect.
     const [inbound] = await stack.sql<{ provider_message_id: string }[]>`
@@ -155,8 +158,8 @@ describe('webhooks', () => {
     expect(again.status).toBe(200);
     const rows = await stack.sql`SELECT handled_as FROM patient_inbound_messages WHERE from_address = ${first.phone}`;
     expect(rows).toEqual([{ handled_as: 'opt_out' }]);
-    await stack.services.patientContact.optIn(agent, patient!.id);
-    expect((await stack.services.patients.view(agent, patient!.id, {})).contact.optedOutAt).toBeNull();
+    await stack.services.patientContact.optIn(admin, patient!.id);
+    expect((await stack.services.patients.view(admin, patient!.id, {})).contact.optedOutAt).toBeNull();
   });
 
   it('refuses a forged or unsigned Twilio webhook with 403 and changes nothing', async () => {

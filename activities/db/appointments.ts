@@ -15,6 +15,12 @@ import type {
   NoShowSettings,
 } from '../../workflows/appointment/contracts.js';
 
+/** The patient's queue page with the short code (the link where the public address is known). */
+export function queueLookup(publicBaseUrl: string | undefined, a: { number: string; short_code: string }): string {
+  const path = `/queue/${encodeURIComponent(a.number)}?code=${encodeURIComponent(a.short_code)}`;
+  return publicBaseUrl ? `候诊查询 ${publicBaseUrl}${path} ,查询码 ${a.short_code}。` : `候诊查询码 ${a.short_code}。`;
+}
+
 export function createAppointmentDbActivities(deps: { sql: Sql; channels?: Channels }) {
   const { sql } = deps;
   return {
@@ -65,9 +71,12 @@ export function createAppointmentDbActivities(deps: { sql: Sql; channels?: Chann
 
     /** Queues a message (reminder) to the appointment's patient, once per workflow + step. */
     async queueAppointmentMessage(input: { workflowId: string; step: string; appointmentId: string; body: string }): Promise<void> {
+      const [a] = await sql<{ patient_id: string; number: string; short_code: string }[]>`
+        SELECT patient_id, number, short_code FROM appointments WHERE id = ${input.appointmentId}`;
+      if (!a) return;
       await sql`
         INSERT INTO outbound_messages (workflow_id, step, patient_id, channel, body)
-        SELECT ${input.workflowId}, ${input.step}, a.patient_id, 'sms', ${input.body} FROM appointments a WHERE a.id = ${input.appointmentId}
+        VALUES (${input.workflowId}, ${input.step}, ${a.patient_id}, 'sms', ${input.body.replaceAll('{候诊查询}', queueLookup(deps.channels?.publicBaseUrl, a))})
         ON CONFLICT (workflow_id, step) DO NOTHING`;
       await startOutboxDispatch(deps, input.workflowId, [input.step]);
     },

@@ -12,6 +12,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../../activities/index.js';
 import { ACTIVITY_TIMEOUTS } from '../../config/temporal.js';
 import { orderQueue } from '../../domain/clinic-queue.js';
+import { shanghaiDateTime } from '../../domain/schedule.js';
 import { refuse } from '../shared/refusal.js';
 import {
   APPOINTMENT_ACTION_REFUSED,
@@ -149,7 +150,8 @@ export async function appointmentWorkflow({ appointmentId }: AppointmentInput): 
       workflowId,
       step: 'reminder',
       appointmentId,
-      body: `提醒:您预约了明天 ${loaded.departmentName} ${loaded.expertName} 第 ${loaded.slotIndex + 1} 时段(${loaded.slotStartsAt})的门诊,预约号 ${loaded.number}。如不能就诊请在开始取号前取消,爽约将影响您今后预约。`,
+      // {候诊查询} becomes the queue link with the short code where the message is queued (the activity knows both).
+      body: `提醒:您预约了明天 ${loaded.departmentName} ${loaded.expertName} 第 ${loaded.slotIndex + 1} 时段(${shanghaiDateTime(new Date(loaded.slotStartsAt))})的门诊,预约号 ${loaded.number}。{候诊查询}如不能就诊请在开始取号前取消,爽约将影响您今后预约。`,
     });
     state.reminderSent = true;
     describe();

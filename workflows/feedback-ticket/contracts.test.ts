@@ -62,9 +62,11 @@ describe('allowedActions', () => {
     expect(allowedActions(ticket('resolved'), user('agent', 'ORTHO', 'agent2'))).toEqual([]);
   });
 
-  it('lets an admin do everything the state allows; a manager only reads', () => {
-    expect(allowedActions(ticket('open', 'ENDO'), user('admin', null))).toEqual(['accept', 'note', 'transfer', 'resolve']);
+  it('lets an admin do everything the state allows; a manager reassigns and chases (督办) active tickets only', () => {
+    expect(allowedActions(ticket('open', 'ENDO'), user('admin', null))).toEqual(['accept', 'note', 'transfer', 'resolve', 'chase']);
     expect(allowedActions(ticket('resolved'), user('admin', null))).toEqual(['rate']);
-    expect(allowedActions(ticket('open'), user('manager', null))).toEqual([]);
+    expect(allowedActions(ticket('open'), user('manager', null))).toEqual(['transfer', 'chase']);
+    expect(allowedActions(ticket('in_progress'), user('manager', null))).toEqual(['transfer', 'chase']);
+    expect(allowedActions(ticket('resolved'), user('manager', null))).toEqual([]);
   });
 });
