@@ -1,7 +1,7 @@
 /** Departments and staff: the organisation the other services check access against, and its administration. */
 import { z } from 'zod';
 import type { Sql } from '../db/client.js';
-import { administers, type Principal, type Role } from '../domain/access.js';
+import { administers, type Principal } from '../domain/access.js';
 import type { AuditService, RequestMeta } from './audit.js';
 import { forbidden, notFound, ServiceError, ValidationError } from './errors.js';
 import { parseOrThrow } from './validation.js';
@@ -21,16 +21,6 @@ export interface DepartmentDetail extends Department {
   /** The HIS codes mapped to it (/admin/mappings). */
   hisCodes: string[];
   staffCount: number;
-}
-
-export interface StaffMember {
-  id: string;
-  username: string;
-  displayName: string;
-  role: Role;
-  departmentCode: string | null;
-  active: boolean;
-  locked: boolean;
 }
 
 const departmentSchema = z.object({
@@ -99,15 +89,6 @@ export function createDirectoryService({ sql, audit }: { sql: Sql; audit: AuditS
       }
       await audit.record({ actor: user, action: options.create ? 'department.create' : 'department.update', entityType: 'department', entityId: d.code, details: { ...d } }, meta);
       return (await service.departmentDetails(user)).find((x) => x.code === d.code)!;
-    },
-
-    /** Staff list for administrators only. */
-    async staff(user: Principal): Promise<StaffMember[]> {
-      if (!administers(user.role)) throw forbidden('仅管理员可查看用户列表');
-      return sql<StaffMember[]>`
-        SELECT id, username, display_name AS "displayName", role, department_code AS "departmentCode", active,
-               (locked_until IS NOT NULL AND locked_until > now()) AS locked
-        FROM users ORDER BY role, username`;
     },
   };
   return service;

@@ -14,7 +14,7 @@ import { freePort } from '../../scripts/lib/free-port.js';
 import { startTemporalDevServer, type RunningDevServer } from '../../scripts/lib/temporal-dev-server.js';
 import { Client, Connection } from '@temporalio/client';
 import { payloadDataConverter } from '../../worker/payload-codec.js';
-import { serveInBrowser, type BrowserStack } from '../support/browser-stack.js';
+import { serveInBrowser, signedInPage, type BrowserStack } from '../support/browser-stack.js';
 import { createTestOrg, TEST_PASSWORD, type TestOrg } from '../support/org.js';
 import { startStack, uniq, type TestStack } from '../support/stack.js';
 
@@ -52,14 +52,6 @@ describe('Temporal UI decodes payloads through the portal session', () => {
     await temporal?.stop();
   });
 
-  async function signIn(page: Page, username: string) {
-    await page.goto(`${web.base}/login`);
-    await page.getByRole('textbox', { name: '用户名' }).fill(username);
-    await page.getByLabel('密码').fill(TEST_PASSWORD);
-    await page.getByLabel('密码').press('Enter');
-    await page.waitForURL((url) => url.pathname !== '/login');
-  }
-
   /** The README's steps: Data Encoder settings → endpoint → Include cross-origin credentials → Apply. */
   async function configureCodec(page: Page) {
     await page.goto(`${ui}${workflowPath}`);
@@ -70,8 +62,7 @@ describe('Temporal UI decodes payloads through the portal session', () => {
   }
 
   it('a signed-in manager reads the workflow input in clear text; the look is audited', async () => {
-    const page = await web.newPage();
-    await signIn(page, org.users.manager.username);
+    const page = await signedInPage(web, org.users.manager.username, TEST_PASSWORD);
     await configureCodec(page);
     await page.goto(`${ui}${workflowPath}`);
     await expect.poll(() => page.getByText(marker).count(), { timeout: 30_000 }).toBeGreaterThan(0);
@@ -81,8 +72,7 @@ describe('Temporal UI decodes payloads through the portal session', () => {
   });
 
   it('an agent session is refused: the input stays ciphertext', async () => {
-    const page = await web.newPage();
-    await signIn(page, org.users.agentA.username);
+    const page = await signedInPage(web, org.users.agentA.username, TEST_PASSWORD);
     await configureCodec(page);
     const refused = page.waitForResponse((r) => r.url().startsWith(`${web.base}/api/codec/decode`) && r.request().method() === 'POST');
     await page.goto(`${ui}${workflowPath}`);
