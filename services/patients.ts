@@ -4,6 +4,8 @@ import type { Sql } from '../db/client.js';
 import { asUser } from '../db/scope.js';
 import { administers, canViewPatient, type PatientAccessFacts, type Principal } from '../domain/access.js';
 import { displayPatientKey, maskAddress, maskIdCard, maskPhone } from '../domain/masking.js';
+import type { TicketStatus } from '../workflows/feedback-ticket/labels.js';
+import type { TaskStatus } from '../workflows/follow-up/labels.js';
 import type { AuditService, RequestMeta } from './audit.js';
 import { forbidden, notFound } from './errors.js';
 import { parseOrThrow } from './validation.js';
@@ -25,12 +27,74 @@ export interface PatientView {
   encounters: {
     encounterId: string;
     departmentCode: string | null;
+    /** The department's name; 未分配科室 when the HIS code is not mapped yet. */
+    departmentName: string;
     diagnosis: string | null;
     procedure: string | null;
     attendingDoctor: string | null;
     dischargedAt: string | null;
     workflowId: string;
   }[];
+  followUps: PatientFollowUp[];
+  tickets: PatientTicket[];
+}
+
+/** One follow-up (task) of the patient, with the answers given (questions by their text). */
+export interface PatientFollowUp {
+  taskId: string;
+  encounterId: string;
+  /** 第 n 次随访. */
+  touchpoint: number;
+  dueAt: string;
+  status: TaskStatus;
+  channel: string;
+  templateName: string;
+  completedAt: string | null;
+  urgent: boolean;
+  agentName: string | null;
+  answers: { question: string; answer: string; redFlag: boolean }[];
+}
+
+export interface PatientTicket {
+  id: string;
+  number: string;
+  category: string;
+  status: TicketStatus;
+  departmentName: string;
+  receivedAt: string;
+  rating: number | null;
+}
+
+interface FollowUpRow {
+  id: string;
+  his_encounter_id: string;
+  touchpoint_index: number;
+  due_at: Date;
+  status: TaskStatus;
+  channel: string;
+  template_name: string;
+  completed_at: Date | null;
+  urgent: boolean;
+  agent_name: string | null;
+  answers: { question: string; value: unknown; redFlag: boolean }[];
+}
+
+interface TicketRow {
+  id: string;
+  number: string;
+  category: string;
+  status: TicketStatus;
+  department_name: string | null;
+  received_at: Date;
+  rating: number | null;
+}
+
+/** An answer as people read it: 是/否 for yes-no questions, the value otherwise. */
+function answerText(value: unknown): string {
+  if (value === true) return '是';
+  if (value === false) return '否';
+  if (Array.isArray(value)) return value.map(String).join('、');
+  return value === null || value === undefined ? '—' : String(value);
 }
 
 /** A contact field an admin may see unmasked (查看完整信息). */
@@ -102,15 +166,39 @@ export function createPatientService({ sql, audit }: { sql: Sql; audit: AuditSer
               {
                 his_encounter_id: string;
                 department_code: string | null;
+                department_name: string | null;
                 diagnosis_name: string | null;
                 procedure_name: string | null;
                 attending_doctor: string | null;
                 discharged_at: Date | null;
                 workflow_id: string;
               }[]
-            >`SELECT his_encounter_id, department_code, diagnosis_name, procedure_name, attending_doctor, discharged_at, workflow_id
-              FROM encounters WHERE patient_id = ${patientId} ORDER BY discharged_at DESC NULLS FIRST`;
-            return patient ? { patient, encounters } : undefined;
+            >`SELECT e.his_encounter_id, e.department_code, d.name AS department_name, e.diagnosis_name, e.procedure_name,
+                     e.attending_doctor, e.discharged_at, e.workflow_id
+              FROM encounters e LEFT JOIN departments d ON d.code = e.department_code
+              WHERE e.patient_id = ${patientId} ORDER BY e.discharged_at DESC NULLS FIRST`;
+            // The follow-ups with their answers (questions by their text), and the tickets: what the user may see of them.
+            const followUps = await tx<FollowUpRow[]>`
+              SELECT t.id, e.his_encounter_id, t.touchpoint_index, t.due_at, t.status, t.channel, qt.name AS template_name,
+                     t.completed_at, t.urgent, u.display_name AS agent_name,
+                     coalesce((SELECT json_agg(json_build_object('question', coalesce(q.text, a.question_id), 'value', a.value, 'redFlag', a.red_flag)
+                                               ORDER BY q.position NULLS LAST)
+                               FROM task_answers a
+                               LEFT JOIN LATERAL (SELECT x->>'text' AS text, o AS position
+                                                  FROM jsonb_array_elements(qt.questions) WITH ORDINALITY AS j(x, o)
+                                                  WHERE x->>'id' = a.question_id) q ON true
+                               WHERE a.task_id = t.id), '[]') AS answers
+              FROM follow_up_tasks t
+              JOIN encounters e ON e.id = t.encounter_id
+              JOIN question_templates qt ON qt.id = t.template_id
+              LEFT JOIN users u ON u.id = coalesce(t.completed_by, t.assigned_agent_id)
+              WHERE t.patient_id = ${patientId}
+              ORDER BY t.due_at DESC`;
+            const tickets = await tx<TicketRow[]>`
+              SELECT k.id, k.number, k.category, k.status, d.name AS department_name, k.received_at, k.rating
+              FROM tickets k LEFT JOIN departments d ON d.code = k.department_code
+              WHERE k.patient_id = ${patientId} ORDER BY k.received_at DESC`;
+            return patient ? { patient, encounters, followUps, tickets } : undefined;
           })
         : undefined;
       if (!shown) {
@@ -118,7 +206,7 @@ export function createPatientService({ sql, audit }: { sql: Sql; audit: AuditSer
         throw forbidden(user.role === 'agent' ? '该患者不在您负责的随访任务中' : '该患者不属于您的科室');
       }
       await audit.record({ actor: user, action: 'patient.view', entityType: 'patient', entityId: patientId, patientId }, meta);
-      const { patient, encounters } = shown;
+      const { patient, encounters, followUps, tickets } = shown;
       return {
         id: patient.id,
         hisPatientId: displayPatientKey(patient.his_patient_id),
@@ -132,11 +220,34 @@ export function createPatientService({ sql, audit }: { sql: Sql; audit: AuditSer
         encounters: encounters.map((e) => ({
           encounterId: e.his_encounter_id,
           departmentCode: e.department_code,
+          departmentName: e.department_name ?? '未分配科室',
           diagnosis: e.diagnosis_name,
           procedure: e.procedure_name,
           attendingDoctor: e.attending_doctor,
           dischargedAt: e.discharged_at?.toISOString() ?? null,
           workflowId: e.workflow_id,
+        })),
+        followUps: followUps.map((t) => ({
+          taskId: t.id,
+          encounterId: t.his_encounter_id,
+          touchpoint: t.touchpoint_index + 1,
+          dueAt: t.due_at.toISOString(),
+          status: t.status,
+          channel: t.channel,
+          templateName: t.template_name,
+          completedAt: t.completed_at?.toISOString() ?? null,
+          urgent: t.urgent,
+          agentName: t.agent_name,
+          answers: t.answers.map((a) => ({ question: a.question, answer: answerText(a.value), redFlag: a.redFlag })),
+        })),
+        tickets: tickets.map((k) => ({
+          id: k.id,
+          number: k.number,
+          category: k.category,
+          status: k.status,
+          departmentName: k.department_name ?? '未分配科室',
+          receivedAt: k.received_at.toISOString(),
+          rating: k.rating,
         })),
       };
     },

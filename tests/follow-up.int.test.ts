@@ -144,6 +144,23 @@ describe('followUpWorkflow', () => {
     });
     const [shown] = await stack.services.alerts.forDepartment(agentA, org.deptA);
     expect(shown).toMatchObject({ taskId: task.id, questions: ['疼痛程度(1–5)', '伤口有无渗液?'], acknowledgedAt: null });
+    // The patient page shows the follow-up with its answers, questions by their text, and the department by its name.
+    const [owner] = await stack.sql<{ patient_id: string }[]>`SELECT patient_id FROM follow_up_tasks WHERE id = ${task.id}`;
+    const page = await stack.services.patients.view(agentA, owner!.patient_id, {});
+    const [dept] = await stack.sql<{ name: string }[]>`SELECT name FROM departments WHERE code = ${org.deptA}`;
+    expect(page.encounters[0]!.departmentName).toBe(dept!.name);
+    expect(page.followUps).toEqual([
+      expect.objectContaining({
+        taskId: task.id,
+        touchpoint: 1,
+        status: 'completed',
+        urgent: true,
+        answers: expect.arrayContaining([
+          { question: '疼痛程度(1–5)', answer: '5', redFlag: true },
+          { question: '伤口有无渗液?', answer: '是', redFlag: true },
+        ]) as unknown,
+      }),
+    ]);
     const flagged = await stack.sql`SELECT question_id FROM task_answers WHERE task_id = ${task.id} AND red_flag ORDER BY question_id`;
     expect(flagged.map((r) => r.question_id)).toEqual(['pain', 'wound_exudate']);
     await handle.result();

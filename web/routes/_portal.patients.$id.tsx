@@ -1,10 +1,13 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
-import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
+import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { useState } from 'react';
 import { administers, speaksWithPatients } from '../../domain/access.js';
 import { isServiceError, type FieldProblem } from '../../services/errors.js';
 import type { UnmaskField } from '../../services/patients.js';
+import { TICKET_STATUS_LABELS, ticketCategoryLabel } from '../../workflows/feedback-ticket/labels.js';
+import { TOUCHPOINT_STATUS_LABELS } from '../../workflows/follow-up/labels.js';
 import { orRespond, requireUser, temporalUiUrl } from '../auth.server.js';
+import { channelLabel, formatTime } from '../components/task-format.js';
 
 export const meta: MetaFunction = () => [{ title: '患者信息 · 随访管理平台' }];
 
@@ -211,7 +214,7 @@ export default function PatientPage() {
           {patient.encounters.map((e) => (
             <tr key={e.encounterId}>
               <td className="mono">{e.encounterId}</td>
-              <td>{e.departmentCode ?? '未分配'}</td>
+              <td>{e.departmentName}</td>
               <td>{e.diagnosis ?? '—'}</td>
               <td>{e.procedure ?? '—'}</td>
               <td>{e.attendingDoctor ?? '—'}</td>
@@ -227,6 +230,89 @@ export default function PatientPage() {
           ))}
         </tbody>
       </table>
+
+      <h2>随访记录</h2>
+      {patient.followUps.length === 0 ? (
+        <p className="empty">暂无随访任务</p>
+      ) : (
+        <table className="grid" data-testid="patient-follow-ups">
+          <thead>
+            <tr>
+              <th>就诊号</th>
+              <th>随访</th>
+              <th>问卷</th>
+              <th>渠道</th>
+              <th>应随访时间</th>
+              <th>状态</th>
+              <th>客服</th>
+              <th>回答</th>
+            </tr>
+          </thead>
+          <tbody>
+            {patient.followUps.map((f) => (
+              <tr key={f.taskId} className={f.urgent ? 'urgent' : undefined}>
+                <td className="mono">{f.encounterId}</td>
+                <td>
+                  <Link to={`/tasks/${f.taskId}`}>第 {f.touchpoint} 次</Link>
+                  {f.urgent && <span className="badge urgent">红旗</span>}
+                </td>
+                <td>{f.templateName}</td>
+                <td>{channelLabel(f.channel)}</td>
+                <td>{formatTime(f.dueAt)}</td>
+                <td>{TOUCHPOINT_STATUS_LABELS[f.status]}</td>
+                <td>{f.agentName ?? '—'}</td>
+                <td>
+                  {f.answers.length === 0 ? (
+                    '—'
+                  ) : (
+                    <ul className="plain-list answers">
+                      {f.answers.map((a) => (
+                        <li key={a.question} className={a.redFlag ? 'red-flag' : undefined}>
+                          {a.question}：<strong>{a.answer}</strong>
+                        </li>
+                      ))}
+                    </ul>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+
+      <h2>工单</h2>
+      {patient.tickets.length === 0 ? (
+        <p className="empty">暂无工单</p>
+      ) : (
+        <table className="grid" data-testid="patient-tickets">
+          <thead>
+            <tr>
+              <th>工单号</th>
+              <th>类别</th>
+              <th>负责科室</th>
+              <th>状态</th>
+              <th>收到时间</th>
+              <th>患者评价</th>
+            </tr>
+          </thead>
+          <tbody>
+            {patient.tickets.map((k) => (
+              <tr key={k.id}>
+                <td>
+                  <Link to={`/tickets/${k.id}`} className="mono">
+                    {k.number}
+                  </Link>
+                </td>
+                <td>{ticketCategoryLabel(k.category)}</td>
+                <td>{k.departmentName}</td>
+                <td>{TICKET_STATUS_LABELS[k.status]}</td>
+                <td>{formatTime(k.receivedAt)}</td>
+                <td>{k.rating !== null ? `${k.rating} 分` : '—'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
     </>
   );
 }
