@@ -3,6 +3,8 @@
  * queue messages, the outbox dispatcher sends them through the provider simulators (Twilio,
  * WeChat), and the simulators' signed callbacks come back through the public webhooks.
  */
+import { readFileSync } from 'node:fs';
+import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAliyunSms } from '../activities/channels/aliyun-sms.js';
 import { twilioSignature } from '../scripts/simulators/providers.js';
@@ -185,6 +187,51 @@ describe('webhooks', () => {
       body: new URLSearchParams(params).toString(),
     });
     expect(res.status).toBe(204);
+  });
+});
+
+describe("Twilio's own request shapes (tests/fixtures/providers/SOURCES.md)", () => {
+  const sample = (name: string) =>
+    Object.fromEntries(new URLSearchParams(readFileSync(new URL(`./fixtures/providers/twilio/${name}`, import.meta.url), 'utf8')));
+  /** Posts a form signed the way Twilio signs it, by the Twilio SDK itself. */
+  const postSigned = (path: string, params: Record<string, string>) =>
+    stack.app.request(path, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-twilio-signature': twilio.getExpectedTwilioSignature(stack.env.TWILIO_AUTH_TOKEN!, `${PUBLIC_BASE_URL}${path}`, params),
+      },
+      body: new URLSearchParams(params).toString(),
+    });
+
+  it('the simulators sign exactly as the Twilio SDK computes it, over every field Twilio sends', () => {
+    const params = sample('inbound-sms.form');
+    const url = `${PUBLIC_BASE_URL}/api/webhooks/twilio/sms`;
+    expect(twilioSignature('12345', url, params)).toBe(twilio.getExpectedTwilioSignature('12345', url, params));
+  });
+
+  it('takes a real inbound SMS from an unknown number: 2xx, recorded once, however often Twilio retries', async () => {
+    const params = sample('inbound-sms.form');
+    for (let i = 0; i < 2; i++) expect((await postSigned('/api/webhooks/twilio/sms', params)).status).toBeLessThan(300);
+    expect(await stack.sql`SELECT handled_as, patient_id FROM patient_inbound_messages WHERE provider_message_id = ${params.MessageSid!}`).toEqual([
+      { handled_as: 'unknown_sender', patient_id: null },
+    ]);
+  });
+
+  it("the same real request from a patient's number, saying TD, opts the patient out", async () => {
+    const { phone, body } = await discharge({ afterSeconds: 3600 });
+    const params = { ...sample('inbound-sms.form'), From: phone, Body: 'TD', MessageSid: `SM${uniq()}`, SmsSid: 'x', SmsMessageSid: 'x' };
+    params.SmsSid = params.SmsMessageSid = params.MessageSid;
+    expect((await postSigned('/api/webhooks/twilio/sms', params)).status).toBeLessThan(300);
+    const [patient] = await stack.sql<{ out: boolean }[]>`SELECT opted_out_at IS NOT NULL AS out FROM patients WHERE his_patient_id = ${body.patient.id}`;
+    expect(patient).toEqual({ out: true });
+  });
+
+  it('takes a real status callback about a message it does not know with 2xx and changes nothing', async () => {
+    const params = sample('status-sent.form');
+    const before = await stack.sql`SELECT count(*)::int AS n FROM message_deliveries`;
+    expect((await postSigned('/api/webhooks/twilio/status', params)).status).toBeLessThan(300);
+    expect(await stack.sql`SELECT count(*)::int AS n FROM message_deliveries`).toEqual(before);
   });
 });
 
