@@ -15,6 +15,7 @@ export const AUDIT_ACTION_LABELS: Record<string, string> = {
   'task.view': '查看随访任务',
   'task.view_denied': '查看随访任务被拒',
   'task.contact': '记录随访',
+  'task.mark_urgent': '标红任务',
   'ticket.view': '查看工单',
   'ticket.open': '创建工单',
   'ticket.accept': '受理工单',

@@ -18,6 +18,7 @@ import {
   allowedActions,
   contactRefusal,
   getFollowUpStateQuery,
+  markUrgentSignal,
   recordContactUpdate,
   type ContactReply,
   type FollowUpState,
@@ -72,6 +73,10 @@ export interface TaskDetail extends TaskListItem {
   patientMessages: { body: string; at: string }[];
   assignedAgentName: string | null;
 }
+
+const markUrgentSchema = z.object({
+  reason: z.string({ required_error: '请填写标红原因', invalid_type_error: '请填写标红原因' }).trim().min(2, '请填写标红原因').max(200, '标红原因最多 200 字'),
+});
 
 const contactSchema = z.object({
   outcome: z.enum(CONTACT_OUTCOMES, {
@@ -313,6 +318,22 @@ export function createTaskService({ sql, temporal, audit }: { sql: Sql; temporal
       );
       const next = (await queue(user, { status: 'open', now: new Date(), limit: 2 })).items.find((t) => t.id !== taskId);
       return { ...reply, nextTaskId: next?.id ?? null };
+    },
+
+    /**
+     * 标红: the agent who may record the call marks the open task urgent, with a reason. The row is
+     * marked at once (urgent tasks sort first for every agent of the department), the workflow's
+     * state and its Urgent search attribute follow by signal, and the mark is audited.
+     */
+    async markUrgent(user: Principal, taskId: string, input: unknown, meta: RequestMeta): Promise<void> {
+      const { reason } = parseOrThrow(markUrgentSchema, input ?? {});
+      const row = await load(taskId);
+      if (!row) throw notFound('任务不存在');
+      const refused = contactRefusal(facts(row), user);
+      if (refused) throw refused.forbidden ? forbidden(refused.message) : new ServiceError(409, 'task_closed', refused.message);
+      await sql`UPDATE follow_up_tasks SET urgent = true, updated_at = now() WHERE id = ${taskId} AND status = 'open'`;
+      await temporal.workflow.getHandle(row.workflow_id).signal(markUrgentSignal, { taskId, reason });
+      await audit.record({ actor: user, action: 'task.mark_urgent', entityType: 'task', entityId: taskId, patientId: row.patient_id, details: { reason } }, meta);
     },
 
     /** The workflow's live state (touchpoints, next wake-up, history) for the detail page. */

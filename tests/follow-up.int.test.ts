@@ -130,6 +130,28 @@ describe('followUpWorkflow', () => {
     await handle.signal('cancelFollowUp', { reason: 'opt_out' });
   });
 
+  it('lets the agent mark an open task urgent by hand (标红) with a reason: row, workflow and search attribute follow, audited', async () => {
+    const { workflowId, handle } = await discharge([phone(0)]);
+    const task = await waitFor(() => taskOf(workflowId));
+    const missing = await stack.services.tasks.markUrgent(agentA, task.id, { reason: ' ' }, {}).catch((e: unknown) => e);
+    expect(missing).toMatchObject({ status: 400 });
+    const agentB = (await stack.services.auth.login({ username: org.users.agentB.username, password: 'test-password-123' }, {})).user;
+    await expect(stack.services.tasks.markUrgent(agentB, task.id, { reason: '患者诉伤口红肿' }, {})).rejects.toMatchObject({ status: 403 });
+    expect(await taskOf(workflowId)).toMatchObject({ urgent: false });
+
+    await stack.services.tasks.markUrgent(agentA, task.id, { reason: '患者诉伤口红肿，需尽快回电' }, {});
+    expect(await taskOf(workflowId)).toMatchObject({ urgent: true, status: 'open' });
+    const state = await waitFor(async () => {
+      const s = await handle.query(getFollowUpStateQuery);
+      return s.urgent ? s : undefined;
+    });
+    expect(state.history.at(-1)).toMatchObject({ event: '第 1 次随访:客服标红', detail: '患者诉伤口红肿，需尽快回电' });
+    expect((await handle.describe()).typedSearchAttributes.get(UrgentKey)).toBe(true);
+    const audited = await stack.sql`SELECT details FROM audit_log WHERE action = 'task.mark_urgent' AND entity_id = ${task.id}`;
+    expect(audited).toEqual([{ details: { reason: '患者诉伤口红肿，需尽快回电' } }]);
+    await handle.terminate('test done');
+  });
+
   it('turns a red-flag answer into an urgent task and an alert to the department', async () => {
     const { workflowId, handle } = await discharge([phone(0)]);
     const task = await waitFor(() => taskOf(workflowId));

@@ -129,6 +129,8 @@ export const cancelFollowUpSignal = defineSignal<[{ reason: CancelReason }]>('ca
 export const departmentMappedSignal = defineSignal<[{ departmentCode: string }]>('departmentMapped');
 /** The patient answered the survey link themselves (the channel adapters send it). */
 export const surveyAnsweredSignal = defineSignal<[ContactResult]>('surveyAnswered');
+/** 标红: an agent marks an open task urgent by hand (with the reason), not only through red flags. */
+export const markUrgentSignal = defineSignal<[{ taskId: string; reason: string }]>('markUrgent');
 /**
  * An agent records a call; refused (a {@link CONTACT_REFUSED} failure, see workflows/shared/refusal.ts)
  * if the task is not the open one, with the answers at fault listed as data.

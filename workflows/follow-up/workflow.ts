@@ -51,6 +51,7 @@ import {
   type FollowUpPlan,
   type FollowUpState,
   type TouchpointState,
+  markUrgentSignal,
 } from './contracts.js';
 import { followUpDetails, touchpointWaitSummary } from './details.js';
 
@@ -179,6 +180,14 @@ export async function followUpWorkflow(input: FollowUpInput): Promise<FollowUpSt
 
   setHandler(getFollowUpStateQuery, () => state);
   setHandler(cancelFollowUpSignal, ({ reason }) => cancel(reason));
+  setHandler(markUrgentSignal, ({ taskId, reason }) => {
+    const tp = state.touchpoints.find((t) => t.taskId === taskId);
+    if (!tp || tp.urgent || tp.status !== 'open') return;
+    tp.urgent = true;
+    state.urgent = true;
+    log(`第 ${tp.index + 1} 次随访:客服标红`, reason);
+    publish();
+  });
   setHandler(departmentMappedSignal, ({ departmentCode }) => {
     if (state.departmentCode) return; // only an unassigned follow-up moves
     state.departmentCode = departmentCode;

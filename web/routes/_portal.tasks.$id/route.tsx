@@ -4,7 +4,7 @@
  * server side is in task.server.ts, the parts of the page under web/components/task/.
  */
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { Link, useActionData, useLoaderData, useNavigate } from '@remix-run/react';
+import { Form, Link, useActionData, useLoaderData, useNavigate } from '@remix-run/react';
 import { useEffect, useRef } from 'react';
 import { TOUCHPOINT_STATUS_LABELS } from '../../../workflows/follow-up/labels.js';
 import { ticketCategoryLabel } from '../../../workflows/feedback-ticket/labels.js';
@@ -107,6 +107,18 @@ export default function TaskPage() {
       <div className="task-layout">
         <aside>
           <PatientCard task={task} />
+          {canRecord && !task.urgent && (
+            <Form method="post" className="mark-urgent" data-testid="mark-urgent">
+              <input type="hidden" name="intent" value="mark_urgent" />
+              <label>
+                标红原因
+                <input name="reason" maxLength={200} placeholder="如：患者诉伤口红肿，需尽快回电" aria-label="标红原因" />
+              </label>
+              <button type="submit" className="small-button">
+                标红（紧急）
+              </button>
+            </Form>
+          )}
           <h2>联系记录</h2>
           {task.attemptsLog.length === 0 ? (
             <p className="empty">尚无联系记录</p>

@@ -3,7 +3,8 @@
  * recording of a call through the service (the follow-up workflow's Update), with refusals turned
  * into what the form shows: field errors next to their fields, a conflict prominently.
  */
-import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-run/node';
+import { data, redirect, type ActionFunctionArgs, type AppLoadContext, type LoaderFunctionArgs } from '@remix-run/node';
+import type { Principal } from '../../../domain/access.js';
 import { isServiceError, type FieldProblem } from '../../../services/errors.js';
 import { FEEDBACK_CATEGORIES, FEEDBACK_CATEGORY_LABELS } from '../../../workflows/follow-up/contracts.js';
 import { orRespond, requireUser } from '../../auth.server.js';
@@ -47,6 +48,7 @@ export async function recordContact({ request, context, params }: ActionFunction
   const form = await request.formData();
   const intent = form.get('intent');
   const values = submittedValues(form);
+  if (intent === 'mark_urgent') return markUrgent(user, taskId, form, context, values);
   if (!isIntent(intent)) return data<ActionResult>({ error: '未知的操作', values }, { status: 400 });
   const { outcome, next } = INTENTS[intent];
   try {
@@ -63,5 +65,17 @@ export async function recordContact({ request, context, params }: ActionFunction
     }
     if (err.status === 409) return data<ActionResult>({ conflict: err.message, values }, { status: 409 });
     return data<ActionResult>({ error: err.message, values }, { status: err.status });
+  }
+}
+
+/** 标红: the task is marked urgent with the agent's reason; a missing reason comes back as the form's error. */
+async function markUrgent(user: Principal, taskId: string, form: FormData, context: AppLoadContext, values: ActionResult['values']) {
+  try {
+    await context.services.tasks.markUrgent(user, taskId, { reason: form.get('reason') ?? '' }, context.meta);
+    return redirect(`/tasks/${taskId}`);
+  } catch (err) {
+    if (!isServiceError(err)) throw err;
+    const problems = err.details?.problems as FieldProblem[] | undefined;
+    return data<ActionResult>({ error: problems?.map((p) => p.message).join('；') ?? err.message, values }, { status: err.status });
   }
 }
