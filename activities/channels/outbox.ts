@@ -176,6 +176,11 @@ export function createOutboxActivities({ sql, channels = NO_CHANNELS }: { sql: S
     await sql`
       UPDATE message_deliveries SET provider_message_id = ${providerMessageId}, status = 'sent', updated_at = now()
       WHERE delivery_key = ${deliveryKey} AND provider_message_id IS NULL`;
+    return takeEarlyReport(deliveryKey, provider, providerMessageId);
+  }
+
+  /** A final report that reached the webhook before the provider's ID was stored, taken now. */
+  async function takeEarlyReport(deliveryKey: string, provider: string, providerMessageId: string): Promise<DeliverResult> {
     const [early] = await sql<{ event_id: string }[]>`
       SELECT event_id FROM webhook_receipts
       WHERE provider = ${provider} AND event_id IN (${`${providerMessageId}:delivered`}, ${`${providerMessageId}:failed`})
@@ -205,8 +210,10 @@ export function createOutboxActivities({ sql, channels = NO_CHANNELS }: { sql: S
       const [existing] = await sql<{ status: string; provider_message_id: string | null; error: string | null; created_at: Date }[]>`
         SELECT status, provider_message_id, error, created_at FROM message_deliveries WHERE delivery_key = ${deliveryKey}`;
       if (existing?.provider_message_id) {
-        const report = existing.status === 'delivered' || existing.status === 'failed' ? { report: existing.status as 'delivered' | 'failed' } : {};
-        return { outcome: 'sent', deliveryKey, ...report };
+        if (existing.status === 'delivered' || existing.status === 'failed') return { outcome: 'sent', deliveryKey, report: existing.status };
+        // The try before stopped after storing the ID: a report that came meanwhile is still only a receipt.
+        const [delivery] = await sql<{ provider: string }[]>`SELECT provider FROM message_deliveries WHERE delivery_key = ${deliveryKey}`;
+        return takeEarlyReport(deliveryKey, delivery!.provider, existing.provider_message_id);
       }
       if (existing?.status === 'failed') return { outcome: 'failed', deliveryKey, error: existing.error ?? '' };
 

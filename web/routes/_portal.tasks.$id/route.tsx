@@ -111,8 +111,8 @@ export default function TaskPage() {
             <Form method="post" className="mark-urgent" data-testid="mark-urgent">
               <input type="hidden" name="intent" value="mark_urgent" />
               <label>
-                标红原因
-                <input name="reason" maxLength={200} placeholder="如：患者诉伤口红肿，需尽快回电" aria-label="标红原因" />
+                标红说明
+                <input name="reason" maxLength={200} placeholder="如：患者诉伤口红肿，需尽快回电" aria-label="标红说明" />
               </label>
               <button type="submit" className="small-button">
                 标红（紧急）
