@@ -3,7 +3,7 @@ import { Link, useLoaderData } from '@remix-run/react';
 import { orRespond, requireUser } from '../auth.server.js';
 import { DischargeTable } from '../components/DischargeTable.js';
 import { formatTime } from '../components/task-format.js';
-import { TICKET_STATUS_LABELS, ticketCategoryLabel } from '../../workflows/feedback-ticket/labels.js';
+import { isActiveTicket, TICKET_STATUS_LABELS, ticketCategoryLabel } from '../../workflows/feedback-ticket/labels.js';
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.departmentName ?? '科室'} · 随访管理平台` }];
 
@@ -17,7 +17,7 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
     context.services.alerts.forDepartment(user, code, 50, context.meta),
     context.services.tickets.list(user, { departmentCode: code, limit: 50 }, context.meta),
   ]);
-  const openTickets = tickets.filter((t) => t.status === 'open' || t.status === 'in_progress');
+  const openTickets = tickets.filter((t) => isActiveTicket(t.status));
   return { departmentName: department?.name ?? `未知科室 ${code}`, items, alerts, openTickets };
 }
 
