@@ -52,7 +52,8 @@ describe('admin HIS inbox in a browser', () => {
     };
     const waiting = await discharges.ingest('fhir', JSON.stringify(encounter));
     expect(waiting.status).toBe('retry');
-    fhirServer.down = false;
+    // The server stays down until the replay test: a reconciler (this stack's or another test
+    // file's, sharing the database) would otherwise take the message up before the page shows it waiting.
     fhirServer.resources.set(patientRef, { resourceType: 'Patient', id: patientRef.split('/')[1], identifier: [{ value: `P${uniq()}` }], name: [{ text: '李建国' }] });
     web = await serveInBrowser(stack);
   }, 300_000);
@@ -100,6 +101,7 @@ describe('admin HIS inbox in a browser', () => {
   });
 
   it('replays a message that waited for the FHIR server: its follow-up starts, and the replay is audited', async () => {
+    fhirServer.down = false;
     const page = await web.newPage();
     await signIn(page, org.users.admin.username);
     // No outcome filter: another test file's reconciler shares this database and may have taken the message up.
