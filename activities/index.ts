@@ -2,6 +2,7 @@
 import type { Sql } from '../db/client.js';
 import { createFollowUpDbActivities, type FollowUpSettings } from './db/follow-up.js';
 import { createTicketDbActivities } from './db/tickets.js';
+import { createFeedbackDbActivities } from './db/feedback.js';
 import { createAppointmentDbActivities } from './db/appointments.js';
 import { createQuotaPlanningActivities } from './db/quota-planning.js';
 import { createHisInboxActivities } from './his/inbox.js';
@@ -30,6 +31,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createFollowUpDbActivities(deps),
     ...createTicketDbActivities(deps),
+    ...createFeedbackDbActivities(deps),
     ...createAppointmentDbActivities(deps),
     ...createQuotaPlanningActivities(deps),
     ...createHisInboxActivities(deps),

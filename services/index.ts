@@ -16,6 +16,8 @@ import { createDischargeService } from './discharges.js';
 import { hisIngestSettings, type HisIngestEnvKey } from './his-settings.js';
 import { createHisInboxService } from './his-inbox.js';
 import { createFeedbackRoutingService } from './feedback-routing.js';
+import { createFeedbackInfoService } from './feedback-info.js';
+import { createCannedReplyService } from './canned-replies.js';
 import { createHealthService } from './health.js';
 import { createOutpatientSetupService } from './outpatient-setup.js';
 import { createPatientService } from './patients.js';
@@ -108,6 +110,8 @@ export function createServices({ sql, temporal, env }: ServiceDeps) {
     surveys: createSurveyService({ sql, temporal }),
     notifications: createNotificationService({ sql, audit }),
     devPhone: createDevPhoneService({ sql, simulatorUrl: env.SIMULATOR_URL }),
+    feedbackInfo: createFeedbackInfoService({ sql, audit }),
+    cannedReplies: createCannedReplyService({ sql, audit }),
   };
 }
 

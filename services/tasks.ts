@@ -15,6 +15,7 @@ import { daysSince, shanghaiDayBounds } from '../domain/schedule.js';
 import {
   CONTACT_OUTCOMES,
   FEEDBACK_CATEGORIES,
+  FEEDBACK_KINDS,
   allowedActions,
   contactRefusal,
   getFollowUpStateQuery,
@@ -86,6 +87,7 @@ const contactSchema = z.object({
   note: z.string().trim().max(500, '最长 500 字').optional(),
   feedback: z
     .object({
+      kind: z.enum(FEEDBACK_KINDS, { errorMap: () => ({ message: '反馈类型须为投诉、表扬或建议' }) }).optional(),
       category: z.enum(FEEDBACK_CATEGORIES, { errorMap: () => ({ message: '请选择反馈类别' }) }),
       description: z.string().trim().min(2, '请填写反馈内容').max(1000, '最长 1000 字'),
       subtag: z.string().trim().max(50).optional(),

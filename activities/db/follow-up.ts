@@ -201,10 +201,10 @@ export function createFollowUpDbActivities(deps: { sql: Sql; followUp?: FollowUp
         }
         if (r.feedback) {
           await tx`
-            INSERT INTO feedback_records (task_id, encounter_id, patient_id, category, description, created_by, source_key,
+            INSERT INTO feedback_records (task_id, encounter_id, patient_id, kind, category, description, created_by, source_key,
                                           subtag, target_department_code, target_reason)
-            SELECT t.id, t.encounter_id, t.patient_id, ${r.feedback.category}, ${r.feedback.description}, ${r.actorId ?? null},
-                   ${`${r.taskId}:${r.attempt}`}, ${r.feedback.subtag ?? null}, ${r.feedback.departmentCode ?? null},
+            SELECT t.id, t.encounter_id, t.patient_id, ${r.feedback.kind ?? 'complaint'}, ${r.feedback.category}, ${r.feedback.description},
+                   ${r.actorId ?? null}, ${`${r.taskId}:${r.attempt}`}, ${r.feedback.subtag ?? null}, ${r.feedback.departmentCode ?? null},
                    ${r.feedback.reason ?? null}
             FROM follow_up_tasks t WHERE t.id = ${r.taskId}
             ON CONFLICT (source_key) DO NOTHING`;

@@ -18,6 +18,16 @@ export type FeedbackCategory = (typeof FEEDBACK_CATEGORIES)[number];
 
 export const FEEDBACK_CATEGORY_LABELS: Record<FeedbackCategory, string> = { service_attitude: '服务态度', medical_quality: '医疗质量', environment: '环境设施', process: '流程问题' };
 
+/**
+ * What kind of feedback the patient gave. Only a complaint (投诉) becomes a ticket with the SLA
+ * clock; praise (表扬) and suggestions (建议) go to the responsible department as information
+ * (read and acknowledged there, counted in the reports), with no clock, escalation or rating.
+ */
+export const FEEDBACK_KINDS = ['complaint', 'praise', 'suggestion'] as const;
+export type FeedbackKind = (typeof FEEDBACK_KINDS)[number];
+export const FEEDBACK_KIND_LABELS: Record<FeedbackKind, string> = { complaint: '投诉', praise: '表扬', suggestion: '建议' };
+export const isFeedbackKind = (value: unknown): value is FeedbackKind => typeof value === 'string' && Object.hasOwn(FEEDBACK_KIND_LABELS, value);
+
 /** A ticket's category: a patient's feedback, or red-flag answers in a follow-up. */
 export const TICKET_CATEGORIES = [...FEEDBACK_CATEGORIES, 'red_flag'] as const;
 export type TicketCategory = (typeof TICKET_CATEGORIES)[number];

@@ -10,7 +10,7 @@ import { defineSearchAttributeKey } from '@temporalio/common';
 import { canViewTask, speaksWithPatients, type Principal } from '../../domain/access.js';
 import type { Channel } from '../../domain/follow-up-plan.js';
 import type { Answers, Question } from '../../domain/questions.js';
-import type { FeedbackCategory } from '../feedback-ticket/contracts.js';
+import type { FeedbackCategory, FeedbackKind } from '../feedback-ticket/contracts.js';
 import { DepartmentKey, UNASSIGNED_DEPARTMENT, UrgentKey } from '../shared/search-attributes.js';
 import type { StartRequest } from '../shared/start.js';
 import { TOUCHPOINT_STATUS_LABELS, type CancelReason, type ContactOutcome, type FollowUpStatus, type TouchpointStatus } from './labels.js';
@@ -18,7 +18,7 @@ import { TOUCHPOINT_STATUS_LABELS, type CancelReason, type ContactOutcome, type 
 // States, outcomes, cancel reasons and their labels live in ./labels.ts (safe in the browser).
 export * from './labels.js';
 export { CHANNELS, type Channel } from '../../domain/follow-up-plan.js';
-export { FEEDBACK_CATEGORIES, FEEDBACK_CATEGORY_LABELS, type FeedbackCategory } from '../feedback-ticket/contracts.js';
+export { FEEDBACK_CATEGORIES, FEEDBACK_CATEGORY_LABELS, FEEDBACK_KINDS, FEEDBACK_KIND_LABELS, type FeedbackCategory, type FeedbackKind } from '../feedback-ticket/contracts.js';
 export { DepartmentKey, UNASSIGNED_DEPARTMENT, UrgentKey } from '../shared/search-attributes.js';
 
 // ---------------------------------------------------------------- type, ID, start
@@ -108,6 +108,9 @@ export interface ContactResult {
 }
 
 export interface FeedbackInput {
+  /** Absent: a complaint (what every feedback was before praise and suggestions were told apart). */
+  kind?: FeedbackKind;
+  /** The topic (服务态度, 环境设施 …): for a complaint also its routing; for information, where it goes. */
   category: FeedbackCategory;
   description: string;
   /** Problem taxonomy label (用药指导不清晰 …). */
@@ -224,6 +227,13 @@ export interface AttemptRecord {
   /** Next due time after a failed attempt (the task comes back to the queue then). */
   retryAt?: string;
   feedback?: FeedbackInput;
+}
+
+/** Praise or a suggestion routed to its department as information (no ticket). */
+export interface RoutedFeedback {
+  feedbackId: string;
+  departmentCode: string | null;
+  departmentName: string | null;
 }
 
 // ---------------------------------------------------------------- what a principal may do

@@ -26,7 +26,7 @@ import type { Activities } from '../../activities/index.js';
 import { ACTIVITY_TIMEOUTS } from '../../config/temporal.js';
 import { questionTexts, redFlags, validateAnswers, type Question } from '../../domain/questions.js';
 import { greetingTiming } from '../../domain/schedule.js';
-import { ticketStart } from '../feedback-ticket/contracts.js';
+import { FEEDBACK_KIND_LABELS, ticketStart } from '../feedback-ticket/contracts.js';
 import { feedbackTicketWorkflow } from '../feedback-ticket/workflow.js';
 import { refuse, type FieldProblem } from '../shared/refusal.js';
 import {
@@ -160,7 +160,14 @@ export async function followUpWorkflow(input: FollowUpInput): Promise<FollowUpSt
         if (ticketsFromFollowUps) await startTicket(await db.openTicketForRedFlag({ taskId: tp.taskId! }));
       }
       if (result.feedback && ticketsFromFollowUps) {
-        await startTicket(await db.openTicketForFeedback({ taskId: tp.taskId!, attempt }));
+        const kind = result.feedback.kind ?? 'complaint';
+        // Praise and suggestions reach their department as information: no ticket, no SLA clock.
+        if (kind !== 'complaint' && patched('feedback-information')) {
+          const routed = await db.routeFeedbackInformation({ taskId: tp.taskId!, attempt });
+          log(`已转${FEEDBACK_KIND_LABELS[kind]}(信息)`, routed.departmentName ?? '未分配科室');
+        } else {
+          await startTicket(await db.openTicketForFeedback({ taskId: tp.taskId!, attempt }));
+        }
       }
       tp.status = status;
       if (tp.status === 'refused') cancel('opt_out');
