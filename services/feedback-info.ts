@@ -73,7 +73,7 @@ export function createFeedbackInfoService({ sql, audit }: { sql: Sql; audit: Aud
 
   return {
     /** Unread first, newest first. */
-    async list(user: Principal, filters: { unreadOnly?: boolean; departmentCode?: string; limit?: number } = {}): Promise<FeedbackInformation[]> {
+    async list(user: Principal, filters: { unreadOnly?: boolean; departmentCode?: string; taskId?: string; limit?: number } = {}): Promise<FeedbackInformation[]> {
       const scope = ticketScope(user);
       if (!scope) throw forbidden();
       if (scope.kind === 'department' && filters.departmentCode && filters.departmentCode !== scope.departmentCode) throw forbidden('只能查看本科室的反馈');
@@ -88,6 +88,7 @@ export function createFeedbackInfoService({ sql, audit }: { sql: Sql; audit: Aud
       const rows = await sql<Row[]>`
         ${select}
         WHERE f.kind <> 'complaint' AND ${where} AND ${filters.unreadOnly ? sql`f.read_at IS NULL` : sql`TRUE`}
+          AND ${filters.taskId === undefined ? sql`TRUE` : UUID.test(filters.taskId) ? sql`f.task_id = ${filters.taskId}` : sql`FALSE`}
         ORDER BY f.read_at IS NULL DESC, f.created_at DESC LIMIT ${Math.min(filters.limit ?? 100, 500)}`;
       return rows.map(toItem);
     },

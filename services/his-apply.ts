@@ -105,11 +105,11 @@ export function createHisApply({ sql, temporal, taskQueue, dischargeAge = DEFAUL
         ORDER BY his.position, d.priority LIMIT 1
       )
       INSERT INTO encounters (his_encounter_id, patient_id, his_department_code, department_code, diagnosis_code,
-                              diagnosis_name, procedure_name, attending_doctor, nurse, ward, admitted_at,
+                              diagnosis_name, procedure_name, attending_doctor, nurse, ward, room, bed, admitted_at,
                               discharged_at, status, workflow_id)
       SELECT ${e.encounterId}, patient.id, ${hisDepartmentKey(e)}, (SELECT code FROM department),
              ${e.diagnosis?.code ?? null}, ${e.diagnosis?.name ?? null}, ${e.procedure ?? null},
-             ${e.attendingDoctor ?? null}, ${e.nurse ?? null}, ${e.ward ?? null}, ${e.admittedAt ?? null}::timestamptz,
+             ${e.attendingDoctor ?? null}, ${e.nurse ?? null}, ${e.ward ?? null}, ${e.room ?? null}, ${e.bed ?? null}, ${e.admittedAt ?? null}::timestamptz,
              ${e.dischargedAt ?? null}::timestamptz, ${status}, ${followUpWorkflowId(e.encounterId)}
       FROM patient
       ON CONFLICT (his_encounter_id) DO UPDATE SET
@@ -119,6 +119,8 @@ export function createHisApply({ sql, temporal, taskQueue, dischargeAge = DEFAUL
         attending_doctor = COALESCE(EXCLUDED.attending_doctor, encounters.attending_doctor),
         nurse = COALESCE(EXCLUDED.nurse, encounters.nurse),
         ward = COALESCE(EXCLUDED.ward, encounters.ward),
+        room = COALESCE(EXCLUDED.room, encounters.room),
+        bed = COALESCE(EXCLUDED.bed, encounters.bed),
         admitted_at = COALESCE(encounters.admitted_at, EXCLUDED.admitted_at),
         -- A discharge fixes the time and status (a late admission message changes neither);
         -- after a cancelled discharge or admission, the next message counts afresh.

@@ -138,6 +138,8 @@ interface DeptMonthRow {
   tickets_resolved: number;
   tickets_resolved_in_sla: number;
   tickets_overdue: number;
+  praise: number;
+  suggestions: number;
 }
 
 /** The department filter allowed for this scope ('' = 未分配科室), or a 403. */
@@ -202,7 +204,7 @@ export function createReportService({ sql, temporal, taskQueue, audit }: { sql: 
         : sql<DeptMonthRow[]>`
             SELECT to_char(month, 'YYYY-MM') AS month, department_code, satisfaction_answers, satisfaction_positive,
                    follow_ups_due, follow_ups_reached, follow_ups_completed, records_complete,
-                   tickets_received, tickets_resolved, tickets_resolved_in_sla, tickets_overdue
+                   tickets_received, tickets_resolved, tickets_resolved_in_sla, tickets_overdue, praise, suggestions
             FROM report_department_month WHERE ${inPeriod} ${deptFilter}`.then((rows) => [...rows]);
     // Resolution times per department and for all of them ('total'), summarised in Postgres:
     // shipping 100,000 times to sort them here cost more than the rest of the dashboard.
@@ -308,6 +310,7 @@ export function createReportService({ sql, temporal, taskQueue, audit }: { sql: 
         ],
         topProblems: [],
         tickets: null,
+        feedback: null,
         followUps: {
           departments: [],
           total: followUpKpis({ due: total.follow_ups_due, reached: total.follow_ups_reached, completed: total.follow_ups_completed, complete: total.records_complete }, conf.goals),
@@ -386,6 +389,14 @@ export function createReportService({ sql, temporal, taskQueue, audit }: { sql: 
           .map((code) => ({ departmentCode: code, name: nameOf(code), ...ticketOf(rowsOf(code), code) })),
         total: ticketOf(deptRows, null),
       },
+      feedback: !needsTickets
+        ? null
+        : {
+            departments: departmentsSeen
+              .filter((code) => rowsOf(code).some((r) => r.praise > 0 || r.suggestions > 0) || code === department)
+              .map((code) => ({ departmentCode: code, name: nameOf(code), ...sumCounts(rowsOf(code), ['praise', 'suggestions']) })),
+            total: sumCounts(deptRows, ['praise', 'suggestions']),
+          },
       followUps: {
         departments: departmentsSeen
           .filter((code) => rowsOf(code).some((r) => r.follow_ups_due > 0 || r.follow_ups_completed > 0) || code === department)

@@ -32,6 +32,8 @@ import type { AuditService, RequestMeta } from './audit.js';
 import { forbidden, notFound, refusedUpdate, ServiceError, ValidationError } from './errors.js';
 import { parseOrThrow } from './validation.js';
 import { startTicketWorkflow } from './workflow-reconcile.js';
+import { loadTicketContext } from './ticket-context.js';
+import type { TicketContext } from '../domain/ticket-context.js';
 
 export interface TicketListItem {
   id: string;
@@ -62,6 +64,8 @@ export interface TicketDetail extends TicketListItem {
   sourceTaskId: string | null;
   createdByName: string | null;
   events: { at: string; kind: string; actorName: string | null; details: Record<string, unknown> }[];
+  /** What the department needs to act: red-flag answers, the agent's note, the stay (ward, bed, discharging department). */
+  context: TicketContext;
 }
 
 export interface TicketFilters {
@@ -163,9 +167,9 @@ export function createTicketService({ sql, temporal, audit, taskQueue }: { sql: 
   async function load(
     ticketId: string,
     db: Sql | TransactionSql = sql,
-  ): Promise<(TicketRow & { resolution: string | null; reopen_count: number; phone: string | null; source_task_id: string | null; patient_id: string; created_by_name: string | null }) | undefined> {
+  ): Promise<(TicketRow & { resolution: string | null; reopen_count: number; phone: string | null; source_task_id: string | null; feedback_id: string | null; patient_id: string; created_by_name: string | null }) | undefined> {
     if (!UUID.test(ticketId)) return undefined;
-    const [row] = await db<(TicketRow & { resolution: string | null; reopen_count: number; phone: string | null; source_task_id: string | null; patient_id: string; created_by_name: string | null })[]>`
+    const [row] = await db<(TicketRow & { resolution: string | null; reopen_count: number; phone: string | null; source_task_id: string | null; feedback_id: string | null; patient_id: string; created_by_name: string | null })[]>`
       SELECT t.*, d.name AS department_name, p.name AS patient_name, p.phone, u.display_name AS created_by_name
       FROM tickets t JOIN patients p ON p.id = t.patient_id
       LEFT JOIN departments d ON d.code = t.department_code LEFT JOIN users u ON u.id = t.created_by
@@ -221,6 +225,7 @@ export function createTicketService({ sql, temporal, audit, taskQueue }: { sql: 
       const events = await sql<{ at: Date; kind: string; display_name: string | null; details: Record<string, unknown> }[]>`
         SELECT e.at, e.kind, u.display_name, e.details FROM ticket_events e LEFT JOIN users u ON u.id = e.actor_id
         WHERE e.ticket_id = ${ticketId} ORDER BY e.at, e.id`;
+      const context = await loadTicketContext(sql, { category: row.category, source_task_id: row.source_task_id, feedback_id: row.feedback_id });
       await audit.record({ actor: user, action: 'ticket.view', entityType: 'ticket', entityId: ticketId, patientId: row.patient_id }, meta);
       return {
         ...toItem(row),
@@ -232,6 +237,7 @@ export function createTicketService({ sql, temporal, audit, taskQueue }: { sql: 
         sourceTaskId: row.source_task_id,
         createdByName: row.created_by_name,
         events: events.map((e) => ({ at: e.at.toISOString(), kind: e.kind, actorName: e.display_name, details: e.details })),
+        context,
       };
     },
 

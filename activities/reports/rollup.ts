@@ -1,6 +1,6 @@
 /**
  * Brings the report rollups (`report_department_month`, `report_agent_month`, `report_tag_month`)
- * up to date: every month touched by a task or ticket changed since the last run, plus the current
+ * up to date: every month touched by a task, ticket or praise/suggestion changed since the last run, plus the current
  * and previous month (whose "due so far" and "overdue" move with the clock), is recomputed from the
  * records the workflows write. Run by reportRollupWorkflow on the Schedule `report-rollup`;
  * recomputing is idempotent, so a retried or extra run changes nothing.
@@ -102,6 +102,15 @@ async function recompute(tx: TransactionSql, months: string[]): Promise<void> {
       tickets_received = EXCLUDED.tickets_received, tickets_resolved = EXCLUDED.tickets_resolved,
       tickets_resolved_in_sla = EXCLUDED.tickets_resolved_in_sla, tickets_overdue = EXCLUDED.tickets_overdue,
       resolve_seconds = EXCLUDED.resolve_seconds`;
+  // Praise and suggestions (information, not tickets) in the department they were routed to.
+  await tx`
+    WITH ${cte}
+    INSERT INTO report_department_month AS r (month, department_code, praise, suggestions)
+    SELECT mo.m, coalesce(f.department_code, ''), count(*) FILTER (WHERE f.kind = 'praise'), count(*) FILTER (WHERE f.kind = 'suggestion')
+    FROM months mo JOIN feedback_records f ON f.created_at >= mo.lo AND f.created_at < mo.hi
+    WHERE f.kind <> 'complaint'
+    GROUP BY 1, 2
+    ON CONFLICT (month, department_code) DO UPDATE SET praise = EXCLUDED.praise, suggestions = EXCLUDED.suggestions`;
   await tx`
     WITH ${cte}
     INSERT INTO report_tag_month (month, department_code, tag, tickets)
@@ -124,6 +133,7 @@ export function createReportRollupActivities({ sql }: { sql: Sql }) {
             SELECT due_at AS at FROM follow_up_tasks WHERE ${since === null ? tx`true` : tx`updated_at > ${since}`}
             UNION ALL SELECT completed_at FROM follow_up_tasks WHERE completed_at IS NOT NULL AND ${since === null ? tx`true` : tx`updated_at > ${since}`}
             UNION ALL SELECT received_at FROM tickets WHERE ${since === null ? tx`true` : tx`updated_at > ${since}`}
+            UNION ALL SELECT created_at FROM feedback_records WHERE kind <> 'complaint' AND ${since === null ? tx`true` : tx`created_at > ${since}`}
             UNION ALL SELECT now() UNION ALL SELECT now() - interval '1 month')
           SELECT DISTINCT to_char(date_trunc('month', at AT TIME ZONE 'Asia/Shanghai'), 'YYYY-MM-DD') AS m FROM changed ORDER BY 1`;
         const months = rows.map((r) => r.m);

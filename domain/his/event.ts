@@ -27,6 +27,9 @@ export interface HisEncounter {
   attendingDoctor?: string;
   nurse?: string;
   ward?: string;
+  /** Room and bed the patient was discharged from (PV1-3.2 / PV1-3.3; FHIR location of type ro / bd). */
+  room?: string;
+  bed?: string;
   admittedAt?: string;
   dischargedAt?: string;
   /** Discharged as deceased: no follow-up, and the patient's other pending follow-ups end. */

@@ -23,6 +23,8 @@
  * serviceType.coding[0].code. Encounter.type is not used: it classifies the encounter
  * (inpatient, emergency …), it does not name a department.
  * Ward: location[0].location.display, else the referenced Location's name.
+ * Room and bed: the location whose physicalType (on the Encounter.location entry, else on the
+ * referenced Location) is `ro` / `bd` (location-physical-type), by display or the Location's name.
  * Diagnosis: diagnosis[0].condition → the referenced Condition's code (coding[0].code, text or
  * coding[0].display), else the reference's display; else reasonCode[0] (coding[0] code and
  * display, or text). Attending: participant whose type has code ATND → individual.display or
@@ -345,6 +347,8 @@ function hisEncounter(stay: Encounter, contacts: Encounter[], encounterId: strin
     diagnosis: diagnosisOf(stay, resolve) ?? contacts.map((e) => diagnosisOf(e, resolve)).find(Boolean),
     attendingDoctor: contacts.map((e) => attendingOf(e, resolve)).find(Boolean),
     ward: str(ward?.display) ?? str(resolve<{ name?: string }>(ward, 'Location')?.name),
+    room: placeOfType(contacts, resolve, 'ro'),
+    bed: placeOfType(contacts, resolve, 'bd'),
     admittedAt,
   }) as HisEncounter;
 }
@@ -524,6 +528,22 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** Only objects from a list that should hold objects (input is untrusted JSON). */
+/** The display (or Location name) of the first location of physical type `code` (ro room, bd bed). */
+function placeOfType(contacts: { location?: unknown }[], resolve: Resolve, code: string): string | undefined {
+  type Coded = { coding?: { code?: unknown }[] };
+  const isType = (t: Coded | undefined) => arr(t?.coding).some((c) => str(c.code) === code);
+  for (const e of contacts) {
+    for (const entry of arr(e.location as { location?: { display?: unknown }; physicalType?: Coded }[] | undefined)) {
+      const location = resolve<{ name?: string; physicalType?: Coded }>(entry.location as never, 'Location');
+      if (isType(entry.physicalType) || isType(location?.physicalType)) {
+        const name = str(entry.location?.display) ?? str(location?.name);
+        if (name) return name;
+      }
+    }
+  }
+  return undefined;
+}
+
 function arr<T>(list: T[] | undefined): T[] {
   return Array.isArray(list) ? list.filter((x) => x !== null && x !== undefined) : [];
 }

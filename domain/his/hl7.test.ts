@@ -61,6 +61,8 @@ describe('adtAction: ADT^A03 discharge', () => {
         procedure: '股骨颈骨折内固定术',
         attendingDoctor: '李明',
         ward: 'GK01',
+        room: '301',
+        bed: '12',
         admittedAt: '2026-11-10T08:30:00+08:00',
         dischargedAt: '2026-11-20T10:30:00+08:00',
       },
@@ -180,6 +182,8 @@ describe('adtAction: other triggers', () => {
           departmentCodes: ['GK01', '301', '12'],
           attendingDoctor: '李明',
           ward: 'GK01',
+          room: '301',
+          bed: '12',
           admittedAt: '2026-11-10T08:30:00+08:00',
         },
       });

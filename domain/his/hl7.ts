@@ -35,7 +35,7 @@
  *   description, comprehensive location; the coded flags PL-5 status, PL-6 location type and
  *   PL-11 assigning authority are skipped), then PV1-10 hospital service. Subcomponents: the first.
  *   A01/A03/A04 need at least one (error names PV1-3).
- * - Ward: PV1-3.1 as sent.
+ * - Ward: PV1-3.1 as sent; room PV1-3.2 and bed PV1-3.3 (for a facilities complaint's where).
  * - Attending doctor: PV1-7 first repetition, family (2) + given (3), else component 1 unless
  *   it is only digits (an ID, not a name).
  * - Discharge time: PV1-45, else EVN-6 (event occurred), else EVN-2 (recorded); required for
@@ -243,6 +243,8 @@ function readEncounter(message: Hl7Message, read: Read, pv1: Hl7Segment, encount
     procedure: read(pr1, 3, 2) || read(pr1, 4, 1) || undefined,
     attendingDoctor: doctorName(read, pv1),
     ward: read(pv1, 3, 1) || undefined,
+    room: read(pv1, 3, 2) || undefined,
+    bed: read(pv1, 3, 3) || undefined,
     admittedAt: timeField(read, pv1, 'PV1', 44),
   }) as HisEncounter;
 }

@@ -27,6 +27,12 @@ export interface DepartmentTags {
 }
 
 export type DepartmentTicketRow = { departmentCode: string; name: string } & TicketKpis;
+/** 表扬与建议: information routed to a department (not tickets: no SLA), counted per department. */
+export interface FeedbackCounts {
+  praise: number;
+  suggestions: number;
+}
+export type DepartmentFeedbackRow = { departmentCode: string; name: string } & FeedbackCounts;
 export type DepartmentFollowUpRow = { departmentCode: string; name: string } & FollowUpKpis;
 export type AgentRow = { agentId: string; name: string; departmentName: string } & AgentKpis;
 
@@ -56,6 +62,8 @@ export interface ReportData {
   topProblems: DepartmentTags[];
   /** 考核报表: per responsible department, and the total. */
   tickets: { departments: DepartmentTicketRow[]; total: TicketKpis } | null;
+  /** 表扬与建议 per responsible department and the total (none for an agent's own view). */
+  feedback: { departments: DepartmentFeedbackRow[]; total: FeedbackCounts } | null;
   /** 回访覆盖率 and 记录完整率 per department, the total and its monthly trend. */
   followUps: { departments: DepartmentFollowUpRow[]; total: FollowUpKpis; trend: CoveragePoint[] };
   /** Per agent: completed per day, coverage, completeness, calls. */

@@ -60,6 +60,15 @@ function ticketTable(d: ReportData): ReportTable | null {
   };
 }
 
+function feedbackTable(d: ReportData): ReportTable | null {
+  if (!d.feedback) return null;
+  return {
+    title: '表扬与建议',
+    columns: [text('科室'), int('表扬'), int('建议')],
+    rows: [...d.feedback.departments.map((r) => [r.name, r.praise, r.suggestions]), ['合计', d.feedback.total.praise, d.feedback.total.suggestions]],
+  };
+}
+
 function agentTable(d: ReportData): ReportTable {
   return {
     title: '考核-客服',
@@ -98,12 +107,13 @@ function coverageTrendTable(d: ReportData): ReportTable {
 /** The tables of one report (the dashboard has them all). */
 export function reportTables(d: ReportData, report: ReportKind = d.report): ReportTable[] {
   const tickets = ticketTable(d);
+  const feedback = feedbackTable(d);
   const byKind: Record<ReportKind, (ReportTable | null)[]> = {
     satisfaction: [satisfactionTable(d)],
     'top-problems': [topProblemsTable(d)],
-    assessment: [tickets, agentTable(d)],
+    assessment: [tickets, feedback, agentTable(d)],
     coverage: [coverageTable(d), coverageTrendTable(d), agentTable(d)],
-    dashboard: [satisfactionTable(d), topProblemsTable(d), tickets, agentTable(d), coverageTable(d), coverageTrendTable(d)],
+    dashboard: [satisfactionTable(d), topProblemsTable(d), tickets, feedback, agentTable(d), coverageTable(d), coverageTrendTable(d)],
   };
   return byKind[report].filter((t): t is ReportTable => t !== null);
 }

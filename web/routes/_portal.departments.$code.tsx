@@ -2,6 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Link, useLoaderData } from '@remix-run/react';
 import { orRespond, requireUser } from '../auth.server.js';
 import { DischargeTable } from '../components/DischargeTable.js';
+import { FeedbackInfoList } from '../components/FeedbackInfoList.js';
 import { formatTime } from '../components/task-format.js';
 import { isActiveTicket, TICKET_STATUS_LABELS, ticketCategoryLabel } from '../../workflows/feedback-ticket/labels.js';
 
@@ -12,17 +13,19 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const user = await requireUser(request, context);
   const code = params.code!;
   const items = await orRespond(context.services.discharges.listForDepartment(user, code, { meta: context.meta }));
-  const [department, alerts, tickets] = await Promise.all([
+  const [department, alerts, tickets, information] = await Promise.all([
     context.services.directory.department(code),
     context.services.alerts.forDepartment(user, code, 50, context.meta),
     context.services.tickets.list(user, { departmentCode: code, limit: 50 }, context.meta),
+    context.services.feedbackInfo.list(user, { departmentCode: code, unreadOnly: true, limit: 20 }),
   ]);
   const openTickets = tickets.filter((t) => isActiveTicket(t.status));
-  return { departmentName: department?.name ?? `未知科室 ${code}`, items, alerts, openTickets };
+  const canReadInformation = user.role === 'admin' || ((user.role === 'dept_head' || user.role === 'dept_staff') && user.departmentCode === code);
+  return { departmentName: department?.name ?? `未知科室 ${code}`, items, alerts, openTickets, information, canReadInformation, back: `/departments/${encodeURIComponent(code)}` };
 }
 
 export default function DepartmentPage() {
-  const { departmentName, items, alerts, openTickets } = useLoaderData<typeof loader>();
+  const { departmentName, items, alerts, openTickets, information, canReadInformation, back } = useLoaderData<typeof loader>();
   const open = alerts.filter((a) => !a.acknowledgedAt);
   return (
     <>
@@ -84,6 +87,7 @@ export default function DepartmentPage() {
           </table>
         )}
       </section>
+      {information.length > 0 && <FeedbackInfoList items={information} canRead={canReadInformation} back={back} />}
       <h1>
         {departmentName} · 出院患者 <span className="count">{items.length}</span>
       </h1>

@@ -230,6 +230,36 @@ export default function Reports() {
         </section>
       )}
 
+      {data.feedback && (
+        <section data-testid="feedback-counts">
+          <h2>
+            表扬与建议 <span className="count">转科室知悉，不计时限、不升级</span>
+          </h2>
+          {data.feedback.departments.length === 0 ? (
+            <p className="empty">统计期内没有表扬或建议</p>
+          ) : (
+            <table className="grid compact">
+              <thead>
+                <tr>
+                  <th>科室</th>
+                  <th className="num">表扬</th>
+                  <th className="num">建议</th>
+                </tr>
+              </thead>
+              <tbody>
+                {[...data.feedback.departments.map((r) => ({ key: r.departmentCode, name: r.name, k: r })), { key: 'total', name: '合计', k: data.feedback.total }].map(({ key, name, k }) => (
+                  <tr key={key} className={key === 'total' ? 'total' : undefined}>
+                    <td>{name}</td>
+                    <td className="num">{k.praise}</td>
+                    <td className="num">{k.suggestions}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </section>
+      )}
+
       {data.scope !== 'agent' && (
         <section>
           <h2>高频问题 TOP5 <span className="count">对比上期 {periodLabel(data.previousPeriod)}</span></h2>

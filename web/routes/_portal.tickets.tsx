@@ -1,4 +1,4 @@
-import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useLoaderData, useNavigate } from '@remix-run/react';
 import { useAutoRefresh, useRowCursor } from '../components/list-hooks.js';
 import { useRef, type RefObject } from 'react';
@@ -17,6 +17,7 @@ import { orRespond, requireUser } from '../auth.server.js';
 import { formatShortTime } from '../components/task-format.js';
 import { isInteractive, useHotkeys } from '../components/useHotkeys.js';
 import { SlaCountdown } from '../components/SlaCountdown.js';
+import { FeedbackInfoList } from '../components/FeedbackInfoList.js';
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.title ?? '工单'} · 随访管理平台` }];
 
@@ -50,9 +51,11 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   // 待回访评价: an agent's resolved tickets whose patient has not rated yet, to call them.
   const ratingQueue = user.role === 'agent' && search.get('queue') === 'rating';
   if (ratingQueue) filters.status = 'resolved';
-  const [items, departments] = await Promise.all([
+  const [items, departments, information] = await Promise.all([
     orRespond(context.services.tickets.list(user, filters, context.meta)),
     context.services.directory.departments(),
+    // Praise and suggestions: information for the department, listed apart from the tickets.
+    ratingQueue ? Promise.resolve([]) : context.services.feedbackInfo.list(user, { departmentCode: filters.departmentCode, limit: 50 }),
   ]);
   const ownDepartment = departmentUser ? departments.find((d) => d.code === user.departmentCode) : undefined;
   const title = departmentUser ? '工单收件箱' : supervisor ? '全院工单' : ratingQueue ? '待回访评价' : '我的工单';
@@ -65,11 +68,24 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     selected,
     transferred: search.get('transferred'),
     departments: supervisor ? departments.map((d) => ({ code: d.code, name: d.name })) : [],
+    information,
+    canReadInformation: departmentUser || user.role === 'admin',
+    back: `/tickets${new URL(request.url).search}`,
   };
 }
 
+/** 已阅 on a praise or suggestion (from this list or the department's dashboard), then back where it was. */
+export async function action({ request, context }: ActionFunctionArgs) {
+  const user = await requireUser(request, context);
+  const form = await request.formData();
+  if (form.get('intent') !== 'feedback_read') throw new Response('未知的操作', { status: 400 });
+  await orRespond(context.services.feedbackInfo.markRead(user, String(form.get('id') ?? ''), context.meta));
+  const back = String(form.get('back') ?? '');
+  return redirect(back.startsWith('/') && !back.startsWith('//') ? back : '/tickets');
+}
+
 export default function TicketList() {
-  const { title, subtitle, supervisor, items, now, selected, transferred, departments } = useLoaderData<typeof loader>();
+  const { title, subtitle, supervisor, items, now, selected, transferred, departments, information, canReadInformation, back } = useLoaderData<typeof loader>();
   const navigate = useNavigate();
   const tableRef = useRef<HTMLTableSectionElement>(null);
   const filterRef = useRef<HTMLSelectElement>(null);
@@ -197,6 +213,7 @@ export default function TicketList() {
           </tbody>
         </table>
       )}
+      {information.length > 0 && <FeedbackInfoList items={information} canRead={canReadInformation} back={back} />}
       <p className="kbd-legend">
         <kbd>j</kbd>/<kbd>k</kbd> 上下移动 · <kbd>Enter</kbd> 打开
         {supervisor && (

@@ -8,6 +8,8 @@ import { formatTime } from '../components/task-format.js';
 import { isTextEntry, useHotkeys } from '../components/useHotkeys.js';
 import { SlaCountdown } from '../components/SlaCountdown.js';
 import { TemporalLink } from '../components/TemporalLink.js';
+import { CannedReplies, CannedReplyButton } from '../components/CannedReplies.js';
+import { placeLabel } from '../../domain/ticket-context.js';
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `工单 ${data?.ticket.number ?? ''} · 随访管理平台` }];
 
@@ -25,6 +27,8 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   ]);
   const search = new URL(request.url).searchParams;
   const allowed = new Set(ticket.allowedActions);
+  // 常用问题快捷回复 for the department's note and resolution (its own and hospital-wide ones).
+  const cannedReplies = allowed.has('note') ? await context.services.cannedReplies.forWork(user, ticket.departmentCode) : [];
   return {
     ticket,
     now: Date.now(),
@@ -46,6 +50,7 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
     temporalUrl: temporalUiUrl(user, context, ticket.workflowId),
     done: search.get('done'),
     rated: search.get('rating'),
+    cannedReplies,
   };
 }
 
@@ -177,8 +182,10 @@ function describeEvent(e: TicketEvent, departmentName: (code: string) => string)
 }
 
 export default function TicketPage() {
-  const { ticket, now, nextDeadline, statusLabel, categoryLabel, departmentNames, transferTargets, can, temporalUrl, done, rated } =
+  const { ticket, now, nextDeadline, statusLabel, categoryLabel, departmentNames, transferTargets, can, temporalUrl, done, rated, cannedReplies } =
     useLoaderData<typeof loader>();
+  const { redFlagAnswers, agentNote, agentName, stay } = ticket.context;
+  const place = stay ? placeLabel(stay) : null;
   const result = useActionData<typeof action>() as ActionResult | undefined;
   const navigate = useNavigate();
   const navigation = useNavigation();
@@ -246,6 +253,8 @@ export default function TicketPage() {
         </div>
       )}
 
+      {can.act && <CannedReplies replies={cannedReplies} />}
+
       <div className="ticket-layout">
         <aside>
           <dl className="facts ticket-facts" data-testid="ticket-facts">
@@ -312,6 +321,45 @@ export default function TicketPage() {
               </span>
             </h2>
             <p className="ticket-description">{ticket.description}</p>
+            {redFlagAnswers.length > 0 && (
+              <div className="ticket-context" data-testid="red-flag-answers">
+                <h3>触发预警的回答</h3>
+                <dl className="answer-list">
+                  {redFlagAnswers.map((a) => (
+                    <div key={a.questionId} className="answer flagged">
+                      <dt>{a.question}</dt>
+                      <dd className="flag-answer">{a.answer}</dd>
+                    </div>
+                  ))}
+                </dl>
+              </div>
+            )}
+            {agentNote && (
+              <p className="ticket-context" data-testid="agent-note">
+                <strong>客服备注{agentName ? `（${agentName}）` : ''}：</strong>
+                {agentNote}
+              </p>
+            )}
+            {stay && (
+              <dl className="facts ticket-context" data-testid="ticket-stay">
+                <dt>出院科室</dt>
+                <dd>{stay.departmentName ?? '未分配科室'}</dd>
+                <dt>病区床位</dt>
+                <dd>{place ?? '—'}</dd>
+                {stay.attendingDoctor && (
+                  <>
+                    <dt>主管医生</dt>
+                    <dd>{stay.attendingDoctor}</dd>
+                  </>
+                )}
+                {stay.dischargedAt && (
+                  <>
+                    <dt>出院时间</dt>
+                    <dd>{formatTime(stay.dischargedAt)}</dd>
+                  </>
+                )}
+              </dl>
+            )}
             {ticket.resolution && (
               <p className="ticket-resolution">
                 <strong>处理结果：</strong>
@@ -336,9 +384,17 @@ export default function TicketPage() {
                   <input type="hidden" name="intent" value="note" />
                   <label>
                     进展说明
-                    <textarea name="note" rows={2} maxLength={1000} defaultValue={valueOf('note', 'note')} aria-invalid={errorsFor('note')['note'] ? true : undefined} />
+                    <textarea
+                      name="note"
+                      rows={2}
+                      maxLength={1000}
+                      defaultValue={valueOf('note', 'note')}
+                      aria-invalid={errorsFor('note')['note'] ? true : undefined}
+                      data-canned-target
+                    />
                     {fieldError('note', 'note')}
                   </label>
+                  <CannedReplyButton name="note" />
                   <button type="submit" className="small-button" disabled={busy}>
                     添加进展
                   </button>
@@ -353,9 +409,11 @@ export default function TicketPage() {
                       maxLength={2000}
                       defaultValue={valueOf('resolve', 'resolution')}
                       aria-invalid={errorsFor('resolve')['resolution'] ? true : undefined}
+                      data-canned-target
                     />
                     {fieldError('resolve', 'resolution')}
                   </label>
+                  <CannedReplyButton name="resolution" />
                   <button type="submit" className="small-button" disabled={busy}>
                     解决
                   </button>

@@ -1,14 +1,20 @@
 /**
- * The call's form: the questions (digits pick an option), a note, the optional feedback that
- * becomes a ticket, and one button per outcome with its shortcut (Ctrl+Enter 完成并下一个, Alt+1..4,
+ * The call's form: the questions (digits pick an option), a note (Alt+K inserts a canned reply),
+ * the optional feedback (a complaint becomes a ticket; praise or a suggestion goes to the department
+ * as information), and one button per outcome with its shortcut (Ctrl+Enter 完成并下一个, Alt+1..4,
  * Alt+F opens the feedback). Refusals come back as field errors beside their fields.
  */
 import { Form, useNavigation } from '@remix-run/react';
 import { useEffect, useRef, useState, type KeyboardEvent as ReactKeyboardEvent } from 'react';
 import type { Question } from '../../../domain/questions.js';
 import type { TaskDetail } from '../../../services/tasks.js';
+import { FEEDBACK_KINDS, FEEDBACK_KIND_LABELS } from '../../../workflows/feedback-ticket/labels.js';
 import { useHotkeys } from '../useHotkeys.js';
+import { CannedReplyButton } from '../CannedReplies.js';
 import type { ActionResult, Intent } from './contact-form-data.js';
+
+/** Only a complaint becomes a ticket; praise and suggestions go to the department as information. */
+const FEEDBACK_KIND_CHOICES = FEEDBACK_KINDS.map((value) => ({ value, label: FEEDBACK_KIND_LABELS[value] }));
 
 const isRequired = (q: Question) => q.required ?? q.type !== 'text';
 
@@ -73,6 +79,7 @@ export function ContactForm({
   const [feedbackCategory, setFeedbackCategory] = useState(values?.['feedback.category'] ?? '');
   const [targetDepartment, setTargetDepartment] = useState(values?.['feedback.departmentCode'] ?? '');
   const subtagChoices = feedbackSubtags.filter((s) => s.category === feedbackCategory);
+  const [feedbackKind, setFeedbackKind] = useState(values?.['feedback.kind'] ?? 'complaint');
 
   // Ready to answer: the first question has the focus (digits pick its option).
   useEffect(() => {
@@ -169,9 +176,10 @@ export function ContactForm({
 
       <label className="note">
         备注（可选）
-        <textarea name="note" rows={2} maxLength={500} defaultValue={values?.['note'] ?? ''} placeholder="通话情况、患者诉求等" />
+        <textarea name="note" rows={2} maxLength={500} defaultValue={values?.['note'] ?? ''} placeholder="通话情况、患者诉求等" data-canned-target />
         {errors['note'] && <span className="field-error">{errors['note']}</span>}
       </label>
+      <CannedReplyButton name="note" />
 
       <details className="feedback" ref={feedbackRef} open={feedbackOpen || undefined}>
         <summary>
@@ -179,8 +187,18 @@ export function ContactForm({
           <span className="muted small">（投诉、表扬或建议，随本次结果一起提交）</span>
         </summary>
         <div className="feedback-fields">
+          <fieldset className="feedback-kind">
+            <legend>类型</legend>
+            {FEEDBACK_KIND_CHOICES.map((k) => (
+              <label key={k.value} className="option">
+                <input type="radio" name="feedback.kind" value={k.value} checked={feedbackKind === k.value} onChange={() => setFeedbackKind(k.value)} />
+                <span>{k.label}</span>
+              </label>
+            ))}
+            <span className="muted small">{feedbackKind === 'complaint' ? '生成工单，24 小时内处理' : '转责任科室知悉，不生成工单'}</span>
+          </fieldset>
           <label>
-            类别
+            {feedbackKind === 'complaint' ? '类别' : '涉及方面'}
             <select name="feedback.category" value={feedbackCategory} onChange={(e) => setFeedbackCategory(e.target.value)}>
               <option value="">请选择类别</option>
               {feedbackCategories.map((c) => (
@@ -197,7 +215,7 @@ export function ContactForm({
               name="feedback.subtag"
               key={feedbackCategory}
               defaultValue={values?.['feedback.category'] === feedbackCategory ? (values?.['feedback.subtag'] ?? '') : ''}
-              disabled={subtagChoices.length === 0}
+              disabled={subtagChoices.length === 0 || feedbackKind !== 'complaint'}
             >
               <option value="">{feedbackCategory ? '不细分' : '—'}</option>
               {subtagChoices.map((s) => (
@@ -258,7 +276,7 @@ export function ContactForm({
       </div>
       <p className="kbd-legend">
         <kbd>Ctrl+Enter</kbd> 完成并下一个 · <kbd>Alt+1</kbd> 完成 · <kbd>Alt+2</kbd> 未接通 · <kbd>Alt+3</kbd> 号码错误 ·{' '}
-        <kbd>Alt+4</kbd> 拒访 · <kbd>Alt+F</kbd> 记录反馈 · <kbd>Esc</kbd> 返回列表 · 题内按数字键选择
+        <kbd>Alt+4</kbd> 拒访 · <kbd>Alt+F</kbd> 记录反馈 · <kbd>Alt+K</kbd> 快捷回复 · <kbd>Esc</kbd> 返回列表 · 题内按数字键选择
       </p>
     </Form>
   );

@@ -33,7 +33,7 @@ export interface ContactFormInput {
   outcome: ContactOutcome;
   answers?: Record<string, AnswerValue>;
   note?: string;
-  feedback?: { category: string; description: string; subtag?: string; departmentCode?: string; reason?: string };
+  feedback?: { kind?: string; category: string; description: string; subtag?: string; departmentCode?: string; reason?: string };
 }
 
 /** A form string as the JSON type of its question: rating → number, yes_no → boolean, else string; blank → omitted. */
@@ -74,7 +74,9 @@ export function contactInput(form: FormData, outcome: ContactOutcome): ContactFo
   const description = text(form, 'feedback.description');
   if (category || description) {
     input.feedback = { category, description };
-    const subtag = text(form, 'feedback.subtag');
+    const kind = text(form, 'feedback.kind');
+    if (kind && kind !== 'complaint') input.feedback.kind = kind;
+    const subtag = kind && kind !== 'complaint' ? '' : text(form, 'feedback.subtag');
     const departmentCode = text(form, 'feedback.departmentCode');
     const reason = text(form, 'feedback.reason');
     if (subtag) input.feedback.subtag = subtag;

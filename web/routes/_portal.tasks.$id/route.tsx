@@ -10,6 +10,7 @@ import { TOUCHPOINT_STATUS_LABELS } from '../../../workflows/follow-up/labels.js
 import { ticketCategoryLabel } from '../../../workflows/feedback-ticket/labels.js';
 import { ClosedAnswers } from '../../components/task/ClosedAnswers.js';
 import { ContactForm } from '../../components/task/ContactForm.js';
+import { CannedReplies } from '../../components/CannedReplies.js';
 import type { ActionResult } from '../../components/task/contact-form-data.js';
 import { PatientCard } from '../../components/task/PatientCard.js';
 import { channelLabel, formatTime, outcomeLabel } from '../../components/task-format.js';
@@ -22,7 +23,8 @@ export const loader = (args: LoaderFunctionArgs) => loadTaskPage(args);
 export const action = (args: ActionFunctionArgs) => recordContact(args);
 
 export default function TaskPage() {
-  const { task, canRecord, flash, openedTickets, feedbackCategories, feedbackSubtags, feedbackDepartments } = useLoaderData<typeof loader>();
+  const { task, canRecord, flash, openedTickets, routedFeedback, cannedReplies, feedbackCategories, feedbackSubtags, feedbackDepartments } =
+    useLoaderData<typeof loader>();
   const result = useActionData<typeof action>() as ActionResult | undefined;
   const navigate = useNavigate();
   const dirty = useRef(false);
@@ -103,6 +105,19 @@ export default function TaskPage() {
           ))}
         </div>
       )}
+
+      {!result && flash && routedFeedback.length > 0 && (
+        <div className="alert alert-info" role="status" data-testid="routed-feedback">
+          {flash === 'prev' ? '上一位患者的' : '本次'}
+          {routedFeedback.map((f, i) => (
+            <span key={f.id}>
+              {i > 0 && '；'}
+              {f.kindLabel}已转{f.departmentName ?? '未分配科室'}知悉（信息，不生成工单）
+            </span>
+          ))}
+        </div>
+      )}
+      {canRecord && <CannedReplies replies={cannedReplies} />}
 
       <div className="task-layout">
         <aside>

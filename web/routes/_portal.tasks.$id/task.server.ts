@@ -18,6 +18,10 @@ export async function loadTaskPage({ request, context, params }: LoaderFunctionA
   // After a save: the tickets the call's feedback or red flags opened (this task, or the previous one).
   const savedTask = search.has('saved') ? task.id : search.get('prev');
   const openedTickets = savedTask ? await context.services.tickets.list(user, { sourceTaskId: savedTask, limit: 5 }) : [];
+  // …and the praise or suggestion it passed to a department as information (no ticket).
+  const routedFeedback = savedTask ? await context.services.feedbackInfo.list(user, { taskId: savedTask, limit: 5 }) : [];
+  // 常用问题快捷回复 for the note (the task's department and hospital-wide ones).
+  const cannedReplies = canRecord ? await context.services.cannedReplies.forWork(user, task.departmentCode) : [];
   // The feedback form's choices: the problem taxonomy per category, and the departments a complaint can be sent to instead.
   const [subtags, departments] = canRecord
     ? await Promise.all([context.services.tickets.subtags(), context.services.directory.departments()])
@@ -33,6 +37,8 @@ export async function loadTaskPage({ request, context, params }: LoaderFunctionA
       departmentName: t.departmentName,
       slaDueAt: t.slaDueAt,
     })),
+    routedFeedback: routedFeedback.map((f) => ({ id: f.id, kindLabel: f.kindLabel, departmentName: f.departmentName })),
+    cannedReplies,
     feedbackCategories: FEEDBACK_CATEGORIES.map((value) => ({ value, label: FEEDBACK_CATEGORY_LABELS[value] })),
     feedbackSubtags: subtags,
     feedbackDepartments: departments.map((d) => ({ code: d.code, name: d.name })),
