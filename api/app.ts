@@ -10,6 +10,7 @@ import { createCodecRoutes } from './codec.js';
 import { requestBodyLimit } from './body-limit.js';
 import { createFhirRoutes } from './his/fhir.js';
 import { createReportRoutes } from './reports.js';
+import { createFeedbackRoutes } from './feedback.js';
 import { createWebhookRoutes } from './webhooks.js';
 import { signInRateLimit } from './hardening.js';
 import { requestMeta } from './request-meta.js';
@@ -138,6 +139,7 @@ export function createApi(services: Services) {
   });
 
   api.route('/reports', createReportRoutes(services));
+  api.route('/', createFeedbackRoutes(services));
 
   api.get('/patients/:id', async (c) => c.json(await services.patients.view(c.get('user'), c.req.param('id'), requestMeta(c))));
 

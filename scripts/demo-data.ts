@@ -32,8 +32,21 @@ export interface DemoDischarge {
   diagnosis: { code: string; name: string };
   procedure?: string;
   attendingDoctor: string;
+  /** 病区, 房间, 床位 (HL7 PV1-3.1–3), so a facilities complaint says where. */
+  ward: string;
+  room: string;
+  bed: string;
   dischargedAt: string;
 }
+
+/** Each clinical department's wards (病区) in the demo hospital. */
+const DEMO_WARDS: Record<string, readonly string[]> = {
+  GK: ['骨科一病区', '骨科二病区'],
+  PWK: ['普外科病区'],
+  NFM: ['内分泌科病区'],
+  FCK: ['产科病区', '妇科病区'],
+  XNK: ['心内科一病区', 'CCU'],
+};
 
 export const DEMO_DEPARTMENTS: DemoDepartment[] = [
   { code: 'GK', name: '骨科', kind: 'clinical' },
@@ -390,6 +403,10 @@ export function generateDemoDischarges(options: { now: Date; count?: number; day
     const addr = address(rng);
     const doctor = pick(rng, dept.doctors);
     const timeRng = mulberry32(streamSeed(seed, i) ^ 0x27d4eb2d); // own stream, kept apart from the patient attributes
+    const placeRng = mulberry32(streamSeed(seed, i) ^ 0x165667b1); // ward and bed: their own stream, so earlier draws stay the same
+    const ward = pick(placeRng, DEMO_WARDS[dept.code] ?? ['综合病区']);
+    const room = String(int(placeRng, 1, 24) + 100 * (1 + (DEMO_WARDS[dept.code] ?? []).indexOf(ward)));
+    const bed = String(int(placeRng, 1, 3));
 
     const dischargedMs = dischargeInstant(timeRng, nowMs, days);
     const birth = birthDate(rng, dischargedMs, age);
@@ -400,6 +417,9 @@ export function generateDemoDischarges(options: { now: Date; count?: number; day
       department: dept.code,
       diagnosis: { code: dx.code, name: dx.name },
       attendingDoctor: doctor,
+      ward,
+      room,
+      bed,
       dischargedAt: isoShanghai(dischargedMs),
     };
     if (procedure) discharge.procedure = procedure;

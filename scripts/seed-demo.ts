@@ -8,6 +8,7 @@ import { hashPassword } from '../services/auth.js';
 import type { Services } from '../services/index.js';
 import { DEMO_DEPARTMENTS, DEMO_USERS, generateDemoDischarges } from './demo-data.js';
 import { DEMO_RULES, DEMO_TEMPLATES } from './demo-plans.js';
+import { DEMO_CANNED_REPLIES } from './demo-canned-replies.js';
 
 export async function seedDemoData({
   sql,
@@ -46,6 +47,12 @@ export async function seedDemoData({
         INSERT INTO follow_up_rules (department_code, name, scenario_kind, scenario_value, greeting_text, touchpoints)
         VALUES (${r.departmentCode}, ${r.name}, ${r.scenarioKind}, ${r.scenarioValue}, ${r.greetingText}, ${sql.json(r.touchpoints as never)})`;
     }
+  }
+
+  for (const r of DEMO_CANNED_REPLIES) {
+    await sql`
+      INSERT INTO canned_replies (department_code, topic, title, body) VALUES (${r.departmentCode}, ${r.topic}, ${r.title}, ${r.body})
+      ON CONFLICT (coalesce(department_code, ''), title) DO NOTHING`;
   }
 
   const discharges = generateDemoDischarges({ now, count });

@@ -161,6 +161,10 @@ export const dischargeSchema = z.object({
   diagnosis: z.object({ code: optionalText(32), name: optionalText(200) }).optional(),
   procedure: optionalText(200),
   attendingDoctor: optionalText(64),
+  /** Where the patient lay (HL7 PV1-3.1–3 point of care, room, bed): a facilities complaint is sent there. */
+  ward: optionalText(100),
+  room: optionalText(100),
+  bed: optionalText(100),
   dischargedAt: z
     .string({ required_error: '必填' })
     .datetime({ offset: true, message: '须为带时区的 ISO 8601 时间,如 2026-11-20T10:30:00+08:00' }),

@@ -88,6 +88,9 @@ describe('FHIR R4 samples from the German Medical Informatics Initiative', () =>
         encounterId: 'F_0000002',
         departmentCodes: ['1500_ACHI', 'RHC-06-210b', 'RHC-06-210b-02', 'RHC-06', '0100', '260123451_MusterKrankenhaus'],
         departmentNames: ['RHC-06-210b', 'RHC-06-210b-02', 'RHC-06', 'Innere Medizin'],
+        // The contact's locations by their physical type: room (ro) and bed (bd), for a facilities complaint.
+        room: 'RHC-06-210b',
+        bed: 'RHC-06-210b-02',
         dischargedAt: '2020-01-11T05:00:00+01:00',
       },
     });
