@@ -13,6 +13,7 @@ import { createShortPlan, waitFor } from '../support/follow-up-fixtures.js';
 import { createTestOrg, dischargeBody, TEST_PASSWORD, type TestOrg } from '../support/org.js';
 import { startStack, uniq, type TestStack } from '../support/stack.js';
 import type { Principal } from '../../domain/access.js';
+import { createReportRollupActivities } from '../../activities/reports/rollup.js';
 
 const SCREENSHOTS = process.env.E2E_SCREENSHOTS;
 const shot = async (page: Page, name: string) => {
@@ -129,7 +130,10 @@ describe('canned replies, praise and ticket context in a browser', () => {
     expect(await resolution.inputValue()).toBe(RESOLUTION);
     await shot(page, 'ticket-context');
 
-    // The praise is in the department's inbox as information, and is acknowledged there.
+    // The praise is on the department's dashboard and in its inbox as information, and is acknowledged there.
+    await page.goto(`${web.base}/departments/${org.deptA}`);
+    expect(await page.getByTestId('feedback-info').innerText()).toContain('感谢护士小王每天耐心换药');
+    await shot(page, 'department-dashboard-information');
     await page.goto(`${web.base}/tickets`);
     const info = page.getByTestId('feedback-info');
     await info.waitFor();
@@ -138,6 +142,17 @@ describe('canned replies, praise and ticket context in a browser', () => {
     await info.getByRole('button', { name: '已阅' }).first().click();
     await page.waitForURL((url) => url.pathname === '/tickets');
     await expect.poll(async () => (await stack.sql`SELECT 1 FROM feedback_records WHERE task_id = ${taskId} AND read_at IS NOT NULL`).length).toBe(1);
+  });
+
+  it('management sees praise and suggestions counted per department on /reports', async () => {
+    await createReportRollupActivities({ sql: stack.sql }).refreshReportRollups({});
+    const page = await signedInPage(web, org.users.manager.username, TEST_PASSWORD);
+    await page.goto(`${web.base}/reports?department=${org.deptA}`);
+    const counts = page.getByTestId('feedback-counts');
+    await counts.waitFor();
+    const [dept] = await stack.sql<{ name: string }[]>`SELECT name FROM departments WHERE code = ${org.deptA}`;
+    expect(await counts.innerText()).toMatch(new RegExp(`${dept!.name}\\s+1\\s+0`));
+    await shot(page, 'reports-feedback-counts');
   });
 
   it('the admin keeps the replies under 系统管理', async () => {

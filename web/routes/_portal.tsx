@@ -34,7 +34,6 @@ const NAV: Record<Role, { to: string; label: string; end?: boolean }[]> = {
     { to: '/admin/mappings', label: '科室映射' },
     { to: '/admin/inbox', label: 'HIS 消息' },
     { to: '/admin/routing', label: '投诉分派' },
-    { to: '/admin/replies', label: '快捷回复' },
     { to: '/admin/clinics', label: '出诊安排' },
     { to: '/admin/quotas', label: '预约号源' },
     { to: '/admin/audit', label: '审计日志' },
