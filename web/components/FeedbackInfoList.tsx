@@ -9,7 +9,7 @@ import { formatShortTime } from './task-format.js';
 export function FeedbackInfoList({ items, canRead, back }: { items: FeedbackInformation[]; canRead: boolean; back: string }) {
   const unread = items.filter((f) => !f.readAt).length;
   return (
-    <section aria-label="表扬与建议" data-testid="feedback-info">
+    <section aria-label="表扬与建议" className="feedback-info" data-testid="feedback-info">
       <h2>
         表扬与建议（信息） <span className="count">{unread} 条未阅</span>
         <span className="muted small"> 无处理时限，阅后知悉即可</span>
