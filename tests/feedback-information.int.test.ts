@@ -220,6 +220,22 @@ describe('a ticket carries what the department needs to act', () => {
     expect(body.context.stay?.bed).toBe('2');
   });
 
+  it('the HIS ingest keeps the room and bed of PV1-3 (point of care^room^bed) on the stay', async () => {
+    const id = uniq();
+    const stamp = '20261120103000';
+    const hl7 = [
+      `MSH|^~\\&|HIS|H|SUIFANG|H|20261120103512||ADT^A03^ADT_A03|M${id}|P|2.5`,
+      `EVN|A03|${stamp}`,
+      `PID|1||P${id}^^^H^MR||赵德明||19560302|M|||||13812340000`,
+      `PV1|1|I|${org.deptA}^508^3||||D1^王^强|||${org.deptA}|||||||||ZY${id}|||||||||||||||||||||||||20261110083000|${stamp}`,
+    ].join('\r');
+    const result = await stack.services.discharges.ingest('hl7', hl7);
+    expect(result).toMatchObject({ status: 'done', outcome: 'accepted' });
+    const [stay] = await stack.sql<{ ward: string | null; room: string | null; bed: string | null }[]>`
+      SELECT ward, room, bed FROM encounters WHERE his_encounter_id = ${`ZY${id}`}`;
+    expect(stay).toEqual({ ward: org.deptA, room: '508', bed: '3' });
+  });
+
   it('a facilities complaint sent to another department shows where the patient lay and who discharged them', async () => {
     const { taskId } = await dueTask({ ward: '骨科二病区', room: '212', bed: '1' });
     await stack.services.tasks.recordContact(
