@@ -6,6 +6,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { leastLoadedAgent } from '../../db/assignment.js';
 import { startOutboxDispatch } from '../channels/outbox.js';
+import { startStaffDispatch } from '../channels/staff.js';
 import type { Channels } from '../channels/settings.js';
 import type { Sql } from '../../db/client.js';
 import { selectRule, validateTouchpoints, type FollowUpRule } from '../../domain/follow-up-plan.js';
@@ -182,7 +183,7 @@ export function createFollowUpDbActivities(deps: { sql: Sql; followUp?: FollowUp
      * as for an overdue ticket; the supervisors when the task has no department yet), once per task.
      */
     async escalateUnworkedTask(input: UnworkedTaskEscalation): Promise<{ escalated: boolean }> {
-      return sql.begin(async (tx) => {
+      const result = await sql.begin(async (tx) => {
         const [task] = await tx<{ department_code: string | null; department_name: string | null }[]>`
           WITH t AS (
             UPDATE follow_up_tasks SET escalated_at = COALESCE(escalated_at, now())
@@ -197,6 +198,8 @@ export function createFollowUpDbActivities(deps: { sql: Sql; followUp?: FollowUp
           ON CONFLICT (dedupe_key) DO NOTHING`;
         return { escalated: true };
       });
+      if (result.escalated) await startStaffDispatch(deps, { notificationDedupeKey: `${input.workflowId}:unworked:${input.touchpointIndex}` });
+      return result;
     },
 
     /** Stores one attempt (answers, feedback) and the task's new state in one transaction. */
@@ -251,6 +254,8 @@ export function createFollowUpDbActivities(deps: { sql: Sql; followUp?: FollowUp
         FROM follow_up_tasks t JOIN question_templates qt ON qt.id = t.template_id
         WHERE t.id = ${input.taskId}
         ON CONFLICT (workflow_id, step) DO NOTHING`;
+      // Urgent: also to the department head's phone at once, quiet hours or not.
+      await startStaffDispatch(deps, { alertWorkflowId: input.workflowId, alertStep: `red-flag:${input.taskId}` });
     },
 
     async cancelOpenTasks(input: { workflowId: string }): Promise<number> {
