@@ -62,6 +62,7 @@ export const AUDIT_ACTION_LABELS: Record<string, string> = {
   'alert.acknowledge': '确认红旗预警',
   'patient.opt_out': '登记患者退订',
   'patient.opt_in': '患者恢复联系',
+  'patient.wechat_qr': '生成微信绑定二维码',
 };
 
 export const AUDIT_ENTITY_LABELS: Record<string, string> = {
