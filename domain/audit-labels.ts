@@ -49,6 +49,7 @@ export const AUDIT_ACTION_LABELS: Record<string, string> = {
   'user.update': '修改用户',
   'user.disable': '停用用户',
   'user.enable': '启用用户',
+  'user.notify_settings': '修改短信/微信提醒设置',
   'user.reset_password': '重置密码',
   'user.import': '批量导入用户',
   'department.create': '新建科室',
