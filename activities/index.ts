@@ -12,6 +12,7 @@ import type { AuditAnchorSettings } from '../services/audit-anchor.js';
 import { createReportExportActivities } from './reports/export.js';
 import { createReportRollupActivities } from './reports/rollup.js';
 import { createOutboxActivities } from './channels/outbox.js';
+import { createStaffMessageActivities } from './channels/staff.js';
 import type { Channels } from './channels/settings.js';
 import type { IngestSettings } from '../services/discharges.js';
 
@@ -40,6 +41,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createReportRollupActivities(deps),
     ...createReportExportActivities(deps),
     ...createOutboxActivities(deps),
+    ...createStaffMessageActivities(deps),
   };
 }
 

@@ -52,6 +52,7 @@ export const AUDIT_ACTION_LABELS: Record<string, string> = {
   'user.update': '修改用户',
   'user.disable': '停用用户',
   'user.enable': '启用用户',
+  'user.notify_settings': '修改短信/微信提醒设置',
   'user.reset_password': '重置密码',
   'user.import': '批量导入用户',
   'department.create': '新建科室',
@@ -65,6 +66,7 @@ export const AUDIT_ACTION_LABELS: Record<string, string> = {
   'alert.acknowledge': '确认红旗预警',
   'patient.opt_out': '登记患者退订',
   'patient.opt_in': '患者恢复联系',
+  'patient.wechat_qr': '生成微信绑定二维码',
 };
 
 export const AUDIT_ENTITY_LABELS: Record<string, string> = {

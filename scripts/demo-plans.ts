@@ -81,11 +81,11 @@ export const DEMO_TEMPLATES: DemoTemplate[] = [
 const CARE = '出院后请按医嘱服药、定期复查,如有不适请及时就医。';
 
 export const DEMO_RULES: DemoRule[] = [
-  { departmentCode: 'GK', name: '骨科术后第 3 天', scenarioKind: null, scenarioValue: null, greetingText: `骨科祝您早日康复!伤口保持干燥,按要求进行康复锻炼。${CARE}`, touchpoints: [phone(3, 'gk-postop')] },
-  { departmentCode: 'GK', name: '关节置换术后第 3、14 天', scenarioKind: 'procedure_keyword', scenarioValue: '置换', greetingText: `骨科祝您早日康复!关节置换术后注意防跌倒,按计划进行功能锻炼。${CARE}`, touchpoints: [phone(3, 'gk-postop'), phone(14, 'gk-postop')] },
-  { departmentCode: 'PWK', name: '普外科术后第 3 天', scenarioKind: null, scenarioValue: null, greetingText: `普外科祝您早日康复!注意伤口护理,饮食循序渐进。${CARE}`, touchpoints: [phone(3, 'pwk-postop')] },
-  { departmentCode: 'NFM', name: '内分泌科第 7 天', scenarioKind: null, scenarioValue: null, greetingText: `内分泌科祝您健康!请按时用药、监测血糖、控制饮食。${CARE}`, touchpoints: [phone(7, 'nfm-diabetes')] },
-  { departmentCode: 'NFM', name: '2 型糖尿病第 7、30 天', scenarioKind: 'diagnosis_prefix', scenarioValue: 'E11', greetingText: `内分泌科祝您健康!请每天监测血糖并记录,按时用药。${CARE}`, touchpoints: [phone(7, 'nfm-diabetes'), phone(30, 'nfm-diabetes')] },
-  { departmentCode: 'FCK', name: '产后第 14 天', scenarioKind: null, scenarioValue: null, greetingText: `妇产科祝贺您和宝宝!注意休息,坚持母乳喂养,产后 42 天来院复查。${CARE}`, touchpoints: [phone(14, 'fck-postpartum')] },
-  { departmentCode: 'XNK', name: '心内科第 7、30 天', scenarioKind: null, scenarioValue: null, greetingText: `心内科祝您早日康复!请坚持服药,低盐低脂饮食,胸痛时立即就医。${CARE}`, touchpoints: [phone(7, 'xnk-cardiac'), phone(30, 'xnk-cardiac')] },
+  { departmentCode: 'GK', name: '骨科术后第 3 天', scenarioKind: null, scenarioValue: null, greetingText: `{姓名}您好,{科室}祝您早日康复!{医生}医生提醒:{手术}后伤口保持干燥,按要求进行康复锻炼。${CARE}`, touchpoints: [phone(3, 'gk-postop')] },
+  { departmentCode: 'GK', name: '关节置换术后第 3、14 天', scenarioKind: 'procedure_keyword', scenarioValue: '置换', greetingText: `{姓名}您好,{科室}祝您早日康复!{医生}医生提醒:{手术}后注意防跌倒,按计划进行功能锻炼。${CARE}`, touchpoints: [phone(3, 'gk-postop'), phone(14, 'gk-postop')] },
+  { departmentCode: 'PWK', name: '普外科术后第 3 天', scenarioKind: null, scenarioValue: null, greetingText: `{姓名}您好,{科室}祝您早日康复!{医生}医生提醒:{手术}后注意伤口护理,饮食循序渐进。${CARE}`, touchpoints: [phone(3, 'pwk-postop')] },
+  { departmentCode: 'NFM', name: '内分泌科第 7 天', scenarioKind: null, scenarioValue: null, greetingText: `{姓名}您好,您已于{出院日期}从{科室}出院。{医生}医生提醒:请按时用药、监测血糖、控制饮食。${CARE}`, touchpoints: [phone(7, 'nfm-diabetes')] },
+  { departmentCode: 'NFM', name: '2 型糖尿病第 7、30 天', scenarioKind: 'diagnosis_prefix', scenarioValue: 'E11', greetingText: `{姓名}您好,您已于{出院日期}从{科室}出院。{医生}医生提醒:{诊断}需每天监测血糖并记录,按时用药。${CARE}`, touchpoints: [phone(7, 'nfm-diabetes'), phone(30, 'nfm-diabetes')] },
+  { departmentCode: 'FCK', name: '产后第 14 天', scenarioKind: null, scenarioValue: null, greetingText: `{姓名}您好,{科室}祝贺您和宝宝!{医生}医生提醒:注意休息,坚持母乳喂养,产后 42 天来院复查。${CARE}`, touchpoints: [phone(14, 'fck-postpartum')] },
+  { departmentCode: 'XNK', name: '心内科第 7、30 天', scenarioKind: null, scenarioValue: null, greetingText: `{姓名}您好,{科室}祝您早日康复!{医生}医生提醒:请坚持服药,低盐低脂饮食,胸痛时立即就医。${CARE}`, touchpoints: [phone(7, 'xnk-cardiac'), phone(30, 'xnk-cardiac')] },
 ];

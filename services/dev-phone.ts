@@ -30,7 +30,12 @@ export function createDevPhoneService({ sql, simulatorUrl }: { sql: Sql; simulat
       const names = await sql<{ phone: string | null; wechat_openid: string | null; name: string }[]>`
         SELECT phone, wechat_openid, name FROM patients
         WHERE phone = ANY(${addresses.map((a) => a.replace(/^\+86/, ''))}) OR wechat_openid = ANY(${addresses})`;
-      const nameOf = (a: string) => names.find((n) => n.wechat_openid === a || n.phone === a.replace(/^\+86/, ''))?.name ?? null;
+      // Staff phones get their notifications (escalations, red flags) here too.
+      const staff = await sql<{ phone: string | null; wechat_openid: string | null; name: string }[]>`
+        SELECT phone, wechat_openid, display_name || '(员工)' AS name FROM users
+        WHERE phone = ANY(${addresses.map((a) => a.replace(/^\+86/, ''))}) OR wechat_openid = ANY(${addresses})`;
+      const nameOf = (a: string) =>
+        [...names, ...staff].find((n) => n.wechat_openid === a || n.phone === a.replace(/^\+86/, ''))?.name ?? null;
       return addresses
         .map((address) => ({ address, patientName: nameOf(address), messages: byAddress.get(address)! }))
         .sort((a, b) => b.messages.at(-1)!.at.localeCompare(a.messages.at(-1)!.at));

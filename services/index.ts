@@ -2,6 +2,8 @@
  * The service layer: the one place business rules run. Hono routes and Remix loaders/actions
  * both call these; neither talks to Postgres or Temporal directly.
  */
+import { createWechat } from '../activities/channels/wechat.js';
+import { createWechatBindingService } from './wechat-binding.js';
 import type { Client } from '@temporalio/client';
 import type { Env } from '../config/env.js';
 import type { Sql } from '../db/client.js';
@@ -66,6 +68,10 @@ export interface ServiceDeps {
     | 'SIMULATOR_URL'
     | 'TWILIO_AUTH_TOKEN'
     | 'WECHAT_TOKEN'
+    | 'WECHAT_APP_ID'
+    | 'WECHAT_APP_SECRET'
+    | 'WECHAT_API_BASE_URL'
+    | 'WECHAT_TEMPLATE_ID'
     | 'ALIYUN_SMS_CALLBACK_TOKEN'
     | HisIngestEnvKey
   >;
@@ -112,6 +118,14 @@ export function createServices({ sql, temporal, env }: ServiceDeps) {
     devPhone: createDevPhoneService({ sql, simulatorUrl: env.SIMULATOR_URL }),
     feedbackInfo: createFeedbackInfoService({ sql, audit }),
     cannedReplies: createCannedReplyService({ sql, audit }),
+    wechatBinding: createWechatBindingService({
+      sql,
+      audit,
+      wechat:
+        env.WECHAT_APP_ID && env.WECHAT_APP_SECRET && env.WECHAT_TEMPLATE_ID
+          ? createWechat({ appId: env.WECHAT_APP_ID, appSecret: env.WECHAT_APP_SECRET, apiBaseUrl: env.WECHAT_API_BASE_URL, templateId: env.WECHAT_TEMPLATE_ID })
+          : null,
+    }),
   };
 }
 

@@ -20,6 +20,13 @@ export interface NotificationItem {
   doneAt: string | null;
 }
 
+export interface PhoneSettings {
+  sms: boolean;
+  wechat: boolean;
+  hasPhone: boolean;
+  wechatBound: boolean;
+}
+
 export function createNotificationService({ sql, audit }: { sql: Sql; audit: AuditService }) {
   /** The user's notices and alerts, open ones first, newest first. */
   async function items(user: Principal, limit: number): Promise<NotificationItem[]> {
@@ -51,6 +58,21 @@ export function createNotificationService({ sql, audit }: { sql: Sql; audit: Aud
 
   return {
     list: (user: Principal, limit = 100) => items(user, limit),
+
+    /** Whether notifications also come to the user's phone (SMS / WeChat), and where they would. */
+    async phoneSettings(user: Principal): Promise<PhoneSettings> {
+      const [u] = await sql<{ notify_sms: boolean; notify_wechat: boolean; has_phone: boolean; wechat_bound: boolean }[]>`
+        SELECT notify_sms, notify_wechat, coalesce(phone, '') <> '' AS has_phone, wechat_openid IS NOT NULL AS wechat_bound
+        FROM users WHERE id = ${user.id}`;
+      if (!u) throw notFound('用户不存在');
+      return { sms: u.notify_sms, wechat: u.notify_wechat, hasPhone: u.has_phone, wechatBound: u.wechat_bound };
+    },
+
+    /** The user's own choice (audited): red-flag alerts and escalations by SMS / WeChat, or the portal only. */
+    async setPhoneSettings(user: Principal, input: { sms: boolean; wechat: boolean }, meta: RequestMeta): Promise<void> {
+      await sql`UPDATE users SET notify_sms = ${input.sms}, notify_wechat = ${input.wechat}, updated_at = now() WHERE id = ${user.id}`;
+      await audit.record({ actor: user, action: 'user.notify_settings', entityType: 'user', entityId: user.id, details: { sms: input.sms, wechat: input.wechat } }, meta);
+    },
 
     /** The header's count: unread notices and unacknowledged red flags. */
     async unreadCount(user: Principal): Promise<number> {

@@ -13,6 +13,7 @@ import type { Question } from '../domain/questions.js';
 import { rateTicketSignal, ticketWorkflowId } from '../workflows/feedback-ticket/contracts.js';
 import { cancelFollowUpSignal, surveyAnsweredSignal } from '../workflows/follow-up/contracts.js';
 import { deliveryReportSignal, outboxWorkflowId, recheckSignal, type DeliveryReport } from '../workflows/outbox/contracts.js';
+import { staffDeliveryReportSignal, staffMessageWorkflowId, type StaffDeliveryReport } from '../workflows/staff-notify/contracts.js';
 import type { AuditService, RequestMeta } from './audit.js';
 import { patientAccessFacts } from './patients.js';
 import { forbidden, notFound } from './errors.js';
@@ -114,8 +115,8 @@ export function createPatientContactService({ sql, temporal, audit }: { sql: Sql
       const [fresh] = await sql`
         INSERT INTO webhook_receipts (provider, event_id) VALUES (${input.provider}, ${`${input.providerMessageId}:${input.status}`})
         ON CONFLICT DO NOTHING RETURNING event_id`;
-      const [delivery] = await sql<{ delivery_key: string; message_id: string | null }[]>`
-        SELECT delivery_key, message_id FROM message_deliveries WHERE provider = ${input.provider} AND provider_message_id = ${input.providerMessageId}`;
+      const [delivery] = await sql<{ delivery_key: string; message_id: string | null; staff_message_id: string | null }[]>`
+        SELECT delivery_key, message_id, staff_message_id FROM message_deliveries WHERE provider = ${input.provider} AND provider_message_id = ${input.providerMessageId}`;
       if (!delivery) {
         // Kept all the same: a report can overtake the provider's answer to our own send, whose
         // activity then finds it here (see deliverMessage).
@@ -130,6 +131,10 @@ export function createPatientContactService({ sql, temporal, audit }: { sql: Sql
         if (input.status !== 'sent' && delivery.message_id) {
           const report: DeliveryReport = { deliveryKey: delivery.delivery_key, status: input.status, ...(input.error ? { error: input.error } : {}) };
           await signalIfRunning(() => temporal.workflow.getHandle(outboxWorkflowId(delivery.message_id!)).signal(deliveryReportSignal, report));
+        }
+        if (input.status !== 'sent' && delivery.staff_message_id) {
+          const report: StaffDeliveryReport = { deliveryKey: delivery.delivery_key, status: input.status, ...(input.error ? { error: input.error } : {}) };
+          await signalIfRunning(() => temporal.workflow.getHandle(staffMessageWorkflowId(delivery.staff_message_id!)).signal(staffDeliveryReportSignal, report));
         }
       } catch (err) {
         // Not taken: the provider's retry must find it new again.

@@ -137,6 +137,17 @@ describe('follow-up plans (admin)', () => {
     expect(missing.status).toBe(400);
     expect(fields(missing)).toEqual(['touchpoints.0.templateCode']);
 
+    // A placeholder the greeting cannot fill is refused on its field, naming it.
+    const unknownPlaceholder = await failure(
+      stack.services.plans.saveRule(
+        admin,
+        { ...base, greetingText: '{姓名}您好,请于{复诊日期}来{科室}复诊', touchpoints: [{ offsetDays: 3, templateCode: code, channel: 'phone', maxAttempts: 3, retryAfterSeconds: 3600 }] },
+        meta,
+      ),
+    );
+    expect(fields(unknownPlaceholder)).toEqual(['greetingText']);
+    expect(unknownPlaceholder.message).toContain('{复诊日期}');
+
     const invalid = await failure(
       stack.services.plans.saveRule(
         admin,

@@ -6,9 +6,11 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { leastLoadedAgent } from '../../db/assignment.js';
 import { startOutboxDispatch } from '../channels/outbox.js';
+import { startStaffDispatch } from '../channels/staff.js';
 import type { Channels } from '../channels/settings.js';
 import type { Sql } from '../../db/client.js';
 import { selectRule, validateTouchpoints, type FollowUpRule } from '../../domain/follow-up-plan.js';
+import { dischargeDateText, fillTemplate } from '../../domain/message-template.js';
 import type { Question } from '../../domain/questions.js';
 import { greetingAt, greetingTiming, touchpointDueAt } from '../../domain/schedule.js';
 import type {
@@ -136,9 +138,22 @@ export function createFollowUpDbActivities(deps: { sql: Sql; followUp?: FollowUp
     /** Queues a message to the patient for the channel adapters. */
     async queuePatientMessage(input: { workflowId: string; step: string; encounterId: string; channel: string; body: string }) {
       const enc = await encounter(input.encounterId);
+      // The rule's text with this patient's encounter filled in ({姓名} {科室} {手术} {医生} …).
+      const [facts] = await sql<{ name: string; department: string | null; procedure: string | null; doctor: string | null; diagnosis: string | null }[]>`
+        SELECT p.name, d.name AS department, e.procedure_name AS procedure, e.attending_doctor AS doctor, e.diagnosis_name AS diagnosis
+        FROM encounters e JOIN patients p ON p.id = e.patient_id LEFT JOIN departments d ON d.code = e.department_code
+        WHERE e.id = ${enc.id}`;
+      const body = fillTemplate(input.body, {
+        姓名: facts?.name,
+        科室: facts?.department,
+        手术: facts?.procedure,
+        医生: facts?.doctor,
+        诊断: facts?.diagnosis,
+        出院日期: enc.discharged_at ? dischargeDateText(enc.discharged_at) : null,
+      });
       await sql`
         INSERT INTO outbound_messages (workflow_id, step, patient_id, channel, body)
-        VALUES (${input.workflowId}, ${input.step}, ${enc.patient_id}, ${input.channel}, ${input.body})
+        VALUES (${input.workflowId}, ${input.step}, ${enc.patient_id}, ${input.channel}, ${body})
         ON CONFLICT (workflow_id, step) DO NOTHING`;
       await startOutboxDispatch(deps, input.workflowId, [input.step]);
     },
@@ -168,7 +183,7 @@ export function createFollowUpDbActivities(deps: { sql: Sql; followUp?: FollowUp
      * as for an overdue ticket; the supervisors when the task has no department yet), once per task.
      */
     async escalateUnworkedTask(input: UnworkedTaskEscalation): Promise<{ escalated: boolean }> {
-      return sql.begin(async (tx) => {
+      const result = await sql.begin(async (tx) => {
         const [task] = await tx<{ department_code: string | null; department_name: string | null }[]>`
           WITH t AS (
             UPDATE follow_up_tasks SET escalated_at = COALESCE(escalated_at, now())
@@ -183,6 +198,8 @@ export function createFollowUpDbActivities(deps: { sql: Sql; followUp?: FollowUp
           ON CONFLICT (dedupe_key) DO NOTHING`;
         return { escalated: true };
       });
+      if (result.escalated) await startStaffDispatch(deps, { notificationDedupeKey: `${input.workflowId}:unworked:${input.touchpointIndex}` });
+      return result;
     },
 
     /** Stores one attempt (answers, feedback) and the task's new state in one transaction. */
@@ -237,6 +254,8 @@ export function createFollowUpDbActivities(deps: { sql: Sql; followUp?: FollowUp
         FROM follow_up_tasks t JOIN question_templates qt ON qt.id = t.template_id
         WHERE t.id = ${input.taskId}
         ON CONFLICT (workflow_id, step) DO NOTHING`;
+      // Urgent: also to the department head's phone at once, quiet hours or not.
+      await startStaffDispatch(deps, { alertWorkflowId: input.workflowId, alertStep: `red-flag:${input.taskId}` });
     },
 
     async cancelOpenTasks(input: { workflowId: string }): Promise<number> {

@@ -5,6 +5,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Sql } from '../../db/client.js';
 import { insertTicket, type OpenTicketInput } from '../../db/tickets.js';
+import { startStaffDispatch } from '../channels/staff.js';
 import { startOutboxDispatch } from '../channels/outbox.js';
 import type { Channels } from '../channels/settings.js';
 import type { StaffAudience, TicketChange, TicketFacts } from '../../workflows/feedback-ticket/contracts.js';
@@ -93,6 +94,8 @@ export function createTicketDbActivities(deps: { sql: Sql; channels?: Channels }
         INSERT INTO staff_notifications (dedupe_key, department_code, audience, ticket_id, body)
         VALUES (${input.dedupeKey}, ${input.departmentCode}, ${input.audience}, ${input.ticketId}, ${input.body})
         ON CONFLICT (dedupe_key) DO NOTHING`;
+      // Also to the recipients' phones (SMS / WeChat) where configured.
+      await startStaffDispatch(deps, { notificationDedupeKey: input.dedupeKey });
     },
 
     /** Queues a message to the ticket's patient on the patient's channel. */

@@ -53,6 +53,8 @@ export interface Simulators {
   replySms(from: string, body: string): Promise<Response>;
   /** A WeChat user scans a parametrised QR code (subscribing first if not yet following). */
   scanQr(openid: string, scene: string, subscribed?: boolean): Promise<Response>;
+  /** A phone scanning a code by its content (the ticket URL qrcode/create answered): WeChat pushes the code's scene. */
+  scanQrUrl(openid: string, url: string, subscribed?: boolean): Promise<Response>;
   /** WeChat user unfollows. */
   unsubscribe(openid: string): Promise<Response>;
   close(): Promise<void>;
@@ -84,6 +86,7 @@ export async function startSimulators(o: SimulatorOptions): Promise<Simulators> 
   const lastProvider = new Map<string, 'twilio' | 'aliyun'>();
   const tokens = new Set<string>();
   const scenes = new Map<string, string>(); // ticket → scene
+  const sceneOfUrl = new Map<string, string>(); // the code's content → scene
   const later = (fn: () => Promise<unknown>) => setTimeout(() => void fn().catch((err: unknown) => console.error('[simulator] callback failed', err)), o.reportDelayMs ?? 50);
   const record = (m: Omit<SimMessage, 'at'>) => {
     const entry = { ...m, at: new Date().toISOString() };
@@ -267,7 +270,9 @@ export async function startSimulators(o: SimulatorOptions): Promise<Simulators> 
     if (!scene) return c.json({ errcode: 40097, errmsg: 'invalid args' });
     const ticket = randomBytes(24).toString('base64url');
     scenes.set(ticket, scene);
-    return c.json({ ticket, expire_seconds: req.expire_seconds ?? 2592000, url: `http://weixin.qq.com/q/${ticket.slice(0, 22)}` });
+    const url = `http://weixin.qq.com/q/${ticket.slice(0, 22)}`;
+    sceneOfUrl.set(url, scene);
+    return c.json({ ticket, expire_seconds: req.expire_seconds ?? 2592000, url });
   });
   app.get('/wechat/cgi-bin/showqrcode', (c) => c.text(`simulated QR code for scene ${scenes.get(new URL(c.req.url).searchParams.get('ticket') ?? '') ?? '?'}`));
 
@@ -298,6 +303,11 @@ export async function startSimulators(o: SimulatorOptions): Promise<Simulators> 
     scanQr(openid, scene, subscribed = false) {
       return postWechat(wechatEvent(openid, subscribed ? { Event: 'SCAN', EventKey: scene, Ticket: 'sim' } : { Event: 'subscribe', EventKey: `qrscene_${scene}`, Ticket: 'sim' }));
     },
+    scanQrUrl(openid, url, subscribed = false) {
+      const scene = sceneOfUrl.get(url);
+      if (scene === undefined) return Promise.resolve(new Response('not a code of this account', { status: 404 }));
+      return sims.scanQr(openid, scene, subscribed);
+    },
     unsubscribe(openid) {
       return postWechat(wechatEvent(openid, { Event: 'unsubscribe', EventKey: '' }));
     },
@@ -310,8 +320,8 @@ export async function startSimulators(o: SimulatorOptions): Promise<Simulators> 
     return c.json({ status: res.status });
   });
   app.post('/sim/wechat/scan', async (c) => {
-    const { openid, scene } = (await c.req.json()) as { openid: string; scene: string };
-    return c.json({ status: (await sims.scanQr(openid, scene)).status });
+    const { openid, scene, url } = (await c.req.json()) as { openid: string; scene?: string; url?: string };
+    return c.json({ status: (await (url ? sims.scanQrUrl(openid, url) : sims.scanQr(openid, scene ?? ''))).status });
   });
 
   const server = serve({ fetch: app.fetch, port: o.port ?? 0, hostname: '127.0.0.1' });

@@ -6,6 +6,7 @@ import type postgres from 'postgres';
 import { z } from 'zod';
 import type { Sql } from '../../db/client.js';
 import type { Principal } from '../../domain/access.js';
+import { placeholderProblem } from '../../domain/message-template.js';
 import { validateTouchpoints, type Channel, type TouchpointSpec } from '../../domain/follow-up-plan.js';
 import type { RequestMeta } from '../audit.js';
 import { notFound, ValidationError, type FieldProblem } from '../errors.js';
@@ -141,6 +142,12 @@ export function createRuleService({ sql, audit, secondOffsetsAllowed = false }: 
             problems.push({ field: `touchpoints.${i}.offsetSeconds`, message: '按秒设置只用于测试和演示：请按天设置随访时间' });
           }
         });
+      }
+
+      // A placeholder the queueing activity cannot fill would reach the patient as written.
+      if (parsed.success) {
+        const placeholders = placeholderProblem(parsed.data.greetingText);
+        if (placeholders) problems.push({ field: 'greetingText', message: placeholders });
       }
 
       // Checked even when other fields fail, so the form shows every problem at once.

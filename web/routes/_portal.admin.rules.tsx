@@ -6,6 +6,7 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { useEffect, useRef } from 'react';
+import { TEMPLATE_PLACEHOLDERS } from '../../domain/message-template.js';
 import { CHANNELS, CHANNEL_LABELS, type TouchpointSpec } from '../../domain/follow-up-plan.js';
 import { isServiceError, type FieldProblem } from '../../services/errors.js';
 import type { Rule, ScenarioKind } from '../../services/plans.js';
@@ -264,6 +265,9 @@ export default function Rules() {
           <label>
             出院问候语（出院当天发送，含注意事项）
             <textarea name="greetingText" defaultValue={v('greetingText')} rows={3} {...fieldAria('greetingText', errors['greetingText'])} />
+            <small className="hint">
+              可用占位符(发送时按患者本次住院填写):{Object.entries(TEMPLATE_PLACEHOLDERS).map(([k, label]) => `{${k}} ${label}`).join(' · ')}
+            </small>
             <FieldError id="greetingText" message={errors.greetingText} />
           </label>
           <label className="check">

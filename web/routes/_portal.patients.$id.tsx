@@ -19,6 +19,7 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
     patient,
     canUnmask: administers(user.role),
     canChangeContact: speaksWithPatients(user.role),
+    wechatQr: context.services.wechatBinding.enabled(),
     workflowsUrl: temporalUiUrl(user, context),
   };
 }
@@ -156,7 +157,7 @@ function ContactValue({ field, masked, canUnmask, result }: { field: UnmaskField
 }
 
 export default function PatientPage() {
-  const { patient, workflowsUrl, canUnmask, canChangeContact } = useLoaderData<typeof loader>();
+  const { patient, workflowsUrl, canUnmask, canChangeContact, wechatQr } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>() as UnmaskActionResult | undefined;
   return (
     <>
@@ -183,6 +184,14 @@ export default function PatientPage() {
             </>
           ) : (
             <>可接收短信{patient.contact.wechatBound ? ' · 已绑定微信' : ''}</>
+          )}
+          {!patient.contact.optedOutAt && wechatQr && (
+            <>
+              {' '}
+              <Link to={`/print/patients/${patient.id}/wechat-qr`} target="_blank" data-testid="wechat-qr-link">
+                微信绑定二维码(可打印)
+              </Link>
+            </>
           )}
           {canChangeContact && (
             <Form method="post" className="inline-form">
