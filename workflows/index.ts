@@ -13,3 +13,4 @@ export { reportRollupWorkflow } from './reports/rollup.js';
 export { reportExportWorkflow } from './reports/export.js';
 export { monthlyReportWorkflow } from './reports/monthly.js';
 export { outboxMessageWorkflow } from './outbox/workflow.js';
+export { outboxDispatcherWorkflow } from './outbox/dispatcher.js';

@@ -1,15 +1,14 @@
 /**
- * `npm run bench:dispatch`: 10,000 queued patient messages, all due now, delivered by the outbox
- * dispatcher (one outboxMessageWorkflow each, the worker as a child process) through the Twilio
+ * `npm run bench:dispatch`: 10,000 queued patient messages, all due now, delivered by the batch
+ * outbox dispatcher (outboxDispatcherWorkflow, the worker as a child process) through the Twilio
  * simulator, whose signed status callbacks come back to the API over HTTP. Prints messages/s and
  * the worst delay past due (queued → handed to the provider); target: all within 5 minutes.
  */
 import { cpus } from 'node:os';
 import { DEV_SIMULATOR_CREDENTIALS, startSimulators } from '../simulators/providers.js';
-import { outboxStart } from '../../workflows/outbox/contracts.js';
-import { startOnce } from '../../workflows/shared/start.js';
+import { handToOutboxDispatcher } from '../../activities/channels/outbox.js';
 import { fmt, intFromEnv } from './report.js';
-import { pool, runBenchmark, teardown } from './run.js';
+import { runBenchmark, teardown } from './run.js';
 import { runTag, startBenchStack } from './stack.js';
 
 const MESSAGES = intFromEnv('BENCH_MESSAGES', 10_000);
@@ -44,9 +43,10 @@ await runBenchmark(async () => {
     FROM patients p WHERE p.his_patient_id LIKE ${`B${tag}-%`}
     RETURNING id`;
 
+  // Handed to the task queue's batch dispatcher, as a queueing activity does (startOutboxDispatch).
   const started = Date.now();
-  await pool(ids, 50, ({ id }) => startOnce(stack.temporal, stack.taskQueue, outboxStart({ messageId: id })));
-  console.log(`[bench] ${ids.length} dispatchers started in ${fmt((Date.now() - started) / 1000)} s`);
+  await handToOutboxDispatcher(sql, stack.temporal, stack.taskQueue, ids.map(({ id }) => id));
+  console.log(`[bench] ${ids.length} messages handed to the dispatcher in ${fmt((Date.now() - started) / 1000)} s`);
   let last = -1;
   for (;;) {
     const [row] = await sql<{ sent: number }[]>`SELECT count(*)::int AS sent FROM outbound_messages WHERE workflow_id LIKE 'bench-%' AND sent_at IS NOT NULL`;
