@@ -31,13 +31,16 @@ interface Outbox {
 }
 
 /** Messages worked on at once (each is a few queries and one provider call; the worker's pool has 10 connections). */
-const CONCURRENCY = 8;
+const CONCURRENCY = 24;
 /** A claimed message is not claimed again before this (a crashed dispatcher's messages fall due again after it). */
 const LEASE_SECONDS = 30;
 /** Polling for newly due messages while nothing is in hand. */
 const IDLE_POLL_MS = 250;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** A follow-up survey's message (its body names the task): after sending it waits for the answer. */
+const SURVEY_BODY = /^survey:[0-9a-f-]{36}$/;
 
 type Stage = 'due' | 'awaiting_report' | 'awaiting_answer' | 'done';
 
@@ -69,18 +72,29 @@ export function createOutboxDispatcherActivities({ sql }: { sql: Sql }, outbox: 
       await outbox.requestPhoneContact({ messageId, reason: 'unanswered' });
       return setStage(messageId, 'done', null);
     }
-    let tries = await triesOf(messageId);
     if (stage === 'awaiting_report') {
-      const last = tries.at(-1);
-      if (last && last.status !== 'failed') {
-        // Reported delivered, or no news within the rule's wait: that counts as sent.
-        const facts = await outbox.loadDispatchFacts({ messageId, failedChannels: [] });
-        const status = last.status === 'delivered' ? 'delivered' : 'sent';
-        await outbox.finishMessage({ messageId, status });
-        return afterSent(messageId, facts);
+      // The last try's report: delivered, or no news within the rule's wait (that counts as sent), or failed.
+      const [m] = await sql<{ body: string; last: string | null }[]>`
+        SELECT m.body, (SELECT d.status FROM message_deliveries d WHERE d.message_id = m.id
+                        ORDER BY split_part(d.delivery_key, ':', 2)::int DESC LIMIT 1) AS last
+        FROM outbound_messages m WHERE m.id = ${messageId}`;
+      if (!m) return;
+      if (m.last && m.last !== 'failed') {
+        const status = m.last === 'delivered' ? 'delivered' : 'sent';
+        if (SURVEY_BODY.test(m.body)) {
+          await outbox.finishMessage({ messageId, status });
+          return afterSent(messageId, await outbox.loadDispatchFacts({ messageId, failedChannels: [] }));
+        }
+        // Finished and done in one statement (finishMessage's rule: only a message still queued changes status).
+        await sql`
+          UPDATE outbound_messages SET status = CASE WHEN status = 'queued' THEN ${status} ELSE status END,
+                 dispatch_stage = 'done', dispatch_after = NULL, dispatch_errors = 0
+          WHERE id = ${messageId}`;
+        return;
       }
       // Reported failed: the next channel.
     }
+    let tries = await triesOf(messageId);
     // Decide and send; a failed try falls back to the next channel at once (as the workflow loops).
     for (let round = 0; round < 5; round++) {
       const failed = tries.filter((t) => t.status === 'failed').map((t) => t.channel);
