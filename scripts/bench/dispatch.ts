@@ -13,15 +13,34 @@ import { runTag, startBenchStack } from './stack.js';
 
 const MESSAGES = intFromEnv('BENCH_MESSAGES', 10_000);
 const TARGET_S = 300;
+const CALLBACK_CONNECTIONS = 32;
+
+let callbacksInFlight = 0;
+const waitingCallbacks: (() => void)[] = [];
+const callbackSlot = () =>
+  callbacksInFlight < CALLBACK_CONNECTIONS ? Promise.resolve(void callbacksInFlight++) : new Promise<void>((resolve) => waitingCallbacks.push(resolve));
+const releaseCallbackSlot = () => {
+  const next = waitingCallbacks.shift();
+  if (next) next();
+  else callbacksInFlight--;
+};
 
 await runBenchmark(async () => {
   let apiOrigin = '';
   const sims = await startSimulators({
     ...DEV_SIMULATOR_CREDENTIALS,
     publicBaseUrl: 'https://suifang.bench.invalid',
-    deliver: (url, init) => {
+    // Callbacks go out over at most CALLBACK_CONNECTIONS connections at once, as a provider's
+    // webhook sender does: unbounded, 20,000 callbacks in a few minutes opened thousands of sockets
+    // to the API in this same process and failed on connect timeouts (the reports then never came).
+    deliver: async (url, init) => {
       const u = new URL(url);
-      return fetch(`${apiOrigin}${u.pathname}${u.search}`, init);
+      await callbackSlot();
+      try {
+        return await fetch(`${apiOrigin}${u.pathname}${u.search}`, init);
+      } finally {
+        releaseCallbackSlot();
+      }
     },
   });
   teardown.add('simulators', () => sims.close());
