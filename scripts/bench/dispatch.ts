@@ -78,6 +78,10 @@ await runBenchmark(async () => {
   const [stats] = await sql<{ first: Date; last: Date; worst: number }[]>`
     SELECT min(sent_at) AS first, max(sent_at) AS last, max(extract(epoch FROM sent_at - created_at))::float AS worst
     FROM outbound_messages WHERE workflow_id LIKE 'bench-%'`;
+  // Delivery reports come back through the webhook behind the sends; how far they had come by now.
+  const [reports] = await sql<{ delivered: number; failed: number }[]>`
+    SELECT count(*) FILTER (WHERE d.status = 'delivered')::int AS delivered, count(*) FILTER (WHERE d.status = 'failed')::int AS failed
+    FROM message_deliveries d JOIN outbound_messages m ON m.id = d.message_id WHERE m.workflow_id LIKE 'bench-%'`;
   const total = (stats!.last.getTime() - started) / 1000;
   const received = sims.messages.filter((m) => m.direction === 'outbound' && m.body.includes(`B${tag}-`));
   const duplicates = received.length - new Set(received.map((m) => m.body)).size;
@@ -87,5 +91,6 @@ bench:dispatch results
   all sent after                     ${fmt(total)} s (first after ${fmt((stats!.first.getTime() - started) / 1000)} s)
   throughput                         ${fmt(MESSAGES / total)} messages/s
   worst delay past due               ${fmt(stats!.worst)} s
+  delivery reports taken by then     ${reports!.delivered} delivered, ${reports!.failed} failed (callbacks still queued: ${callbacksInFlight + waitingCallbacks.length})
   target (all within ${TARGET_S} s)         ${total <= TARGET_S ? 'met' : 'NOT met'}`);
 });
