@@ -37,10 +37,12 @@ export function createPatientContactService({ sql, temporal, audit }: { sql: Sql
   async function optOut(patientId: string, via: string): Promise<void> {
     const [changed] = await sql<{ id: string }[]>`
       UPDATE patients SET opted_out_at = now(), opted_out_via = ${via} WHERE id = ${patientId} AND opted_out_at IS NULL RETURNING id`;
-    const queued = await sql<{ id: string }[]>`
-      UPDATE outbound_messages SET status = 'cancelled', finished_reason = 'opted_out'
-      WHERE patient_id = ${patientId} AND status = 'queued' RETURNING id`;
-    for (const { id } of queued) await signalIfRunning(() => temporal.workflow.getHandle(outboxWorkflowId(id)).signal(recheckSignal));
+    // The batch dispatcher sees the cancellation in the row; a message's own dispatcher (queued before it) is told.
+    const queued = await sql<{ id: string; batch: boolean }[]>`
+      UPDATE outbound_messages SET status = 'cancelled', finished_reason = 'opted_out',
+             dispatch_after = CASE WHEN dispatch_stage = 'due' THEN now() ELSE dispatch_after END
+      WHERE patient_id = ${patientId} AND status = 'queued' RETURNING id, dispatch_queue IS NOT NULL AS batch`;
+    for (const { id } of queued.filter((m) => !m.batch)) await signalIfRunning(() => temporal.workflow.getHandle(outboxWorkflowId(id)).signal(recheckSignal));
     if (!changed) return;
     const followUps = await sql<{ workflow_id: string }[]>`
       SELECT DISTINCT t.workflow_id FROM follow_up_tasks t WHERE t.patient_id = ${patientId} AND t.status = 'open'
@@ -129,8 +131,12 @@ export function createPatientContactService({ sql, temporal, audit }: { sql: Sql
           UPDATE message_deliveries SET status = ${input.status}, error = ${input.error ?? null}, updated_at = now()
           WHERE delivery_key = ${delivery.delivery_key} AND status NOT IN ('delivered', 'failed')`;
         if (input.status !== 'sent' && delivery.message_id) {
+          // The batch dispatcher waiting for this report takes it up now; a message's own dispatcher gets a signal.
+          const [batch] = await sql`
+            UPDATE outbound_messages SET dispatch_after = CASE WHEN dispatch_stage = 'awaiting_report' THEN now() ELSE dispatch_after END
+            WHERE id = ${delivery.message_id} AND dispatch_queue IS NOT NULL RETURNING id`;
           const report: DeliveryReport = { deliveryKey: delivery.delivery_key, status: input.status, ...(input.error ? { error: input.error } : {}) };
-          await signalIfRunning(() => temporal.workflow.getHandle(outboxWorkflowId(delivery.message_id!)).signal(deliveryReportSignal, report));
+          if (!batch) await signalIfRunning(() => temporal.workflow.getHandle(outboxWorkflowId(delivery.message_id!)).signal(deliveryReportSignal, report));
         }
         if (input.status !== 'sent' && delivery.staff_message_id) {
           const report: StaffDeliveryReport = { deliveryKey: delivery.delivery_key, status: input.status, ...(input.error ? { error: input.error } : {}) };

@@ -1,6 +1,7 @@
 /**
  * A worker killed (SIGKILL) in the middle of a dispatch burst, then started again: every message
- * reaches the patient's phone exactly once. The worker is a real child process (worker/main.ts)
+ * reaches the patient's phone exactly once, by the batch dispatcher (outboxDispatcherWorkflow) and
+ * by the per-message workflow that still delivers messages queued before it. The worker is a real child process (worker/main.ts)
  * on a Temporal dev server of its own; the Twilio simulator answers slowly so the kill lands
  * while sends are in flight.
  */
@@ -10,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { handToOutboxDispatcher } from '../activities/channels/outbox.js';
 import { createApi } from '../api/app.js';
 import { loadEnv, type Env } from '../config/env.js';
 import { createSql, type Sql } from '../db/client.js';
@@ -86,12 +88,12 @@ describe('worker restart in the middle of a dispatch', () => {
     return worker;
   };
 
-  it('sends every message exactly once although the worker died mid-send', async () => {
+  /** `count` queued notices to patients of their own, tagged with `run` in their text. */
+  async function queueNotices(run: string, count: number): Promise<{ ids: string[]; phones: string[] }> {
     const org = await createTestOrg(sql);
     await setContactRules(sql, org.deptA, {});
-    const run = uniq();
     const phones: string[] = [];
-    for (let i = 0; i < MESSAGES; i++) {
+    for (let i = 0; i < count; i++) {
       const phone = uniquePhone();
       phones.push(`+86${phone}`);
       await sql`
@@ -100,15 +102,19 @@ describe('worker restart in the middle of a dispatch', () => {
         SELECT ${`restart-${run}-${i}`}, 'notice', p.id, 'sms', ${`复诊通知 ${run}-${i}`} FROM p`;
     }
     const ids = await sql<{ id: string }[]>`SELECT id FROM outbound_messages WHERE workflow_id LIKE ${`restart-${run}-%`}`;
+    return { ids: ids.map((r) => r.id), phones };
+  }
 
+  /** Starts a worker, dispatches, SIGKILLs it a quarter of the way, starts another: each message reached its phone once. */
+  async function killMidDispatch(run: string, count: number, phones: string[], dispatch: () => Promise<void>): Promise<void> {
     const first = startChildWorker();
     await first.ready;
-    for (const { id } of ids) await startOnce(client, env.TEMPORAL_TASK_QUEUE, outboxStart({ messageId: id }));
-    await waitFor(async () => sims.messages.filter((m) => m.body.includes(run)).length >= MESSAGES / 4 || undefined, 60_000, 'a quarter sent');
+    await dispatch();
+    await waitFor(async () => sims.messages.filter((m) => m.body.includes(run)).length >= count / 4 || undefined, 60_000, 'a quarter sent');
     first.process.kill('SIGKILL');
     await first.exited;
     const sentBeforeKill = sims.messages.filter((m) => m.body.includes(run)).length;
-    expect(sentBeforeKill).toBeLessThan(MESSAGES);
+    expect(sentBeforeKill).toBeLessThan(count);
 
     const second = startChildWorker();
     await second.ready;
@@ -116,14 +122,35 @@ describe('worker restart in the middle of a dispatch', () => {
       async () => {
         const [row] = await sql<{ n: number }[]>`
           SELECT count(*)::int AS n FROM outbound_messages WHERE workflow_id LIKE ${`restart-${run}-%`} AND status IN ('sent', 'delivered')`;
-        return row!.n === MESSAGES || undefined;
+        return row!.n === count || undefined;
       },
       150_000,
       'every message sent after the restart',
     );
     const bodies = sims.messages.filter((m) => m.direction === 'outbound' && m.body.includes(run)).map((m) => m.body);
-    expect(bodies).toHaveLength(MESSAGES);
-    expect(new Set(bodies).size).toBe(MESSAGES);
+    expect(bodies).toHaveLength(count);
+    expect(new Set(bodies).size).toBe(count);
     expect(new Set(sims.messages.filter((m) => m.body.includes(run)).map((m) => m.address))).toEqual(new Set(phones));
+    await second.stop();
+  }
+
+  it('sends every message exactly once although the worker died mid-send (the batch dispatcher)', async () => {
+    // More messages than the per-message case: the batch dispatcher has 24 in hand at once.
+    const run = uniq();
+    const count = 300;
+    const { ids, phones } = await queueNotices(run, count);
+    await killMidDispatch(run, count, phones, () => handToOutboxDispatcher(sql, client, env.TEMPORAL_TASK_QUEUE, ids));
+    // The dispatcher left nothing behind: every message done.
+    const [left] = await sql<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM outbound_messages WHERE workflow_id LIKE ${`restart-${run}-%`} AND dispatch_stage <> 'done'`;
+    expect(left!.n).toBe(0);
+  }, 240_000);
+
+  it('sends every message exactly once although the worker died mid-send (messages queued before it, one workflow each)', async () => {
+    const run = uniq();
+    const { ids, phones } = await queueNotices(run, MESSAGES);
+    await killMidDispatch(run, MESSAGES, phones, async () => {
+      for (const id of ids) await startOnce(client, env.TEMPORAL_TASK_QUEUE, outboxStart({ messageId: id }));
+    });
   }, 240_000);
 });

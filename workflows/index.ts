@@ -14,3 +14,4 @@ export { reportExportWorkflow } from './reports/export.js';
 export { monthlyReportWorkflow } from './reports/monthly.js';
 export { outboxMessageWorkflow } from './outbox/workflow.js';
 export { staffMessageWorkflow } from './staff-notify/workflow.js';
+export { outboxDispatcherWorkflow } from './outbox/dispatcher.js';

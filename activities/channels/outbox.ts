@@ -9,7 +9,7 @@
  * provider whether the message went out before sending again.
  */
 import { Context } from '@temporalio/activity';
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Sql } from '../../db/client.js';
 import { surveyToken, tokenHash } from '../../db/survey-links.js';
 import {
@@ -31,7 +31,9 @@ import {
   type FinishInput,
   type PhoneReason,
 } from '../../workflows/outbox/contracts.js';
+import { outboxDispatcherStart } from '../../workflows/outbox/dispatcher-contracts.js';
 import { startOnce } from '../../workflows/shared/start.js';
+import { createOutboxDispatcherActivities } from './outbox-dispatcher.js';
 import { e164, type Channels } from './settings.js';
 import { PermanentSendError, type MessageAdapter, type SendRequest } from './types.js';
 
@@ -57,15 +59,43 @@ interface MessageRow {
 const TASK_BODY = /^survey:([0-9a-f-]{36})$/;
 
 /**
- * Starts the dispatcher of each message (once: a second start finds the first), from inside a
- * queueing activity. A worker without channels (no provider configured) leaves messages queued.
+ * Hands the step's queued messages to the batch dispatcher of this task queue (once: a message it
+ * owns already is left alone) and makes sure that dispatcher runs, from inside a queueing activity.
+ * Messages queued before the batch dispatcher existed (marked 'legacy' by its migration) still get
+ * their own outboxMessageWorkflow, whose start is idempotent. A worker without channels (no
+ * provider configured) leaves messages queued.
  */
 export async function startOutboxDispatch({ sql, channels }: { sql: Sql; channels?: Channels }, workflowId: string, steps: string[]): Promise<void> {
   if (steps.length === 0 || !channels) return;
-  const rows = await sql<{ id: string }[]>`
-    SELECT id FROM outbound_messages WHERE workflow_id = ${workflowId} AND step = ANY(${steps}) AND status = 'queued'`;
   const { client, info } = Context.current();
-  for (const { id } of rows) await startOnce(client, info.taskQueue, outboxStart({ messageId: id }));
+  const rows = await sql<{ id: string; legacy: boolean }[]>`
+    SELECT id, dispatch_stage = 'legacy' AS legacy FROM outbound_messages
+    WHERE workflow_id = ${workflowId} AND step = ANY(${steps}) AND status = 'queued' AND (dispatch_stage IS NULL OR dispatch_stage = 'legacy')`;
+  await handToOutboxDispatcher(sql, client, info.taskQueue, rows.filter((r) => !r.legacy).map((r) => r.id));
+  for (const { id } of rows.filter((r) => r.legacy)) await startOnce(client, info.taskQueue, outboxStart({ messageId: id }));
+}
+
+/**
+ * Queued messages become the task queue's batch dispatcher's, due now (a message that has an owner
+ * already keeps it), and the dispatcher is started unless it runs.
+ */
+export async function handToOutboxDispatcher(sql: Sql, client: Client, taskQueue: string, messageIds: string[]): Promise<void> {
+  if (messageIds.length === 0) return;
+  const owned = await sql`
+    UPDATE outbound_messages SET dispatch_queue = ${taskQueue}, dispatch_stage = 'due', dispatch_after = now()
+    WHERE id = ANY(${messageIds}::uuid[]) AND status = 'queued' AND dispatch_stage IS NULL
+    RETURNING id`;
+  if (owned.length > 0) await ensureOutboxDispatcher(client, taskQueue);
+}
+
+/** When each task queue's dispatcher was last found running (by this process): asked again after a minute. */
+const dispatcherSeen = new Map<string, number>();
+
+/** Starts the task queue's batch dispatcher unless it runs (one start call a minute at most per queue). */
+export async function ensureOutboxDispatcher(client: Client, taskQueue: string): Promise<void> {
+  if (Date.now() - (dispatcherSeen.get(taskQueue) ?? 0) < 60_000) return;
+  await startOnce(client, taskQueue, outboxDispatcherStart(taskQueue));
+  dispatcherSeen.set(taskQueue, Date.now());
 }
 
 /** Without channels (a worker with no provider configured) nothing is dispatched: these then never run. */
@@ -196,7 +226,7 @@ export function createOutboxActivities({ sql, channels = NO_CHANNELS }: { sql: S
     return { outcome: 'failed', deliveryKey, error };
   }
 
-  return {
+  const perMessage = {
     async loadDispatchFacts(input: { messageId: string; failedChannels: DeliveryChannel[] }): Promise<DispatchFacts> {
       const m = await messageRow(sql, input.messageId);
       if (!m) return { finished: true, taskId: null, rules: DEFAULT_CONTACT_RULES, contact: { kind: 'notice', optedOut: false, age: null, hasPhone: false, wechatBound: false, failedChannels: [], recentAutomatedSends: [] } };
@@ -291,4 +321,6 @@ export function createOutboxActivities({ sql, channels = NO_CHANNELS }: { sql: S
         WHERE id = ${input.taskId} AND status = 'open'`;
     },
   };
+  // The batch dispatcher works through the same steps (see outbox-dispatcher.ts).
+  return { ...perMessage, ...createOutboxDispatcherActivities({ sql }, perMessage) };
 }
