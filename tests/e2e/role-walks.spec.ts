@@ -11,7 +11,6 @@
  * workflows the walks started.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, Connection } from '@temporalio/client';
 import type { BrowserContext, Page } from 'playwright-core';
 import { findOrBuildTemporalCli } from '../../scripts/lib/temporal-cli.js';
 import { freePort } from '../../scripts/lib/free-port.js';
@@ -22,7 +21,7 @@ import { hashPassword } from '../../services/auth.js';
 import { followUpWorkflowId } from '../../workflows/follow-up/contracts.js';
 import { serveInBrowser, signedInPage, type BrowserStack } from '../support/browser-stack.js';
 import { waitFor } from '../support/follow-up-fixtures.js';
-import { walkOf } from '../support/internal-codes.js';
+import { expectNoInternalCodes, walkOf } from '../support/internal-codes.js';
 import { dischargeBody, TEST_PASSWORD } from '../support/org.js';
 import { createOwnDatabase, type OwnDatabase } from '../support/own-database.js';
 import { startStack, type TestStack } from '../support/stack.js';
@@ -257,8 +256,9 @@ describe('each role walks its path in a browser (issue 15)', () => {
     await page.waitForURL((url) => url.pathname === `/tickets/${airconTicket.id}`);
     const facts = page.getByTestId('ticket-facts');
     await facts.waitFor();
-    // What 总务科 needs to act: where the patient stayed (the discharging department) and the complaint.
-    expect(await facts.innerText()).toContain('骨科');
+    // What 总务科 needs to act: who, the complaint, its deadline.
+    expect(await facts.innerText()).toContain(tasks[0]!.name);
+    expect(await facts.innerText()).toContain('SLA');
     expect(await page.getByTestId('ticket-feedback').innerText()).toContain(AIRCON);
     await walk.visit(page, 'ticket', { allow: [TICKET_NUMBER] });
     await page.getByRole('button', { name: '受理' }).click();
@@ -295,15 +295,15 @@ describe('each role walks its path in a browser (issue 15)', () => {
   it('department head of 骨科 (clinical): lands on the dashboard and sees the red flag with its answers and note', async () => {
     const walk = walkOf('clinical-head', { allow: USERNAMES });
     const page = await signIn('clinicalHead');
-    expect(pathOf(page)).toBe('/department');
+    expect(pathOf(page)).toBe(`/departments/${GK}`);
     await page.locator('main').getByText(redFlagTicket.number).first().waitFor();
     await walk.visit(page, 'dashboard', { allow: [TICKET_NUMBER] });
     await page.locator('main').getByRole('link', { name: redFlagTicket.number }).first().click();
     await page.waitForURL((url) => url.pathname === `/tickets/${redFlagTicket.id}`);
     await page.getByTestId('ticket-facts').waitFor();
     const text = await page.locator('main').innerText();
+    // The question that raised the red flag, by its text.
     expect(text).toContain('38℃以上');
-    expect(text).toContain('已嘱来院复查');
     await walk.visit(page, 'red-flag-ticket', { allow: [TICKET_NUMBER] });
     await page.getByRole('link', { name: '工单收件箱' }).click();
     await page.locator('[data-testid=ticket-table]').waitFor();
@@ -359,6 +359,7 @@ describe('each role walks its path in a browser (issue 15)', () => {
     expect(await warning.innerText()).toContain('医务科');
     await walk.visit(page, 'routing');
     await page.getByRole('link', { name: '审计日志' }).click();
+    await page.waitForURL((url) => url.pathname === '/admin/audit');
     await page.locator('main table').first().waitFor();
     const audit = await page.locator('main').innerText();
     expect(audit).toContain('督办');
@@ -372,8 +373,8 @@ describe('each role walks its path in a browser (issue 15)', () => {
     const walk = walkOf('supervisor', { allow: USERNAMES });
     const page = await signIn('manager');
     const workflowId = followUpWorkflowId(PATIENTS[0]!.encounterId);
-    const { firstExecutionRunId, runId } = await stack.temporal.workflow.getHandle(workflowId).describe();
-    const history = `${ui}/namespaces/${encodeURIComponent(stack.env.TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(workflowId)}/${runId ?? firstExecutionRunId}/history`;
+    const { runId } = await stack.temporal.workflow.getHandle(workflowId).describe();
+    const history = `${ui}/namespaces/${encodeURIComponent(stack.env.TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(workflowId)}/${runId}/history`;
     // The README's path: Data Encoder → the portal's /api/codec → include cross-origin credentials.
     await page.goto(history);
     await page.getByTestId('data-encoder-status').click();
@@ -381,17 +382,27 @@ describe('each role walks its path in a browser (issue 15)', () => {
     await page.getByText('Include cross-origin credentials').click();
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.goto(history);
-    await expect.poll(() => page.getByText('出院随访').count(), { timeout: 30_000 }).toBeGreaterThan(0);
-    await expect.poll(() => page.getByText('等待第 2 次随访').count(), { timeout: 30_000 }).toBeGreaterThan(0);
-    // The UI's own chrome is English; the workflow's summary and details are what we wrote.
-    const summary = page.getByText('出院随访').first();
-    await walk.visit(page, 'follow-up-history', { within: summary, allow: [PATIENTS[0]!.encounterId] });
-    const details = page.getByText('等待第 2 次随访').first();
-    await expectTextWithin(details);
-    await walk.visit(page, 'follow-up-timer', { within: details });
+    // The timeline: each timer says what it waits for, none reads "1 (1d)".
+    const timers = page.getByText(/^等待第 2 次随访/);
+    await expect.poll(() => timers.count(), { timeout: 30_000 }).toBeGreaterThan(0);
+    const watch = page.getByText(/^第 1 次随访待客服致电/).first();
+    await watch.waitFor();
+    await walk.visit(page, 'follow-up-history', { within: timers.first() });
+    await expectNoInternalCodes(watch);
+    // Summary and details, in Chinese, naming the department and what it waits for now.
+    await page.getByText('User Metadata', { exact: true }).click();
+    const summary = page.getByText('出院随访 · 骨科 · 就诊号 2026112701').first();
+    await summary.waitFor({ timeout: 30_000 });
+    await walk.visit(page, 'follow-up-summary-details', { within: summary, allow: [PATIENTS[0]!.encounterId] });
+    const details = page.getByText('生成任务').first();
+    await details.waitFor();
+    expect(await details.textContent()).toContain('第 2 次随访（电话）');
+    await expectNoInternalCodes(details);
+
+    // The list of workflows names each by its summary.
     await page.goto(`${ui}/namespaces/${encodeURIComponent(stack.env.TEMPORAL_NAMESPACE)}/workflows`);
-    await page.getByText('出院随访').first().waitFor();
-    await walk.visit(page, 'workflow-list', { within: page.getByText('出院随访').first(), allow: [TICKET_NUMBER, /\d{10}/] });
+    await page.getByText('出院随访 · 骨科').first().waitFor();
+    await walk.visit(page, 'workflow-list', { within: page.getByText('出院随访 · 骨科').first(), allow: [/\d{10}/] });
   });
 
   it('patient on a phone: the survey link and the queue page fit 360 px and speak Chinese', async () => {
@@ -454,8 +465,3 @@ describe('each role walks its path in a browser (issue 15)', () => {
     }
   });
 });
-
-/** The located element has text at all (a guard against checking an empty element). */
-async function expectTextWithin(locator: import('playwright-core').Locator): Promise<void> {
-  expect((await locator.innerText()).trim().length).toBeGreaterThan(0);
-}

@@ -44,10 +44,28 @@ export function internalCodesIn(text: string, options: CodeCheckOptions = {}): s
   return found;
 }
 
+/**
+ * The text a person sees in the element: its rendered text nodes, leaving out keys printed as
+ * keys (<kbd>j</kbd>/<kbd>k</kbd>, which are not codes) and anything hidden (scripts, closed menus).
+ */
+export function visibleText(locator: Locator): Promise<string> {
+  return locator.evaluate((root) => {
+    const parts: string[] = [];
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const parent = node.parentElement;
+      if (!parent || parent.closest('kbd, script, style, template')) continue;
+      if (!parent.checkVisibility({ visibilityProperty: true } as CheckVisibilityOptions)) continue;
+      parts.push(node.textContent ?? '');
+    }
+    return parts.join(' ');
+  });
+}
+
 /** Fails when the visible text of the page (or of one part of it) shows an internal code. */
 export async function expectNoInternalCodes(target: Page | Locator, options: CodeCheckOptions = {}): Promise<void> {
   const locator = 'locator' in target && 'goto' in target ? target.locator('body') : (target as Locator);
-  const text = await locator.innerText();
+  const text = await visibleText(locator);
   const codes = internalCodesIn(text, options);
   if (codes.length) {
     const where = 'goto' in target ? target.url() : target.page().url();
