@@ -13,7 +13,7 @@ import { ROOT } from '../../scripts/lib/stack.js';
 
 /** Latin that belongs on a Chinese screen: standards, product names and keys as staff say them. */
 export const LEGITIMATE_LATIN: readonly string[] = [
-  'HL7', 'FHIR', 'MLLP', 'SLA', 'ID', 'PDF', 'Excel', 'CSV', 'HIS', 'QR', 'SMS', 'Temporal', 'UI', 'API', 'VIP',
+  'HL7', 'FHIR', 'MLLP', 'SLA', 'ID', 'IP', 'PDF', 'Excel', 'CSV', 'HIS', 'QR', 'SMS', 'Temporal', 'UI', 'API', 'VIP',
   // Keyboard hints.
   'Ctrl', 'Alt', 'Shift', 'Enter', 'Esc', 'Tab',
 ];
@@ -48,7 +48,9 @@ export function internalCodesIn(text: string, options: CodeCheckOptions = {}): s
  * The text a person sees in the element: its rendered text nodes, leaving out keys printed as
  * keys (<kbd>j</kbd>/<kbd>k</kbd>, which are not codes) and anything hidden (scripts, closed menus).
  */
-export function visibleText(locator: Locator): Promise<string> {
+export async function visibleText(locator: Locator): Promise<string> {
+  await locator.waitFor();
+  // Pages that keep re-rendering (the Temporal UI's live panels) may swap the element meanwhile: then its text as it stands.
   return locator.evaluate((root) => {
     const parts: string[] = [];
     const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
@@ -59,7 +61,7 @@ export function visibleText(locator: Locator): Promise<string> {
       parts.push(node.textContent ?? '');
     }
     return parts.join(' ');
-  });
+  }, undefined, { timeout: 5_000 }).catch(async () => (await locator.textContent()) ?? '');
 }
 
 /** Fails when the visible text of the page (or of one part of it) shows an internal code. */
