@@ -80,7 +80,7 @@ export const ARTIFACTS_DIR = join(ROOT, 'test-artifacts', 'e2e');
 
 /**
  * One role's walk: `visit(page, name)` keeps a numbered full-page screenshot of the page as it is
- * (test-artifacts/e2e/<role>/<nn>-<name>.png), then checks its visible text for internal codes.
+ * (test-artifacts/e2e/<role>/<nn>-<name>.png) and checks its visible text for internal codes.
  */
 export function walkOf(role: string, defaults: CodeCheckOptions = {}) {
   const dir = join(ARTIFACTS_DIR, role);
@@ -90,8 +90,14 @@ export function walkOf(role: string, defaults: CodeCheckOptions = {}) {
     dir,
     async visit(page: Page, name: string, options: CodeCheckOptions & { within?: Locator } = {}): Promise<void> {
       count += 1;
+      // Read first (a full-page screenshot resizes the page, which live pages re-render), keep the picture either way.
+      const checked = expectNoInternalCodes(options.within ?? page, { allow: [...(defaults.allow ?? []), ...(options.allow ?? [])] }).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      const failure = await checked;
       await page.screenshot({ path: join(dir, `${String(count).padStart(2, '0')}-${name}.png`), fullPage: true });
-      await expectNoInternalCodes(options.within ?? page, { allow: [...(defaults.allow ?? []), ...(options.allow ?? [])] });
+      if (failure) throw failure;
     },
   };
 }
