@@ -20,7 +20,7 @@ export const LEGITIMATE_LATIN: readonly string[] = [
 
 const UUID = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi;
 /** A Latin word, with the digits, `_`, `-` and `.` that codes are made of (pain, wound_exudate, red_flag, A1B2, ZY-123). */
-const LATIN_WORD = /[A-Za-z][A-Za-z0-9]*(?:[_.\-][A-Za-z0-9]+)*/g;
+const LATIN_WORD = /[A-Za-z][A-Za-z0-9]*(?:[_.-][A-Za-z0-9]+)*/g;
 
 export interface CodeCheckOptions {
   /** Further Latin the page may show: exact strings (usernames, a hospital's own numbers) or patterns. */
