@@ -89,6 +89,13 @@ export const AUDIT_ENTITY_LABELS: Record<string, string> = {
   expert: '出诊专家',
   clinic_schedule: '出诊安排',
   alert: '红旗预警',
+  // Lists that were viewed (the patients on them are the log's patients).
+  task_list: '任务列表',
+  ticket_list: '工单列表',
+  alert_list: '预警列表',
+  discharge_list: '出院患者列表',
+  blacklist: '爽约黑名单',
+  clinic_board: '门诊叫号屏',
 };
 
 export const auditActionLabel = (action: string): string => AUDIT_ACTION_LABELS[action] ?? action;

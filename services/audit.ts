@@ -121,12 +121,16 @@ export function createAuditService({ sql }: { sql: Sql }) {
         SELECT a.id::text AS "id", a.at AS "at",
                to_char(a.at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS') AS "atLocal",
                a.actor_username AS "actorUsername", a.actor_role AS "actorRole", a.action AS "action",
-               a.entity_type AS "entityType", a.entity_id AS "entityId", COALESCE(t.number, a.entity_id) AS "entityRef",
+               a.entity_type AS "entityType", a.entity_id AS "entityId", COALESCE(t.number, ep.his_patient_id, '第 ' || (ft.touchpoint_index + 1) || ' 次随访', eu.username, a.entity_id) AS "entityRef",
                a.patient_id::text AS "patientId",
                p.his_patient_id AS "hisPatientId", a.ip AS "ip", a.user_agent AS "userAgent", a.details AS "details"
         FROM audit_log a
         LEFT JOIN patients p ON p.id = a.patient_id
         LEFT JOIN tickets t ON a.entity_type = 'ticket' AND t.id::text = a.entity_id
+        -- Records by the names people use: a patient by 病案号, a task by its touchpoint, a user by login.
+        LEFT JOIN patients ep ON a.entity_type = 'patient' AND ep.id::text = a.entity_id
+        LEFT JOIN follow_up_tasks ft ON a.entity_type = 'task' AND ft.id::text = a.entity_id
+        LEFT JOIN users eu ON a.entity_type = 'user' AND eu.id::text = a.entity_id
         WHERE true
           ${f.username ? sql`AND lower(a.actor_username) = lower(${f.username})` : sql``}
           ${

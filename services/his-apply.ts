@@ -46,7 +46,9 @@ export function createHisApply({ sql, temporal, taskQueue, dischargeAge = DEFAUL
    * follow-up may run again. False when the follow-up already existed (a resend).
    */
   async function startFollowUp(encounterId: string, departmentCode: string | null, again = false): Promise<boolean> {
-    return startOnce(temporal, taskQueue, followUpStart({ encounterId }, { departmentCode, again }));
+    // The Temporal UI's summary names the department as the hospital does, not by its code.
+    const [department] = departmentCode ? await sql<{ name: string }[]>`SELECT name FROM departments WHERE code = ${departmentCode}` : [];
+    return startOnce(temporal, taskQueue, followUpStart({ encounterId }, { departmentCode, departmentName: department?.name ?? null, again }));
   }
 
   /** Signals a follow-up to cancel; one that already ended needs nothing. */

@@ -6,6 +6,8 @@ import { migrate } from '../../db/migrate.js';
 
 export interface OwnDatabase {
   url: string;
+  /** The same database through the application's login (what the services use). */
+  appUrl: string;
   sql: Sql;
   drop(): Promise<void>;
 }
@@ -19,8 +21,11 @@ export async function createOwnDatabase(prefix: string): Promise<OwnDatabase> {
   url.pathname = `/${name}`;
   await migrate(url.toString());
   const sql = createSql(url.toString(), { max: 2 });
+  const appUrl = new URL(inject('infra').appDatabaseUrl);
+  appUrl.pathname = `/${name}`;
   return {
     url: url.toString(),
+    appUrl: appUrl.toString(),
     sql,
     async drop() {
       await sql.end({ timeout: 5 });

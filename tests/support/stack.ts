@@ -32,8 +32,21 @@ export interface TestStack {
   stop(): Promise<void>;
 }
 
-export async function startStack(options: { worker?: boolean; web?: boolean; env?: Partial<Env>; channels?: Channels } = {}): Promise<TestStack> {
-  const infra = inject('infra');
+export interface StackOptions {
+  worker?: boolean;
+  web?: boolean;
+  env?: Partial<Env>;
+  channels?: Channels;
+  /**
+   * Servers of the test file's own instead of the shared ones: a database (owner's and
+   * application's URLs, e.g. from createOwnDatabase) and a Temporal frontend (e.g. a dev server
+   * with its Web UI). The shared workflow bundle and portal build are used either way.
+   */
+  servers?: { databaseUrl?: string; appDatabaseUrl?: string; temporalAddress?: string };
+}
+
+export async function startStack(options: StackOptions = {}): Promise<TestStack> {
+  const infra = { ...inject('infra'), ...options.servers };
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('WARN') });
     runtimeInstalled = true;

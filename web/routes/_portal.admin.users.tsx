@@ -65,10 +65,10 @@ export default function Users() {
         <h1>用户管理 <span className="count">{users.filter((u) => u.active).length} 人在用</span></h1>
         <div className="page-links">
           <Link to="/admin/users/new" className="button-link" aria-keyshortcuts="n">
-            新建用户（N）
+            新建用户（<kbd>N</kbd>）
           </Link>
           <Link to="/admin/users/import" className="button-link" aria-keyshortcuts="i">
-            批量导入（I）
+            批量导入（<kbd>I</kbd>）
           </Link>
         </div>
       </div>
@@ -151,7 +151,7 @@ export default function Users() {
           ))}
         </tbody>
       </table>
-      <p className="kbd-legend">快捷键：/ 筛选 · N 新建用户 · I 批量导入 · Tab 在操作按钮间移动</p>
+      <p className="kbd-legend">快捷键：<kbd>/</kbd> 筛选 · <kbd>N</kbd> 新建用户 · <kbd>I</kbd> 批量导入 · <kbd>Tab</kbd> 在操作按钮间移动</p>
     </>
   );
 }

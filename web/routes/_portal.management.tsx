@@ -23,7 +23,6 @@ export default function Management() {
         <thead>
           <tr>
             <th>科室</th>
-            <th>代码</th>
             <th>近 30 天出院</th>
             <th>累计出院</th>
           </tr>
@@ -32,7 +31,6 @@ export default function Management() {
           {rows.map((r) => (
             <tr key={r.departmentCode ?? 'unassigned'}>
               <td>{r.departmentCode ? <Link to={`/departments/${encodeURIComponent(r.departmentCode)}`}>{r.name}</Link> : r.name}</td>
-              <td className="mono">{r.departmentCode ?? '—'}</td>
               <td>{r.last30Days}</td>
               <td>{r.total}</td>
             </tr>

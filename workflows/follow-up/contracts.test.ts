@@ -16,6 +16,11 @@ describe('followUpStart', () => {
     expect(first.options.typedSearchAttributes).toEqual([{ key: { name: 'Department', type: 'KEYWORD' }, value: 'UNASSIGNED' }]);
     expect(followUpStart({ encounterId: 'ZY1' }, { departmentCode: 'GK', again: true }).options).toMatchObject({ workflowIdReusePolicy: 'ALLOW_DUPLICATE' });
   });
+
+  it("names the department in the Temporal UI's summary, not its code", () => {
+    expect(followUpStart({ encounterId: 'ZY1' }, { departmentCode: 'GK', departmentName: '骨科' }).options.staticSummary).toBe('出院随访 · 骨科 · 就诊号 ZY1');
+    expect(followUpStart({ encounterId: 'ZY1' }, { departmentCode: null }).options.staticSummary).toBe('出院随访 · 未分配科室 · 就诊号 ZY1');
+  });
 });
 
 describe('contactRefusal and allowedActions', () => {

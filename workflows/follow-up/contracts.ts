@@ -37,7 +37,7 @@ export function followUpWorkflowId(encounterId: string): string {
  */
 export function followUpStart(
   input: FollowUpInput,
-  { departmentCode, again = false }: { departmentCode: string | null; again?: boolean },
+  { departmentCode, departmentName = null, again = false }: { departmentCode: string | null; departmentName?: string | null; again?: boolean },
 ): StartRequest<FollowUpWorkflow> {
   return {
     workflowType: FOLLOW_UP_WORKFLOW_TYPE,
@@ -46,7 +46,7 @@ export function followUpStart(
       args: [input],
       workflowIdReusePolicy: again ? 'ALLOW_DUPLICATE' : 'REJECT_DUPLICATE',
       typedSearchAttributes: [{ key: DepartmentKey, value: departmentCode ?? UNASSIGNED_DEPARTMENT }],
-      staticSummary: `出院随访 · 科室 ${departmentCode ?? '未分配'} · 就诊号 ${input.encounterId}`,
+      staticSummary: `出院随访 · ${departmentName ?? (departmentCode ? `科室 ${departmentCode}` : '未分配科室')} · 就诊号 ${input.encounterId}`,
     },
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TouchpointState } from './contracts.js';
-import { followUpDetails, touchpointWaitSummary } from './details.js';
+import { followUpDetails, phoneTaskWatchSummary, spanLabel, surveyReplyWaitSummary, touchpointWaitSummary } from './details.js';
 
 const tp = (index: number, status: TouchpointState['status'], dueAt: string, channel = 'phone', retryAt?: string): TouchpointState => ({
   index,
@@ -37,5 +37,13 @@ describe('followUpDetails (what the Temporal UI shows)', () => {
 
   it('the timer before a touchpoint says which one, when and how', () => {
     expect(touchpointWaitSummary(tp(1, 'scheduled', '2026-11-27T01:00:00Z'))).toBe('等待第 2 次随访（11月27日 09:00，电话）');
+  });
+});
+
+describe('timer summaries beside the touchpoints (what the Temporal UI shows instead of "1 (1d)")', () => {
+  it('name the touchpoint, what is awaited and the span in Chinese', () => {
+    expect(phoneTaskWatchSummary(tp(0, 'open', '2026-11-23T01:00:00Z'), 86_400)).toBe('第 1 次随访待客服致电（1 天内未处理则通知科主任）');
+    expect(surveyReplyWaitSummary(tp(1, 'open', '2026-11-23T01:00:00Z', 'sms'))).toBe('第 2 次随访问卷等待患者回复（1 小时后再次联系）');
+    expect([spanLabel(90), spanLabel(1_800), spanLabel(5_400), spanLabel(30)]).toEqual(['2 分钟', '30 分钟', '90 分钟', '30 秒']);
   });
 });

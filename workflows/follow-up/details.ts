@@ -14,6 +14,27 @@ export function touchpointWaitSummary(tp: TouchpointState): string {
   return `等待第 ${tp.index + 1} 次随访（${at(tp.dueAt)}，${channel(tp)}）`;
 }
 
+/** A span as the hospital says it: "1 天", "2 小时", "30 分钟" (the largest whole unit). */
+export function spanLabel(seconds: number): string {
+  for (const [unit, size] of [['天', 86_400], ['小时', 3_600], ['分钟', 60]] as const) {
+    if (seconds >= size && seconds % size === 0) return `${seconds / size} ${unit}`;
+  }
+  return seconds >= 3_600 ? `${Math.round(seconds / 3_600)} 小时` : seconds >= 60 ? `${Math.round(seconds / 60)} 分钟` : `${seconds} 秒`;
+}
+
+/** The timer beside an open phone task: "第 1 次随访待客服致电（1 天内未处理则通知科主任）". */
+export function phoneTaskWatchSummary(tp: TouchpointState, limitSeconds: number): string {
+  return `第 ${tp.index + 1} 次随访待客服致电（${spanLabel(limitSeconds)}内未处理则通知科主任）`;
+}
+
+/** The timer after a survey link was sent: "第 1 次随访问卷等待患者回复（1 小时后再次联系）". */
+export function surveyReplyWaitSummary(tp: TouchpointState): string {
+  return `第 ${tp.index + 1} 次随访问卷等待患者回复（${spanLabel(tp.retryAfterSeconds)}后再次联系）`;
+}
+
+/** The timer before the discharge greeting, held back to daytime. */
+export const GREETING_WAIT_SUMMARY = '等待白天发送出院关怀短信';
+
 export function followUpDetails(s: Pick<FollowUpState, 'encounterId' | 'status' | 'urgent' | 'touchpoints' | 'cancelReason'>): string {
   const head = [`**出院随访 ${s.encounterId}**`, FOLLOW_UP_STATUS_LABELS[s.status]];
   if (s.urgent) head.push('红旗预警');

@@ -53,7 +53,7 @@ import {
   type TouchpointState,
   markUrgentSignal,
 } from './contracts.js';
-import { followUpDetails, touchpointWaitSummary } from './details.js';
+import { followUpDetails, GREETING_WAIT_SUMMARY, phoneTaskWatchSummary, surveyReplyWaitSummary, touchpointWaitSummary } from './details.js';
 
 const db = proxyActivities<Activities>(ACTIVITY_TIMEOUTS.database);
 const local = proxyLocalActivities<Activities>(ACTIVITY_TIMEOUTS.localDatabase);
@@ -281,6 +281,7 @@ export async function followUpWorkflow(input: FollowUpInput): Promise<FollowUpSt
         const settled = await condition(
           () => tp.status !== 'open' || cancelled || tp.attempts > attemptsBefore || tp.channel === 'phone',
           retryAfterMs(tp),
+          { summary: surveyReplyWaitSummary(tp) },
         );
         const silent: ContactResult = { taskId: tp.taskId!, outcome: 'no_answer', note: '问卷未回复' };
         if (!settled && refusal(silent) === null) await applyContact(silent);
@@ -336,7 +337,7 @@ export async function followUpWorkflow(input: FollowUpInput): Promise<FollowUpSt
     }
     if (timing.action === 'wait') {
       try {
-        await condition(() => cancelled || finished, timing.waitMs);
+        await condition(() => cancelled || finished, timing.waitMs, { summary: GREETING_WAIT_SUMMARY });
       } catch (err) {
         // The whole workflow was cancelled: the main flow fails with it; nothing to send.
         if (isCancellation(err)) return;
@@ -357,7 +358,7 @@ export async function followUpWorkflow(input: FollowUpInput): Promise<FollowUpSt
    */
   async function watchPhoneTask(tp: TouchpointState, limitSeconds: number): Promise<void> {
     const settled = () => tp.status !== 'open' || cancelled;
-    if (!(await condition(settled, limitSeconds * 1000))) {
+    if (!(await condition(settled, limitSeconds * 1000, { summary: phoneTaskWatchSummary(tp, limitSeconds) }))) {
       const { escalated } = await db.escalateUnworkedTask({ workflowId, taskId: tp.taskId!, touchpointIndex: tp.index });
       if (escalated) log(`第 ${tp.index + 1} 次随访任务超时未处理`, '已通知科室主任');
       await condition(settled);
