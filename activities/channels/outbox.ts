@@ -8,6 +8,7 @@
  * slot). A retry that finds the row without a provider ID lost its answer mid-call: it asks the
  * provider whether the message went out before sending again.
  */
+import { fillTemplate } from '../../domain/message-template.js';
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Sql } from '../../db/client.js';
@@ -179,12 +180,9 @@ export function createOutboxActivities({ sql, channels = NO_CHANNELS }: { sql: S
         ON CONFLICT (message_id) DO NOTHING`;
     }
     const days = Math.max(1, Math.round(rules.surveyLinkTtlSeconds / 86_400));
+    // Messages queued before greetings were filled at queueing time still carry placeholders.
     const fill = (text: string) =>
-      text
-        .replaceAll('{姓名}', m.patient_name)
-        .replaceAll('{科室}', m.department_name ?? '')
-        .replaceAll('{手术}', m.procedure_name ?? '')
-        .replaceAll('{医生}', m.attending_doctor ?? '');
+      fillTemplate(text, { 姓名: m.patient_name, 科室: m.department_name, 手术: m.procedure_name, 医生: m.attending_doctor });
     const optOut = '回复TD退订';
     let text: string;
     if (taskId) text = `${m.patient_name}您好,出院后恢复得怎么样?请花一分钟填写随访问卷:${link} (${days}天内有效)。${optOut}`;
