@@ -13,9 +13,12 @@
  *   the 4-per-minute cap would hide them. Registrations past the last slot are ignored. Then
  *   {@link estimateWalkIns} samples them with a PRNG seeded from a hash of the session id (+ slot
  *   index), so a re-run on the same data gives the same plan;
- * - capacity NXᵢ: slot minutes ÷ mean consultation minutes. No consultation times are recorded
- *   anywhere yet (appointments/walk-ins carry called/seen marks, not consultation lengths), so the
- *   mean is {@link DEFAULT_MEAN_CONSULT_MINUTES} (10) unless the caller passes another;
+ * - capacity NXᵢ from the consultations the clinic page recorded in those past sessions
+ *   ({@link slotCapacityFromHistory}): slot minutes ÷ the slot's mean consultation time, or the
+ *   observed mean number seen where that is far below (the expert starts late; the ratio is the
+ *   row in `quota_capacity_settings`). A slot with no consultation on record falls back to the
+ *   settings' default consultation minutes (10), or the caller's `meanConsultMinutes`, and its
+ *   basis says `fallback`;
  * - total appointment numbers: the session's current sum of slot quotas at its first computation
  *   (kept in `quota_plans.total_appointments` afterwards, so that raising a quota to its booked
  *   count never makes the total creep up night after night).
@@ -30,7 +33,8 @@
 import type { Sql } from '../../db/client.js';
 import { addDays, shanghaiDate } from '../../domain/schedule.js';
 import { materializeClinicSessions } from './clinic-schedule.js';
-import { DEFAULT_SAMPLES, allocateQuotas, capacityPerSlot, estimateWalkIns } from '../../domain/quota.js';
+import { DEFAULT_SAMPLES, allocateQuotas, estimateWalkIns } from '../../domain/quota.js';
+import { consultationsBySlot, slotCapacityFromHistory, type CapacityRule } from '../../domain/consultation-capacity.js';
 import type { QuotaSlotPlan, RecomputeQuotasInput, RecomputeQuotasResult } from '../../workflows/quota-planning/contracts.js';
 
 export const DEFAULT_MEAN_CONSULT_MINUTES = 10;
@@ -52,10 +56,13 @@ export function createQuotaPlanningActivities({ sql }: { sql: Sql }) {
     async recomputeQuotas(input: RecomputeQuotasInput): Promise<RecomputeQuotasResult> {
       const weeks = Math.trunc(input.weeks);
       const horizonDays = Math.trunc(input.horizonDays);
-      const meanConsultMinutes = input.meanConsultMinutes ?? DEFAULT_MEAN_CONSULT_MINUTES;
+      const [settings] = await sql<{ late_start_ratio: string; fallback_consult_minutes: string }[]>`
+        SELECT late_start_ratio, fallback_consult_minutes FROM quota_capacity_settings WHERE id`;
+      const meanConsultMinutes = input.meanConsultMinutes ?? (settings ? Number(settings.fallback_consult_minutes) : DEFAULT_MEAN_CONSULT_MINUTES);
       if (!(weeks > 0) || !(horizonDays > 0) || !(meanConsultMinutes > 0)) {
         throw new RangeError(`weeks, horizonDays and meanConsultMinutes must be positive (got ${weeks}, ${horizonDays}, ${meanConsultMinutes})`);
       }
+      const rule: CapacityRule = { lateStartRatio: settings ? Number(settings.late_start_ratio) : 0.6, fallbackConsultMinutes: meanConsultMinutes };
       // The sessions of the window follow the outpatient set-up first: new dates from the weekly schedules, closed dates removed.
       await materializeClinicSessions(sql, { firstDate: addDays(shanghaiDate(new Date()), 1), days: horizonDays });
       const sessions = await sql<{ id: string; expert_name: string; department_code: string; starts_at: Date }[]>`
@@ -111,7 +118,17 @@ export function createQuotaPlanningActivities({ sql }: { sql: Sql }) {
 
         const baseSeed = seedOf(session.id);
         const walkIns = layout.map((l, i) => estimateWalkIns(history[i]!, l.minutes, { seed: (baseSeed + i) >>> 0 }));
-        const capacity = layout.map((l) => capacityPerSlot({ slotMinutes: l.minutes, meanConsultMinutes }));
+        // Consultations the clinic page recorded in the same past sessions, by the slot they started in.
+        const consulted = await sql<{ session_id: string; started_at: Date; ended_at: Date }[]>`
+          SELECT session_id, started_at, ended_at FROM consultations
+          WHERE session_id IN ${sql(past.map((p) => p.id))} AND outcome = 'seen' ORDER BY started_at, id`;
+        const startOf = new Map(past.map((p) => [p.id, p.starts_at.getTime()]));
+        const bySlot = consultationsBySlot(
+          layout,
+          consulted.map((c) => ({ sessionStart: startOf.get(c.session_id)!, startedAt: c.started_at.getTime(), endedAt: c.ended_at.getTime() })),
+        );
+        const capacities = layout.map((l, i) => slotCapacityFromHistory(l.minutes, { consultMinutes: bySlot[i]!, pastSessions: past.length }, rule));
+        const capacity = capacities.map((c) => c.capacity);
 
         const planned = await sql.begin(async (tx) => {
           const locked = await tx<{ slot_index: number; appointment_quota: number; booked: number }[]>`
@@ -129,7 +146,12 @@ export function createQuotaPlanningActivities({ sql }: { sql: Sql }) {
               pastSessions: past.length,
               weeks,
               slotMinutes: l.minutes,
-              meanConsultMinutes,
+              meanConsultMinutes: capacities[i]!.meanConsultMinutes,
+              capacitySource: capacities[i]!.source,
+              meanSeen: capacities[i]!.meanSeen,
+              expectedSeen: capacities[i]!.expected,
+              consultations: capacities[i]!.consultations,
+              lateStartRatio: rule.lateStartRatio,
               samplesPerSession: DEFAULT_SAMPLES,
               seed: (baseSeed + i) >>> 0,
               totalAppointments: total,
