@@ -4,6 +4,7 @@ import { createFollowUpDbActivities, type FollowUpSettings } from './db/follow-u
 import { createTicketDbActivities } from './db/tickets.js';
 import { createAppointmentDbActivities } from './db/appointments.js';
 import { createQuotaPlanningActivities } from './db/quota-planning.js';
+import { createOutpatientBookingActivities } from './db/outpatient-booking.js';
 import { createHisInboxActivities } from './his/inbox.js';
 import { createReconcileActivities } from './db/reconcile.js';
 import { createAuditAnchorActivities } from './db/audit-anchor.js';
@@ -38,6 +39,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createReportRollupActivities(deps),
     ...createReportExportActivities(deps),
     ...createOutboxActivities(deps),
+    ...createOutpatientBookingActivities(deps),
   };
 }
 

@@ -93,6 +93,10 @@ describe('consultation records and quotas from history', () => {
     expect(slot2!.basis).toMatchObject({ capacitySource: 'fallback', meanConsultMinutes: 10, consultations: 0 });
     expect(plan!.computed.reduce((a, c) => a + c.quota, 0)).toBe(30);
 
+    // The quota page's data carries the source.
+    const listed = (await stack.services.quotaPlanning.list(admin)).find((s) => s.sessionId === upcoming.id);
+    expect(listed?.slots.map((s) => s.computed?.basis.capacitySource)).toEqual(['observed_late_start', 'history', 'fallback', 'fallback']);
+
     // The threshold is data: at 0.3 the same history keeps the computed capacity.
     await stack.sql`UPDATE quota_capacity_settings SET late_start_ratio = 0.3`;
     try {
@@ -104,9 +108,6 @@ describe('consultation records and quotas from history', () => {
       await stack.sql`UPDATE quota_capacity_settings SET late_start_ratio = 0.6`;
     }
 
-    // The quota page's data carries the source.
-    const listed = (await stack.services.quotaPlanning.list(admin)).find((s) => s.sessionId === upcoming.id);
-    expect(listed?.slots.map((s) => s.computed?.basis.capacitySource)).toEqual(['observed_late_start', 'history', 'fallback', 'fallback']);
   });
 
   it('a called patient who is not there is passed (no consultation), and comes next when back', async () => {

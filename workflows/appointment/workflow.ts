@@ -7,7 +7,7 @@
  * appointment a no-show and reports it to the patient's no-show ledger (`noshow-<patient>`,
  * started here when the patient has none yet; it outlives this workflow).
  */
-import { allHandlersFinished, condition, getExternalWorkflowHandle, proxyActivities, setCurrentDetails, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, getExternalWorkflowHandle, patched, proxyActivities, setCurrentDetails, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../../activities/index.js';
 import { ACTIVITY_TIMEOUTS } from '../../config/temporal.js';
@@ -17,12 +17,15 @@ import { refuse } from '../shared/refusal.js';
 import {
   APPOINTMENT_ACTION_REFUSED,
   ARRIVAL_NOTES,
+  HOLD_EXPIRED_REASON,
   appointmentActionRefusal,
   cancelAppointmentUpdate,
   checkInUpdate,
   getAppointmentStateQuery,
   noShowLedgerStart,
   noShowLedgerWorkflowId,
+  PAYMENT_HOLD_PATCH,
+  paymentReceivedSignal,
   recordNoShowSignal,
   type AppointmentFacts,
   type AppointmentInput,
@@ -83,6 +86,11 @@ export async function appointmentWorkflow({ appointmentId }: AppointmentInput): 
   };
 
   setHandler(getAppointmentStateQuery, () => state);
+  /** The verified payment (services/outpatient-booking.ts); acted on after the booking is loaded. */
+  let payment: { outTradeNo: string; transactionId: string } | undefined;
+  setHandler(paymentReceivedSignal, (paid) => {
+    payment ??= paid;
+  });
   setHandler(
     cancelAppointmentUpdate,
     ({ reason }) =>
@@ -118,6 +126,27 @@ export async function appointmentWorkflow({ appointmentId }: AppointmentInput): 
     sessionEndsAt: loaded.sessionEndsAt,
   });
   facts = loaded;
+
+  // A number held while the patient pays: booked when the payment arrives, released when the hold ends unpaid.
+  if (loaded.status === 'pending_payment' && patched(PAYMENT_HOLD_PATCH)) {
+    describe();
+    const holdMs = Math.max(1, Date.parse(loaded.holdExpiresAt ?? loaded.bookedAt) - Date.now());
+    const arrived = await condition(() => payment !== undefined, holdMs, { summary: '等待支付(超时释放号源)' });
+    if (!arrived) {
+      const released = await db.releaseHeldAppointment({ appointmentId });
+      if (released !== 'paid') {
+        state.status = 'cancelled';
+        state.cancelReason = HOLD_EXPIRED_REASON;
+        describe();
+        await condition(allHandlersFinished);
+        return state;
+      }
+      // Paid at the last moment: the notification's signal follows the recorded payment.
+      await condition(() => payment !== undefined);
+    }
+    await db.confirmAppointmentPayment({ workflowId, appointmentId, transactionId: payment!.transactionId });
+    state.status = 'booked';
+  }
 
   const reminderAt = Date.parse(loaded.sessionStartsAt) - REMINDER_BEFORE_MS;
   let finished = false;
