@@ -49,7 +49,7 @@ export interface PatientView {
   currentNumber: string | null;
   number: string;
   /** waiting: in the queue; called: being seen or seen; not_checked_in: booked, not yet checked in; closed: cancelled or no-show. */
-  state: 'waiting' | 'called' | 'seen' | 'not_checked_in' | 'closed';
+  state: 'waiting' | 'called' | 'seen' | 'not_checked_in' | 'closed' | 'unpaid';
   position: number | null;
   /** Patients before this one. */
   ahead: number | null;
@@ -187,6 +187,7 @@ export function createClinicQueueService({ sql, audit }: { sql: Sql; audit: Audi
                CASE WHEN seen_at IS NOT NULL THEN 'seen' WHEN passed_at IS NOT NULL THEN 'not_checked_in'
                     WHEN called_at IS NOT NULL AND checked_in_at <= called_at THEN 'called'
                     WHEN status = 'checked_in' THEN 'waiting' WHEN status = 'booked' THEN 'not_checked_in'
+                    WHEN status = 'pending_payment' THEN 'unpaid'
                     WHEN status = 'seen' THEN 'seen' ELSE 'closed' END AS state
         FROM appointments WHERE number = ${wanted}
         UNION ALL

@@ -29,7 +29,7 @@ export interface OutpatientBookingDeps {
   /** Where the payment provider posts its notification (…/api/outpatient/payments/wechat/notify). */
   notifyUrl: string;
   /** Where the patient's phone returns after paying (the booking's confirmation page). */
-  returnUrl?: (number: string) => string;
+  returnUrl?: (number: string, shortCode: string) => string;
   /** Minutes a number is held while the patient pays (default 10). */
   holdSeconds?: number;
   /** Seconds an SMS code is valid (default 300). */
@@ -243,7 +243,7 @@ export function createOutpatientBookingService(deps: OutpatientBookingDeps) {
         notifyUrl: deps.notifyUrl,
         expiresAt: holdExpiresAt,
       });
-      const payUrl = deps.returnUrl ? `${created.payUrl}&redirect_url=${encodeURIComponent(deps.returnUrl(number))}` : created.payUrl;
+      const payUrl = deps.returnUrl ? `${created.payUrl}&redirect_url=${encodeURIComponent(deps.returnUrl(number, held.shortCode))}` : created.payUrl;
       await sql`UPDATE payment_orders SET pay_url = ${payUrl} WHERE out_trade_no = ${outTradeNo}`;
       return { number, shortCode: held.shortCode, status: 'pending_payment', holdExpiresAt: holdExpiresAt.toISOString(), amountFen, payUrl, outTradeNo };
     },
