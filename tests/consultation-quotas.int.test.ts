@@ -5,6 +5,8 @@
  * plan turns them into per-slot capacity — slot minutes ÷ mean consultation time, or the observed
  * mean seen for a slot whose expert starts late. Sessions belong to an expert of this file only.
  */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../domain/access.js';
 import { isServiceError } from '../services/errors.js';
@@ -17,6 +19,7 @@ let stack: TestStack;
 let org: TestOrg;
 let admin: Principal;
 const EXPERT = `晚开诊专家-${uniq()}`;
+const run = promisify(execFile);
 
 beforeAll(async () => {
   stack = await startStack({ worker: true });
@@ -96,6 +99,17 @@ describe('consultation records and quotas from history', () => {
     // The quota page's data carries the source.
     const listed = (await stack.services.quotaPlanning.list(admin)).find((s) => s.sessionId === upcoming.id);
     expect(listed?.slots.map((s) => s.computed?.basis.capacitySource)).toEqual(['observed_late_start', 'history', 'fallback', 'fallback']);
+
+    // `npm run simulate:clinic` runs on the same recorded history.
+    const sim = await run('node_modules/.bin/tsx', ['scripts/simulate-clinic.ts'], {
+      env: { ...process.env, SIM_EXPERT: EXPERT, DATABASE_URL: stack.env.DATABASE_URL },
+      timeout: 120_000,
+    });
+    expect(sim.stdout).toContain('recorded history (clinic page consultations)');
+    expect(sim.stdout).toMatch(/3 个工作日 working days/);
+    expect(sim.stdout).toContain('平均就诊时长 mean consultation 10.0 min; 专家迟到 expert started late on 3/3 days');
+    expect(sim.stdout).toMatch(/\| 测算配额 computed quotas \|/);
+    if (process.env.SIM_PRINT) console.log(sim.stdout);
 
     // The threshold is data: at 0.3 the same history keeps the computed capacity.
     await stack.sql`UPDATE quota_capacity_settings SET late_start_ratio = 0.3`;

@@ -66,7 +66,7 @@ describe('patient booking on a phone', () => {
     });
 
     await page.goto(`${web.base}/book?date=${date}`);
-    await page.getByTestId('departments').getByRole('link').first().click();
+    await page.getByTestId('departments').locator(`a[href*="dept=${encodeURIComponent(org.deptA)}"]`).click();
     await page.getByTestId('experts').getByRole('link', { name: new RegExp(expert) }).click();
     const slots = page.getByTestId('slots').getByRole('link');
     await expect(slots.first().textContent()).resolves.toMatch(/余 4 个号/);
