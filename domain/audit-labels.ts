@@ -28,6 +28,8 @@ export const AUDIT_ACTION_LABELS: Record<string, string> = {
   'clinic.call_next': '叫号',
   'clinic.pass': '过号',
   'clinic.return_passed': '过号患者返回',
+  'desk.check_in': '窗口签到',
+  'desk.book': '窗口预约',
   'noshow.blacklist_lifted': '解除爽约黑名单',
   'his_inbox.view': '查看 HIS 消息',
   'his_inbox.replay': '重放 HIS 消息',
