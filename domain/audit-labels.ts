@@ -29,6 +29,7 @@ export const AUDIT_ACTION_LABELS: Record<string, string> = {
   'clinic.pass': '过号',
   'clinic.return_passed': '过号患者返回',
   'desk.check_in': '窗口签到',
+  'clinic.end_session': '结束出诊',
   'desk.book': '窗口预约',
   'noshow.blacklist_lifted': '解除爽约黑名单',
   'his_inbox.view': '查看 HIS 消息',

@@ -117,7 +117,7 @@ export function createServices({ sql, temporal, env, outpatient }: ServiceDeps) 
     appointments,
     clinicQueue,
     outpatientBooking,
-    registrationDesk: createRegistrationDeskService({ sql, audit, appointments, clinicQueue, booking: outpatientBooking }),
+    registrationDesk: createRegistrationDeskService({ sql, temporal, audit, appointments, clinicQueue, booking: outpatientBooking }),
     quotaPlanning: createQuotaPlanningService({ sql, audit }),
     workflowMonitor: createWorkflowMonitorService({ sql, temporal, env }),
     reports: createReportService({ sql, temporal, taskQueue: env.TEMPORAL_TASK_QUEUE, audit }),

@@ -5,7 +5,9 @@
  * number → next) — and book for a patient at the window or on the phone with the same rules as
  * /book (no SMS code: the desk has identified the patient). Audited.
  */
+import type { Client } from '@temporalio/client';
 import type { Sql } from '../db/client.js';
+import { sessionEndedSignal } from '../workflows/appointment/contracts.js';
 import { runsClinic, type Principal } from '../domain/access.js';
 import type { AppointmentService } from './appointments.js';
 import type { AuditService, RequestMeta } from './audit.js';
@@ -24,6 +26,7 @@ export interface DeskCheckIn {
 
 export function createRegistrationDeskService(deps: {
   sql: Sql;
+  temporal: Client;
   audit: AuditService;
   appointments: AppointmentService;
   clinicQueue: ClinicQueueService;
@@ -60,9 +63,29 @@ export function createRegistrationDeskService(deps: {
       }
       const state = await deps.appointments.checkIn(a.id, { actorId: user.id });
       await audit.record({ actor: user, action: 'desk.check_in', entityType: 'clinic_session', entityId: s.id, patientId: a.patient_id, details: { number: a.number, arrival: state.arrival ?? null } }, meta);
-      const queue = await deps.clinicQueue.queue(sessionId, now);
+      // The workflow stamps the check-in when it takes it: after `now` was read.
+      const queue = await deps.clinicQueue.queue(sessionId, new Date(Math.max(now.getTime(), Date.now())));
       const entry = queue.entries.find((e) => e.number === a.number);
       return { number: a.number, queueNote: state.queueNote ?? null, rule: entry?.rule ?? null, position: entry?.position ?? null };
+    },
+
+    /**
+     * Ends the session (clinic page "结束出诊"): the patient in the room is seen, and every booking
+     * not checked in becomes a no-show now (its workflow tells the no-show ledger, which may
+     * blacklist). Audited. Returns the numbers marked.
+     */
+    async endSession(user: Principal, sessionId: string, meta: RequestMeta, now: Date = new Date()): Promise<{ noShows: string[] }> {
+      const s = await session(user, sessionId);
+      await sql`UPDATE consultations SET ended_at = greatest(${now}, started_at), outcome = 'seen' WHERE session_id = ${s.id} AND outcome = 'in_progress'`;
+      await sql`
+        UPDATE appointments SET seen_at = ${now}
+        WHERE session_id = ${s.id} AND called_at IS NOT NULL AND seen_at IS NULL AND passed_at IS NULL AND checked_in_at <= called_at`;
+      await sql`UPDATE walk_in_registrations SET status = 'seen', seen_at = ${now} WHERE session_id = ${s.id} AND status = 'called'`;
+      const open = await sql<{ number: string; workflow_id: string }[]>`
+        SELECT number, workflow_id FROM appointments WHERE session_id = ${s.id} AND status = 'booked' ORDER BY number`;
+      for (const a of open) await deps.temporal.workflow.getHandle(a.workflow_id).signal(sessionEndedSignal);
+      await audit.record({ actor: user, action: 'clinic.end_session', entityType: 'clinic_session', entityId: s.id, details: { noShows: open.map((a) => a.number) } }, meta);
+      return { noShows: open.map((a) => a.number) };
     },
 
     /** Books for a patient at the window or on the phone: same rules as /book, without the SMS code. */

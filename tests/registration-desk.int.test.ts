@@ -79,4 +79,42 @@ describe('registration desk', () => {
     expect(back).toMatchObject({ number: onTimeBooking.number, rule: 'late_called', position: 1 });
     expect((await stack.services.clinicQueue.callNext(users.headA!, sessionId, {})).number).toBe(onTimeBooking.number);
   });
+
+  it('ending the session marks the bookings not checked in as no-shows now (the ledger follows)', async () => {
+    const [s] = await stack.sql<{ id: string }[]>`
+      INSERT INTO clinic_sessions (expert_name, department_code, session_date, registration_opens_at, starts_at, ends_at, slot_minutes, grace_minutes)
+      VALUES ('结束专家', ${org.deptA}, (now() AT TIME ZONE 'Asia/Shanghai')::date, ${at(30)}, ${at(-60)}, ${at(180)}, 60, 0) RETURNING id`;
+    await stack.sql`INSERT INTO clinic_slots (session_id, slot_index, starts_at, ends_at, appointment_quota) VALUES (${s!.id}, 0, ${at(-60)}, ${at(180)}, 3)`;
+    const [p] = await stack.sql<{ id: string }[]>`INSERT INTO patients (his_patient_id, name, phone) VALUES (${`END-${uniq()}`}, '吴未到', '13700137001') RETURNING id`;
+    const booking = await stack.services.appointments.book(p!.id, s!.id, 0, { prepaid: true, prepaymentRef: 'PAY-E' });
+    await waitUntilStarted(booking.workflowId);
+    expect(await refusal(stack.services.registrationDesk.endSession(users.staffB!, s!.id, {}))).toMatchObject({ status: 403 });
+    expect(await stack.services.registrationDesk.endSession(users.headA!, s!.id, {})).toEqual({ noShows: [booking.number] });
+    const deadline = Date.now() + 20_000;
+    let status = '';
+    while (Date.now() < deadline) {
+      [{ status } = { status: '' }] = await stack.sql<{ status: string }[]>`SELECT status FROM appointments WHERE number = ${booking.number}`;
+      if (status === 'no_show') break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(status).toBe('no_show');
+    const ledger = await waitForLedger(p!.id);
+    expect(ledger).toBe(1);
+  });
 });
+
+async function waitUntilStarted(workflowId: string) {
+  const handle = stack.temporal.workflow.getHandle(workflowId);
+  await handle.describe();
+}
+
+/** The patient's no-show count in the ledger projection, once written (20 s at most). */
+async function waitForLedger(patientId: string): Promise<number> {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    const [row] = await stack.sql<{ n: number }[]>`SELECT jsonb_array_length(no_shows)::int AS n FROM noshow_ledger WHERE patient_id = ${patientId}`;
+    if (row && row.n > 0) return row.n;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return 0;
+}

@@ -42,6 +42,10 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       const back = await queue.returnPassed(user, sessionId, String(form.get('number') ?? ''), context.meta);
       return redirect(`/clinic/${sessionId}?back=${encodeURIComponent(back.number)}`);
     }
+    if (intent === 'end_session') {
+      const ended = await context.services.registrationDesk.endSession(user, sessionId, context.meta);
+      return redirect(`/clinic/${sessionId}?ended=${ended.noShows.length}`);
+    }
     if (intent === 'walk_in') {
       const walkIn = await queue.registerWalkIn(user, sessionId);
       return redirect(`/clinic/${sessionId}?walkin=${encodeURIComponent(walkIn.number)}&code=${encodeURIComponent(walkIn.shortCode)}`);
@@ -70,6 +74,7 @@ export default function ClinicQueue() {
   const called = search.get('called');
   const passed = search.get('passed');
   const back = search.get('back');
+  const ended = search.get('ended');
   const walkIn = search.get('walkin');
   const code = search.get('code');
 
@@ -97,6 +102,11 @@ export default function ClinicQueue() {
       {passed && !result && (
         <div className="alert alert-success" role="status">
           {passed} 过号,患者到达后签到即排在下一位
+        </div>
+      )}
+      {ended !== null && !result && (
+        <div className="alert alert-success" role="status" data-testid="session-ended">
+          已结束出诊,{ended} 个未签到的预约记为爽约
         </div>
       )}
       {back && !result && (
@@ -129,6 +139,11 @@ export default function ClinicQueue() {
           <input name="number" aria-label="过号患者号码" placeholder="过号号码" size={12} autoComplete="off" />
           <button type="submit" name="intent" value="return_passed" className="small-button" disabled={busy}>
             过号患者到达
+          </button>
+        </Form>{' '}
+        <Form method="post" style={{ display: 'inline' }} onSubmit={(e) => (window.confirm('结束出诊?未签到的预约将记为爽约。') ? undefined : e.preventDefault())}>
+          <button type="submit" name="intent" value="end_session" className="small-button" disabled={busy}>
+            结束出诊
           </button>
         </Form>{' '}
         <Form method="post" style={{ display: 'inline' }}>

@@ -99,6 +99,13 @@ export const getAppointmentStateQuery = defineQuery<AppointmentState>('getAppoin
  * and releases the number when it does not come.
  */
 export const paymentReceivedSignal = defineSignal<[{ outTradeNo: string; transactionId: string }]>('paymentReceived');
+/**
+ * The clinic ended the session early (its last patient seen, clinic page "结束出诊"): a booking not
+ * checked in is a no-show now rather than at the scheduled end (patch {@link SESSION_END_PATCH}).
+ */
+export const sessionEndedSignal = defineSignal<[]>('sessionEnded');
+/** `patched()` ID of the early session end in appointmentWorkflow. */
+export const SESSION_END_PATCH = 'appointment-session-ended-signal';
 /** `patched()` ID of the payment hold in appointmentWorkflow. */
 export const PAYMENT_HOLD_PATCH = 'appointment-payment-hold';
 /** Reason recorded on a number released because the hold ended unpaid. */

@@ -26,6 +26,8 @@ import {
   noShowLedgerWorkflowId,
   PAYMENT_HOLD_PATCH,
   paymentReceivedSignal,
+  SESSION_END_PATCH,
+  sessionEndedSignal,
   recordNoShowSignal,
   type AppointmentFacts,
   type AppointmentInput,
@@ -91,6 +93,10 @@ export async function appointmentWorkflow({ appointmentId }: AppointmentInput): 
   setHandler(paymentReceivedSignal, (paid) => {
     payment ??= paid;
   });
+  let sessionEnded = false;
+  setHandler(sessionEndedSignal, () => {
+    sessionEnded = true;
+  });
   setHandler(
     cancelAppointmentUpdate,
     ({ reason }) =>
@@ -154,11 +160,12 @@ export async function appointmentWorkflow({ appointmentId }: AppointmentInput): 
   describe();
 
   // Open until the session ends: a cancellation (until registration opens) or a check-in settles it.
-  const settled = await condition(() => state.status !== 'booked', Math.max(1, Date.parse(state.sessionEndsAt) - Date.now()), {
+  const endable = patched(SESSION_END_PATCH);
+  const settled = await condition(() => state.status !== 'booked' || (endable && sessionEnded), Math.max(1, Date.parse(state.sessionEndsAt) - Date.now()), {
     summary: '出诊结束（仍未签到记为爽约）',
   });
   await condition(() => !busy);
-  if (!settled && state.status === 'booked') {
+  if ((!settled || (endable && sessionEnded)) && state.status === 'booked') {
     const at = new Date(Date.now()).toISOString();
     await db.markNoShow({ appointmentId, at });
     state.status = 'no_show';
