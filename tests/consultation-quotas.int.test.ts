@@ -95,6 +95,10 @@ describe('consultation records and quotas from history', () => {
     // 10:00–11:00: nothing finished there (the last call is still in progress) → the 10-minute fallback, named.
     expect(slot2!.basis).toMatchObject({ capacitySource: 'fallback', meanConsultMinutes: 10, consultations: 0 });
     expect(plan!.computed.reduce((a, c) => a + c.quota, 0)).toBe(30);
+    // Current vs proposed plan, simulated over the recorded sessions, for the quota page.
+    const listedPlan = (await stack.services.quotaPlanning.list(admin)).find((s) => s.sessionId === upcoming.id);
+    expect(listedPlan?.simulation).toMatchObject({ sessions: 3, current: { quotas: [8, 8, 7, 7] }, proposed: { quotas: plan!.computed.map((c) => c.quota) } });
+    expect(listedPlan!.simulation!.proposed.walkInMean).toBeLessThan(listedPlan!.simulation!.current.walkInMean);
 
     // The quota page's data carries the source.
     const listed = (await stack.services.quotaPlanning.list(admin)).find((s) => s.sessionId === upcoming.id);

@@ -35,6 +35,7 @@ import { addDays, shanghaiDate } from '../../domain/schedule.js';
 import { materializeClinicSessions } from './clinic-schedule.js';
 import { DEFAULT_SAMPLES, allocateQuotas, estimateWalkIns } from '../../domain/quota.js';
 import { consultationsBySlot, slotCapacityFromHistory, type CapacityRule } from '../../domain/consultation-capacity.js';
+import { comparePlans } from '../../domain/plan-comparison.js';
 import type { QuotaSlotPlan, RecomputeQuotasInput, RecomputeQuotasResult } from '../../workflows/quota-planning/contracts.js';
 
 export const DEFAULT_MEAN_CONSULT_MINUTES = 10;
@@ -137,6 +138,22 @@ export function createQuotaPlanningActivities({ sql }: { sql: Sql }) {
             SELECT total_appointments, override FROM quota_plans WHERE session_id = ${session.id} FOR UPDATE`;
           const total = plan?.total_appointments ?? locked.reduce((sum, s) => sum + s.appointment_quota, 0);
           const quotas = allocateQuotas(capacity, walkIns, total);
+          // Current (in force before this run) vs proposed plan, replayed over the same past sessions.
+          const simulation = comparePlans({
+            slots: layout.map((l) => ({ start: l.offset, end: l.offset + l.minutes })),
+            past: past.map((p) => {
+              const mine = consulted.filter((c) => c.session_id === p.id);
+              return {
+                walkIns: registrations.filter((r) => r.session_id === p.id).map((r) => (r.registered_at.getTime() - p.starts_at.getTime()) / MINUTE),
+                consultMinutes: mine.map((c) => (c.ended_at.getTime() - c.started_at.getTime()) / MINUTE),
+                expertStartMinutes: mine[0] ? Math.max(0, (mine[0].started_at.getTime() - p.starts_at.getTime()) / MINUTE) : 0,
+              };
+            }),
+            current: locked.map((l) => l.appointment_quota),
+            proposed: quotas,
+            seed: baseSeed,
+            fallbackConsultMinutes: meanConsultMinutes,
+          });
           const computed: QuotaSlotPlan[] = layout.map((l, i) => ({
             slotIndex: slots[i]!.slot_index,
             walkIns: walkIns[i]!,
@@ -158,10 +175,10 @@ export function createQuotaPlanningActivities({ sql }: { sql: Sql }) {
             },
           }));
           await tx`
-            INSERT INTO quota_plans (session_id, computed, computed_at, weeks_of_history, total_appointments)
-            VALUES (${session.id}, ${tx.json(computed as never)}, now(), ${weeks}, ${total})
+            INSERT INTO quota_plans (session_id, computed, computed_at, weeks_of_history, total_appointments, simulation)
+            VALUES (${session.id}, ${tx.json(computed as never)}, now(), ${weeks}, ${total}, ${tx.json(simulation as never)})
             ON CONFLICT (session_id) DO UPDATE
-              SET computed = EXCLUDED.computed, computed_at = EXCLUDED.computed_at,
+              SET computed = EXCLUDED.computed, computed_at = EXCLUDED.computed_at, simulation = EXCLUDED.simulation,
                   weeks_of_history = EXCLUDED.weeks_of_history, total_appointments = EXCLUDED.total_appointments`;
           const overridden = plan !== undefined && plan.override !== null;
           if (!overridden) {

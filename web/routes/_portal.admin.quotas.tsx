@@ -96,6 +96,42 @@ export default function Quotas() {
                 : '尚未测算(没有该专家的历史出诊记录或尚未到测算时间)'}
               {overridden && s.overriddenAt && `;${s.overriddenBy ?? '管理员'} 于 ${dateTime(s.overriddenAt)} 人工调整:${s.overrideReason ?? ''}`}
             </p>
+            {s.simulation && (
+              <table className="grid" data-testid="plan-simulation" style={{ marginBottom: '0.8rem' }}>
+                <caption className="hint" style={{ textAlign: 'left' }}>
+                  按该专家近 {s.simulation.sessions} 次出诊的实际挂号与接诊记录仿真(分钟)
+                </caption>
+                <thead>
+                  <tr>
+                    <th>方案</th>
+                    <th>各时段预约号</th>
+                    <th>现场患者平均等待</th>
+                    <th>现场 p90</th>
+                    <th>预约患者平均等待</th>
+                    <th>预约 p90</th>
+                    <th>医生空闲/次</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {(
+                    [
+                      ['现行方案', s.simulation.current],
+                      ['测算方案', s.simulation.proposed],
+                    ] as const
+                  ).map(([name, f]) => (
+                    <tr key={name}>
+                      <td>{name}</td>
+                      <td>{f.quotas.join(' / ')}</td>
+                      <td>{num(f.walkInMean)}</td>
+                      <td>{num(f.walkInP90)}</td>
+                      <td>{num(f.appointmentMean)}</td>
+                      <td>{num(f.appointmentP90)}</td>
+                      <td>{num(f.idleMinutes)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
             <Form method="post" noValidate>
               <input type="hidden" name="sessionId" value={s.sessionId} />
               {errors.form && (
