@@ -91,7 +91,7 @@ export function verifyWechatPayNotification(
   if (!/^\d{1,12}$/.test(timestamp) || Math.abs(now.getTime() - Number(timestamp) * 1000) > NOTIFICATION_MAX_SKEW_MS) {
     throw new PaymentNotificationError('通知时间戳过期', 'stale');
   }
-  let valid = false;
+  let valid: boolean;
   try {
     valid = createVerify('RSA-SHA256').update(`${timestamp}\n${nonce}\n${rawBody}\n`).verify(key, signature, 'base64');
   } catch {
