@@ -52,7 +52,7 @@ describe('quota page in a browser', () => {
       for (let k = 0; k < 10; k++) {
         await stack.sql`INSERT INTO walk_in_registrations (session_id, number, registered_at) VALUES (${past.id}, ${`QW-${uniq()}`}, ${new Date(past.starts_at.getTime() + (-30 + k) * 60_000)})`;
       }
-      for (const m of [45, 55, 65, 75, 85, 95]) await stack.services.clinicQueue.callNext(admin, past.id, {}, new Date(past.starts_at.getTime() + m * 60_000));
+      for (const m of [40, 50, 60, 70, 80, 90, 100, 110, 120]) await stack.services.clinicQueue.callNext(admin, past.id, {}, new Date(past.starts_at.getTime() + m * 60_000));
     }
     const upcoming = await createSession(1);
     await executeWorkflow(stack.temporal, stack.taskQueue, quotaPlanningStart({ weeks: 8, horizonDays: 2 }, `quota-page-${uniq()}`));
