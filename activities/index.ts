@@ -5,6 +5,7 @@ import { createTicketDbActivities } from './db/tickets.js';
 import { createFeedbackDbActivities } from './db/feedback.js';
 import { createAppointmentDbActivities } from './db/appointments.js';
 import { createQuotaPlanningActivities } from './db/quota-planning.js';
+import { createOutpatientBookingActivities } from './db/outpatient-booking.js';
 import { createHisInboxActivities } from './his/inbox.js';
 import { createReconcileActivities } from './db/reconcile.js';
 import { createAuditAnchorActivities } from './db/audit-anchor.js';
@@ -42,6 +43,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createReportExportActivities(deps),
     ...createOutboxActivities(deps),
     ...createStaffMessageActivities(deps),
+    ...createOutpatientBookingActivities(deps),
   };
 }
 

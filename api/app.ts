@@ -6,6 +6,7 @@ import { Hono } from 'hono';
 import type { Principal } from '../domain/access.js';
 import { payloadCodec } from '../worker/payload-codec.js';
 import { createAdminRoutes } from './admin.js';
+import { createOutpatientRoutes } from './outpatient.js';
 import { createCodecRoutes } from './codec.js';
 import { requestBodyLimit } from './body-limit.js';
 import { createFhirRoutes } from './his/fhir.js';
@@ -77,6 +78,8 @@ export function createApi(services: Services) {
 
   // Providers' callbacks: each checks its provider's signature itself.
   api.route('/webhooks', createWebhookRoutes(services));
+  // Public outpatient booking (no staff sign-in; the patient's mobile is verified by SMS code).
+  if (services.outpatientBooking) api.route('/outpatient', createOutpatientRoutes(services.outpatientBooking));
 
   // Everything below needs a signed-in user.
   api.use('*', async (c, next) => {

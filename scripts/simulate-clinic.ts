@@ -16,7 +16,9 @@
  *
  * Env: SIM_SEED (default 20250301), SIM_DAYS (20), SIM_EARLY_SHARE (0.2), SIM_LATE_SHARE (0.1),
  * SIM_NO_SHOW (0.1), SIM_CURRENT_PLAN (first | even), SIM_HISTORY (path to a ClinicHistory JSON
- * file to load instead of generating the demo history).
+ * file to load instead of generating the demo history), SIM_EXPERT (+ SIM_DEPARTMENT, SIM_WEEKS,
+ * DATABASE_URL): the expert's recorded history from the database instead — walk-in registrations
+ * and the consultations the clinic page recorded (scripts/clinic-history-db.ts).
  */
 import { readFileSync } from 'node:fs';
 import { allocateQuotas, capacityPerSlot, estimateWalkIns, mulberry32, slotCount } from '../domain/quota.js';
@@ -39,9 +41,24 @@ const behaviour: AppointmentBehaviour = {
 };
 const currentPlanKind = process.env.SIM_CURRENT_PLAN === 'even' ? 'even' : 'first';
 const historyPath = process.env.SIM_HISTORY;
-const history: ClinicHistory = historyPath
-  ? (JSON.parse(readFileSync(historyPath, 'utf8')) as ClinicHistory)
-  : generateClinicHistory({ seed, days: envNumber('SIM_DAYS', 20) });
+const recordedExpert = process.env.SIM_EXPERT;
+async function recordedHistory(expertName: string): Promise<ClinicHistory> {
+  const { createSql } = await import('../db/client.js');
+  const { loadRecordedHistory } = await import('./clinic-history-db.js');
+  const url = process.env.DATABASE_URL;
+  if (!url) throw new Error('SIM_EXPERT needs DATABASE_URL');
+  const sql = createSql(url, { max: 1 });
+  try {
+    return await loadRecordedHistory(sql, { expertName, departmentCode: process.env.SIM_DEPARTMENT, weeks: envNumber('SIM_WEEKS', 8) });
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+const history: ClinicHistory = recordedExpert
+  ? await recordedHistory(recordedExpert)
+  : historyPath
+    ? (JSON.parse(readFileSync(historyPath, 'utf8')) as ClinicHistory)
+    : generateClinicHistory({ seed, days: envNumber('SIM_DAYS', 20) });
 
 const { slotMinutes, periodMinutes, appointmentNumbers, days } = history;
 const m = slotCount(periodMinutes, slotMinutes);
@@ -112,7 +129,7 @@ out.push('');
 out.push(
   `${days.length} 个工作日 working days (${days[0]?.date ?? '?'} … ${days[days.length - 1]?.date ?? '?'}), ` +
     `08:00–12:00, 07:00 开始挂号 registration opens; ${history.totalNumbers} 号/诊 numbers per session, ` +
-    `${appointmentNumbers} 个预约号 appointment numbers; seed ${seed}${historyPath ? `, history ${historyPath}` : ' (generated demo history)'}.`,
+    `${appointmentNumbers} 个预约号 appointment numbers; seed ${seed}${recordedExpert ? ', recorded history (clinic page consultations)' : historyPath ? `, history ${historyPath}` : ' (generated demo history)'}.`,
 );
 out.push(
   `预约患者行为 appointment behaviour: 提前 early 30–120 min ${f1(behaviour.earlyShare * 100)} %, ` +

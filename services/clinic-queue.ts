@@ -49,7 +49,7 @@ export interface PatientView {
   currentNumber: string | null;
   number: string;
   /** waiting: in the queue; called: being seen or seen; not_checked_in: booked, not yet checked in; closed: cancelled or no-show. */
-  state: 'waiting' | 'called' | 'seen' | 'not_checked_in' | 'closed';
+  state: 'waiting' | 'called' | 'seen' | 'not_checked_in' | 'closed' | 'unpaid';
   position: number | null;
   /** Patients before this one. */
   ahead: number | null;
@@ -97,10 +97,11 @@ export function createClinicQueueService({ sql, audit }: { sql: Sql; audit: Audi
   async function ordered(db: Sql, session: SessionRow, now: Date) {
     const slots = await db<{ slot_index: number; starts_at: Date; ends_at: Date }[]>`
       SELECT slot_index, starts_at, ends_at FROM clinic_slots WHERE session_id = ${session.id} ORDER BY slot_index`;
-    const appointments = await db<{ number: string; slot_index: number; checked_in_at: Date; booked_at: Date }[]>`
-      SELECT number, slot_index, checked_in_at, booked_at FROM appointments
+    // Waiting: checked in, not called — or called while absent (passed) and back since (过号).
+    const appointments = await db<{ number: string; slot_index: number; checked_in_at: Date; booked_at: Date; called_at: Date | null }[]>`
+      SELECT number, slot_index, checked_in_at, booked_at, called_at FROM appointments
       WHERE session_id = ${session.id} AND status = 'checked_in' AND checked_in_at IS NOT NULL
-        AND called_at IS NULL AND seen_at IS NULL`;
+        AND seen_at IS NULL AND passed_at IS NULL AND (called_at IS NULL OR checked_in_at > called_at)`;
     const walkIns = await db<{ number: string; registered_at: Date }[]>`
       SELECT number, registered_at FROM walk_in_registrations WHERE session_id = ${session.id} AND status = 'waiting'`;
     const bySlot = new Map(slots.map((s) => [s.slot_index, s]));
@@ -117,6 +118,7 @@ export function createClinicQueueService({ sql, audit }: { sql: Sql; audit: Audi
         slotEnd: slot.ends_at.getTime(),
         checkedInAt: a.checked_in_at.getTime(),
         registeredAt: a.booked_at.getTime(),
+        calledAt: a.called_at?.getTime() ?? null,
       });
     }
     for (const w of walkIns) {
@@ -182,12 +184,14 @@ export function createClinicQueueService({ sql, audit }: { sql: Sql; audit: Audi
       if (!/^[A-Z0-9-]{1,40}$/.test(wanted) || !/^[A-Z0-9]{4,6}$/.test(code)) throw notFound(NOT_FOUND_MESSAGE);
       const [found] = await sql<{ session_id: string; short_code: string; state: PatientView['state'] }[]>`
         SELECT session_id, short_code,
-               CASE WHEN seen_at IS NOT NULL THEN 'seen' WHEN called_at IS NOT NULL THEN 'called'
+               CASE WHEN seen_at IS NOT NULL THEN 'seen' WHEN passed_at IS NOT NULL THEN 'not_checked_in'
+                    WHEN called_at IS NOT NULL AND checked_in_at <= called_at THEN 'called'
                     WHEN status = 'checked_in' THEN 'waiting' WHEN status = 'booked' THEN 'not_checked_in'
+                    WHEN status = 'pending_payment' THEN 'unpaid'
                     WHEN status = 'seen' THEN 'seen' ELSE 'closed' END AS state
         FROM appointments WHERE number = ${wanted}
         UNION ALL
-        SELECT session_id, short_code, status AS state FROM walk_in_registrations WHERE number = ${wanted}
+        SELECT session_id, short_code, CASE WHEN status = 'passed' THEN 'not_checked_in' ELSE status END AS state FROM walk_in_registrations WHERE number = ${wanted}
         LIMIT 1`;
       if (!found || found.short_code !== code) throw notFound(NOT_FOUND_MESSAGE);
       const session = await sessionRow(sql, found.session_id);
@@ -220,7 +224,13 @@ export function createClinicQueueService({ sql, audit }: { sql: Sql; audit: Audi
         await db`SELECT 1 FROM clinic_sessions WHERE id = ${session.id} FOR UPDATE`;
         const [next] = await ordered(db, session, now);
         if (!next) throw new ServiceError(409, 'queue_empty', '当前没有候诊的患者');
-        await db`UPDATE appointments SET seen_at = ${now} WHERE session_id = ${session.id} AND called_at IS NOT NULL AND seen_at IS NULL`;
+        // The patient in the room is done: their consultation ends now (its length is the history
+        // the nightly quota plan learns from). A passed patient back in the queue was called before
+        // checking in again, so `checked_in_at <= called_at` leaves them out.
+        await db`UPDATE consultations SET ended_at = greatest(${now}, started_at), outcome = 'seen' WHERE session_id = ${session.id} AND outcome = 'in_progress'`;
+        await db`
+          UPDATE appointments SET seen_at = ${now}
+          WHERE session_id = ${session.id} AND called_at IS NOT NULL AND seen_at IS NULL AND passed_at IS NULL AND checked_in_at <= called_at`;
         await db`UPDATE walk_in_registrations SET status = 'seen', seen_at = ${now} WHERE session_id = ${session.id} AND status = 'called'`;
         let patientId: string | undefined;
         if (next.kind === 'appointment') {
@@ -231,6 +241,7 @@ export function createClinicQueueService({ sql, audit }: { sql: Sql; audit: Audi
           await db`UPDATE walk_in_registrations SET status = 'called', called_at = ${now} WHERE session_id = ${session.id} AND number = ${next.ticket}`;
         }
         await db`INSERT INTO clinic_calls (session_id, called_number, called_at) VALUES (${session.id}, ${next.ticket}, ${now})`;
+        await db`INSERT INTO consultations (session_id, number, kind, started_at) VALUES (${session.id}, ${next.ticket}, ${next.kind}, ${now})`;
         return { number: next.ticket, kind: next.kind, patientId };
       });
       await audit.record(
@@ -245,6 +256,77 @@ export function createClinicQueueService({ sql, audit }: { sql: Sql; audit: Audi
         meta,
       );
       return { number: called.number, kind: called.kind };
+    },
+
+    /**
+     * The called patient is not there (过号): their consultation is void, they leave the queue, and
+     * when they arrive again ({@link returnPassed}) the passed-number rule puts them next. 409 when
+     * nobody is being seen.
+     */
+    async markPassed(user: Principal, sessionId: string, meta: RequestMeta, now: Date = new Date()): Promise<{ number: string; kind: 'appointment' | 'walk_in' }> {
+      const passed = await sql.begin(async (tx) => {
+        const db = tx as unknown as Sql;
+        const session = await staffSession(user, sessionId, db);
+        await db`SELECT 1 FROM clinic_sessions WHERE id = ${session.id} FOR UPDATE`;
+        const [current] = await db<{ number: string; kind: 'appointment' | 'walk_in' }[]>`
+          UPDATE consultations SET ended_at = greatest(${now}, started_at), outcome = 'passed'
+          WHERE session_id = ${session.id} AND outcome = 'in_progress' RETURNING number, kind`;
+        if (!current) throw new ServiceError(409, 'nobody_called', '当前没有正在就诊的患者');
+        let patientId: string | undefined;
+        if (current.kind === 'appointment') {
+          const [row] = await db<{ patient_id: string }[]>`
+            UPDATE appointments SET passed_at = ${now} WHERE session_id = ${session.id} AND number = ${current.number} RETURNING patient_id`;
+          patientId = row?.patient_id;
+        } else {
+          await db`UPDATE walk_in_registrations SET status = 'passed' WHERE session_id = ${session.id} AND number = ${current.number}`;
+        }
+        return { ...current, patientId };
+      });
+      await audit.record(
+        {
+          actor: user,
+          action: 'clinic.pass',
+          entityType: 'clinic_session',
+          entityId: sessionId,
+          ...(passed.patientId ? { patientId: passed.patientId } : {}),
+          details: { number: passed.number, kind: passed.kind },
+        },
+        meta,
+      );
+      return { number: passed.number, kind: passed.kind };
+    },
+
+    /**
+     * A passed patient is back (签到 again): they re-join the queue, and the passed-number rule
+     * (过号优先) puts them next. 409 when the number was not passed.
+     */
+    async returnPassed(user: Principal, sessionId: string, number: string, meta: RequestMeta, now: Date = new Date()): Promise<{ number: string; position: number | null }> {
+      const session = await staffSession(user, sessionId);
+      const wanted = typeof number === 'string' ? number.trim().toUpperCase() : '';
+      const back = await sql.begin(async (tx) => {
+        const [a] = await tx<{ patient_id: string }[]>`
+          UPDATE appointments SET checked_in_at = ${now}, passed_at = NULL
+          WHERE session_id = ${session.id} AND number = ${wanted} AND passed_at IS NOT NULL RETURNING patient_id`;
+        if (a) return { patientId: a.patient_id as string | undefined };
+        const [w] = await tx<{ id: string }[]>`
+          UPDATE walk_in_registrations SET status = 'waiting' WHERE session_id = ${session.id} AND number = ${wanted} AND status = 'passed' RETURNING id`;
+        if (w) return { patientId: undefined };
+        return null;
+      });
+      if (!back) throw new ServiceError(409, 'not_passed', '该号码没有过号');
+      await audit.record(
+        {
+          actor: user,
+          action: 'clinic.return_passed',
+          entityType: 'clinic_session',
+          entityId: sessionId,
+          ...(back.patientId ? { patientId: back.patientId } : {}),
+          details: { number: wanted },
+        },
+        meta,
+      );
+      const queue = await ordered(sql, session, now);
+      return { number: wanted, position: positionOf(queue, wanted) ?? null };
     },
 
     /** Registers a walk-in patient (现场挂号): a number and the short code for the patient's page. */

@@ -10,6 +10,8 @@ import type { Sql } from '../db/client.js';
 import type { PasswordPolicy } from '../domain/password-policy.js';
 import { createAlertService } from './alerts.js';
 import { createAppointmentService } from './appointments.js';
+import { createOutpatientBookingService, type OutpatientBookingDeps } from './outpatient-booking.js';
+import { createRegistrationDeskService } from './registration-desk.js';
 import { createAuditService } from './audit.js';
 import { createAuthService } from './auth.js';
 import { createClinicQueueService } from './clinic-queue.js';
@@ -45,6 +47,8 @@ import { createDevPhoneService } from './dev-phone.js';
 export interface ServiceDeps {
   sql: Sql;
   temporal: Client;
+  /** Patient booking (/book, /api/outpatient): its payment adapter and SMS channels; absent = not offered. */
+  outpatient?: Pick<OutpatientBookingDeps, 'payments' | 'channels' | 'holdSeconds' | 'codeIntervalSeconds'>;
   env: Pick<
     Env,
     | 'TEMPORAL_TASK_QUEUE'
@@ -77,9 +81,21 @@ export interface ServiceDeps {
   >;
 }
 
-export function createServices({ sql, temporal, env }: ServiceDeps) {
+export function createServices({ sql, temporal, env, outpatient }: ServiceDeps) {
   const audit = createAuditService({ sql });
   const discharges = createDischargeService({ sql, temporal, taskQueue: env.TEMPORAL_TASK_QUEUE, settings: hisIngestSettings(env) });
+  const appointments = createAppointmentService({ sql, temporal, audit, taskQueue: env.TEMPORAL_TASK_QUEUE });
+  const clinicQueue = createClinicQueueService({ sql, audit });
+  const outpatientBooking = outpatient
+    ? createOutpatientBookingService({
+        sql,
+        temporal,
+        taskQueue: env.TEMPORAL_TASK_QUEUE,
+        ...outpatient,
+        notifyUrl: `${env.PUBLIC_BASE_URL.replace(/\/$/, '')}/api/outpatient/payments/wechat/notify`,
+        returnUrl: (number, shortCode) => `${env.PUBLIC_BASE_URL.replace(/\/$/, '')}/book/done/${encodeURIComponent(number)}?code=${encodeURIComponent(shortCode)}`,
+      })
+    : null;
   return {
     env,
     audit,
@@ -106,8 +122,10 @@ export function createServices({ sql, temporal, env }: ServiceDeps) {
     users: createUserService({ sql, audit, policy: passwordPolicy(env) }),
     tickets: createTicketService({ sql, temporal, audit, taskQueue: env.TEMPORAL_TASK_QUEUE }),
     health: createHealthService({ sql, temporal }),
-    appointments: createAppointmentService({ sql, temporal, audit, taskQueue: env.TEMPORAL_TASK_QUEUE }),
-    clinicQueue: createClinicQueueService({ sql, audit }),
+    appointments,
+    clinicQueue,
+    outpatientBooking,
+    registrationDesk: createRegistrationDeskService({ sql, temporal, audit, appointments, clinicQueue, booking: outpatientBooking }),
     quotaPlanning: createQuotaPlanningService({ sql, audit }),
     workflowMonitor: createWorkflowMonitorService({ sql, temporal, env }),
     reports: createReportService({ sql, temporal, taskQueue: env.TEMPORAL_TASK_QUEUE, audit }),

@@ -9,6 +9,7 @@
 import type { Sql } from '../db/client.js';
 import { administers, type Principal } from '../domain/access.js';
 import type { QuotaSlotPlan } from '../workflows/quota-planning/contracts.js';
+import type { PlanFigures } from '../domain/plan-comparison.js';
 import type { AuditService, RequestMeta } from './audit.js';
 import { forbidden, notFound, ServiceError, ValidationError, type FieldProblem } from './errors.js';
 
@@ -38,6 +39,8 @@ export interface QuotaSessionView {
   overriddenBy: string | null;
   overrideReason: string | null;
   overriddenAt: string | null;
+  /** The current and the proposed plan simulated over the expert's recorded sessions (nightly). */
+  simulation: { current: PlanFigures; proposed: PlanFigures; sessions: number } | null;
   slots: QuotaSlotView[];
 }
 
@@ -71,11 +74,12 @@ export function createQuotaPlanningService({ sql, audit }: { sql: Sql; audit: Au
         overridden_by: string | null;
         override_reason: string | null;
         overridden_at: Date | null;
+        simulation: QuotaSessionView['simulation'];
       }[]
     >`
       SELECT s.id, s.expert_name, s.department_code, d.name AS department_name, s.session_date::text AS session_date, s.starts_at,
              q.computed, q.computed_at, q.weeks_of_history, q.total_appointments, q.override,
-             u.username AS overridden_by, q.override_reason, q.overridden_at
+             u.username AS overridden_by, q.override_reason, q.overridden_at, q.simulation
       FROM clinic_sessions s
       JOIN departments d ON d.code = s.department_code
       LEFT JOIN quota_plans q ON q.session_id = s.id
@@ -104,6 +108,7 @@ export function createQuotaPlanningService({ sql, audit }: { sql: Sql; audit: Au
       overriddenBy: s.overridden_by,
       overrideReason: s.override_reason,
       overriddenAt: s.overridden_at?.toISOString() ?? null,
+      simulation: s.simulation ?? null,
       slots: slots
         .filter((sl) => sl.session_id === s.id)
         .map((sl, i) => ({

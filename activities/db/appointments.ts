@@ -40,11 +40,12 @@ export function createAppointmentDbActivities(deps: { sql: Sql; channels?: Chann
           grace_minutes: number;
           expert_name: string;
           department_name: string;
+          hold_expires_at: Date | null;
         }[]
       >`
         SELECT a.number, a.patient_id, a.status, a.slot_index, sl.starts_at AS slot_starts_at, sl.ends_at AS slot_ends_at,
                s.starts_at, s.registration_opens_at, s.ends_at, a.booked_at, s.grace_minutes, s.expert_name,
-               d.name AS department_name
+               d.name AS department_name, a.hold_expires_at
         FROM appointments a
         JOIN clinic_sessions s ON s.id = a.session_id
         JOIN clinic_slots sl ON sl.session_id = a.session_id AND sl.slot_index = a.slot_index
@@ -66,6 +67,7 @@ export function createAppointmentDbActivities(deps: { sql: Sql; channels?: Chann
         graceMinutes: row.grace_minutes,
         expertName: row.expert_name,
         departmentName: row.department_name,
+        ...(row.status === 'pending_payment' ? { holdExpiresAt: row.hold_expires_at?.toISOString() ?? null } : {}),
       };
     },
 

@@ -13,9 +13,12 @@
  *   the 4-per-minute cap would hide them. Registrations past the last slot are ignored. Then
  *   {@link estimateWalkIns} samples them with a PRNG seeded from a hash of the session id (+ slot
  *   index), so a re-run on the same data gives the same plan;
- * - capacity NXᵢ: slot minutes ÷ mean consultation minutes. No consultation times are recorded
- *   anywhere yet (appointments/walk-ins carry called/seen marks, not consultation lengths), so the
- *   mean is {@link DEFAULT_MEAN_CONSULT_MINUTES} (10) unless the caller passes another;
+ * - capacity NXᵢ from the consultations the clinic page recorded in those past sessions
+ *   ({@link slotCapacityFromHistory}): slot minutes ÷ the slot's mean consultation time, or the
+ *   observed mean number seen where that is far below (the expert starts late; the ratio is the
+ *   row in `quota_capacity_settings`). A slot with no consultation on record falls back to the
+ *   settings' default consultation minutes (10), or the caller's `meanConsultMinutes`, and its
+ *   basis says `fallback`;
  * - total appointment numbers: the session's current sum of slot quotas at its first computation
  *   (kept in `quota_plans.total_appointments` afterwards, so that raising a quota to its booked
  *   count never makes the total creep up night after night).
@@ -30,7 +33,9 @@
 import type { Sql } from '../../db/client.js';
 import { addDays, shanghaiDate } from '../../domain/schedule.js';
 import { materializeClinicSessions } from './clinic-schedule.js';
-import { DEFAULT_SAMPLES, allocateQuotas, capacityPerSlot, estimateWalkIns } from '../../domain/quota.js';
+import { DEFAULT_SAMPLES, allocateQuotas, estimateWalkIns } from '../../domain/quota.js';
+import { consultationsBySlot, slotCapacityFromHistory, type CapacityRule } from '../../domain/consultation-capacity.js';
+import { comparePlans } from '../../domain/plan-comparison.js';
 import type { QuotaSlotPlan, RecomputeQuotasInput, RecomputeQuotasResult } from '../../workflows/quota-planning/contracts.js';
 
 export const DEFAULT_MEAN_CONSULT_MINUTES = 10;
@@ -52,10 +57,13 @@ export function createQuotaPlanningActivities({ sql }: { sql: Sql }) {
     async recomputeQuotas(input: RecomputeQuotasInput): Promise<RecomputeQuotasResult> {
       const weeks = Math.trunc(input.weeks);
       const horizonDays = Math.trunc(input.horizonDays);
-      const meanConsultMinutes = input.meanConsultMinutes ?? DEFAULT_MEAN_CONSULT_MINUTES;
+      const [settings] = await sql<{ late_start_ratio: string; fallback_consult_minutes: string }[]>`
+        SELECT late_start_ratio, fallback_consult_minutes FROM quota_capacity_settings WHERE id`;
+      const meanConsultMinutes = input.meanConsultMinutes ?? (settings ? Number(settings.fallback_consult_minutes) : DEFAULT_MEAN_CONSULT_MINUTES);
       if (!(weeks > 0) || !(horizonDays > 0) || !(meanConsultMinutes > 0)) {
         throw new RangeError(`weeks, horizonDays and meanConsultMinutes must be positive (got ${weeks}, ${horizonDays}, ${meanConsultMinutes})`);
       }
+      const rule: CapacityRule = { lateStartRatio: settings ? Number(settings.late_start_ratio) : 0.6, fallbackConsultMinutes: meanConsultMinutes };
       // The sessions of the window follow the outpatient set-up first: new dates from the weekly schedules, closed dates removed.
       await materializeClinicSessions(sql, { firstDate: addDays(shanghaiDate(new Date()), 1), days: horizonDays });
       const sessions = await sql<{ id: string; expert_name: string; department_code: string; starts_at: Date }[]>`
@@ -111,7 +119,17 @@ export function createQuotaPlanningActivities({ sql }: { sql: Sql }) {
 
         const baseSeed = seedOf(session.id);
         const walkIns = layout.map((l, i) => estimateWalkIns(history[i]!, l.minutes, { seed: (baseSeed + i) >>> 0 }));
-        const capacity = layout.map((l) => capacityPerSlot({ slotMinutes: l.minutes, meanConsultMinutes }));
+        // Consultations the clinic page recorded in the same past sessions, by the slot they started in.
+        const consulted = await sql<{ session_id: string; started_at: Date; ended_at: Date }[]>`
+          SELECT session_id, started_at, ended_at FROM consultations
+          WHERE session_id IN ${sql(past.map((p) => p.id))} AND outcome = 'seen' ORDER BY started_at, id`;
+        const startOf = new Map(past.map((p) => [p.id, p.starts_at.getTime()]));
+        const bySlot = consultationsBySlot(
+          layout,
+          consulted.map((c) => ({ sessionStart: startOf.get(c.session_id)!, startedAt: c.started_at.getTime(), endedAt: c.ended_at.getTime() })),
+        );
+        const capacities = layout.map((l, i) => slotCapacityFromHistory(l.minutes, { consultMinutes: bySlot[i]!, pastSessions: past.length }, rule));
+        const capacity = capacities.map((c) => c.capacity);
 
         const planned = await sql.begin(async (tx) => {
           const locked = await tx<{ slot_index: number; appointment_quota: number; booked: number }[]>`
@@ -120,6 +138,22 @@ export function createQuotaPlanningActivities({ sql }: { sql: Sql }) {
             SELECT total_appointments, override FROM quota_plans WHERE session_id = ${session.id} FOR UPDATE`;
           const total = plan?.total_appointments ?? locked.reduce((sum, s) => sum + s.appointment_quota, 0);
           const quotas = allocateQuotas(capacity, walkIns, total);
+          // Current (in force before this run) vs proposed plan, replayed over the same past sessions.
+          const simulation = comparePlans({
+            slots: layout.map((l) => ({ start: l.offset, end: l.offset + l.minutes })),
+            past: past.map((p) => {
+              const mine = consulted.filter((c) => c.session_id === p.id);
+              return {
+                walkIns: registrations.filter((r) => r.session_id === p.id).map((r) => (r.registered_at.getTime() - p.starts_at.getTime()) / MINUTE),
+                consultMinutes: mine.map((c) => (c.ended_at.getTime() - c.started_at.getTime()) / MINUTE),
+                expertStartMinutes: mine[0] ? Math.max(0, (mine[0].started_at.getTime() - p.starts_at.getTime()) / MINUTE) : 0,
+              };
+            }),
+            current: locked.map((l) => l.appointment_quota),
+            proposed: quotas,
+            seed: baseSeed,
+            fallbackConsultMinutes: meanConsultMinutes,
+          });
           const computed: QuotaSlotPlan[] = layout.map((l, i) => ({
             slotIndex: slots[i]!.slot_index,
             walkIns: walkIns[i]!,
@@ -129,17 +163,22 @@ export function createQuotaPlanningActivities({ sql }: { sql: Sql }) {
               pastSessions: past.length,
               weeks,
               slotMinutes: l.minutes,
-              meanConsultMinutes,
+              meanConsultMinutes: capacities[i]!.meanConsultMinutes,
+              capacitySource: capacities[i]!.source,
+              meanSeen: capacities[i]!.meanSeen,
+              expectedSeen: capacities[i]!.expected,
+              consultations: capacities[i]!.consultations,
+              lateStartRatio: rule.lateStartRatio,
               samplesPerSession: DEFAULT_SAMPLES,
               seed: (baseSeed + i) >>> 0,
               totalAppointments: total,
             },
           }));
           await tx`
-            INSERT INTO quota_plans (session_id, computed, computed_at, weeks_of_history, total_appointments)
-            VALUES (${session.id}, ${tx.json(computed as never)}, now(), ${weeks}, ${total})
+            INSERT INTO quota_plans (session_id, computed, computed_at, weeks_of_history, total_appointments, simulation)
+            VALUES (${session.id}, ${tx.json(computed as never)}, now(), ${weeks}, ${total}, ${tx.json(simulation as never)})
             ON CONFLICT (session_id) DO UPDATE
-              SET computed = EXCLUDED.computed, computed_at = EXCLUDED.computed_at,
+              SET computed = EXCLUDED.computed, computed_at = EXCLUDED.computed_at, simulation = EXCLUDED.simulation,
                   weeks_of_history = EXCLUDED.weeks_of_history, total_appointments = EXCLUDED.total_appointments`;
           const overridden = plan !== undefined && plan.override !== null;
           if (!overridden) {

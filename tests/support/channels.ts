@@ -2,7 +2,8 @@
  * A test stack whose worker talks to the provider simulators (scripts/simulators), and whose
  * simulators call the stack's webhooks back in-process, signed as the providers sign.
  */
-import { channelsFromEnv } from '../../activities/channels/settings.js';
+import { channelsFromEnv, type Channels } from '../../activities/channels/settings.js';
+import type { ServiceDeps } from '../../services/index.js';
 import { loadEnv, type Env } from '../../config/env.js';
 import { DEV_SIMULATOR_CREDENTIALS, startSimulators, type Simulators } from '../../scripts/simulators/providers.js';
 import type { Sql } from '../../db/client.js';
@@ -19,7 +20,9 @@ const CHANNEL_KEYS = [
   'ALIYUN_SMS_CALLBACK_TOKEN', 'WECHAT_APP_ID', 'WECHAT_APP_SECRET', 'WECHAT_TOKEN', 'WECHAT_API_BASE_URL', 'WECHAT_TEMPLATE_ID',
 ] as const;
 
-export async function startChannelStack(options: { web?: boolean } = {}): Promise<{ stack: TestStack; sims: Simulators }> {
+export async function startChannelStack(
+  options: { web?: boolean; outpatient?: (channels: Channels, deliver: (url: string, init: RequestInit) => Promise<Response>) => Promise<NonNullable<ServiceDeps['outpatient']>> } = {},
+): Promise<{ stack: TestStack; sims: Simulators }> {
   let stack: TestStack | undefined;
   const sims = await startSimulators({
     ...DEV_SIMULATOR_CREDENTIALS,
@@ -32,7 +35,14 @@ export async function startChannelStack(options: { web?: boolean } = {}): Promis
   });
   const env = loadEnv({ NODE_ENV: 'test', ...sims.env });
   const channelEnv = { ...(Object.fromEntries(CHANNEL_KEYS.map((k) => [k, env[k]])) as Partial<Env>), SIMULATOR_URL: sims.url };
-  stack = await startStack({ worker: true, web: options.web, env: channelEnv, channels: channelsFromEnv(env)! });
+  const channels = channelsFromEnv(env)!;
+  // Outpatient booking (optional): its payment simulator calls back into this stack as the SMS simulators do.
+  const toStack = async (url: string, init: RequestInit) => {
+    const u = new URL(url);
+    return stack!.app.request(`${u.pathname}${u.search}`, init);
+  };
+  const outpatient = options.outpatient ? await options.outpatient(channels, toStack) : undefined;
+  stack = await startStack({ worker: true, web: options.web, env: channelEnv, channels, ...(outpatient ? { outpatient } : {}) });
   const started = stack;
   return {
     sims,

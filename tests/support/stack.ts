@@ -11,7 +11,7 @@ import { createSql, type Sql } from '../../db/client.js';
 import { createApi } from '../../api/app.js';
 import { createHttpApp, loadWebBuild } from '../../api/server.js';
 import { auditAnchorSettings } from '../../services/audit-anchor.js';
-import { createServices, type Services } from '../../services/index.js';
+import { createServices, type ServiceDeps, type Services } from '../../services/index.js';
 import { createWorker } from '../../worker/create-worker.js';
 import type { Channels } from '../../activities/channels/settings.js';
 import { payloadDataConverter } from '../../worker/payload-codec.js';
@@ -37,6 +37,7 @@ export interface StackOptions {
   web?: boolean;
   env?: Partial<Env>;
   channels?: Channels;
+  outpatient?: ServiceDeps['outpatient'];
   /**
    * Servers of the test file's own instead of the shared ones: a database (owner's and
    * application's URLs, e.g. from createOwnDatabase) and a Temporal frontend (e.g. a dev server
@@ -57,7 +58,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
   const appSql = createSql(infra.appDatabaseUrl, { max: 5 });
   const connection = await Connection.connect({ address: infra.temporalAddress });
   const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE, dataConverter: payloadDataConverter(env) });
-  const services = createServices({ sql: appSql, temporal, env });
+  const services = createServices({ sql: appSql, temporal, env, ...(options.outpatient ? { outpatient: options.outpatient } : {}) });
 
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;

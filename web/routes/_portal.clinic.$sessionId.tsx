@@ -26,12 +26,25 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const user = await requireUser(request, context);
   const sessionId = params.sessionId ?? '';
-  const intent = (await request.formData()).get('intent');
+  const form = await request.formData();
+  const intent = form.get('intent');
   const queue = context.services.clinicQueue;
   try {
     if (intent === 'call_next') {
       const called = await queue.callNext(user, sessionId, context.meta);
       return redirect(`/clinic/${sessionId}?called=${encodeURIComponent(called.number)}`);
+    }
+    if (intent === 'pass') {
+      const passed = await queue.markPassed(user, sessionId, context.meta);
+      return redirect(`/clinic/${sessionId}?passed=${encodeURIComponent(passed.number)}`);
+    }
+    if (intent === 'return_passed') {
+      const back = await queue.returnPassed(user, sessionId, String(form.get('number') ?? ''), context.meta);
+      return redirect(`/clinic/${sessionId}?back=${encodeURIComponent(back.number)}`);
+    }
+    if (intent === 'end_session') {
+      const ended = await context.services.registrationDesk.endSession(user, sessionId, context.meta);
+      return redirect(`/clinic/${sessionId}?ended=${ended.noShows.length}`);
     }
     if (intent === 'walk_in') {
       const walkIn = await queue.registerWalkIn(user, sessionId);
@@ -59,6 +72,9 @@ export default function ClinicQueue() {
   useHotkeys({ n: () => (busy ? false : submit({ intent: 'call_next' }, { method: 'post' })) });
 
   const called = search.get('called');
+  const passed = search.get('passed');
+  const back = search.get('back');
+  const ended = search.get('ended');
   const walkIn = search.get('walkin');
   const code = search.get('code');
 
@@ -83,6 +99,21 @@ export default function ClinicQueue() {
           已叫号 {called}
         </div>
       )}
+      {passed && !result && (
+        <div className="alert alert-success" role="status">
+          {passed} 过号,患者到达后签到即排在下一位
+        </div>
+      )}
+      {ended !== null && !result && (
+        <div className="alert alert-success" role="status" data-testid="session-ended">
+          已结束出诊,{ended} 个未签到的预约记为爽约
+        </div>
+      )}
+      {back && !result && (
+        <div className="alert alert-success" role="status">
+          {back} 已返回,排在下一位
+        </div>
+      )}
       {walkIn && code && !result && (
         <div className="alert alert-success walk-in-slip" role="status" data-testid="walk-in">
           {board.queueQr && <div className="qr" data-testid="queue-qr" aria-label="候诊查询二维码" dangerouslySetInnerHTML={{ __html: board.queueQr }} />}
@@ -97,6 +128,22 @@ export default function ClinicQueue() {
         <Form method="post" style={{ display: 'inline' }}>
           <button type="submit" name="intent" value="call_next" disabled={busy}>
             叫下一位
+          </button>
+        </Form>{' '}
+        <Form method="post" style={{ display: 'inline' }}>
+          <button type="submit" name="intent" value="pass" className="small-button" disabled={busy || !board.currentNumber}>
+            患者不在(过号)
+          </button>
+        </Form>{' '}
+        <Form method="post" style={{ display: 'inline' }}>
+          <input name="number" aria-label="过号患者号码" placeholder="过号号码" size={12} autoComplete="off" />
+          <button type="submit" name="intent" value="return_passed" className="small-button" disabled={busy}>
+            过号患者到达
+          </button>
+        </Form>{' '}
+        <Form method="post" style={{ display: 'inline' }} onSubmit={(e) => (window.confirm('结束出诊?未签到的预约将记为爽约。') ? undefined : e.preventDefault())}>
+          <button type="submit" name="intent" value="end_session" className="small-button" disabled={busy}>
+            结束出诊
           </button>
         </Form>{' '}
         <Form method="post" style={{ display: 'inline' }}>

@@ -92,6 +92,25 @@ export const cancelAppointmentUpdate = defineUpdate<AppointmentState, [{ reason?
 export const checkInUpdate = defineUpdate<AppointmentState, [{ actorId?: string }]>('checkIn');
 export const getAppointmentStateQuery = defineQuery<AppointmentState>('getAppointmentState');
 
+/**
+ * The payment adapter confirmed the prepayment (a verified notification, services/outpatient-booking.ts).
+ * A booking made through /book or the REST API starts as `pending_payment` with a hold
+ * (`holdExpiresAt`); the workflow waits for this signal until then (patch {@link PAYMENT_HOLD_PATCH})
+ * and releases the number when it does not come.
+ */
+export const paymentReceivedSignal = defineSignal<[{ outTradeNo: string; transactionId: string }]>('paymentReceived');
+/**
+ * The clinic ended the session early (its last patient seen, clinic page "结束出诊"): a booking not
+ * checked in is a no-show now rather than at the scheduled end (patch {@link SESSION_END_PATCH}).
+ */
+export const sessionEndedSignal = defineSignal<[]>('sessionEnded');
+/** `patched()` ID of the early session end in appointmentWorkflow. */
+export const SESSION_END_PATCH = 'appointment-session-ended-signal';
+/** `patched()` ID of the payment hold in appointmentWorkflow. */
+export const PAYMENT_HOLD_PATCH = 'appointment-payment-hold';
+/** Reason recorded on a number released because the hold ended unpaid. */
+export const HOLD_EXPIRED_REASON = '未在时限内完成支付,号源已释放';
+
 /** The booking as loadAppointment reads it, with what the reminder and the arrival rule need. */
 export interface AppointmentFacts extends Booking {
   sessionStartsAt: string;
@@ -99,6 +118,8 @@ export interface AppointmentFacts extends Booking {
   graceMinutes: number;
   expertName: string;
   departmentName: string;
+  /** While `pending_payment`: when the held number is released unless paid. */
+  holdExpiresAt?: string | null;
 }
 
 export type AppointmentAction = 'cancel' | 'checkIn';

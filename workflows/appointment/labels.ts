@@ -3,9 +3,10 @@
  * imports, so portal components use this module in the browser; the contracts module re-exports it
  * as part of the process's vocabulary.
  */
-export type AppointmentStatus = 'booked' | 'cancelled' | 'checked_in' | 'seen' | 'no_show';
+export type AppointmentStatus = 'pending_payment' | 'booked' | 'cancelled' | 'checked_in' | 'seen' | 'no_show';
 
 export const APPOINTMENT_STATUS_LABELS: Record<AppointmentStatus, string> = {
+  pending_payment: '待支付',
   booked: '已预约',
   cancelled: '已取消',
   checked_in: '已签到',

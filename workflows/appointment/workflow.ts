@@ -7,7 +7,7 @@
  * appointment a no-show and reports it to the patient's no-show ledger (`noshow-<patient>`,
  * started here when the patient has none yet; it outlives this workflow).
  */
-import { allHandlersFinished, condition, getExternalWorkflowHandle, proxyActivities, setCurrentDetails, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, getExternalWorkflowHandle, patched, proxyActivities, setCurrentDetails, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../../activities/index.js';
 import { ACTIVITY_TIMEOUTS } from '../../config/temporal.js';
@@ -17,12 +17,17 @@ import { refuse } from '../shared/refusal.js';
 import {
   APPOINTMENT_ACTION_REFUSED,
   ARRIVAL_NOTES,
+  HOLD_EXPIRED_REASON,
   appointmentActionRefusal,
   cancelAppointmentUpdate,
   checkInUpdate,
   getAppointmentStateQuery,
   noShowLedgerStart,
   noShowLedgerWorkflowId,
+  PAYMENT_HOLD_PATCH,
+  paymentReceivedSignal,
+  SESSION_END_PATCH,
+  sessionEndedSignal,
   recordNoShowSignal,
   type AppointmentFacts,
   type AppointmentInput,
@@ -83,6 +88,15 @@ export async function appointmentWorkflow({ appointmentId }: AppointmentInput): 
   };
 
   setHandler(getAppointmentStateQuery, () => state);
+  /** The verified payment (services/outpatient-booking.ts); acted on after the booking is loaded. */
+  let payment: { outTradeNo: string; transactionId: string } | undefined;
+  setHandler(paymentReceivedSignal, (paid) => {
+    payment ??= paid;
+  });
+  let sessionEnded = false;
+  setHandler(sessionEndedSignal, () => {
+    sessionEnded = true;
+  });
   setHandler(
     cancelAppointmentUpdate,
     ({ reason }) =>
@@ -119,17 +133,39 @@ export async function appointmentWorkflow({ appointmentId }: AppointmentInput): 
   });
   facts = loaded;
 
+  // A number held while the patient pays: booked when the payment arrives, released when the hold ends unpaid.
+  if (loaded.status === 'pending_payment' && patched(PAYMENT_HOLD_PATCH)) {
+    describe();
+    const holdMs = Math.max(1, Date.parse(loaded.holdExpiresAt ?? loaded.bookedAt) - Date.now());
+    const arrived = await condition(() => payment !== undefined, holdMs, { summary: '等待支付(超时释放号源)' });
+    if (!arrived) {
+      const released = await db.releaseHeldAppointment({ appointmentId });
+      if (released !== 'paid') {
+        state.status = 'cancelled';
+        state.cancelReason = HOLD_EXPIRED_REASON;
+        describe();
+        await condition(allHandlersFinished);
+        return state;
+      }
+      // Paid at the last moment: the notification's signal follows the recorded payment.
+      await condition(() => payment !== undefined);
+    }
+    await db.confirmAppointmentPayment({ workflowId, appointmentId, transactionId: payment!.transactionId });
+    state.status = 'booked';
+  }
+
   const reminderAt = Date.parse(loaded.sessionStartsAt) - REMINDER_BEFORE_MS;
   let finished = false;
   const reminder = remind();
   describe();
 
   // Open until the session ends: a cancellation (until registration opens) or a check-in settles it.
-  const settled = await condition(() => state.status !== 'booked', Math.max(1, Date.parse(state.sessionEndsAt) - Date.now()), {
+  const endable = patched(SESSION_END_PATCH);
+  const settled = await condition(() => state.status !== 'booked' || (endable && sessionEnded), Math.max(1, Date.parse(state.sessionEndsAt) - Date.now()), {
     summary: '出诊结束（仍未签到记为爽约）',
   });
   await condition(() => !busy);
-  if (!settled && state.status === 'booked') {
+  if ((!settled || (endable && sessionEnded)) && state.status === 'booked') {
     const at = new Date(Date.now()).toISOString();
     await db.markNoShow({ appointmentId, at });
     state.status = 'no_show';

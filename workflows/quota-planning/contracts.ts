@@ -6,6 +6,7 @@
  * allowed by `administers` in domain/access.ts), not an action on the workflow.
  */
 import type { StartRequest } from '../shared/start.js';
+import type { CapacitySource } from '../../domain/consultation-capacity.js';
 
 export const QUOTA_PLANNING_WORKFLOW_TYPE = 'quotaPlanningWorkflow';
 export type QuotaPlanningWorkflow = (input: RecomputeQuotasInput) => Promise<RecomputeQuotasResult>;
@@ -29,6 +30,7 @@ export function quotaPlanningStart(input: RecomputeQuotasInput, workflowId = QUO
 export interface RecomputeQuotasInput {
   weeks: number;
   horizonDays: number;
+  /** Consultation minutes for slots with no recorded consultations (default: quota_capacity_settings, 10). */
   meanConsultMinutes?: number;
 }
 
@@ -50,7 +52,18 @@ export interface QuotaSlotPlan {
     pastSessions: number;
     weeks: number;
     slotMinutes: number;
+    /** Mean consultation minutes behind the capacity (the fallback when there is no history). */
     meanConsultMinutes: number;
+    /** Where the capacity came from (absent in plans computed before consultations were recorded). */
+    capacitySource?: CapacitySource;
+    /** Mean patients seen per past session in this slot; null without history. */
+    meanSeen?: number | null;
+    /** slot minutes ÷ mean consultation minutes. */
+    expectedSeen?: number;
+    /** Consultations on record for this slot. */
+    consultations?: number;
+    /** The late-start threshold in force. */
+    lateStartRatio?: number;
     samplesPerSession: number;
     seed: number;
     totalAppointments: number;

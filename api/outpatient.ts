@@ -1,0 +1,55 @@
+/**
+ * The public outpatient REST API for the hospital's app or mini-program (no staff sign-in; the
+ * patient's mobile is verified by an SMS code):
+ *
+ * - `GET  /api/outpatient/sessions?date=YYYY-MM-DD` — sessions with numbers left per slot;
+ * - `POST /api/outpatient/sms-codes` `{ mobile }` — sends the code;
+ * - `POST /api/outpatient/appointments` `{ sessionId, slotIndex, name, idNumber, mobile, code }` →
+ *   201 `{ number, shortCode, status: pending_payment, holdExpiresAt, payUrl, … }`;
+ * - `POST /api/outpatient/appointments/<number>/cancel` `{ mobile, code, reason? }`;
+ * - `POST /api/outpatient/payments/wechat/notify` — WeChat Pay v3's notification (signature first).
+ *
+ * Refusals: `{ error, message, … }` with 400 (invalid_input, bad_code), 403 not_yours, 404, 409
+ * (blacklisted + blacklistedUntil + walkInOpen, full, closed, unpaid, already_booked).
+ */
+import { Hono } from 'hono';
+import type { OutpatientBookingService } from '../services/outpatient-booking.js';
+import { isServiceError, ServiceError } from '../services/errors.js';
+
+const jsonBody = (c: { req: { json: () => Promise<unknown> } }) =>
+  c.req.json().then(
+    (b) => (b && typeof b === 'object' ? (b as Record<string, unknown>) : {}),
+    () => {
+      throw new ServiceError(400, 'invalid_input', '(body): 不是有效的 JSON', { problems: [{ field: '(body)', message: '不是有效的 JSON' }] });
+    },
+  );
+
+export function createOutpatientRoutes(booking: OutpatientBookingService) {
+  const api = new Hono();
+  api.onError((err, c) => {
+    if (isServiceError(err)) return c.json({ error: err.code, message: err.message, ...err.details }, err.status);
+    throw err;
+  });
+  api.get('/sessions', async (c) => c.json({ items: await booking.sessions(c.req.query('date')) }));
+  api.post('/sms-codes', async (c) => c.json(await booking.sendCode((await jsonBody(c)).mobile), 201));
+  api.post('/appointments', async (c) => {
+    const b = await jsonBody(c);
+    return c.json({ appointment: await booking.book({ sessionId: b.sessionId, slotIndex: b.slotIndex, name: b.name, idNumber: b.idNumber, mobile: b.mobile, code: b.code }) }, 201);
+  });
+  api.post('/appointments/:number/cancel', async (c) => {
+    const b = await jsonBody(c);
+    return c.json({ appointment: await booking.cancel(c.req.param('number'), { mobile: b.mobile, code: b.code, ...(typeof b.reason === 'string' ? { reason: b.reason } : {}) }) });
+  });
+  // WeChat Pay expects 200/204 on success, and a 4xx/5xx `{ code: FAIL, message }` to retry or give up.
+  api.post('/payments/wechat/notify', async (c) => {
+    const raw = await c.req.text();
+    try {
+      await booking.paymentNotification(c.req.raw.headers, raw);
+      return c.body(null, 204);
+    } catch (err) {
+      if (isServiceError(err)) return c.json({ code: 'FAIL', message: err.message }, err.status === 401 ? 401 : 400);
+      throw err;
+    }
+  });
+  return api;
+}

@@ -1,0 +1,334 @@
+/**
+ * Outpatient booking by the patient (/book, the REST API for the hospital's app or mini-program)
+ * and at the registration desk: sessions of a date with the numbers left per slot, identity by an
+ * SMS code sent through the channel adapters, a number held while the patient prepays through
+ * the payment adapter (WeChat Pay v3), the verified payment notification handed to the
+ * appointment's workflow, and cancellation with a refund until walk-in registration opens.
+ *
+ * Refusals are 4xx ServiceErrors whose `code` an integrator can rely on: `blacklisted` (with until
+ * when, and that walk-in registration stays open), `full`, `closed`, `unpaid`, `not_yours`,
+ * `bad_code`.
+ */
+import { createHash, randomInt, randomUUID } from 'node:crypto';
+import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import type { Sql } from '../db/client.js';
+import type { Channels } from '../activities/channels/settings.js';
+import { e164 } from '../activities/channels/settings.js';
+import type { PaymentAdapter } from '../activities/payments/types.js';
+import { PaymentNotificationError } from '../activities/payments/types.js';
+import { appointmentWorkflowId, cancelAppointmentUpdate, paymentReceivedSignal } from '../workflows/appointment/contracts.js';
+import { startAppointmentWorkflow } from './workflow-reconcile.js';
+import { notFound, refusedUpdate, ServiceError, ValidationError, type FieldProblem } from './errors.js';
+
+export interface OutpatientBookingDeps {
+  sql: Sql;
+  temporal: Client;
+  taskQueue: string;
+  channels: Channels | null;
+  payments: PaymentAdapter;
+  /** Where the payment provider posts its notification (…/api/outpatient/payments/wechat/notify). */
+  notifyUrl: string;
+  /** Where the patient's phone returns after paying (the booking's confirmation page). */
+  returnUrl?: (number: string, shortCode: string) => string;
+  /** Minutes a number is held while the patient pays (default 10). */
+  holdSeconds?: number;
+  /** Seconds an SMS code is valid (default 300). */
+  codeTtlSeconds?: number;
+  /** Seconds between two codes to one mobile (default 60). */
+  codeIntervalSeconds?: number;
+}
+
+export interface SessionSlotView {
+  slotIndex: number;
+  startsAt: string;
+  endsAt: string;
+  /** Appointment numbers still free in this slot. */
+  left: number;
+}
+
+export interface BookableSession {
+  sessionId: string;
+  departmentCode: string;
+  departmentName: string;
+  expertName: string;
+  expertTitle: string | null;
+  date: string;
+  startsAt: string;
+  endsAt: string;
+  registrationOpensAt: string;
+  /** Booking closes when walk-in registration opens. */
+  open: boolean;
+  prepayFen: number;
+  slots: SessionSlotView[];
+}
+
+export interface BookingInput {
+  sessionId: unknown;
+  slotIndex: unknown;
+  name: unknown;
+  idNumber: unknown;
+  mobile: unknown;
+  /** The SMS code (patients); the registration desk books without one. */
+  code?: unknown;
+}
+
+export interface HeldBooking {
+  number: string;
+  shortCode: string;
+  status: 'pending_payment';
+  holdExpiresAt: string;
+  amountFen: number;
+  payUrl: string;
+  outTradeNo: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const MOBILE = /^1\d{10}$/;
+/** 18-digit resident ID (last may be X), or a passport-like number. */
+const ID_NUMBER = /^(\d{17}[\dX]|[A-Z0-9]{6,20})$/;
+const localDateTime = (d: Date) => d.toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false });
+const hash = (phone: string, code: string) => createHash('sha256').update(`${phone}:${code}`).digest('hex');
+
+export function createOutpatientBookingService(deps: OutpatientBookingDeps) {
+  const { sql, temporal, taskQueue, payments } = deps;
+  const holdSeconds = deps.holdSeconds ?? 600;
+  const codeTtlSeconds = deps.codeTtlSeconds ?? 300;
+  const codeIntervalSeconds = deps.codeIntervalSeconds ?? 60;
+
+  async function checkCode(mobile: string, code: unknown): Promise<void> {
+    const wanted = typeof code === 'string' ? code.trim() : '';
+    const [row] = await sql<{ id: string; code_hash: string; attempts: number }[]>`
+      SELECT id, code_hash, attempts FROM sms_codes
+      WHERE phone = ${mobile} AND used_at IS NULL AND expires_at > now() ORDER BY created_at DESC LIMIT 1`;
+    if (!row || row.attempts >= 5) throw new ServiceError(400, 'bad_code', '验证码已失效,请重新获取');
+    if (!/^\d{6}$/.test(wanted) || hash(mobile, wanted) !== row.code_hash) {
+      await sql`UPDATE sms_codes SET attempts = attempts + 1 WHERE id = ${row.id}`;
+      throw new ServiceError(400, 'bad_code', '验证码不正确');
+    }
+    await sql`UPDATE sms_codes SET used_at = now() WHERE id = ${row.id}`;
+  }
+
+  function readBooking(input: BookingInput) {
+    const problems: FieldProblem[] = [];
+    const name = typeof input.name === 'string' ? input.name.trim() : '';
+    const idNumber = typeof input.idNumber === 'string' ? input.idNumber.trim().toUpperCase() : '';
+    const mobile = typeof input.mobile === 'string' ? input.mobile.replace(/[\s-]/g, '') : '';
+    const sessionId = typeof input.sessionId === 'string' ? input.sessionId : '';
+    const slotIndex = typeof input.slotIndex === 'number' ? input.slotIndex : Number(input.slotIndex);
+    if (!name || name.length > 40) problems.push({ field: 'name', message: '请填写姓名' });
+    if (!ID_NUMBER.test(idNumber)) problems.push({ field: 'idNumber', message: '证件号码格式不正确' });
+    if (!MOBILE.test(mobile)) problems.push({ field: 'mobile', message: '请填写 11 位手机号' });
+    if (!UUID.test(sessionId)) problems.push({ field: 'sessionId', message: '请选择门诊' });
+    if (!Number.isInteger(slotIndex) || slotIndex < 0) problems.push({ field: 'slotIndex', message: '请选择时段' });
+    if (problems.length) throw new ValidationError(problems);
+    return { name, idNumber, mobile, sessionId, slotIndex };
+  }
+
+  /** Finds the patient by ID number (created on first booking); the mobile must match theirs when stored. */
+  async function patientFor(b: { name: string; idNumber: string; mobile: string }): Promise<string> {
+    const [found] = await sql<{ id: string; name: string; phone: string | null }[]>`
+      SELECT id, name, phone FROM patients WHERE id_number = ${b.idNumber} ORDER BY created_at LIMIT 1`;
+    if (found) {
+      if (found.name !== b.name) throw new ServiceError(400, 'identity_mismatch', '姓名与证件号码不符');
+      if (!found.phone) await sql`UPDATE patients SET phone = ${b.mobile} WHERE id = ${found.id}`;
+      return found.id;
+    }
+    const [created] = await sql<{ id: string }[]>`
+      INSERT INTO patients (his_patient_id, name, phone, id_number) VALUES (${`OPD-${randomUUID()}`}, ${b.name}, ${b.mobile}, ${b.idNumber}) RETURNING id`;
+    return created!.id;
+  }
+
+  return {
+    /** Sessions on a date (YYYY-MM-DD, Asia/Shanghai) with appointment numbers left per slot. */
+    async sessions(date: unknown, now: Date = new Date()): Promise<BookableSession[]> {
+      if (typeof date !== 'string' || !DATE.test(date) || Number.isNaN(Date.parse(date))) throw new ValidationError([{ field: 'date', message: '日期格式应为 YYYY-MM-DD' }]);
+      const sessions = await sql<{ id: string; department_code: string; department_name: string; expert_name: string; title: string | null; session_date: string; starts_at: Date; ends_at: Date; registration_opens_at: Date; prepay_fen: number }[]>`
+        SELECT s.id, s.department_code, d.name AS department_name, s.expert_name, e.title, s.session_date::text AS session_date,
+               s.starts_at, s.ends_at, s.registration_opens_at, s.prepay_fen
+        FROM clinic_sessions s JOIN departments d ON d.code = s.department_code
+        LEFT JOIN experts e ON e.department_code = s.department_code AND e.name = s.expert_name
+        WHERE s.session_date = ${date}::date ORDER BY d.name, s.expert_name, s.starts_at`;
+      if (sessions.length === 0) return [];
+      const slots = await sql<{ session_id: string; slot_index: number; starts_at: Date; ends_at: Date; left: number }[]>`
+        SELECT session_id, slot_index, starts_at, ends_at, greatest(appointment_quota - booked, 0)::int AS left
+        FROM clinic_slots WHERE session_id IN ${sql(sessions.map((s) => s.id))} ORDER BY session_id, slot_index`;
+      return sessions.map((s) => ({
+        sessionId: s.id,
+        departmentCode: s.department_code,
+        departmentName: s.department_name,
+        expertName: s.expert_name,
+        expertTitle: s.title,
+        date: s.session_date,
+        startsAt: s.starts_at.toISOString(),
+        endsAt: s.ends_at.toISOString(),
+        registrationOpensAt: s.registration_opens_at.toISOString(),
+        open: s.registration_opens_at.getTime() > now.getTime() && s.ends_at.getTime() > now.getTime(),
+        prepayFen: s.prepay_fen,
+        slots: slots
+          .filter((sl) => sl.session_id === s.id)
+          .map((sl) => ({ slotIndex: sl.slot_index, startsAt: sl.starts_at.toISOString(), endsAt: sl.ends_at.toISOString(), left: sl.left })),
+      }));
+    },
+
+    /** Sends a 6-digit code to the mobile through the SMS adapter (one a minute per number). */
+    async sendCode(mobile: unknown): Promise<{ expiresInSeconds: number }> {
+      const phone = typeof mobile === 'string' ? mobile.replace(/[\s-]/g, '') : '';
+      if (!MOBILE.test(phone)) throw new ValidationError([{ field: 'mobile', message: '请填写 11 位手机号' }]);
+      const [recent] = await sql`SELECT 1 FROM sms_codes WHERE phone = ${phone} AND created_at > now() - make_interval(secs => ${codeIntervalSeconds})`;
+      if (recent) throw new ServiceError(429, 'too_many_codes', '验证码已发送,请 1 分钟后再试');
+      const adapter = deps.channels?.smsFor(e164(phone));
+      if (!adapter) throw new ServiceError(503, 'sms_unavailable', '短信通道暂不可用,请到挂号窗口办理');
+      const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
+      await sql`INSERT INTO sms_codes (phone, code_hash, expires_at) VALUES (${phone}, ${hash(phone, code)}, now() + make_interval(secs => ${codeTtlSeconds}))`;
+      const minutes = Math.round(codeTtlSeconds / 60);
+      await adapter.send({ to: e164(phone), text: `您的预约验证码 ${code},${minutes} 分钟内有效。如非本人操作请忽略。`, kind: 'notice', params: { code, minutes: String(minutes) } });
+      return { expiresInSeconds: codeTtlSeconds };
+    },
+
+    /**
+     * Holds a number for the patient and opens the payment: 409 `blacklisted` / `full` / `closed`,
+     * 400 `bad_code`. `byDesk` skips the SMS code (the registration desk has seen the patient).
+     */
+    async book(input: BookingInput, options: { byDesk?: boolean } = {}): Promise<HeldBooking> {
+      const b = readBooking(input);
+      if (!options.byDesk) await checkCode(b.mobile, input.code);
+      const patientId = await patientFor(b);
+      const [blocked] = await sql<{ blacklisted_until: Date }[]>`
+        SELECT blacklisted_until FROM noshow_ledger WHERE patient_id = ${patientId} AND blacklisted_until > now()`;
+      if (blocked) {
+        throw new ServiceError(
+          409,
+          'blacklisted',
+          `您近期多次预约未就诊(爽约),已暂停预约至 ${localDateTime(blocked.blacklisted_until)}。现场挂号不受影响,可在开诊当天到窗口挂号。`,
+          { blacklistedUntil: blocked.blacklisted_until.toISOString(), walkInOpen: true },
+        );
+      }
+      const number = `AP${randomUUID().replace(/-/g, '').slice(0, 12).toUpperCase()}`;
+      const workflowId = appointmentWorkflowId(number);
+      const holdExpiresAt = new Date(Date.now() + holdSeconds * 1000);
+      const held = await sql.begin(async (tx) => {
+        const [session] = await tx<{ ends_at: Date; registration_opens_at: Date; prepay_fen: number; expert_name: string; department_name: string }[]>`
+          SELECT s.ends_at, s.registration_opens_at, s.prepay_fen, s.expert_name, d.name AS department_name
+          FROM clinic_sessions s JOIN departments d ON d.code = s.department_code WHERE s.id = ${b.sessionId} FOR UPDATE OF s`;
+        if (!session) throw notFound('门诊不存在');
+        if (session.registration_opens_at.getTime() <= Date.now() || session.ends_at.getTime() <= Date.now()) {
+          throw new ServiceError(409, 'closed', '该门诊预约已截止(现场挂号已开始),请到窗口现场挂号');
+        }
+        const [dup] = await tx`SELECT 1 FROM appointments WHERE session_id = ${b.sessionId} AND patient_id = ${patientId} AND status IN ('pending_payment', 'booked')`;
+        if (dup) throw new ServiceError(409, 'already_booked', '您已预约该门诊');
+        const [slot] = await tx`
+          UPDATE clinic_slots SET booked = booked + 1
+          WHERE session_id = ${b.sessionId} AND slot_index = ${b.slotIndex} AND booked < appointment_quota RETURNING slot_index`;
+        if (!slot) {
+          const [exists] = await tx`SELECT 1 FROM clinic_slots WHERE session_id = ${b.sessionId} AND slot_index = ${b.slotIndex}`;
+          if (!exists) throw notFound('预约时段不存在');
+          throw new ServiceError(409, 'full', '该时段预约号已满,请选择其他时段');
+        }
+        const [row] = await tx<{ id: string; short_code: string }[]>`
+          INSERT INTO appointments (number, session_id, slot_index, patient_id, status, prepaid, workflow_id, workflow_pending, hold_expires_at)
+          VALUES (${number}, ${b.sessionId}, ${b.slotIndex}, ${patientId}, 'pending_payment', false, ${workflowId}, true, ${holdExpiresAt})
+          RETURNING id, short_code`;
+        return { appointmentId: row!.id, shortCode: row!.short_code, session };
+      });
+      const outTradeNo = `OPD${number.slice(2)}`;
+      const amountFen = held.session.prepay_fen;
+      await sql`INSERT INTO payment_orders (out_trade_no, appointment_id, provider, amount_fen) VALUES (${outTradeNo}, ${held.appointmentId}, ${payments.provider}, ${amountFen})`;
+      // The hold's timer runs in the workflow: started before the payment opens, it releases the number even if the provider fails.
+      await startAppointmentWorkflow({ sql, temporal, taskQueue }, { appointmentId: held.appointmentId, number });
+      const created = await payments.createPayment({
+        outTradeNo,
+        amountFen,
+        description: `${held.session.department_name} ${held.session.expert_name} 预约挂号`,
+        notifyUrl: deps.notifyUrl,
+        expiresAt: holdExpiresAt,
+      });
+      const payUrl = deps.returnUrl ? `${created.payUrl}&redirect_url=${encodeURIComponent(deps.returnUrl(number, held.shortCode))}` : created.payUrl;
+      await sql`UPDATE payment_orders SET pay_url = ${payUrl} WHERE out_trade_no = ${outTradeNo}`;
+      return { number, shortCode: held.shortCode, status: 'pending_payment', holdExpiresAt: holdExpiresAt.toISOString(), amountFen, payUrl, outTradeNo };
+    },
+
+    /**
+     * The provider's payment notification: verified first (a forged or stale one is refused with
+     * 401 and changes nothing), idempotent on the order, then handed to the appointment's workflow.
+     * Paid after the hold was released: refunded at once.
+     */
+    async paymentNotification(headers: Headers | Record<string, string | undefined>, rawBody: string): Promise<{ outTradeNo: string; result: 'booked' | 'refunded' | 'ignored' }> {
+      let n;
+      try {
+        n = payments.verifyNotification(headers, rawBody);
+      } catch (err) {
+        if (err instanceof PaymentNotificationError) throw new ServiceError(401, 'bad_signature', err.message);
+        throw err;
+      }
+      if (n.tradeState !== 'SUCCESS') return { outTradeNo: n.outTradeNo, result: 'ignored' };
+      const [order] = await sql<{ appointment_id: string; amount_fen: number; status: string; workflow_id: string; appointment_status: string }[]>`
+        UPDATE payment_orders o SET status = CASE WHEN o.status = 'created' THEN 'paid' ELSE o.status END,
+               transaction_id = coalesce(o.transaction_id, ${n.transactionId}), notification_id = coalesce(o.notification_id, ${n.notificationId}),
+               paid_at = coalesce(o.paid_at, now())
+        FROM appointments a WHERE o.out_trade_no = ${n.outTradeNo} AND a.id = o.appointment_id
+        RETURNING o.appointment_id, o.amount_fen, o.status, a.workflow_id, a.status AS appointment_status`;
+      if (!order) throw notFound('订单不存在');
+      if (n.amountFen !== order.amount_fen) throw new ServiceError(400, 'amount_mismatch', '支付金额与订单不符');
+      if (order.appointment_status === 'cancelled') {
+        await this.refund(n.outTradeNo, '号源已释放,自动退款');
+        return { outTradeNo: n.outTradeNo, result: 'refunded' };
+      }
+      await temporal.workflow.getHandle(order.workflow_id).signal(paymentReceivedSignal, { outTradeNo: n.outTradeNo, transactionId: n.transactionId });
+      return { outTradeNo: n.outTradeNo, result: 'booked' };
+    },
+
+    /** Refunds a paid order through the adapter (idempotent: one refund number per order). */
+    async refund(outTradeNo: string, reason: string): Promise<void> {
+      const [order] = await sql<{ amount_fen: number; status: string; appointment_id: string }[]>`
+        SELECT amount_fen, status, appointment_id FROM payment_orders WHERE out_trade_no = ${outTradeNo}`;
+      if (!order || order.status === 'created') return;
+      const outRefundNo = `R${outTradeNo}`;
+      const refund = await payments.refund({ outTradeNo, outRefundNo, amountFen: order.amount_fen, totalFen: order.amount_fen, reason });
+      await sql`UPDATE payment_orders SET status = 'refunded', out_refund_no = ${outRefundNo}, refund_id = ${refund.refundId}, refunded_at = coalesce(refunded_at, now()) WHERE out_trade_no = ${outTradeNo}`;
+      await sql`UPDATE appointments SET refunded_at = coalesce(refunded_at, now()) WHERE id = ${order.appointment_id}`;
+    },
+
+    /** The patient's appointments, by mobile + SMS code (no sign-in). */
+    async mine(mobile: unknown, code: unknown) {
+      const phone = typeof mobile === 'string' ? mobile.replace(/[\s-]/g, '') : '';
+      if (!MOBILE.test(phone)) throw new ValidationError([{ field: 'mobile', message: '请填写 11 位手机号' }]);
+      await checkCode(phone, code);
+      return sql<{ number: string; short_code: string; status: string; expert_name: string; department_name: string; slot_starts_at: Date; registration_opens_at: Date }[]>`
+        SELECT a.number, a.short_code, a.status, s.expert_name, d.name AS department_name, sl.starts_at AS slot_starts_at, s.registration_opens_at
+        FROM appointments a JOIN patients p ON p.id = a.patient_id JOIN clinic_sessions s ON s.id = a.session_id
+        JOIN departments d ON d.code = s.department_code JOIN clinic_slots sl ON sl.session_id = a.session_id AND sl.slot_index = a.slot_index
+        WHERE p.phone = ${phone} ORDER BY sl.starts_at DESC LIMIT 50`;
+    },
+
+    /**
+     * Cancels by number for the patient who verified the booking's mobile (403 `not_yours`
+     * otherwise), until walk-in registration opens (409 `closed`); a paid booking is refunded
+     * through the adapter and its number goes back to booking. 409 `unpaid` while still unpaid.
+     */
+    async cancel(number: unknown, input: { mobile: unknown; code: unknown; reason?: string }): Promise<{ number: string; status: 'cancelled'; refunded: boolean }> {
+      const wanted = typeof number === 'string' ? number.trim().toUpperCase() : '';
+      const phone = typeof input.mobile === 'string' ? input.mobile.replace(/[\s-]/g, '') : '';
+      if (!MOBILE.test(phone)) throw new ValidationError([{ field: 'mobile', message: '请填写 11 位手机号' }]);
+      await checkCode(phone, input.code);
+      const [a] = await sql<{ id: string; workflow_id: string; status: string; phone: string | null; registration_opens_at: Date }[]>`
+        SELECT a.id, a.workflow_id, a.status, p.phone, s.registration_opens_at FROM appointments a
+        JOIN patients p ON p.id = a.patient_id JOIN clinic_sessions s ON s.id = a.session_id WHERE a.number = ${wanted}`;
+      if (!a) throw notFound('预约不存在');
+      if (a.phone !== phone) throw new ServiceError(403, 'not_yours', '该预约不属于此手机号');
+      if (a.status === 'pending_payment') throw new ServiceError(409, 'unpaid', '该预约尚未支付,未支付的号源将自动释放');
+      if (a.registration_opens_at.getTime() <= Date.now()) throw new ServiceError(409, 'closed', '现场挂号已开始,不能再取消预约');
+      try {
+        await temporal.workflow.getHandle(a.workflow_id).executeUpdate(cancelAppointmentUpdate, { args: [{ reason: input.reason ?? '患者取消' }] });
+      } catch (err) {
+        if (err instanceof WorkflowUpdateFailedError) throw refusedUpdate('appointment_action_refused', err);
+        throw err;
+      }
+      const [order] = await sql<{ out_trade_no: string }[]>`SELECT out_trade_no FROM payment_orders WHERE appointment_id = ${a.id} AND status = 'paid'`;
+      if (order) await this.refund(order.out_trade_no, '患者取消预约');
+      return { number: wanted, status: 'cancelled', refunded: Boolean(order) };
+    },
+  };
+}
+
+export type OutpatientBookingService = ReturnType<typeof createOutpatientBookingService>;

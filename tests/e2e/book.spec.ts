@@ -1,0 +1,117 @@
+/**
+ * A patient books on a 390×844 phone (no sign-in): department → expert → slot → name, ID number,
+ * mobile and the SMS code read from the simulated phone → pays on the WeChat Pay simulator's
+ * cashier page (its signed notification books the number) → the confirmation with the queue
+ * link → after check-in, the queue page shows their position, and the clinic's call reaches them.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createWechatPayAdapter } from '../../activities/payments/wechat-pay.js';
+import { startWechatPaySimulator, type WechatPaySimulator } from '../../scripts/simulators/wechat-pay.js';
+import type { Simulators } from '../../scripts/simulators/providers.js';
+import { serveInBrowser, signedInPage, type BrowserStack } from '../support/browser-stack.js';
+import { PUBLIC_BASE_URL, startChannelStack } from '../support/channels.js';
+import { waitFor } from '../support/follow-up-fixtures.js';
+import { createTestOrg, TEST_PASSWORD, type TestOrg } from '../support/org.js';
+import { uniq, type TestStack } from '../support/stack.js';
+
+const SCREENSHOTS = process.env.E2E_SCREENSHOTS;
+
+describe('patient booking on a phone', () => {
+  let stack: TestStack;
+  let sims: Simulators;
+  let pay: WechatPaySimulator;
+  let web: BrowserStack;
+  let org: TestOrg;
+  let sessionId: string;
+  let date: string;
+  const expert = `手机专家${uniq().slice(0, 4)}`;
+
+  beforeAll(async () => {
+    ({ stack, sims } = await startChannelStack({
+      web: true,
+      outpatient: async (channels, deliver) => {
+        pay = await startWechatPaySimulator({ deliver });
+        return { payments: createWechatPayAdapter(pay.adapterConfig), channels, codeIntervalSeconds: 0 };
+      },
+    }));
+    org = await createTestOrg(stack.sql);
+    // Today: booking still open (registration opens in an hour), so the patient can also check in and be called.
+    const [s] = await stack.sql<{ id: string; session_date: string }[]>`
+      INSERT INTO clinic_sessions (expert_name, department_code, session_date, registration_opens_at, starts_at, ends_at, slot_minutes, grace_minutes, prepay_fen)
+      VALUES (${expert}, ${org.deptA}, (now() AT TIME ZONE 'Asia/Shanghai')::date, now() + interval '1 hour', now() + interval '2 hours', now() + interval '4 hours', 60, 0, 3000)
+      RETURNING id, session_date::text`;
+    sessionId = s!.id;
+    date = s!.session_date;
+    for (const i of [0, 1]) {
+      await stack.sql`
+        INSERT INTO clinic_slots (session_id, slot_index, starts_at, ends_at, appointment_quota)
+        SELECT id, ${i}, starts_at + make_interval(hours => ${i}::int), starts_at + make_interval(hours => ${i + 1}::int), 4 FROM clinic_sessions WHERE id = ${sessionId}`;
+    }
+    web = await serveInBrowser(stack);
+  });
+  afterAll(async () => {
+    await web?.close();
+    await pay?.stop();
+    await stack?.stop();
+  });
+
+  it('books, pays in the simulator, sees the queue page with the position, and is called', async () => {
+    const context = await web.browser.newContext({ locale: 'zh-CN', timezoneId: 'Asia/Shanghai', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    context.setDefaultTimeout(20_000);
+    const page = await context.newPage();
+    // The simulator's cashier sends the phone back to PUBLIC_BASE_URL: here, the served test app.
+    await page.route(`${PUBLIC_BASE_URL}/**`, (route) => {
+      const u = new URL(route.request().url());
+      return route.fulfill({ status: 302, headers: { location: `${web.base}${u.pathname}${u.search}` } });
+    });
+
+    await page.goto(`${web.base}/book?date=${date}`);
+    await page.getByTestId('departments').locator(`a[href*="dept=${encodeURIComponent(org.deptA)}"]`).click();
+    await page.getByTestId('experts').getByRole('link', { name: new RegExp(expert) }).click();
+    const slots = page.getByTestId('slots').getByRole('link');
+    await expect(slots.first().textContent()).resolves.toMatch(/余 4 个号/);
+    if (SCREENSHOTS) await page.screenshot({ path: `${SCREENSHOTS}/book-slots.png`, fullPage: true });
+    await slots.first().click();
+
+    const mobile = `137${String(Date.now()).slice(-8)}`;
+    await page.getByLabel('姓名').fill('孙手机');
+    await page.getByLabel('身份证号').fill(`11010519850203${String(Date.now()).slice(-3)}X`);
+    await page.getByLabel('手机号').fill(mobile);
+    await page.getByRole('button', { name: '获取验证码' }).click();
+    await page.getByText(`验证码已发送到 ${mobile}`).waitFor();
+    const sms = await waitFor(async () => sims.messages.find((m) => m.address === `+86${mobile}` && m.body.includes('验证码')), 20_000, 'SMS code');
+    await page.getByLabel('短信验证码').fill(/(\d{6})/.exec(sms.body)![1]!);
+    if (SCREENSHOTS) await page.screenshot({ path: `${SCREENSHOTS}/book-form.png`, fullPage: true });
+    await page.getByRole('button', { name: '提交并支付' }).click();
+
+    // The WeChat Pay simulator's cashier page.
+    await page.waitForURL((u) => u.href.startsWith(pay.url));
+    await page.getByText('¥30.00').waitFor();
+    await page.getByRole('button', { name: '确认支付' }).click();
+    await page.waitForURL((u) => u.pathname.startsWith('/book/done/'));
+    await expect(page.getByTestId('booking-result').textContent()).resolves.toBe('预约成功');
+    if (SCREENSHOTS) await page.screenshot({ path: `${SCREENSHOTS}/book-done.png`, fullPage: true });
+    const number = decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
+    const [a] = await stack.sql<{ id: string; status: string; prepaid: boolean }[]>`SELECT id, status, prepaid FROM appointments WHERE number = ${number}`;
+    expect(a).toMatchObject({ status: 'booked', prepaid: true });
+
+    // At the hospital: checked in (registration desk), the queue page shows the position, the clinic calls.
+    await stack.services.appointments.checkIn(a!.id);
+    await page.getByTestId('queue-link').click();
+    await page.waitForURL((u) => u.pathname.startsWith('/queue/'));
+    await page.getByTestId('ahead').waitFor();
+    await expect(page.getByTestId('ahead').textContent()).resolves.toBe('0');
+    if (SCREENSHOTS) await page.screenshot({ path: `${SCREENSHOTS}/book-queue.png`, fullPage: true });
+    const widths = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+    expect(widths[0]).toBeLessThanOrEqual(widths[1]!);
+
+    const clinic = await signedInPage(web, org.users.headA.username, TEST_PASSWORD);
+    await clinic.goto(`${web.base}/clinic/${sessionId}`);
+    await clinic.getByRole('button', { name: '叫下一位' }).click();
+    await clinic.getByText(`已叫号 ${number}`).waitFor();
+    await page.getByTestId('current-number').getByText(number).waitFor({ timeout: 15_000 });
+    await page.getByText('请您到诊室就诊').waitFor();
+    if (SCREENSHOTS) await page.screenshot({ path: `${SCREENSHOTS}/book-called.png`, fullPage: true });
+    await context.close();
+  });
+});

@@ -1,0 +1,200 @@
+/**
+ * Patient booking end to end on the real Temporal server and Postgres, with the SMS provider
+ * simulators and the WeChat Pay v3 simulator: SMS code → hold → pay (the simulator's signed
+ * notification; a forged one is refused) → booked, confirmation SMS with queue link and code;
+ * an unpaid hold expires and releases the number; blacklisted / full / closed / unpaid /
+ * not-yours refusals; cancellation before registration opens refunds and releases. Driven over
+ * the public REST routes in-process (`app.request`).
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createWechatPayAdapter } from '../activities/payments/wechat-pay.js';
+import { channelsFromEnv } from '../activities/channels/settings.js';
+import { createOutpatientRoutes } from '../api/outpatient.js';
+import { createOutpatientBookingService } from '../services/outpatient-booking.js';
+import { startWechatPaySimulator, type WechatPaySimulator } from '../scripts/simulators/wechat-pay.js';
+import type { Simulators } from '../scripts/simulators/providers.js';
+import { startChannelStack } from './support/channels.js';
+import { waitFor } from './support/follow-up-fixtures.js';
+import { createTestOrg, type TestOrg } from './support/org.js';
+import { uniq, type TestStack } from './support/stack.js';
+
+let stack: TestStack;
+let sims: Simulators;
+let pay: WechatPaySimulator;
+let org: TestOrg;
+let routes: ReturnType<typeof createOutpatientRoutes>;
+let shortHold: ReturnType<typeof createOutpatientRoutes>;
+const NOTIFY_PATH = '/api/outpatient/payments/wechat/notify';
+
+beforeAll(async () => {
+  ({ stack, sims } = await startChannelStack());
+  org = await createTestOrg(stack.sql);
+  pay = await startWechatPaySimulator({
+    deliver: async (url, init) => routes.request(new URL(url).pathname.replace('/api/outpatient', ''), init),
+  });
+  const deps = {
+    sql: stack.sql,
+    temporal: stack.temporal,
+    taskQueue: stack.taskQueue,
+    channels: channelsFromEnv(stack.env),
+    payments: createWechatPayAdapter(pay.adapterConfig),
+    notifyUrl: `https://suifang.example.test${NOTIFY_PATH}`,
+    codeIntervalSeconds: 0,
+  };
+  routes = createOutpatientRoutes(createOutpatientBookingService({ ...deps, holdSeconds: 120 }));
+  shortHold = createOutpatientRoutes(createOutpatientBookingService({ ...deps, holdSeconds: 3 }));
+});
+afterAll(async () => {
+  await pay?.stop();
+  await stack?.stop();
+});
+
+/** A session on the Shanghai date `dayOffset` days ahead, two 60-minute slots; registration opens at 07:00 that day. */
+async function createSession(dayOffset: number, quotas = [3, 3]): Promise<{ id: string; date: string }> {
+  const [s] = await stack.sql<{ id: string; session_date: string }[]>`
+    WITH d AS (SELECT (now() AT TIME ZONE 'Asia/Shanghai')::date + ${dayOffset}::int AS day)
+    INSERT INTO clinic_sessions (expert_name, department_code, session_date, registration_opens_at, starts_at, ends_at, slot_minutes, prepay_fen)
+    SELECT ${`预约专家-${uniq()}`}, ${org.deptA}, day, (day + time '07:00') AT TIME ZONE 'Asia/Shanghai',
+           (day + time '08:00') AT TIME ZONE 'Asia/Shanghai', (day + time '10:00') AT TIME ZONE 'Asia/Shanghai', 60, 2500
+    FROM d RETURNING id, session_date::text`;
+  for (const [i, quota] of quotas.entries()) {
+    await stack.sql`
+      INSERT INTO clinic_slots (session_id, slot_index, starts_at, ends_at, appointment_quota)
+      SELECT id, ${i}, starts_at + make_interval(hours => ${i}::int), starts_at + make_interval(hours => ${i + 1}::int), ${quota}
+      FROM clinic_sessions WHERE id = ${s!.id}`;
+  }
+  return { id: s!.id, date: s!.session_date };
+}
+
+const post = (app: typeof routes, path: string, body: unknown) =>
+  app.request(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+
+let phoneSeq = 0;
+function newPatient() {
+  const n = `${Date.now()}${phoneSeq++}`.slice(-8);
+  return { name: '赵预约', idNumber: `11010119800101${n.slice(-4)}`.slice(0, 17) + 'X', mobile: `139${n}` };
+}
+
+/** Requests a code and reads it from the simulated phone. */
+async function smsCode(mobile: string): Promise<string> {
+  const before = sims.messages.length;
+  const res = await post(routes, '/sms-codes', { mobile });
+  expect(res.status).toBe(201);
+  const msg = await waitFor(async () => sims.messages.slice(before).find((m) => m.address === `+86${mobile}` && m.body.includes('验证码')), 20_000, 'SMS code');
+  return /(\d{6})/.exec(msg.body)![1]!;
+}
+
+async function book(app: typeof routes, session: { id: string }, patient: ReturnType<typeof newPatient>, slotIndex = 0) {
+  const code = await smsCode(patient.mobile);
+  return post(app, '/appointments', { sessionId: session.id, slotIndex, ...patient, code });
+}
+
+const appointment = (number: string) =>
+  stack.sql<{ status: string; prepaid: boolean; refunded_at: Date | null; slot_booked: number }[]>`
+    SELECT a.status, a.prepaid, a.refunded_at, sl.booked AS slot_booked FROM appointments a
+    JOIN clinic_slots sl ON sl.session_id = a.session_id AND sl.slot_index = a.slot_index WHERE a.number = ${number}`.then((r) => r[0]!);
+
+describe('outpatient booking over the public API', () => {
+  it('book → pay in the simulator (signature checked; forged refused) → booked, confirmation with queue link and code', async () => {
+    const session = await createSession(2);
+    const listed = await routes.request(`/sessions?date=${session.date}`);
+    expect(listed.status).toBe(200);
+    const mine = ((await listed.json()) as { items: { sessionId: string; open: boolean; slots: { left: number }[] }[] }).items.find((s) => s.sessionId === session.id);
+    expect(mine).toMatchObject({ open: true, slots: [{ left: 3 }, { left: 3 }] });
+    expect((await routes.request('/sessions?date=tomorrow')).status).toBe(400);
+
+    const patient = newPatient();
+    const wrong = await post(routes, '/appointments', { sessionId: session.id, slotIndex: 0, ...patient, code: '000000' });
+    expect(wrong.status).toBe(400);
+    const res = await book(routes, session, patient);
+    expect(res.status).toBe(201);
+    const { appointment: held } = (await res.json()) as { appointment: { number: string; shortCode: string; status: string; payUrl: string; outTradeNo: string; amountFen: number } };
+    expect(held).toMatchObject({ status: 'pending_payment', amountFen: 2500 });
+    expect(held.payUrl).toContain(pay.url);
+    expect(await appointment(held.number)).toMatchObject({ status: 'pending_payment', slot_booked: 1 });
+
+    // A forged notification (signed with another key) and a tampered body are refused; nothing changes.
+    const order = pay.orders.get(held.outTradeNo)!;
+    const forged = pay.notification({ ...order, state: 'SUCCESS', transactionId: 'FORGED' }, generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey);
+    expect((await routes.request('/payments/wechat/notify', { method: 'POST', headers: forged.headers, body: forged.body })).status).toBe(401);
+    const genuine = pay.notification({ ...order, state: 'SUCCESS', transactionId: 'X' });
+    const tampered = genuine.body.replace('"TRANSACTION.SUCCESS"', '"TRANSACTION.SUCCESS" ');
+    expect((await routes.request('/payments/wechat/notify', { method: 'POST', headers: genuine.headers, body: tampered })).status).toBe(401);
+    const unsigned = await routes.request('/payments/wechat/notify', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: genuine.body });
+    expect(unsigned.status).toBe(401);
+    expect(await appointment(held.number)).toMatchObject({ status: 'pending_payment', prepaid: false });
+
+    // The patient pays on the simulator's cashier page: its signed notification books the number.
+    const payPage = await fetch(held.payUrl);
+    expect(await payPage.text()).toContain('¥25.00');
+    expect(await pay.pay(held.outTradeNo)).toBe(204);
+    await waitFor(async () => (await appointment(held.number)).status === 'booked', 20_000, 'booked after payment');
+    expect(await appointment(held.number)).toMatchObject({ prepaid: true, slot_booked: 1 });
+    const confirmation = await waitFor(
+      async () => sims.messages.find((m) => m.address === `+86${patient.mobile}` && m.body.includes('预约成功')),
+      30_000,
+      'confirmation SMS',
+    );
+    expect(confirmation.body).toContain(`/queue/${held.number}?code=${held.shortCode}`);
+    expect(confirmation.body).toContain(`查询码 ${held.shortCode}`);
+    // A repeated notification (WeChat retries) changes nothing.
+    expect(await pay.pay(held.outTradeNo)).toBe(204);
+    const [orders] = await stack.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM payment_orders WHERE out_trade_no = ${held.outTradeNo} AND status = 'paid'`;
+    expect(orders!.n).toBe(1);
+
+    // Booking the same session twice is refused.
+    expect((await (await book(routes, session, patient, 1)).json()) as object).toMatchObject({ error: 'already_booked' });
+
+    // Cancel: not yours (another mobile), then the patient's own → refunded through the adapter, number released.
+    const other = newPatient();
+    const notYours = await post(routes, `/appointments/${held.number}/cancel`, { mobile: other.mobile, code: await smsCode(other.mobile) });
+    expect(notYours.status).toBe(403);
+    expect(await notYours.json()).toMatchObject({ error: 'not_yours' });
+    const cancelled = await post(routes, `/appointments/${held.number}/cancel`, { mobile: patient.mobile, code: await smsCode(patient.mobile) });
+    expect(cancelled.status).toBe(200);
+    expect(await cancelled.json()).toMatchObject({ appointment: { status: 'cancelled', refunded: true } });
+    expect(await appointment(held.number)).toMatchObject({ status: 'cancelled', slot_booked: 0 });
+    expect((await appointment(held.number)).refunded_at).not.toBeNull();
+    expect(pay.orders.get(held.outTradeNo)).toMatchObject({ state: 'REFUND', refunds: [{ amountFen: 2500 }] });
+  });
+
+  it('an unpaid hold expires and releases the number; cancelling an unpaid one is refused', async () => {
+    const session = await createSession(2, [1, 1]);
+    const patient = newPatient();
+    const res = await book(shortHold, session, patient);
+    expect(res.status).toBe(201);
+    const { appointment: held } = (await res.json()) as { appointment: { number: string } };
+    // The only number of slot 0 is held: a second patient finds the slot full.
+    const second = await book(routes, session, newPatient());
+    expect(second.status).toBe(409);
+    expect(await second.json()).toMatchObject({ error: 'full' });
+    const unpaid = await post(routes, `/appointments/${held.number}/cancel`, { mobile: patient.mobile, code: await smsCode(patient.mobile) });
+    expect(unpaid.status).toBe(409);
+    expect(await unpaid.json()).toMatchObject({ error: 'unpaid' });
+
+    await waitFor(async () => (await appointment(held.number)).status === 'cancelled', 30_000, 'hold released');
+    expect(await appointment(held.number)).toMatchObject({ slot_booked: 0, prepaid: false });
+    expect((await book(routes, session, newPatient())).status).toBe(201);
+  });
+
+  it('refuses a blacklisted patient with why and until when (walk-in still open), and a closed session', async () => {
+    const session = await createSession(2);
+    const patient = newPatient();
+    const [p] = await stack.sql<{ id: string }[]>`
+      INSERT INTO patients (his_patient_id, name, phone, id_number) VALUES (${`BL-${uniq()}`}, ${patient.name}, ${patient.mobile}, ${patient.idNumber}) RETURNING id`;
+    await stack.sql`INSERT INTO noshow_ledger (patient_id, blacklisted_until, blacklist_count) VALUES (${p!.id}, now() + interval '30 days', 1)`;
+    const res = await book(routes, session, patient);
+    expect(res.status).toBe(409);
+    const body = (await res.json()) as { error: string; message: string; blacklistedUntil: string; walkInOpen: boolean };
+    expect(body).toMatchObject({ error: 'blacklisted', walkInOpen: true });
+    expect(body.message).toMatch(/爽约.*暂停预约至.*现场挂号不受影响/);
+    expect(Date.parse(body.blacklistedUntil)).toBeGreaterThan(Date.now() + 29 * 86400_000);
+
+    const today = await createSession(0);
+    await stack.sql`UPDATE clinic_sessions SET registration_opens_at = now() - interval '1 minute', ends_at = now() + interval '2 hours' WHERE id = ${today.id}`;
+    const closed = await book(routes, today, newPatient());
+    expect(closed.status).toBe(409);
+    expect(await closed.json()).toMatchObject({ error: 'closed' });
+  });
+});
