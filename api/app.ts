@@ -11,6 +11,8 @@ import { requestBodyLimit } from './body-limit.js';
 import { createFhirRoutes } from './his/fhir.js';
 import { createReportRoutes } from './reports.js';
 import { createWebhookRoutes } from './webhooks.js';
+import { createVoiceWebhookRoutes } from './webhooks-voice.js';
+import { createCallRoutes } from './calls.js';
 import { signInRateLimit } from './hardening.js';
 import { requestMeta } from './request-meta.js';
 import { requireHisToken } from './his/his-auth.js';
@@ -75,6 +77,7 @@ export function createApi(services: Services) {
   api.route('/codec', createCodecRoutes(services, payloadCodec(services.env)));
 
   // Providers' callbacks: each checks its provider's signature itself.
+  api.route('/webhooks/twilio/voice', createVoiceWebhookRoutes(services));
   api.route('/webhooks', createWebhookRoutes(services));
 
   // Everything below needs a signed-in user.
@@ -138,6 +141,7 @@ export function createApi(services: Services) {
   });
 
   api.route('/reports', createReportRoutes(services));
+  api.route('/', createCallRoutes(services));
 
   api.get('/patients/:id', async (c) => c.json(await services.patients.view(c.get('user'), c.req.param('id'), requestMeta(c))));
 

@@ -37,6 +37,7 @@ import { createPatientContactService } from './patient-contact.js';
 import { createSurveyService } from './surveys.js';
 import { createNotificationService } from './notifications.js';
 import { createDevPhoneService } from './dev-phone.js';
+import { createCallService, type CallEnvKey } from './calls.js';
 
 export interface ServiceDeps {
   sql: Sql;
@@ -66,6 +67,7 @@ export interface ServiceDeps {
     | 'WECHAT_TOKEN'
     | 'ALIYUN_SMS_CALLBACK_TOKEN'
     | HisIngestEnvKey
+    | CallEnvKey
   >;
 }
 
@@ -108,6 +110,7 @@ export function createServices({ sql, temporal, env }: ServiceDeps) {
     surveys: createSurveyService({ sql, temporal }),
     notifications: createNotificationService({ sql, audit }),
     devPhone: createDevPhoneService({ sql, simulatorUrl: env.SIMULATOR_URL }),
+    calls: createCallService({ sql, temporal, audit, env }),
   };
 }
 
