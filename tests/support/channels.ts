@@ -4,7 +4,7 @@
  */
 import { channelsFromEnv } from '../../activities/channels/settings.js';
 import { loadEnv, type Env } from '../../config/env.js';
-import { DEV_SIMULATOR_CREDENTIALS, startSimulators, type Simulators } from '../../scripts/simulators/providers.js';
+import { DEV_SIMULATOR_CREDENTIALS, startSimulators, type SimulatorOptions, type Simulators } from '../../scripts/simulators/providers.js';
 import type { Sql } from '../../db/client.js';
 import { followUpWorkflowId } from '../../workflows/follow-up/contracts.js';
 import { createShortPlan, recentDaytime } from './follow-up-fixtures.js';
@@ -19,19 +19,22 @@ const CHANNEL_KEYS = [
   'ALIYUN_SMS_CALLBACK_TOKEN', 'WECHAT_APP_ID', 'WECHAT_APP_SECRET', 'WECHAT_TOKEN', 'WECHAT_API_BASE_URL', 'WECHAT_TEMPLATE_ID',
 ] as const;
 
-export async function startChannelStack(options: { web?: boolean } = {}): Promise<{ stack: TestStack; sims: Simulators }> {
+export async function startChannelStack(
+  options: { web?: boolean; env?: Partial<Env>; voice?: SimulatorOptions['voice'] } = {},
+): Promise<{ stack: TestStack; sims: Simulators }> {
   let stack: TestStack | undefined;
   const sims = await startSimulators({
     ...DEV_SIMULATOR_CREDENTIALS,
     publicBaseUrl: PUBLIC_BASE_URL,
     reportDelayMs: 200,
+    ...(options.voice ? { voice: options.voice } : {}),
     deliver: async (url, init) => {
       const u = new URL(url);
       return stack!.app.request(`${u.pathname}${u.search}`, init);
     },
   });
   const env = loadEnv({ NODE_ENV: 'test', ...sims.env });
-  const channelEnv = { ...(Object.fromEntries(CHANNEL_KEYS.map((k) => [k, env[k]])) as Partial<Env>), SIMULATOR_URL: sims.url };
+  const channelEnv = { ...(Object.fromEntries(CHANNEL_KEYS.map((k) => [k, env[k]])) as Partial<Env>), SIMULATOR_URL: sims.url, ...options.env };
   stack = await startStack({ worker: true, web: options.web, env: channelEnv, channels: channelsFromEnv(env)! });
   const started = stack;
   return {
