@@ -211,9 +211,12 @@ export async function followUpWorkflow(input: FollowUpInput): Promise<FollowUpSt
   }
   // Calls placed through telephony (issue 16). A new handler issues no command until its first
   // call event arrives, so histories recorded before it replay unchanged.
+  const callEventsTaken = new Set<string>(); // a resent callback signals again: each event counts once
   setHandler(callEventSignal, async (e) => {
     const tp = state.touchpoints.find((t) => t.taskId === e.taskId);
-    if (!tp) return;
+    const key = `${e.callId}:${e.event}`;
+    if (!tp || callEventsTaken.has(key)) return;
+    callEventsTaken.add(key);
     const n = tp.index + 1;
     if (e.event === 'placed') log(`第 ${n} 次随访:${e.actorId ? '客服拨打电话' : '自动语音回访呼叫'}`, `通话 ${e.callId}`);
     else if (e.event === 'answered') log(`第 ${n} 次随访:电话已接通`, `通话 ${e.callId}`);
