@@ -1,13 +1,14 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigate, useNavigation } from '@remix-run/react';
 import { isServiceError, type FieldProblem } from '../../services/errors.js';
-import { seesAllDepartments, speaksWithPatients } from '../../domain/access.js';
+import { handlesTickets, seesAllDepartments, speaksWithPatients } from '../../domain/access.js';
 import { TICKET_STATUS_LABELS, escalationLabel, isActiveTicket, ticketCategoryLabel } from '../../workflows/feedback-ticket/labels.js';
 import { orRespond, requireUser, temporalUiUrl } from '../auth.server.js';
 import { formatTime } from '../components/task-format.js';
 import { isTextEntry, useHotkeys } from '../components/useHotkeys.js';
 import { SlaCountdown } from '../components/SlaCountdown.js';
 import { TemporalLink } from '../components/TemporalLink.js';
+import { CallPanel } from '../components/call/CallPanel.js';
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `工单 ${data?.ticket.number ?? ''} · 随访管理平台` }];
 
@@ -25,8 +26,13 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   ]);
   const search = new URL(request.url).searchParams;
   const allowed = new Set(ticket.allowedActions);
+  // 回电 (issue 16): the department calls the patient back through telephony.
+  const calls = await context.services.calls.forTicket(user, ticket.id);
   return {
     ticket,
+    calls,
+    callSettings: context.services.calls.settings(),
+    canCallBack: ticket.status !== 'closed' && (handlesTickets(user.role) || speaksWithPatients(user.role)),
     now: Date.now(),
     nextDeadline: live?.nextDeadline ?? null,
     statusLabel: TICKET_STATUS_LABELS[ticket.status],
@@ -177,7 +183,7 @@ function describeEvent(e: TicketEvent, departmentName: (code: string) => string)
 }
 
 export default function TicketPage() {
-  const { ticket, now, nextDeadline, statusLabel, categoryLabel, departmentNames, transferTargets, can, temporalUrl, done, rated } =
+  const { ticket, now, nextDeadline, statusLabel, categoryLabel, departmentNames, transferTargets, can, temporalUrl, done, rated, calls, callSettings, canCallBack } =
     useLoaderData<typeof loader>();
   const result = useActionData<typeof action>() as ActionResult | undefined;
   const navigate = useNavigate();
@@ -300,6 +306,7 @@ export default function TicketPage() {
               {ticket.createdByName && <span className="muted"> · {ticket.createdByName} 记录</span>}
             </dd>
           </dl>
+          <CallPanel callUrl={`/api/tickets/${ticket.id}/call`} calls={calls} settings={callSettings} canCall={canCallBack} label="回电患者" />
         </aside>
 
         <section>
