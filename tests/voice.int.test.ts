@@ -180,6 +180,28 @@ describe('click-to-call', () => {
   });
 });
 
+describe('calling back from a ticket', () => {
+  it('lets the department call the patient back (same legs, recording), heard by the department, not by another', async () => {
+    const d = await discharge();
+    sims.voice.behave(d.phone, 'answer');
+    const login = async (username: string) => (await stack.services.auth.login({ username, password: TEST_PASSWORD }, {})).user;
+    const headA = await login(org.users.headA.username);
+    const staffB = await login(org.users.staffB.username);
+    const headPhone = `+8613${String(Date.now()).slice(-9)}`;
+    await stack.sql`UPDATE users SET call_phone = ${headPhone} WHERE id = ${headA.id}`;
+    sims.voice.behave(headPhone, 'answer');
+    const ticket = await stack.services.tickets.open(agentA, { sourceKey: `call:${uniq()}`, patientId: d.patientId, category: 'service_attitude', description: '护士态度生硬', departmentCode: org.deptA }, {});
+    await expect(stack.services.calls.callForTicket(staffB, ticket.ticketId, {})).rejects.toMatchObject({ status: 403 });
+    const { callId } = await stack.services.calls.callForTicket(headA, ticket.ticketId, {});
+    await waitFor(async () => ((await callRow(callId)).recording_path ? true : undefined), 30_000, 'ticket call recorded');
+    const patientLeg = sims.voice.calls.find((c) => c.to === d.phone && c.parentSid)!;
+    expect(sims.voice.calls.find((c) => c.sid === patientLeg.parentSid)!.to).toBe(headPhone);
+    expect((await stack.services.calls.recording(headA, callId, {})).body.subarray(0, 4).toString()).toBe('RIFF');
+    await expect(stack.services.calls.recording(staffB, callId, {})).rejects.toMatchObject({ status: 403 });
+    expect((await stack.services.calls.forTicket(headA, ticket.ticketId)).map((c) => c.id)).toEqual([callId]);
+  });
+});
+
 describe('voice webhooks', () => {
   it('refuse forged requests (403) on every URL, with no effect', async () => {
     const d = await discharge();

@@ -30,35 +30,42 @@ describe('click-to-call on the task page', () => {
   let taskId: string;
   let phone: string;
   const agentPhone = `+8612${String(Date.now()).slice(-9)}`;
+  let templateCode: string;
 
-  beforeAll(async () => {
-    storage = mkdtempSync(join(tmpdir(), 'suifang-recordings-'));
-    ({ stack, sims } = await startChannelStack({ web: true, env: { CALL_RECORDINGS_DIR: storage }, voice: { ringMs: 300, talkMs: 2000 } }));
-    org = await createTestOrg(stack.sql);
-    await setContactRules(stack.sql, org.deptA, {});
-    const templateCode = `call_${uniq().toLowerCase()}`;
-    const questions = [
-      { id: 'pain', text: '目前伤口疼痛程度如何?(1 不痛 – 5 剧痛)', type: 'rating' },
-      { id: 'wound_exudate', text: '伤口是否有渗液、红肿?', type: 'yes_no' },
-    ];
-    await stack.sql`INSERT INTO question_templates (code, version, department_code, name, questions)
-                    VALUES (${templateCode}, 1, ${org.deptA}, '骨科术后随访', ${stack.sql.json(questions)})`;
+  /** A patient discharged into deptA whose phone task is due at once. */
+  async function dischargeOne(): Promise<{ taskId: string; phone: string }> {
     const keyword = `术式${uniq()}`;
     const dischargedAt = recentDaytime();
     const offsetSeconds = Math.ceil((Date.now() - dischargedAt.getTime()) / 1000) + 1;
     await stack.sql`INSERT INTO follow_up_rules (department_code, name, scenario_kind, scenario_value, greeting_text, touchpoints)
                     VALUES (${org.deptA}, '电话随访(测试)', 'procedure_keyword', ${keyword}, '祝您早日康复',
                             ${stack.sql.json([{ offsetSeconds, templateCode, channel: 'phone', maxAttempts: 3, retryAfterSeconds: 3600 }])})`;
-    phone = uniquePhone();
+    const number = uniquePhone();
     const base = dischargeBody(org.deptA, { dischargedAt: dischargedAt.toISOString(), procedure: `${keyword}内固定术` });
-    const body = { ...base, patient: { ...base.patient, phone, birthDate: '1990-05-01' } };
+    const body = { ...base, patient: { ...base.patient, phone: number, birthDate: '1990-05-01' } };
     await stack.services.discharges.ingestJson(JSON.stringify(body));
     const workflowId = followUpWorkflowId(body.encounterId);
-    taskId = await waitFor(
+    const id = await waitFor(
       async () => (await stack.sql<{ id: string }[]>`SELECT id FROM follow_up_tasks WHERE workflow_id = ${workflowId} AND status = 'open'`)[0]?.id,
       30_000,
       'open task',
     );
+    return { taskId: id, phone: number };
+  }
+
+  beforeAll(async () => {
+    storage = mkdtempSync(join(tmpdir(), 'suifang-recordings-'));
+    ({ stack, sims } = await startChannelStack({ web: true, env: { CALL_RECORDINGS_DIR: storage }, voice: { ringMs: 300, talkMs: 2000 } }));
+    org = await createTestOrg(stack.sql);
+    await setContactRules(stack.sql, org.deptA, {});
+    templateCode = `call_${uniq().toLowerCase()}`;
+    const questions = [
+      { id: 'pain', text: '目前伤口疼痛程度如何?(1 不痛 – 5 剧痛)', type: 'rating' },
+      { id: 'wound_exudate', text: '伤口是否有渗液、红肿?', type: 'yes_no' },
+    ];
+    await stack.sql`INSERT INTO question_templates (code, version, department_code, name, questions)
+                    VALUES (${templateCode}, 1, ${org.deptA}, '骨科术后随访', ${stack.sql.json(questions)})`;
+    ({ taskId, phone } = await dischargeOne());
     await stack.sql`UPDATE users SET call_phone = ${agentPhone} WHERE lower(username) = ${org.users.agentA.username}`;
     sims.voice.behave(agentPhone, 'answer');
     sims.voice.behave(`+86${phone}`, 'answer');
@@ -117,5 +124,25 @@ describe('click-to-call on the task page', () => {
       'play audited',
     );
     expect(plays.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('模拟手机: the patient picks up and hangs up on the developer page; the recording reaches the task page', async () => {
+    const other = await dischargeOne(); // its phone rings until someone acts on the 模拟手机 page
+    await page.goto(`${web.base}/tasks/${other.taskId}`);
+    await page.locator('[data-testid=call-button]').click();
+    const phonePage = await web.newPage();
+    await phonePage.goto(`${web.base}/dev/phone`);
+    const ringing = phonePage.locator('.sim-call', { hasText: `+86${other.phone}` });
+    await ringing.getByRole('button', { name: '接听' }).waitFor({ timeout: 20_000 });
+    if (SCREENSHOTS) await phonePage.screenshot({ path: `${SCREENSHOTS}/dev-phone-ringing.png`, fullPage: true });
+    await ringing.getByRole('button', { name: '接听' }).click();
+    await ringing.getByRole('button', { name: '挂断' }).waitFor({ timeout: 20_000 });
+    expect(await ringing.textContent()).toContain('本次通话将被录音');
+    await ringing.getByRole('button', { name: '挂断' }).click();
+    await page.locator('[data-testid=call-recording]').waitFor({ timeout: 30_000 });
+    if (SCREENSHOTS) await phonePage.screenshot({ path: `${SCREENSHOTS}/dev-phone-after.png`, fullPage: true });
+    const [call] = await stack.sql<{ outcome: string; recording_sid: string | null }[]>`SELECT outcome, recording_sid FROM calls WHERE task_id = ${other.taskId}`;
+    expect(call).toMatchObject({ outcome: 'answered' });
+    expect(call!.recording_sid).toMatch(/^RE/);
   });
 });

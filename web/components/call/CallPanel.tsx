@@ -37,26 +37,25 @@ export function CallPanel({ callUrl, revealUrl, calls, settings, canCall, hotkey
   const [revealed, setRevealed] = useState<string | null>(null);
 
   // While a call goes on, its state every second; when it ends, the page's data (attempts, recordings) again.
+  const refresh = async (callId: string) => {
+    const res = await fetch(`/api/calls/${callId}`, { headers: { accept: 'application/json' } });
+    if (!res.ok) return;
+    const next = (await res.json()) as CallView;
+    setCurrent(next);
+    if (FINAL.has(next.status) && (next.hasRecording || next.outcome !== 'answered')) revalidator.revalidate();
+  };
   useEffect(() => {
     if (!current || FINAL.has(current.status)) return;
-    const timer = setInterval(async () => {
-      const res = await fetch(`/api/calls/${current.id}`, { headers: { accept: 'application/json' } });
-      if (!res.ok) return;
-      const next = (await res.json()) as CallView;
-      setCurrent(next);
-      if (FINAL.has(next.status) && (next.hasRecording || next.outcome !== 'answered')) revalidator.revalidate();
-    }, 1000);
+    const timer = setInterval(() => void refresh(current.id), 1000);
     return () => clearInterval(timer);
-  }, [current, revalidator]);
-  // The recording arrives shortly after the call ends: look once more for it.
+  });
+  // The recording arrives shortly after an answered call ends: keep looking for it a while.
   useEffect(() => {
     if (!current || !FINAL.has(current.status) || current.outcome !== 'answered' || current.hasRecording) return;
-    const timer = setTimeout(async () => {
-      const res = await fetch(`/api/calls/${current.id}`);
-      if (res.ok) setCurrent((await res.json()) as CallView);
-    }, 1000);
+    if (Date.now() - Date.parse(current.createdAt) > 15 * 60_000) return;
+    const timer = setTimeout(() => void refresh(current.id), 1000);
     return () => clearTimeout(timer);
-  }, [current]);
+  });
 
   async function place() {
     if (placing || !canCall || !settings.telephony || (current && !FINAL.has(current.status))) return;
@@ -86,13 +85,12 @@ export function CallPanel({ callUrl, revealUrl, calls, settings, canCall, hotkey
   useHotkeys({ 'alt+c': () => void place() }, { enabled: hotkey && canCall && settings.telephony });
 
   const live = current && !FINAL.has(current.status) ? current : null;
-  const recorded = calls.filter((c) => c.hasRecording || c.recordingDeleted);
   const merged = current && FINAL.has(current.status) && !calls.some((c) => c.id === current.id) ? [current, ...calls] : calls;
   return (
     <section className="call-panel" data-testid="call-panel" aria-label="电话">
       {settings.telephony ? (
         <button type="button" className="call-button" onClick={() => void place()} disabled={!canCall || placing || !!live} data-testid="call-button">
-          📞 {placing ? '正在拨号…' : live ? '通话中' : label} {hotkey && <kbd aria-hidden>Alt+C</kbd>}
+          {placing ? '正在拨号…' : live ? '通话中' : label} {hotkey && <kbd aria-hidden>Alt+C</kbd>}
         </button>
       ) : settings.revealAllowed && revealUrl ? (
         <div className="call-reveal">
@@ -145,7 +143,7 @@ export function CallPanel({ callUrl, revealUrl, calls, settings, canCall, hotkey
           ))}
         </ol>
       )}
-      {recorded.length === 0 && merged.length === 0 && <p className="muted small">尚无通话</p>}
+      {!current && merged.length === 0 && <p className="muted small">尚无通话</p>}
     </section>
   );
 }
