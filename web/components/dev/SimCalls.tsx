@@ -33,7 +33,7 @@ export function SimCalls({ calls }: { calls: (SimCall & { patientName: string | 
         <li key={c.sid} className={`sim-call${c.waitingFor ? ' waiting' : ''}`} data-sid={c.sid}>
           <div>
             <strong>{c.parentSid ? `患者 ${c.patientName ?? ''}` : c.patientName ? `患者 ${c.patientName}（语音回访）` : '坐席电话'}</strong> <small>{c.to}</small> ·{' '}
-            <span>{c.waitingFor === 'pickup' ? '📳 来电振铃中' : c.waitingFor === 'keys' ? '⌨ 等待按键' : (STATUS[c.status] ?? c.status)}</span>
+            <span>{c.waitingFor === 'pickup' ? '来电振铃中' : c.waitingFor === 'keys' ? '等待按键' : (STATUS[c.status] ?? c.status)}</span>
             {c.recordingSid && <small> · 已录音</small>}
           </div>
           {c.heard.length > 0 && <p className="muted small">听到：{c.heard.join(' / ')}</p>}
