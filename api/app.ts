@@ -13,6 +13,8 @@ import { createFhirRoutes } from './his/fhir.js';
 import { createReportRoutes } from './reports.js';
 import { createFeedbackRoutes } from './feedback.js';
 import { createWebhookRoutes } from './webhooks.js';
+import { createVoiceWebhookRoutes } from './webhooks-voice.js';
+import { createCallRoutes } from './calls.js';
 import { signInRateLimit } from './hardening.js';
 import { requestMeta } from './request-meta.js';
 import { requireHisToken } from './his/his-auth.js';
@@ -77,6 +79,7 @@ export function createApi(services: Services) {
   api.route('/codec', createCodecRoutes(services, payloadCodec(services.env)));
 
   // Providers' callbacks: each checks its provider's signature itself.
+  api.route('/webhooks/twilio/voice', createVoiceWebhookRoutes(services));
   api.route('/webhooks', createWebhookRoutes(services));
   // Public outpatient booking (no staff sign-in; the patient's mobile is verified by SMS code).
   if (services.outpatientBooking) api.route('/outpatient', createOutpatientRoutes(services.outpatientBooking));
@@ -143,6 +146,7 @@ export function createApi(services: Services) {
 
   api.route('/reports', createReportRoutes(services));
   api.route('/', createFeedbackRoutes(services));
+  api.route('/', createCallRoutes(services));
 
   api.get('/patients/:id', async (c) => c.json(await services.patients.view(c.get('user'), c.req.param('id'), requestMeta(c))));
 

@@ -19,7 +19,7 @@ function publicUrl(services: Services, c: Context): string {
 }
 
 /** Form parameters of a Twilio callback, or null when its signature is missing or wrong. */
-async function verifiedTwilioParams(services: Services, c: Context): Promise<Record<string, string> | null> {
+export async function verifiedTwilioParams(services: Services, c: Context): Promise<Record<string, string> | null> {
   const signature = c.req.header('x-twilio-signature');
   const token = services.env.TWILIO_AUTH_TOKEN;
   if (!signature || !token) return null;

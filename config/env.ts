@@ -167,6 +167,19 @@ const envSchema = z.object({
   WECHAT_TOKEN: z.string().optional(),
   WECHAT_API_BASE_URL: z.string().url().default('https://api.weixin.qq.com'),
   WECHAT_TEMPLATE_ID: z.string().optional(),
+  /** Calls (click-to-call, the automated keypress survey): through Twilio Voice (TWILIO_* keys), or off. */
+  TELEPHONY: z.enum(['twilio', 'off']).default('twilio'),
+  /** Without telephony (off, or no Twilio account), the task's assigned agent may reveal the number for one call (audited). */
+  REVEAL_NUMBER_WITHOUT_TELEPHONY: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+  /** Where call recordings are stored (downloaded from the provider); `<DATA_DIR>/call-recordings` when unset. */
+  CALL_RECORDINGS_DIR: z.string().optional(),
+  /** Recordings older than this are deleted (days). */
+  CALL_RECORDING_RETENTION_DAYS: positiveInt.default(180),
+  /** What the patient hears before the agent is connected (the call is recorded). */
+  CALL_RECORDING_NOTICE: z.string().default('您好，这里是医院随访中心。为保证服务质量，本次通话将被录音。'),
   /** Set by `npm start` when the provider simulators run: the 模拟手机 developer page reads them there. */
   SIMULATOR_URL: z.string().url().optional(),
   /** Survey-page requests (/s/<token>) allowed per client address in 5 minutes. */

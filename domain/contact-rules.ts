@@ -113,8 +113,8 @@ export function quietHoursEnd(now: Date, rules: Pick<ContactRules, 'quietStart' 
   return null;
 }
 
-/** The earliest instant at or after `now` at which the daily and weekly caps allow one more message. */
-function capFreeAt(now: Date, sends: Date[], rules: ContactRules): { until: Date; reason: 'daily_cap' | 'weekly_cap' } | null {
+/** The earliest instant at or after `now` at which the daily and weekly caps allow one more message (null: now). */
+export function capFreeAt(now: Date, sends: Date[], rules: ContactRules): { until: Date; reason: 'daily_cap' | 'weekly_cap' } | null {
   const today = shanghaiDate(now);
   const todayStart = shanghaiTime(today, 0).getTime();
   const sentToday = sends.filter((s) => s.getTime() >= todayStart && s.getTime() <= now.getTime()).length;

@@ -5,6 +5,7 @@
  */
 import type { Sql } from '../db/client.js';
 import type { SimMessage } from '../scripts/simulators/providers.js';
+import type { SimCall } from '../scripts/simulators/twilio-voice.js';
 import { notFound, ServiceError } from './errors.js';
 
 export interface PhoneThread {
@@ -39,6 +40,27 @@ export function createDevPhoneService({ sql, simulatorUrl }: { sql: Sql; simulat
       return addresses
         .map((address) => ({ address, patientName: nameOf(address), messages: byAddress.get(address)! }))
         .sort((a, b) => b.messages.at(-1)!.at.localeCompare(a.messages.at(-1)!.at));
+    },
+
+    /** Calls the Twilio Voice simulator placed (newest first), with the patient each rang, if known. */
+    async calls(): Promise<(SimCall & { patientName: string | null })[]> {
+      const { calls } = (await (await fetch(`${base()}/sim/calls`)).json()) as { calls: SimCall[] };
+      const numbers = calls.map((c) => c.to.replace(/^\+86/, ''));
+      const names = await sql<{ phone: string; name: string }[]>`SELECT phone, name FROM patients WHERE phone = ANY(${numbers})`;
+      return calls
+        .map((c) => ({ ...c, patientName: names.find((n) => n.phone === c.to.replace(/^\+86/, ''))?.name ?? null }))
+        .reverse();
+    },
+
+    /** Acts on a ringing or ongoing call as the phone's owner: pick up, reject, press keys, hang up. */
+    async callAction(sid: string, action: string, digits = ''): Promise<boolean> {
+      if (!['answer', 'reject', 'press', 'hangup'].includes(action)) throw new ServiceError(400, 'invalid_input', 'action: 未知的操作');
+      const res = await fetch(`${base()}/sim/calls/${encodeURIComponent(sid)}/${action}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ digits }),
+      });
+      return res.ok;
     },
 
     /** The patient answers by SMS, as their phone would. */

@@ -43,6 +43,7 @@ import { createPatientContactService } from './patient-contact.js';
 import { createSurveyService } from './surveys.js';
 import { createNotificationService } from './notifications.js';
 import { createDevPhoneService } from './dev-phone.js';
+import { createCallService, type CallEnvKey } from './calls.js';
 
 export interface ServiceDeps {
   sql: Sql;
@@ -78,6 +79,7 @@ export interface ServiceDeps {
     | 'WECHAT_TEMPLATE_ID'
     | 'ALIYUN_SMS_CALLBACK_TOKEN'
     | HisIngestEnvKey
+    | CallEnvKey
   >;
 }
 
@@ -144,6 +146,7 @@ export function createServices({ sql, temporal, env, outpatient }: ServiceDeps) 
           ? createWechat({ appId: env.WECHAT_APP_ID, appSecret: env.WECHAT_APP_SECRET, apiBaseUrl: env.WECHAT_API_BASE_URL, templateId: env.WECHAT_TEMPLATE_ID })
           : null,
     }),
+    calls: createCallService({ sql, temporal, audit, env }),
   };
 }
 

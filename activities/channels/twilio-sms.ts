@@ -17,7 +17,7 @@ export interface TwilioSettings {
 }
 
 /** Sends every request of the SDK to `baseUrl` instead of https://*.twilio.com (same paths, same auth). */
-class RebasedRequestClient extends twilio.RequestClient {
+export class RebasedRequestClient extends twilio.RequestClient {
   constructor(private readonly baseUrl: string) {
     super();
   }

@@ -13,6 +13,7 @@ import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
+import { mountTwilioVoice, type VoiceSim, type VoiceTimings } from './twilio-voice.js';
 
 export interface SimulatorOptions {
   /** The deployment's PUBLIC_BASE_URL: where callbacks go and what Twilio signs. */
@@ -26,6 +27,8 @@ export interface SimulatorOptions {
   reportDelayMs?: number;
   /** Time the send API takes to answer after taking a message (ms): a carrier's latency. */
   sendLatencyMs?: number;
+  /** Twilio Voice: how long scripted phones ring and talk (scripts/simulators/twilio-voice.ts). */
+  voice?: VoiceTimings;
   port?: number;
 }
 
@@ -57,6 +60,8 @@ export interface Simulators {
   scanQrUrl(openid: string, url: string, subscribed?: boolean): Promise<Response>;
   /** WeChat user unfollows. */
   unsubscribe(openid: string): Promise<Response>;
+  /** Twilio Voice: calls, phones that answer or not, keypresses. */
+  voice: VoiceSim;
   close(): Promise<void>;
 }
 
@@ -276,8 +281,12 @@ export async function startSimulators(o: SimulatorOptions): Promise<Simulators> 
   });
   app.get('/wechat/cgi-bin/showqrcode', (c) => c.text(`simulated QR code for scene ${scenes.get(new URL(c.req.url).searchParams.get('ticket') ?? '') ?? '?'}`));
 
+  // ------------------------------------------------------------------ Twilio Voice (Calls API, recordings, ringing phones)
+  const voice = mountTwilioVoice(app, { ...o.twilio, timings: o.voice, post: (url, params) => postTwilio(url.slice(base.length), params) });
+
   // ------------------------------------------------------------------ control API (the 模拟手机 page, tests)
   const sims: Simulators = {
+    voice,
     url: '',
     messages,
     failing,

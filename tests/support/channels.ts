@@ -5,7 +5,7 @@
 import { channelsFromEnv, type Channels } from '../../activities/channels/settings.js';
 import type { ServiceDeps } from '../../services/index.js';
 import { loadEnv, type Env } from '../../config/env.js';
-import { DEV_SIMULATOR_CREDENTIALS, startSimulators, type Simulators } from '../../scripts/simulators/providers.js';
+import { DEV_SIMULATOR_CREDENTIALS, startSimulators, type SimulatorOptions, type Simulators } from '../../scripts/simulators/providers.js';
 import type { Sql } from '../../db/client.js';
 import { followUpWorkflowId } from '../../workflows/follow-up/contracts.js';
 import { createShortPlan, recentDaytime } from './follow-up-fixtures.js';
@@ -21,20 +21,21 @@ const CHANNEL_KEYS = [
 ] as const;
 
 export async function startChannelStack(
-  options: { web?: boolean; outpatient?: (channels: Channels, deliver: (url: string, init: RequestInit) => Promise<Response>) => Promise<NonNullable<ServiceDeps['outpatient']>> } = {},
+  options: { web?: boolean; env?: Partial<Env>; voice?: SimulatorOptions['voice']; outpatient?: (channels: Channels, deliver: (url: string, init: RequestInit) => Promise<Response>) => Promise<NonNullable<ServiceDeps['outpatient']>> } = {},
 ): Promise<{ stack: TestStack; sims: Simulators }> {
   let stack: TestStack | undefined;
   const sims = await startSimulators({
     ...DEV_SIMULATOR_CREDENTIALS,
     publicBaseUrl: PUBLIC_BASE_URL,
     reportDelayMs: 200,
+    ...(options.voice ? { voice: options.voice } : {}),
     deliver: async (url, init) => {
       const u = new URL(url);
       return stack!.app.request(`${u.pathname}${u.search}`, init);
     },
   });
   const env = loadEnv({ NODE_ENV: 'test', ...sims.env });
-  const channelEnv = { ...(Object.fromEntries(CHANNEL_KEYS.map((k) => [k, env[k]])) as Partial<Env>), SIMULATOR_URL: sims.url };
+  const channelEnv = { ...(Object.fromEntries(CHANNEL_KEYS.map((k) => [k, env[k]])) as Partial<Env>), SIMULATOR_URL: sims.url, ...options.env };
   const channels = channelsFromEnv(env)!;
   // Outpatient booking (optional): its payment simulator calls back into this stack as the SMS simulators do.
   const toStack = async (url: string, init: RequestInit) => {

@@ -1,7 +1,7 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigate, useNavigation } from '@remix-run/react';
 import { isServiceError, type FieldProblem } from '../../services/errors.js';
-import { seesAllDepartments, speaksWithPatients } from '../../domain/access.js';
+import { handlesTickets, seesAllDepartments, speaksWithPatients } from '../../domain/access.js';
 import { TICKET_STATUS_LABELS, escalationLabel, isActiveTicket, ticketCategoryLabel } from '../../workflows/feedback-ticket/labels.js';
 import { orRespond, requireUser, temporalUiUrl } from '../auth.server.js';
 import { formatTime } from '../components/task-format.js';
@@ -10,6 +10,7 @@ import { SlaCountdown } from '../components/SlaCountdown.js';
 import { TemporalLink } from '../components/TemporalLink.js';
 import { CannedReplies, CannedReplyButton } from '../components/CannedReplies.js';
 import { placeLabel } from '../../domain/ticket-context.js';
+import { CallPanel } from '../components/call/CallPanel.js';
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `工单 ${data?.ticket.number ?? ''} · 随访管理平台` }];
 
@@ -29,8 +30,13 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const allowed = new Set(ticket.allowedActions);
   // 常用问题快捷回复 for the department's note and resolution (its own and hospital-wide ones).
   const cannedReplies = allowed.has('note') ? await context.services.cannedReplies.forWork(user, ticket.departmentCode) : [];
+  // 回电 (issue 16): the department calls the patient back through telephony.
+  const calls = await context.services.calls.forTicket(user, ticket.id);
   return {
     ticket,
+    calls,
+    callSettings: context.services.calls.settings(),
+    canCallBack: ticket.status !== 'closed' && (handlesTickets(user.role) || speaksWithPatients(user.role)),
     now: Date.now(),
     nextDeadline: live?.nextDeadline ?? null,
     statusLabel: TICKET_STATUS_LABELS[ticket.status],
@@ -182,7 +188,7 @@ function describeEvent(e: TicketEvent, departmentName: (code: string) => string)
 }
 
 export default function TicketPage() {
-  const { ticket, now, nextDeadline, statusLabel, categoryLabel, departmentNames, transferTargets, can, temporalUrl, done, rated, cannedReplies } =
+  const { ticket, now, nextDeadline, statusLabel, categoryLabel, departmentNames, transferTargets, can, temporalUrl, done, rated, cannedReplies, calls, callSettings, canCallBack } =
     useLoaderData<typeof loader>();
   const { redFlagAnswers, agentNote, agentName, stay } = ticket.context;
   const place = stay ? placeLabel(stay) : null;
@@ -309,6 +315,7 @@ export default function TicketPage() {
               {ticket.createdByName && <span className="muted"> · {ticket.createdByName} 记录</span>}
             </dd>
           </dl>
+          <CallPanel callUrl={`/api/tickets/${ticket.id}/call`} calls={calls} settings={callSettings} canCall={canCallBack} label="回电患者" />
         </aside>
 
         <section>

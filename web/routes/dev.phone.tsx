@@ -1,16 +1,23 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Form, useLoaderData } from '@remix-run/react';
 import { orRespond } from '../auth.server.js';
+import { SimCalls } from '../components/dev/SimCalls.js';
 
 export const meta: MetaFunction = () => [{ title: '模拟手机 · 开发' }];
 
 /** Developer page (only while npm start runs the provider simulators): each patient's messages, and replying as the patient. */
 export async function loader({ context }: LoaderFunctionArgs) {
-  return { threads: await orRespond(context.services.devPhone.threads()) };
+  const [threads, calls] = await Promise.all([orRespond(context.services.devPhone.threads()), orRespond(context.services.devPhone.calls())]);
+  return { threads, calls };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const form = await request.formData();
+  // Calls: pick up, reject, press a key, hang up (components/dev/SimCalls.tsx).
+  if (form.get('sid')) {
+    await orRespond(context.services.devPhone.callAction(String(form.get('sid')), String(form.get('call') ?? ''), String(form.get('digits') ?? '')));
+    return { ok: true };
+  }
   // A quick-reply button carries its text as `quick`; otherwise the typed reply.
   const body = String(form.get('quick') ?? form.get('body') ?? '');
   await orRespond(context.services.devPhone.reply(String(form.get('from') ?? ''), body));
@@ -18,11 +25,14 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 export default function DevPhone() {
-  const { threads } = useLoaderData<typeof loader>();
+  const { threads, calls } = useLoaderData<typeof loader>();
   return (
     <main className="dev-phone">
       <h1>模拟手机</h1>
       <p className="hint">开发用:本地模拟器(Twilio / 阿里云短信 / 微信)收到的消息。点开链接即以患者身份填写问卷;回复数字 1–5 作答或评价,回复“退订”退订。</p>
+      <h2>电话</h2>
+      <SimCalls calls={calls} />
+      <h2>消息</h2>
       {threads.length === 0 && <p className="empty">还没有消息。出院患者的关怀短信和问卷链接会出现在这里。</p>}
       {threads.map((t) => (
         <section key={t.address} className="phone" aria-label={`${t.patientName ?? '未知'} ${t.address}`}>

@@ -144,13 +144,33 @@ export const getFollowUpStateQuery = defineQuery<FollowUpState>('getState');
  * The outbox dispatcher hands a survey touchpoint to the agents' call list: the patient is too
  * old for a link, no channel reaches them, every delivery failed, or the link went unanswered.
  */
-export const switchToPhoneSignal = defineSignal<[{ taskId: string; reason: 'elderly' | 'no_channel' | 'delivery_failed' | 'unanswered' }]>('switchToPhone');
+export const switchToPhoneSignal = defineSignal<[{ taskId: string; reason: 'elderly' | 'no_channel' | 'delivery_failed' | 'unanswered' | 'ivr_transfer' }]>('switchToPhone');
 export const SWITCH_TO_PHONE_LABELS = {
   elderly: '患者年龄较大,改为电话随访',
   no_channel: '无可用短信/微信渠道,改为电话随访',
   delivery_failed: '消息投递失败,改为电话随访',
   unanswered: '问卷链接未回复,改为电话随访',
+  ivr_transfer: '患者在语音回访中按 0 转人工',
 } as const;
+
+/**
+ * What happened to a call placed for a task (issue 16), by IDs only (the call's row ID, Twilio's
+ * recording SID): placed, answered, recorded, or not answered by the patient, which counts as an
+ * attempt (未接通) and follows the retry policy without the agent recording it.
+ */
+export interface CallEvent {
+  taskId: string;
+  callId: string;
+  event: 'placed' | 'answered' | 'unanswered' | 'recorded';
+  /** `unanswered`: why (no answer, busy, the call failed). */
+  outcome?: 'no_answer' | 'busy' | 'failed';
+  /** The agent who placed it (absent for the automated survey call). */
+  actorId?: string;
+  recordingSid?: string;
+  durationSeconds?: number;
+}
+export const callEventSignal = defineSignal<[CallEvent]>('callEvent');
+export const CALL_UNANSWERED_LABELS = { no_answer: '无人接听', busy: '忙线', failed: '呼叫失败' } as const;
 
 /** The failure type of a refused contact. */
 export const CONTACT_REFUSED = 'ContactRefused';

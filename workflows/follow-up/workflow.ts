@@ -52,6 +52,8 @@ import {
   type FollowUpState,
   type TouchpointState,
   markUrgentSignal,
+  callEventSignal,
+  CALL_UNANSWERED_LABELS,
 } from './contracts.js';
 import { followUpDetails, GREETING_WAIT_SUMMARY, phoneTaskWatchSummary, surveyReplyWaitSummary, touchpointWaitSummary } from './details.js';
 
@@ -214,6 +216,25 @@ export async function followUpWorkflow(input: FollowUpInput): Promise<FollowUpSt
       log(`第 ${tp.index + 1} 次随访转为电话`, SWITCH_TO_PHONE_LABELS[reason]);
     });
   }
+  // Calls placed through telephony (issue 16). A new handler issues no command until its first
+  // call event arrives, so histories recorded before it replay unchanged.
+  const callEventsTaken = new Set<string>(); // a resent callback signals again: each event counts once
+  setHandler(callEventSignal, async (e) => {
+    const tp = state.touchpoints.find((t) => t.taskId === e.taskId);
+    const key = `${e.callId}:${e.event}`;
+    if (!tp || callEventsTaken.has(key)) return;
+    callEventsTaken.add(key);
+    const n = tp.index + 1;
+    if (e.event === 'placed') log(`第 ${n} 次随访:${e.actorId ? '客服拨打电话' : '自动语音回访呼叫'}`, `通话 ${e.callId}`);
+    else if (e.event === 'answered') log(`第 ${n} 次随访:电话已接通`, `通话 ${e.callId}`);
+    else if (e.event === 'recorded') log(`第 ${n} 次随访:通话录音已保存`, `通话 ${e.callId} · 录音 ${e.recordingSid ?? ''}${e.durationSeconds !== undefined ? ` · ${e.durationSeconds} 秒` : ''}`);
+    else {
+      const why = CALL_UNANSWERED_LABELS[e.outcome ?? 'no_answer'];
+      const result: ContactResult = { taskId: e.taskId, outcome: 'no_answer', note: `电话${why}(通话 ${e.callId})`, ...(e.actorId ? { actorId: e.actorId } : {}) };
+      // Counted once, like an agent's 未接通: a task already settled (or a duplicate) is left as it is.
+      if (refusal(result) === null) await applyContact(result).catch(() => undefined);
+    }
+  });
   setHandler(recordContactUpdate, applyContact, {
     validator: (result) => {
       const refused = refusal(result);

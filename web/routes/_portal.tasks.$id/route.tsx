@@ -8,6 +8,7 @@ import { Form, Link, useActionData, useLoaderData, useNavigate } from '@remix-ru
 import { useEffect, useRef } from 'react';
 import { TOUCHPOINT_STATUS_LABELS } from '../../../workflows/follow-up/labels.js';
 import { ticketCategoryLabel } from '../../../workflows/feedback-ticket/labels.js';
+import { CallPanel } from '../../components/call/CallPanel.js';
 import { ClosedAnswers } from '../../components/task/ClosedAnswers.js';
 import { ContactForm } from '../../components/task/ContactForm.js';
 import { CannedReplies } from '../../components/CannedReplies.js';
@@ -23,7 +24,7 @@ export const loader = (args: LoaderFunctionArgs) => loadTaskPage(args);
 export const action = (args: ActionFunctionArgs) => recordContact(args);
 
 export default function TaskPage() {
-  const { task, canRecord, flash, openedTickets, routedFeedback, cannedReplies, feedbackCategories, feedbackSubtags, feedbackDepartments } =
+  const { task, canRecord, calls, callSettings, flash, openedTickets, routedFeedback, cannedReplies, feedbackCategories, feedbackSubtags, feedbackDepartments } =
     useLoaderData<typeof loader>();
   const result = useActionData<typeof action>() as ActionResult | undefined;
   const navigate = useNavigate();
@@ -122,6 +123,7 @@ export default function TaskPage() {
       <div className="task-layout">
         <aside>
           <PatientCard task={task} />
+          <CallPanel callUrl={`/api/tasks/${task.id}/call`} revealUrl={`/api/tasks/${task.id}/reveal-phone`} calls={calls} settings={callSettings} canCall={canRecord} hotkey />
           {canRecord && !task.urgent && (
             <Form method="post" className="mark-urgent" data-testid="mark-urgent">
               <input type="hidden" name="intent" value="mark_urgent" />

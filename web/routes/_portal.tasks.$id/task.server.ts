@@ -26,9 +26,13 @@ export async function loadTaskPage({ request, context, params }: LoaderFunctionA
   const [subtags, departments] = canRecord
     ? await Promise.all([context.services.tickets.subtags(), context.services.directory.departments()])
     : [[], []];
+  // 拨打 (issue 16): the task's calls with their recordings, and what telephony allows here.
+  const calls = await context.services.calls.forTask(user, task.id);
   return {
     task,
     canRecord,
+    calls,
+    callSettings: context.services.calls.settings(),
     flash: search.has('saved') ? ('saved' as const) : search.has('prev') ? ('prev' as const) : null,
     openedTickets: openedTickets.map((t) => ({
       id: t.id,
