@@ -49,4 +49,6 @@ export const ACTIVITY_TIMEOUTS = {
    * instead of four tasks). Only for steps that take milliseconds.
    */
   localDatabase: { startToCloseTimeout: '10 seconds', retry: { maximumInterval: '1 minute' } },
+  /** A call to an SMS/WeChat provider: backs off up to 5 minutes between tries; a permanent refusal is a result, not an error. */
+  provider: { startToCloseTimeout: '30 seconds', retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' } },
 } as const;

@@ -34,6 +34,7 @@ import {
 } from '../../workflows/outbox/contracts.js';
 import { outboxDispatcherStart } from '../../workflows/outbox/dispatcher-contracts.js';
 import { startOnce } from '../../workflows/shared/start.js';
+import { takeEarlyReport } from './early-report.js';
 import { createOutboxDispatcherActivities } from './outbox-dispatcher.js';
 import { e164, type Channels } from './settings.js';
 import { PermanentSendError, type MessageAdapter, type SendRequest } from './types.js';
@@ -204,19 +205,7 @@ export function createOutboxActivities({ sql, channels = NO_CHANNELS }: { sql: S
     await sql`
       UPDATE message_deliveries SET provider_message_id = ${providerMessageId}, status = 'sent', updated_at = now()
       WHERE delivery_key = ${deliveryKey} AND provider_message_id IS NULL`;
-    return takeEarlyReport(deliveryKey, provider, providerMessageId);
-  }
-
-  /** A final report that reached the webhook before the provider's ID was stored, taken now. */
-  async function takeEarlyReport(deliveryKey: string, provider: string, providerMessageId: string): Promise<DeliverResult> {
-    const [early] = await sql<{ event_id: string }[]>`
-      SELECT event_id FROM webhook_receipts
-      WHERE provider = ${provider} AND event_id IN (${`${providerMessageId}:delivered`}, ${`${providerMessageId}:failed`})
-      ORDER BY event_id DESC LIMIT 1`;
-    if (!early) return { outcome: 'sent', deliveryKey };
-    const report = early.event_id.endsWith(':failed') ? 'failed' : 'delivered';
-    await sql`UPDATE message_deliveries SET status = ${report}, updated_at = now() WHERE delivery_key = ${deliveryKey} AND status = 'sent'`;
-    return { outcome: 'sent', deliveryKey, report };
+    return takeEarlyReport(sql, deliveryKey, provider, providerMessageId);
   }
 
   async function recordFailed(deliveryKey: string, error: string): Promise<DeliverResult> {
@@ -241,7 +230,7 @@ export function createOutboxActivities({ sql, channels = NO_CHANNELS }: { sql: S
         if (existing.status === 'delivered' || existing.status === 'failed') return { outcome: 'sent', deliveryKey, report: existing.status };
         // The try before stopped after storing the ID: a report that came meanwhile is still only a receipt.
         const [delivery] = await sql<{ provider: string }[]>`SELECT provider FROM message_deliveries WHERE delivery_key = ${deliveryKey}`;
-        return takeEarlyReport(deliveryKey, delivery!.provider, existing.provider_message_id);
+        return takeEarlyReport(sql, deliveryKey, delivery!.provider, existing.provider_message_id);
       }
       if (existing?.status === 'failed') return { outcome: 'failed', deliveryKey, error: existing.error ?? '' };
 

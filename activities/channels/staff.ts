@@ -16,6 +16,7 @@ import {
   type StaffDispatchFacts,
 } from '../../workflows/staff-notify/contracts.js';
 import { startOnce } from '../../workflows/shared/start.js';
+import { takeEarlyReport } from './early-report.js';
 import { e164, type Channels } from './settings.js';
 import { PermanentSendError, type MessageAdapter } from './types.js';
 
@@ -112,14 +113,7 @@ export function createStaffMessageActivities({ sql, channels = NO_CHANNELS }: { 
       UPDATE message_deliveries SET provider_message_id = ${providerMessageId}, status = 'sent', updated_at = now()
       WHERE delivery_key = ${deliveryKey} AND provider_message_id IS NULL`;
     // A final report that overtook the provider's answer waits in the receipts (see patient-contact deliveryReport).
-    const [early] = await sql<{ event_id: string }[]>`
-      SELECT event_id FROM webhook_receipts
-      WHERE provider = ${provider} AND event_id IN (${`${providerMessageId}:delivered`}, ${`${providerMessageId}:failed`})
-      ORDER BY event_id DESC LIMIT 1`;
-    if (!early) return { outcome: 'sent', deliveryKey };
-    const report = early.event_id.endsWith(':failed') ? 'failed' : 'delivered';
-    await sql`UPDATE message_deliveries SET status = ${report}, updated_at = now() WHERE delivery_key = ${deliveryKey} AND status = 'sent'`;
-    return { outcome: 'sent', deliveryKey, report };
+    return takeEarlyReport(sql, deliveryKey, provider, providerMessageId);
   }
 
   return {

@@ -17,11 +17,7 @@ import { deliveryReportSignal, getOutboxStateQuery, recheckSignal, type Delivery
 // inside the workflow task instead of a task round trip each (bench:dispatch).
 const db = proxyLocalActivities<Activities>(ACTIVITY_TIMEOUTS.localDatabase);
 const signals = proxyActivities<Activities>(ACTIVITY_TIMEOUTS.database);
-// Provider calls back off up to 5 minutes between tries; a permanent refusal is a result, not an error.
-const provider = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
-});
+const provider = proxyActivities<Activities>(ACTIVITY_TIMEOUTS.provider);
 
 export async function outboxMessageWorkflow({ messageId }: OutboxInput): Promise<OutboxState> {
   const state: OutboxState = { messageId, decisions: [] };

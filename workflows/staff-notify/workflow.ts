@@ -21,10 +21,7 @@ import {
 } from './contracts.js';
 
 const db = proxyLocalActivities<Activities>(ACTIVITY_TIMEOUTS.localDatabase);
-const provider = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
-});
+const provider = proxyActivities<Activities>(ACTIVITY_TIMEOUTS.provider);
 
 export async function staffMessageWorkflow({ staffMessageId }: StaffMessageInput): Promise<StaffMessageState> {
   const state: StaffMessageState = { staffMessageId, decisions: [] };
