@@ -35,6 +35,7 @@ export function passwordPolicy(env: Pick<Env, PasswordPolicyEnvKey>): PasswordPo
 }
 import { createPatientContactService } from './patient-contact.js';
 import { createSurveyService } from './surveys.js';
+import { createStaffingService } from './staffing.js';
 import { createNotificationService } from './notifications.js';
 import { createDevPhoneService } from './dev-phone.js';
 
@@ -108,6 +109,7 @@ export function createServices({ sql, temporal, env }: ServiceDeps) {
     surveys: createSurveyService({ sql, temporal }),
     notifications: createNotificationService({ sql, audit }),
     devPhone: createDevPhoneService({ sql, simulatorUrl: env.SIMULATOR_URL }),
+    staffing: createStaffingService({ sql }),
   };
 }
 

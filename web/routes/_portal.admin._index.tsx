@@ -25,6 +25,7 @@ const AREAS: { title: string; links: { to: string; label: string; hint: string }
       { to: '/admin/rules', label: '随访规则', hint: '出院后第几天、用哪个问卷、哪种渠道' },
       { to: '/admin/templates', label: '问卷模板', hint: '问题、红旗预警条件（有版本）' },
       { to: '/admin/routing', label: '投诉分派', hint: '各类投诉的负责科室与处理时限' },
+      { to: '/admin/staffing', label: '人员测算', hint: '按本院出院量与渠道,不同客服人数下的覆盖率与积压' },
     ],
   },
   {
