@@ -382,7 +382,7 @@ export async function runMonth(s: Scenario, o: { agents?: number; outDir?: strin
         p.discharge.dischargedAt = new Date().toISOString();
         const d = p.discharge;
         for (let attempt = 1; attempt <= 5; attempt++) {
-          let ok = false;
+          let ok: boolean;
           if (p.via === 'hl7') {
             const ack = await sendMllpFrame(mllp.port, hl7Discharge(d, `M${p.index}A${attempt}`)).catch(() => '');
             ok = /MSA\|AA/.test(ack);

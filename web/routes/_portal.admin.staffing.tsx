@@ -14,10 +14,18 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requireUser(request, context, ['admin']);
   const form = Object.fromEntries(new URL(request.url).searchParams);
   try {
-    return { result: await context.services.staffing.whatIf(user, form), form, error: null };
+    return {
+      result: await context.services.staffing.whatIf(user, form),
+      form,
+      error: null,
+    };
   } catch (err) {
     if (isServiceError(err) && err.status === 400) {
-      return { result: await context.services.staffing.whatIf(user, {}), form, error: err.message };
+      return {
+        result: await context.services.staffing.whatIf(user, {}),
+        form,
+        error: err.message,
+      };
     }
     throw err;
   }
@@ -83,10 +91,10 @@ export default function Staffing() {
           </tbody>
         </table>
       </section>
-      <Form method="get" className="card inline-form">
+      <Form method="get" className="ticket-filters">
         <label>
           客服人数
-          <input name="levels" defaultValue={form.levels ?? query.levels.join(',')} aria-invalid={error?.includes('levels') || undefined} />
+          <input name="levels" size={10} defaultValue={form.levels ?? query.levels.join(',')} aria-invalid={error?.includes('levels') || undefined} />
         </label>
         <label>
           每日工作小时
@@ -105,34 +113,36 @@ export default function Staffing() {
         </button>
         {error && <p className="form-error">{error.replace(/^\w+: /, '')}</p>}
       </Form>
-      <table className="grid">
-        <thead>
-          <tr>
-            <th>客服人数</th>
-            <th>回访覆盖率</th>
-            <th>患者自答</th>
-            <th>电话联系上</th>
-            <th>日均积压(通)</th>
-            <th>月末积压(通)</th>
-            <th>人均加班(小时/天)</th>
-            <th>人均每日随访</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((r) => (
-            <tr key={r.agents}>
-              <td>{r.agents}</td>
-              <td>{pct(r.coverage)}</td>
-              <td>{r.byLink}</td>
-              <td>{r.byPhone}</td>
-              <td>{r.backlogMean}</td>
-              <td>{r.backlogEnd}</td>
-              <td>{r.overtimeHoursPerAgentDay.toFixed(1)}</td>
-              <td>{r.followUpsPerAgentDay.toFixed(0)}</td>
+      <div style={{ overflowX: 'auto' }}>
+        <table className="grid">
+          <thead>
+            <tr>
+              <th>客服人数</th>
+              <th>回访覆盖率</th>
+              <th>患者自答</th>
+              <th>电话联系上</th>
+              <th>日均积压(通)</th>
+              <th>月末积压(通)</th>
+              <th>人均加班(小时/天)</th>
+              <th>人均每日随访</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={r.agents}>
+                <td>{r.agents}</td>
+                <td>{pct(r.coverage)}</td>
+                <td>{r.byLink}</td>
+                <td>{r.byPhone}</td>
+                <td>{r.backlogMean}</td>
+                <td>{r.backlogEnd}</td>
+                <td>{r.overtimeHoursPerAgentDay.toFixed(1)}</td>
+                <td>{r.followUpsPerAgentDay.toFixed(0)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </>
   );
 }
