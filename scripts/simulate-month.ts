@@ -60,7 +60,11 @@ if (levels.length > 1) {
   }
 }
 if (values.baseline) {
-  const base = loadScenario(PHONE_ONLY_SCENARIO_PATH, overrides);
+  // The default scenario's before is its file; another scenario's is the same month with every
+  // touchpoint a call and no WeChat (what scenario.phone-only.yaml says for the default).
+  const base = values.scenario
+    ? { ...scenario, name: `对照(纯电话,无自动化)— ${scenario.name}`, wechatBound: 0, plan: { ...scenario.plan, touchpoints: scenario.plan.touchpoints.map((t) => ({ ...t, channel: 'phone' as const })) } }
+    : loadScenario(PHONE_ONLY_SCENARIO_PATH, overrides);
   const r = await runMonth(base, { agents: levels[0], outDir: values.out });
   print(r);
   const def = results[0]!;
