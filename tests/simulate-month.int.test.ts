@@ -29,7 +29,7 @@ describe('simulate:month (3 simulated days through the real system)', () => {
     // The actors did work the reports saw: follow-ups completed, and the bookkeeping lines are there.
     expect(result.figures.find((f) => f.name === 'coverage')!.value).toBeGreaterThan(0);
     expect(result.checks.some((c) => c.startsWith('ok follow-ups completed'))).toBe(true);
-    expect(result.checks.some((c) => c.startsWith('ok follow-up workflows (one per discharge)'))).toBe(true);
+    expect(result.checks.some((c) => c.startsWith('ok follow-up workflows (one per stored discharge)'))).toBe(true);
     expect(result.files.map((f) => f.slice(-4))).toEqual(['xlsx', '.pdf']);
     expect(readFileSync(result.files[0]!).subarray(0, 2).toString()).toBe('PK');
     expect(readFileSync(result.files[1]!).subarray(0, 5).toString()).toBe('%PDF-');
