@@ -35,6 +35,7 @@ import type { Principal } from '../../domain/access.js';
 import { mulberry32 } from '../../domain/quota.js';
 import type { ReportData } from '../../domain/reports/data.js';
 import { hashPassword } from '../../services/auth.js';
+import { isServiceError } from '../../services/errors.js';
 import { createServices } from '../../services/index.js';
 import { REPORT_ROLLUP_SCHEDULE_ID } from '../../worker/report-schedules.js';
 import { payloadDataConverter } from '../../worker/payload-codec.js';
@@ -95,6 +96,8 @@ interface Patient {
   wrongNumber: boolean;
   rng: () => number;
   optedOut: boolean;
+  /** Refused the follow-up on the phone (its later touchpoints never fall due). */
+  refused?: boolean;
   /** Real instant (ms) the platform accepted the discharge. */
   acceptedAt?: number;
 }
@@ -555,7 +558,10 @@ export async function runMonth(s: Scenario, o: { agents?: number; outDir?: strin
           tally.complaints++;
           complaintTasks.push(taskId);
         }
-      } else if (kind === 'refused') tally.refused++;
+      } else if (kind === 'refused') {
+        tally.refused++;
+        p.refused = true; // a refusal ends the follow-up: its later touchpoints are cancelled
+      }
       else if (kind === 'wrong') tally.wrongNumber++;
       else tally.noAnswer++;
     }
@@ -570,7 +576,8 @@ export async function runMonth(s: Scenario, o: { agents?: number; outDir?: strin
           for (const status of ['open', 'in_progress'] as const) {
             const items = await services.tickets.list(user, { status, departmentCode: d.code, limit: 500 });
             for (const t of items) {
-              const key = `${t.id}:${t.status}:${(t as { reopenCount?: number }).reopenCount ?? 0}:${t.rating ?? ''}`;
+              // One pending resolution per ticket; a ticket reopened by a low rating is taken up again.
+              const key = t.id;
               if (scheduled.has(key)) continue;
               scheduled.add(key);
               const redFlag = t.category === 'red_flag';
@@ -578,9 +585,15 @@ export async function runMonth(s: Scenario, o: { agents?: number; outDir?: strin
               const hours = lognormal(rrng, s.resolution.medianHours * scale, s.resolution.p90Hours * scale);
               at(Date.now() + hours * (dayMs / 24), async () => {
                 if (t.status === 'open') await services.tickets.act(user, t.id, 'accept', {}, {}).catch(() => undefined);
-                await services.tickets.act(user, t.id, 'resolve', { resolution: '已与患者沟通并处理完毕' }, {});
-                tally.resolved.add(t.id);
-                scheduled.delete(key);
+                try {
+                  await services.tickets.act(user, t.id, 'resolve', { resolution: '已与患者沟通并处理完毕' }, {});
+                  tally.resolved.add(t.id);
+                } catch (err) {
+                  // Refused (409: resolved or transferred meanwhile) is the department's answer, not a failure.
+                  if (!(isServiceError(err) && err.status === 409)) throw err;
+                } finally {
+                  scheduled.delete(key);
+                }
               });
             }
           }
@@ -674,7 +687,7 @@ export async function runMonth(s: Scenario, o: { agents?: number; outDir?: strin
     // loaded machine fires timers late: the system gets a while to catch up, and the lag is shown.
     const cutoff = endMs;
     const dueExpected = patients
-      .filter((p) => !p.optedOut && p.acceptedAt)
+      .filter((p) => !p.optedOut && !p.refused && p.acceptedAt)
       .reduce((n, p) => n + s.plan.touchpoints.filter((t) => Date.parse(p.discharge.dischargedAt) + realSeconds(s, t.day * 24) * 1000 < cutoff).length, 0);
     const dueTasks = async () =>
       (await probe<{ n: number }[]>`
