@@ -41,6 +41,7 @@ export function passwordPolicy(env: Pick<Env, PasswordPolicyEnvKey>): PasswordPo
 }
 import { createPatientContactService } from './patient-contact.js';
 import { createSurveyService } from './surveys.js';
+import { createStaffingService } from './staffing.js';
 import { createNotificationService } from './notifications.js';
 import { createDevPhoneService } from './dev-phone.js';
 import { createCallService, type CallEnvKey } from './calls.js';
@@ -147,6 +148,7 @@ export function createServices({ sql, temporal, env, outpatient }: ServiceDeps) 
           : null,
     }),
     calls: createCallService({ sql, temporal, audit, env }),
+    staffing: createStaffingService({ sql }),
   };
 }
 

@@ -26,6 +26,7 @@ const AREAS: { title: string; links: { to: string; label: string; hint: string }
       { to: '/admin/templates', label: '问卷模板', hint: '问题、红旗预警条件（有版本）' },
       { to: '/admin/routing', label: '投诉分派', hint: '各类投诉的负责科室与处理时限' },
       { to: '/admin/replies', label: '快捷回复', hint: '常用问题（用药、复诊、报销、报告）的标准回答' },
+      { to: '/admin/staffing', label: '人员测算', hint: '按本院出院量与渠道,不同客服人数下的覆盖率与积压' },
     ],
   },
   {

@@ -34,6 +34,7 @@ const NAV: Record<Role, { to: string; label: string; end?: boolean }[]> = {
     { to: '/admin/mappings', label: '科室映射' },
     { to: '/admin/inbox', label: 'HIS 消息' },
     { to: '/admin/routing', label: '投诉分派' },
+    { to: '/admin/staffing', label: '人员测算' },
     { to: '/admin/clinics', label: '出诊安排' },
     { to: '/admin/quotas', label: '预约号源' },
     { to: '/admin/audit', label: '审计日志' },
