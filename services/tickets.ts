@@ -159,21 +159,46 @@ const notStartedOrClosed = (row: { workflow_pending: boolean }) =>
     ? new ServiceError(503, 'ticket_workflow_pending', '工单已保存,处理流程正在启动,请稍后再试')
     : new ServiceError(409, 'ticket_closed', '该工单流程已结束');
 
+/** The ticket's source follow-up task, as `canViewTicket` weighs it (department null when the task has none). */
+interface SourceTaskFacts {
+  source_task_department: string | null;
+  source_task_agent: string | null;
+}
+
+type LoadedTicket = TicketRow &
+  Partial<SourceTaskFacts> & {
+    resolution: string | null;
+    reopen_count: number;
+    phone: string | null;
+    source_task_id: string | null;
+    feedback_id: string | null;
+    patient_id: string;
+    created_by_name: string | null;
+  };
+
 export function createTicketService({ sql, temporal, audit, taskQueue }: { sql: Sql; temporal: Client; audit: AuditService; taskQueue: string }) {
-  const mayView = (user: Principal, t: Pick<TicketRow, 'department_code' | 'created_by'>) =>
-    canViewTicket(user, { departmentCode: t.department_code, createdBy: t.created_by });
+  const mayView = (user: Principal, t: Pick<TicketRow, 'department_code' | 'created_by'> & Partial<SourceTaskFacts>) =>
+    canViewTicket(user, {
+      departmentCode: t.department_code,
+      createdBy: t.created_by,
+      sourceTask: t.source_task_department === undefined ? null : { departmentCode: t.source_task_department, assignedAgentId: t.source_task_agent ?? null },
+    });
 
   /** The ticket row, read by the application (`sql`) or under a user's row-level policies (`asUser`). */
   async function load(
     ticketId: string,
     db: Sql | TransactionSql = sql,
-  ): Promise<(TicketRow & { resolution: string | null; reopen_count: number; phone: string | null; source_task_id: string | null; feedback_id: string | null; patient_id: string; created_by_name: string | null }) | undefined> {
+  ): Promise<LoadedTicket | undefined> {
     if (!UUID.test(ticketId)) return undefined;
-    const [row] = await db<(TicketRow & { resolution: string | null; reopen_count: number; phone: string | null; source_task_id: string | null; feedback_id: string | null; patient_id: string; created_by_name: string | null })[]>`
-      SELECT t.*, d.name AS department_name, p.name AS patient_name, p.phone, u.display_name AS created_by_name
+    // The follow-up task it came from decides for an agent too (a red flag raised from their own call).
+    const [row] = await db<LoadedTicket[]>`
+      SELECT t.*, d.name AS department_name, p.name AS patient_name, p.phone, u.display_name AS created_by_name,
+             st.department_code AS source_task_department, st.assigned_agent_id AS source_task_agent
       FROM tickets t JOIN patients p ON p.id = t.patient_id
       LEFT JOIN departments d ON d.code = t.department_code LEFT JOIN users u ON u.id = t.created_by
+      LEFT JOIN follow_up_tasks st ON st.id = t.source_task_id
       WHERE t.id = ${ticketId}`;
+    if (row && row.source_task_id === null) delete (row as Partial<SourceTaskFacts>).source_task_department;
     return row;
   }
 
