@@ -32,6 +32,9 @@ import type { AuditService, RequestMeta } from './audit.js';
 import { forbidden, notFound, refusedUpdate, ServiceError, ValidationError } from './errors.js';
 import { parseOrThrow } from './validation.js';
 import { startTicketWorkflow } from './workflow-reconcile.js';
+import { queueStaffMessages } from '../activities/channels/staff.js';
+import { staffMessageStart } from '../workflows/staff-notify/contracts.js';
+import { startOnce } from '../workflows/shared/start.js';
 import { loadTicketContext } from './ticket-context.js';
 import type { TicketContext } from '../domain/ticket-context.js';
 
@@ -176,7 +179,20 @@ type LoadedTicket = TicketRow &
     created_by_name: string | null;
   };
 
-export function createTicketService({ sql, temporal, audit, taskQueue }: { sql: Sql; temporal: Client; audit: AuditService; taskQueue: string }) {
+export function createTicketService({
+  sql,
+  temporal,
+  audit,
+  taskQueue,
+  staffDispatch = false,
+}: {
+  sql: Sql;
+  temporal: Client;
+  audit: AuditService;
+  taskQueue: string;
+  /** SMS/WeChat providers are configured: staff notices written here go out by phone too (staffMessageWorkflow). */
+  staffDispatch?: boolean;
+}) {
   const mayView = (user: Principal, t: Pick<TicketRow, 'department_code' | 'created_by'> & Partial<SourceTaskFacts>) =>
     canViewTicket(user, {
       departmentCode: t.department_code,
@@ -331,7 +347,9 @@ export function createTicketService({ sql, temporal, audit, taskQueue }: { sql: 
 
     /**
      * 督办: management presses an active ticket's department with a note. The note stays on the
-     * ticket's timeline and reaches the department head; the ticket's workflow is not involved.
+     * ticket's timeline and reaches the department head, in the portal and (where SMS/WeChat is
+     * configured) on the phone through the staff message dispatcher, as the workflows' notices do;
+     * the ticket's workflow is not involved.
      */
     async chase(user: Principal, ticketId: string, input: unknown, meta: RequestMeta): Promise<void> {
       if (!supervisesTickets(user.role)) throw forbidden('只有管理层可以督办工单');
@@ -340,13 +358,19 @@ export function createTicketService({ sql, temporal, audit, taskQueue }: { sql: 
       if (!row) throw notFound('工单不存在');
       if (!isActiveTicket(row.status)) throw new ServiceError(409, 'ticket_action_refused', `工单${TICKET_STATUS_LABELS[row.status]},无需督办`);
       const step = `chase:${crypto.randomUUID()}`;
+      const dedupeKey = `ticket-${row.number}:${step}`;
       await sql.begin(async (tx) => {
         await tx`INSERT INTO ticket_events (ticket_id, step, kind, actor_id, details)
                  VALUES (${ticketId}, ${step}, 'chased', ${user.id}, ${tx.json({ note })})`;
         await tx`INSERT INTO staff_notifications (dedupe_key, department_code, audience, ticket_id, body)
-                 VALUES (${`ticket-${row.number}:${step}`}, ${row.department_code}, 'dept_head', ${ticketId},
+                 VALUES (${dedupeKey}, ${row.department_code}, 'dept_head', ${ticketId},
                          ${`督办:工单 ${row.number}(${user.displayName}):${note}`})`;
       });
+      if (staffDispatch) {
+        for (const { id } of await queueStaffMessages(sql, { notificationDedupeKey: dedupeKey })) {
+          await startOnce(temporal, taskQueue, staffMessageStart({ staffMessageId: id }));
+        }
+      }
       await audit.record({ actor: user, action: 'ticket.chase', entityType: 'ticket', entityId: ticketId, patientId: row.patient_id, details: { note } }, meta);
     },
 

@@ -443,6 +443,8 @@ describe('each role walks its path in a browser (issue 15)', () => {
     await walk.visit(page, 'routing');
     await page.getByRole('link', { name: '审计日志' }).click();
     await page.waitForURL((url) => url.pathname === '/admin/audit');
+    // The URL changes before the page does: wait for the audit page itself.
+    await page.locator('main h1', { hasText: '审计日志' }).waitFor();
     await page.locator('main table').first().waitFor();
     const audit = await page.locator('main').innerText();
     expect(audit).toContain('督办');
