@@ -304,6 +304,11 @@ describe('each role walks its path in a browser (issue 15)', () => {
     expect(patientText).toContain(redFlagTicket.number);
     expect(patientText).toContain(PATIENTS[0]!.encounterId);
     await walk.visit(page, 'patient', { allow: [TICKET_NUMBER] });
+    // ...and the agent may open it: what the department was told, from the agent's own call.
+    await page.locator('main').getByRole('link', { name: redFlagTicket.number }).click();
+    await page.waitForURL((url) => url.pathname === `/tickets/${redFlagTicket.id}`);
+    await page.getByTestId('red-flag-answers').waitFor();
+    await walk.visit(page, 'red-flag-ticket', { allow: [TICKET_NUMBER] });
 
     // 出院患者.
     await page.goto(`${base}/agent/discharges`);
