@@ -477,6 +477,9 @@ describe('each role walks its path in a browser (issue 15)', () => {
     // The timeline: each timer says what it waits for, none reads "1 (1d)".
     const timers = page.getByText(/^等待第 2 次随访/).filter({ visible: true });
     await expect.poll(() => timers.count(), { timeout: 30_000 }).toBeGreaterThan(0);
+    // Activities by what they do (their summaries), not openTask / planFollowUp.
+    const opened = page.getByText(/^生成随访任务/).filter({ visible: true });
+    await expect.poll(() => opened.count(), { timeout: 30_000 }).toBeGreaterThan(0);
     const watch = page.getByText(/^第 1 次随访待客服致电/).filter({ visible: true }).first();
     await watch.waitFor();
     await walk.visit(page, 'follow-up-history', { within: timers.first() });
