@@ -131,6 +131,18 @@ describe('tickets', () => {
     expect(canViewTicket({ ...user('agent', 'ORTHO'), id: '00000000-0000-0000-0000-000000000009' }, ticket)).toBe(false);
     expect(canViewTicket(user('manager', null), ticket)).toBe(true);
   });
+
+  it('an agent sees a ticket raised by the workflow from a follow-up task they may see', () => {
+    const agent = { ...user('agent', 'ORTHO'), id: '00000000-0000-0000-0000-000000000009' };
+    const fromTask = (assignedAgentId: string | null, departmentCode = 'ORTHO') => ({ departmentCode: 'ZWK', createdBy: null, sourceTask: { departmentCode, assignedAgentId } });
+    expect(canViewTicket(agent, fromTask(agent.id))).toBe(true);
+    expect(canViewTicket(agent, fromTask(null))).toBe(true);
+    expect(canViewTicket(agent, fromTask('00000000-0000-0000-0000-00000000000a'))).toBe(false);
+    expect(canViewTicket(agent, fromTask(null, 'ENDO'))).toBe(false);
+    expect(canViewTicket(agent, { departmentCode: 'ORTHO', createdBy: null, sourceTask: null })).toBe(false);
+    // Department staff still go by the ticket's department, not the task's.
+    expect(canViewTicket(user('dept_staff', 'ORTHO'), fromTask(null))).toBe(false);
+  });
 });
 
 describe('runsClinic', () => {

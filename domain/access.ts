@@ -103,6 +103,8 @@ export function canViewPatient(user: Principal, patient: PatientAccessFacts): bo
 export interface TicketAccessFacts {
   departmentCode: string | null;
   createdBy: string | null;
+  /** The follow-up task it came from (red flags and complaints raised by the follow-up workflow), if any. */
+  sourceTask?: TaskAccessFacts | null;
 }
 
 /** Which tickets a principal lists: every one, one department's, the ones they raised, or none. */
@@ -115,13 +117,17 @@ export function ticketScope(user: Principal): TicketScope {
   return null;
 }
 
-/** Department users see their department's tickets; agents the ones they raised; management and admins all. */
+/**
+ * Department users see their department's tickets; agents the ones they raised and the ones that
+ * came from a follow-up task they may see (the red flag of their own call, raised by the
+ * workflow); management and admins all. The same rule as the row-level policy (migration 1763902800000).
+ */
 export function canViewTicket(user: Principal, ticket: TicketAccessFacts): boolean {
   const scope = ticketScope(user);
   if (scope === null) return false;
   if (scope.kind === 'all') return true;
   if (scope.kind === 'department') return ticket.departmentCode !== null && ticket.departmentCode === scope.departmentCode;
-  return ticket.createdBy === scope.userId;
+  return ticket.createdBy === scope.userId || (ticket.sourceTask != null && canViewTask(user, ticket.sourceTask));
 }
 
 /** Runs a clinic session's queue: staff of the session's department, or an admin. */

@@ -30,6 +30,7 @@ import { createQuotaPlanningService } from './quota-planning.js';
 import { createReportService } from './reports.js';
 import { createTaskService } from './tasks.js';
 import { createTicketService } from './tickets.js';
+import { channelsFromEnv, type ChannelEnv } from '../activities/channels/settings.js';
 import { createWorkflowMonitorService } from './workflow-monitor.js';
 import { createUserService } from './users.js';
 
@@ -81,6 +82,7 @@ export interface ServiceDeps {
     | 'ALIYUN_SMS_CALLBACK_TOKEN'
     | HisIngestEnvKey
     | CallEnvKey
+    | keyof ChannelEnv
   >;
 }
 
@@ -123,7 +125,7 @@ export function createServices({ sql, temporal, env, outpatient }: ServiceDeps) 
     routing: createFeedbackRoutingService({ sql, audit }),
     tasks: createTaskService({ sql, temporal, audit }),
     users: createUserService({ sql, audit, policy: passwordPolicy(env) }),
-    tickets: createTicketService({ sql, temporal, audit, taskQueue: env.TEMPORAL_TASK_QUEUE }),
+    tickets: createTicketService({ sql, temporal, audit, taskQueue: env.TEMPORAL_TASK_QUEUE, staffDispatch: channelsFromEnv(env) !== null }),
     health: createHealthService({ sql, temporal }),
     appointments,
     clinicQueue,

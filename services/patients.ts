@@ -130,8 +130,10 @@ export async function patientAccessFacts(sql: Sql, patientId: string): Promise<P
       'encounterDepartments', coalesce((SELECT json_agg(e.department_code) FROM encounters e WHERE e.patient_id = p.id), '[]'),
       'tasks', coalesce((SELECT json_agg(json_build_object('departmentCode', t.department_code, 'assignedAgentId', t.assigned_agent_id))
                          FROM follow_up_tasks t WHERE t.patient_id = p.id), '[]'),
-      'tickets', coalesce((SELECT json_agg(json_build_object('departmentCode', k.department_code, 'createdBy', k.created_by))
-                           FROM tickets k WHERE k.patient_id = p.id), '[]')) AS facts
+      'tickets', coalesce((SELECT json_agg(json_build_object('departmentCode', k.department_code, 'createdBy', k.created_by,
+                                                             'sourceTask', CASE WHEN st.id IS NULL THEN NULL ELSE
+                                                               json_build_object('departmentCode', st.department_code, 'assignedAgentId', st.assigned_agent_id) END))
+                           FROM tickets k LEFT JOIN follow_up_tasks st ON st.id = k.source_task_id WHERE k.patient_id = p.id), '[]')) AS facts
     FROM patients p WHERE p.id = ${patientId}`;
   return row?.facts;
 }

@@ -32,6 +32,9 @@ import type { AuditService, RequestMeta } from './audit.js';
 import { forbidden, notFound, refusedUpdate, ServiceError, ValidationError } from './errors.js';
 import { parseOrThrow } from './validation.js';
 import { startTicketWorkflow } from './workflow-reconcile.js';
+import { queueStaffMessages } from '../activities/channels/staff.js';
+import { staffMessageStart } from '../workflows/staff-notify/contracts.js';
+import { startOnce } from '../workflows/shared/start.js';
 import { loadTicketContext } from './ticket-context.js';
 import type { TicketContext } from '../domain/ticket-context.js';
 
@@ -159,21 +162,59 @@ const notStartedOrClosed = (row: { workflow_pending: boolean }) =>
     ? new ServiceError(503, 'ticket_workflow_pending', '工单已保存,处理流程正在启动,请稍后再试')
     : new ServiceError(409, 'ticket_closed', '该工单流程已结束');
 
-export function createTicketService({ sql, temporal, audit, taskQueue }: { sql: Sql; temporal: Client; audit: AuditService; taskQueue: string }) {
-  const mayView = (user: Principal, t: Pick<TicketRow, 'department_code' | 'created_by'>) =>
-    canViewTicket(user, { departmentCode: t.department_code, createdBy: t.created_by });
+/** The ticket's source follow-up task, as `canViewTicket` weighs it (department null when the task has none). */
+interface SourceTaskFacts {
+  source_task_department: string | null;
+  source_task_agent: string | null;
+}
+
+type LoadedTicket = TicketRow &
+  Partial<SourceTaskFacts> & {
+    resolution: string | null;
+    reopen_count: number;
+    phone: string | null;
+    source_task_id: string | null;
+    feedback_id: string | null;
+    patient_id: string;
+    created_by_name: string | null;
+  };
+
+export function createTicketService({
+  sql,
+  temporal,
+  audit,
+  taskQueue,
+  staffDispatch = false,
+}: {
+  sql: Sql;
+  temporal: Client;
+  audit: AuditService;
+  taskQueue: string;
+  /** SMS/WeChat providers are configured: staff notices written here go out by phone too (staffMessageWorkflow). */
+  staffDispatch?: boolean;
+}) {
+  const mayView = (user: Principal, t: Pick<TicketRow, 'department_code' | 'created_by'> & Partial<SourceTaskFacts>) =>
+    canViewTicket(user, {
+      departmentCode: t.department_code,
+      createdBy: t.created_by,
+      sourceTask: t.source_task_department === undefined ? null : { departmentCode: t.source_task_department, assignedAgentId: t.source_task_agent ?? null },
+    });
 
   /** The ticket row, read by the application (`sql`) or under a user's row-level policies (`asUser`). */
   async function load(
     ticketId: string,
     db: Sql | TransactionSql = sql,
-  ): Promise<(TicketRow & { resolution: string | null; reopen_count: number; phone: string | null; source_task_id: string | null; feedback_id: string | null; patient_id: string; created_by_name: string | null }) | undefined> {
+  ): Promise<LoadedTicket | undefined> {
     if (!UUID.test(ticketId)) return undefined;
-    const [row] = await db<(TicketRow & { resolution: string | null; reopen_count: number; phone: string | null; source_task_id: string | null; feedback_id: string | null; patient_id: string; created_by_name: string | null })[]>`
-      SELECT t.*, d.name AS department_name, p.name AS patient_name, p.phone, u.display_name AS created_by_name
+    // The follow-up task it came from decides for an agent too (a red flag raised from their own call).
+    const [row] = await db<LoadedTicket[]>`
+      SELECT t.*, d.name AS department_name, p.name AS patient_name, p.phone, u.display_name AS created_by_name,
+             st.department_code AS source_task_department, st.assigned_agent_id AS source_task_agent
       FROM tickets t JOIN patients p ON p.id = t.patient_id
       LEFT JOIN departments d ON d.code = t.department_code LEFT JOIN users u ON u.id = t.created_by
+      LEFT JOIN follow_up_tasks st ON st.id = t.source_task_id
       WHERE t.id = ${ticketId}`;
+    if (row && row.source_task_id === null) delete (row as Partial<SourceTaskFacts>).source_task_department;
     return row;
   }
 
@@ -306,7 +347,9 @@ export function createTicketService({ sql, temporal, audit, taskQueue }: { sql: 
 
     /**
      * 督办: management presses an active ticket's department with a note. The note stays on the
-     * ticket's timeline and reaches the department head; the ticket's workflow is not involved.
+     * ticket's timeline and reaches the department head, in the portal and (where SMS/WeChat is
+     * configured) on the phone through the staff message dispatcher, as the workflows' notices do;
+     * the ticket's workflow is not involved.
      */
     async chase(user: Principal, ticketId: string, input: unknown, meta: RequestMeta): Promise<void> {
       if (!supervisesTickets(user.role)) throw forbidden('只有管理层可以督办工单');
@@ -315,13 +358,19 @@ export function createTicketService({ sql, temporal, audit, taskQueue }: { sql: 
       if (!row) throw notFound('工单不存在');
       if (!isActiveTicket(row.status)) throw new ServiceError(409, 'ticket_action_refused', `工单${TICKET_STATUS_LABELS[row.status]},无需督办`);
       const step = `chase:${crypto.randomUUID()}`;
+      const dedupeKey = `ticket-${row.number}:${step}`;
       await sql.begin(async (tx) => {
         await tx`INSERT INTO ticket_events (ticket_id, step, kind, actor_id, details)
                  VALUES (${ticketId}, ${step}, 'chased', ${user.id}, ${tx.json({ note })})`;
         await tx`INSERT INTO staff_notifications (dedupe_key, department_code, audience, ticket_id, body)
-                 VALUES (${`ticket-${row.number}:${step}`}, ${row.department_code}, 'dept_head', ${ticketId},
+                 VALUES (${dedupeKey}, ${row.department_code}, 'dept_head', ${ticketId},
                          ${`督办:工单 ${row.number}(${user.displayName}):${note}`})`;
       });
+      if (staffDispatch) {
+        for (const { id } of await queueStaffMessages(sql, { notificationDedupeKey: dedupeKey })) {
+          await startOnce(temporal, taskQueue, staffMessageStart({ staffMessageId: id }));
+        }
+      }
       await audit.record({ actor: user, action: 'ticket.chase', entityType: 'ticket', entityId: ticketId, patientId: row.patient_id, details: { note } }, meta);
     },
 

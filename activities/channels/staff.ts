@@ -31,23 +31,31 @@ export type StaffDispatchSource = { notificationDedupeKey: string } | { alertWor
  */
 export async function startStaffDispatch({ sql, channels }: { sql: Sql; channels?: Channels }, source: StaffDispatchSource): Promise<void> {
   if (!channels) return;
-  let ids: { id: string }[];
-  if ('notificationDedupeKey' in source) {
-    const [n] = await sql<{ id: string; audience: StaffAudience; department_code: string | null }[]>`
-      SELECT id, audience, department_code FROM staff_notifications WHERE dedupe_key = ${source.notificationDedupeKey}`;
-    if (!n) return;
-    const { roles, sameDepartment } = audienceRecipients(n.audience);
-    ids = await insertFor(sql, { notificationId: n.id, alertId: null, urgent: false, roles, departmentCode: sameDepartment ? n.department_code : null, sameDepartment });
-    await sql`UPDATE staff_notifications SET dispatched_at = coalesce(dispatched_at, now()) WHERE id = ${n.id}`;
-  } else {
-    const [a] = await sql<{ id: string; department_code: string | null }[]>`
-      SELECT id, department_code FROM alerts WHERE workflow_id = ${source.alertWorkflowId} AND step = ${source.alertStep} AND kind = 'red_flag'`;
-    if (!a) return;
-    ids = await insertFor(sql, { notificationId: null, alertId: a.id, urgent: true, ...RED_FLAG_RECIPIENTS, departmentCode: a.department_code });
-  }
+  const ids = await queueStaffMessages(sql, source);
   if (ids.length === 0) return;
   const { client, info } = Context.current();
   for (const { id } of ids) await startOnce(client, info.taskQueue, staffMessageStart({ staffMessageId: id }));
+}
+
+/**
+ * The staff messages (one per recipient with a phone or WeChat) of a notification or red-flag
+ * alert, queued and not yet dispatched: what the caller starts a staffMessageWorkflow for, with
+ * the activity's client (startStaffDispatch) or a service's (a 督办 from the portal).
+ */
+export async function queueStaffMessages(sql: Sql, source: StaffDispatchSource): Promise<{ id: string }[]> {
+  if ('notificationDedupeKey' in source) {
+    const [n] = await sql<{ id: string; audience: StaffAudience; department_code: string | null }[]>`
+      SELECT id, audience, department_code FROM staff_notifications WHERE dedupe_key = ${source.notificationDedupeKey}`;
+    if (!n) return [];
+    const { roles, sameDepartment } = audienceRecipients(n.audience);
+    const ids = await insertFor(sql, { notificationId: n.id, alertId: null, urgent: false, roles, departmentCode: sameDepartment ? n.department_code : null, sameDepartment });
+    await sql`UPDATE staff_notifications SET dispatched_at = coalesce(dispatched_at, now()) WHERE id = ${n.id}`;
+    return ids;
+  }
+  const [a] = await sql<{ id: string; department_code: string | null }[]>`
+    SELECT id, department_code FROM alerts WHERE workflow_id = ${source.alertWorkflowId} AND step = ${source.alertStep} AND kind = 'red_flag'`;
+  if (!a) return [];
+  return insertFor(sql, { notificationId: null, alertId: a.id, urgent: true, ...RED_FLAG_RECIPIENTS, departmentCode: a.department_code });
 }
 
 /** The recipients' rows (existing ones too, so a retry restarts nothing twice but misses none). */

@@ -16,6 +16,7 @@ import { findOrBuildTemporalCli } from '../../scripts/lib/temporal-cli.js';
 import { freePort } from '../../scripts/lib/free-port.js';
 import { startTemporalDevServer, type RunningDevServer } from '../../scripts/lib/temporal-dev-server.js';
 import { loadEnv } from '../../config/env.js';
+import { DEV_SIMULATOR_CREDENTIALS, startSimulators, type Simulators } from '../../scripts/simulators/providers.js';
 import { tokenHash } from '../../db/survey-links.js';
 import { hashPassword } from '../../services/auth.js';
 import { followUpWorkflowId } from '../../workflows/follow-up/contracts.js';
@@ -51,7 +52,13 @@ const PATIENTS = [
   { name: '赵文华', encounterId: '2026112701', patientId: '0080001', phone: '13812341231' },
   { name: '钱晓梅', encounterId: '2026112702', patientId: '0080002', phone: '13812341232' },
   { name: '孙丽华', encounterId: '2026112703', patientId: '0080003', phone: '13812341233' },
+  { name: '李春燕', encounterId: '2026112704', patientId: '0080004', phone: '13812341234' },
 ];
+/** Where the first patient lay: what 总务科 needs to fix the air conditioning. */
+const STAY = { ward: '骨科二病区', room: '12', bed: '3' };
+const NOTE = '昨晚起发热 38.5℃，已嘱来院复查';
+const CANNED = '术后 1 个月、3 个月回骨科门诊复查拍片。';
+const PRAISE = '感谢管床护士每天耐心换药';
 const AIRCON = '病房空调坏了 3 天没人修';
 const RUDE = '夜班护士说话很冲，态度冷淡';
 
@@ -67,6 +74,7 @@ describe('each role walks its path in a browser (issue 15)', () => {
   let ui: string;
   let stack: TestStack;
   let web: BrowserStack;
+  let sims: Simulators;
   let base: string;
   const tasks: Task[] = [];
   let airconTicket: { id: string; number: string };
@@ -84,10 +92,27 @@ describe('each role walks its path in a browser (issue 15)', () => {
       findOrBuildTemporalCli(() => {}).then((cli) => startTemporalDevServer({ cli, port, uiPort, namespace: env.TEMPORAL_NAMESPACE })),
     ]);
     ui = `http://127.0.0.1:${uiPort}`;
+    // The phone integration (Twilio Voice, simulated) so the ticket page offers 回电患者; the
+    // worker keeps no message channels (the portal lists are what the walks read).
+    sims = await startSimulators({
+      ...DEV_SIMULATOR_CREDENTIALS,
+      publicBaseUrl: 'https://suifang.example.test',
+      deliver: async (url, init) => {
+        const u = new URL(url);
+        return stack.app.request(`${u.pathname}${u.search}`, init);
+      },
+    });
+    const voiceEnv = {
+      TELEPHONY: 'twilio' as const,
+      TWILIO_ACCOUNT_SID: sims.env.TWILIO_ACCOUNT_SID,
+      TWILIO_AUTH_TOKEN: sims.env.TWILIO_AUTH_TOKEN,
+      TWILIO_FROM_NUMBER: sims.env.TWILIO_FROM_NUMBER,
+      TWILIO_API_BASE_URL: sims.env.TWILIO_API_BASE_URL,
+    };
     stack = await startStack({
       worker: true,
       web: true,
-      env: { CODEC_CORS_ORIGIN: ui },
+      env: { CODEC_CORS_ORIGIN: ui, ...voiceEnv },
       servers: { databaseUrl: db.url, appDatabaseUrl: db.appUrl, temporalAddress: temporal.address },
     });
     const sql = stack.sql;
@@ -116,7 +141,11 @@ describe('each role walks its path in a browser (issue 15)', () => {
 
     const now = Date.now();
     for (const [i, p] of PATIENTS.entries()) {
-      const body = dischargeBody(GK, { encounterId: p.encounterId, dischargedAt: new Date(now - (PATIENTS.length - i) * 5_000).toISOString() });
+      const body = dischargeBody(GK, {
+        encounterId: p.encounterId,
+        dischargedAt: new Date(now - (PATIENTS.length - i) * 5_000).toISOString(),
+        ...(i === 0 ? STAY : {}),
+      });
       await stack.services.discharges.ingestJson(
         JSON.stringify({ ...body, patient: { ...body.patient, id: p.patientId, name: p.name, phone: p.phone } }),
       );
@@ -131,6 +160,9 @@ describe('each role walks its path in a browser (issue 15)', () => {
       'the follow-up workflows to open the tasks',
     );
     tasks.push(...rows);
+    // 常用问题快捷回复, kept by the admin for 骨科.
+    const { user: admin } = await stack.services.auth.login({ username: USERS.admin.username, password: TEST_PASSWORD }, {});
+    await stack.services.cannedReplies.save(admin, { departmentCode: GK, topic: 'medication', title: '术后复查时间', body: CANNED }, {});
 
     web = await serveInBrowser(stack);
     base = web.base;
@@ -140,6 +172,7 @@ describe('each role walks its path in a browser (issue 15)', () => {
     for (const context of contexts) await context.close().catch(() => {});
     await web?.close();
     await stack?.stop();
+    await sims?.close();
     await temporal?.stop();
     await db?.drop();
   });
@@ -168,7 +201,19 @@ describe('each role walks its path in a browser (issue 15)', () => {
     await page.locator('fieldset[data-question=pain]').getByLabel('3').check();
     await page.locator('fieldset[data-question=fever]').getByLabel('是').check();
     await page.locator('fieldset[data-question=wound]').getByLabel('否').check();
-    await page.getByLabel('备注（可选）').fill('昨晚起发热 38.5℃，已嘱来院复查');
+    const note = page.getByLabel('备注（可选）');
+    await note.fill(`${NOTE}\n`);
+    // A canned reply (Alt+K) into the note, at the caret.
+    await note.press('End');
+    await page.keyboard.press('Alt+k');
+    const canned = page.getByRole('dialog', { name: '快捷回复' });
+    await canned.waitFor();
+    await page.keyboard.type('复查');
+    await expect.poll(() => canned.getByRole('option').allInnerTexts()).toEqual([expect.stringContaining('术后复查时间')]);
+    await walk.visit(page, 'task-canned-reply');
+    await page.keyboard.press('Enter');
+    await canned.waitFor({ state: 'detached' });
+    expect(await note.inputValue()).toBe(`${NOTE}\n${CANNED}`);
     await page.keyboard.press('Alt+f');
     await page.getByLabel('类别').selectOption({ label: '环境设施' });
     await page.getByLabel('子类').selectOption({ label: '空调/设施损坏' });
@@ -229,6 +274,25 @@ describe('each role walks its path in a browser (issue 15)', () => {
     expect(await first.getAttribute('class')).toContain('urgent');
     await walk.visit(page, 'today-urgent-first');
 
+    // The fourth patient praises a nurse: information for 骨科, not a ticket.
+    await page.goto(`${base}/tasks/${tasks[3]!.id}`);
+    await page.getByRole('heading', { level: 1, name: new RegExp(`^${tasks[3]!.name}`) }).waitFor();
+    await page.locator('fieldset[data-question=pain]').getByLabel('1').check();
+    await page.locator('fieldset[data-question=fever]').getByLabel('否').check();
+    await page.locator('fieldset[data-question=wound]').getByLabel('否').check();
+    await page.keyboard.press('Alt+f');
+    await page.getByLabel('表扬').check();
+    await page.getByLabel('涉及方面').selectOption({ label: '服务态度' });
+    await page.getByLabel('内容').fill(PRAISE);
+    await walk.visit(page, 'task-praise-form');
+    await page.keyboard.press('Alt+1');
+    await page.waitForURL((url) => url.pathname === `/tasks/${tasks[3]!.id}` && url.searchParams.get('saved') === '1');
+    await page.getByTestId('routed-feedback').waitFor();
+    expect(await page.getByTestId('routed-feedback').innerText()).toContain('表扬已转');
+    await walk.visit(page, 'task-praise-saved');
+    const [praise] = await stack.sql<{ kind: string }[]>`SELECT kind FROM feedback_records WHERE task_id = ${tasks[3]!.id}`;
+    expect(praise!.kind).toBe('praise');
+
     // The patient page: departments by name, encounters, follow-ups with their answers, tickets.
     await page.goto(`${base}/patients/${tasks[0]!.patientId}`);
     await page.getByRole('heading', { level: 1, name: new RegExp(tasks[0]!.name) }).waitFor();
@@ -236,8 +300,15 @@ describe('each role walks its path in a browser (issue 15)', () => {
     expect(patientText).toContain('骨科');
     expect(patientText).toContain('38℃以上');
     expect(patientText).toContain(airconTicket.number);
+    // The red flag raised from the agent's own follow-up is listed too (the workflow raised it, not the agent).
+    expect(patientText).toContain(redFlagTicket.number);
     expect(patientText).toContain(PATIENTS[0]!.encounterId);
     await walk.visit(page, 'patient', { allow: [TICKET_NUMBER] });
+    // ...and the agent may open it: what the department was told, from the agent's own call.
+    await page.locator('main').getByRole('link', { name: redFlagTicket.number }).click();
+    await page.waitForURL((url) => url.pathname === `/tickets/${redFlagTicket.id}`);
+    await page.getByTestId('red-flag-answers').waitFor();
+    await walk.visit(page, 'red-flag-ticket', { allow: [TICKET_NUMBER] });
 
     // 出院患者.
     await page.goto(`${base}/agent/discharges`);
@@ -260,6 +331,12 @@ describe('each role walks its path in a browser (issue 15)', () => {
     expect(await facts.innerText()).toContain(tasks[0]!.name);
     expect(await facts.innerText()).toContain('SLA');
     expect(await page.getByTestId('ticket-feedback').innerText()).toContain(AIRCON);
+    // Where to go: the ward and bed, and the department that discharged the patient.
+    const stay = await page.getByTestId('ticket-stay').innerText();
+    expect(stay).toContain(`${STAY.ward} · ${STAY.room} 室 · ${STAY.bed} 床`);
+    expect(stay).toMatch(/出院科室\s*骨科/);
+    // A way to call the patient back, through the phone integration.
+    await page.getByRole('button', { name: /回电患者/ }).waitFor();
     await walk.visit(page, 'ticket', { allow: [TICKET_NUMBER] });
     await page.getByRole('button', { name: '受理' }).click();
     await page.locator('[data-testid=ticket-status]', { hasText: '处理中' }).waitFor();
@@ -302,12 +379,23 @@ describe('each role walks its path in a browser (issue 15)', () => {
     await page.waitForURL((url) => url.pathname === `/tickets/${redFlagTicket.id}`);
     await page.getByTestId('ticket-facts').waitFor();
     const text = await page.locator('main').innerText();
-    // The question that raised the red flag, by its text.
+    // The question that raised the red flag, by its text, with the answer; and the agent's note.
     expect(text).toContain('38℃以上');
+    expect(await page.getByTestId('red-flag-answers').innerText()).toMatch(/38℃以上[\s\S]*是/);
+    expect(await page.getByTestId('agent-note').innerText()).toContain(NOTE);
+    await page.getByRole('button', { name: /回电患者/ }).waitFor();
     await walk.visit(page, 'red-flag-ticket', { allow: [TICKET_NUMBER] });
     await page.getByRole('link', { name: '工单收件箱' }).click();
     await page.locator('[data-testid=ticket-table]').waitFor();
     await walk.visit(page, 'inbox', { allow: [TICKET_NUMBER] });
+    // The praise reached 骨科 as information: no deadline, and no ticket.
+    await page.goto(`${base}/departments/${GK}`);
+    const info = page.getByTestId('feedback-info');
+    await info.waitFor();
+    expect(await info.innerText()).toContain(PRAISE);
+    expect(await info.innerText()).toContain('无处理时限');
+    expect(await stack.sql`SELECT 1 FROM tickets WHERE source_task_id = ${tasks[3]!.id}`).toHaveLength(0);
+    await walk.visit(page, 'dashboard-praise', { allow: [TICKET_NUMBER] });
   });
 
   it('manager: finds the overdue ticket, chases it (督办) and reassigns it to 护理部', async () => {
@@ -360,6 +448,8 @@ describe('each role walks its path in a browser (issue 15)', () => {
     await walk.visit(page, 'routing');
     await page.getByRole('link', { name: '审计日志' }).click();
     await page.waitForURL((url) => url.pathname === '/admin/audit');
+    // The URL changes before the page does: wait for the audit page itself.
+    await page.locator('main h1', { hasText: '审计日志' }).waitFor();
     await page.locator('main table').first().waitFor();
     const audit = await page.locator('main').innerText();
     expect(audit).toContain('督办');
@@ -387,6 +477,9 @@ describe('each role walks its path in a browser (issue 15)', () => {
     // The timeline: each timer says what it waits for, none reads "1 (1d)".
     const timers = page.getByText(/^等待第 2 次随访/).filter({ visible: true });
     await expect.poll(() => timers.count(), { timeout: 30_000 }).toBeGreaterThan(0);
+    // Activities by what they do (their summaries), not openTask / planFollowUp.
+    const opened = page.getByText(/^生成随访任务/).filter({ visible: true });
+    await expect.poll(() => opened.count(), { timeout: 30_000 }).toBeGreaterThan(0);
     const watch = page.getByText(/^第 1 次随访待客服致电/).filter({ visible: true }).first();
     await watch.waitFor();
     await walk.visit(page, 'follow-up-history', { within: timers.first() });

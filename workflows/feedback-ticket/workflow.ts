@@ -4,9 +4,10 @@
  * on breach, then to management), tells the patient and asks for a rating; a rating of 1–2
  * reopens it with a fresh SLA, no rating in time closes it as 未评价.
  */
-import { allHandlersFinished, condition, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
 import { ACTIVITY_TIMEOUTS } from '../../config/temporal.js';
+import { summarizedActivities } from '../shared/activity-summaries.js';
 import { refuse, type FieldProblem } from '../shared/refusal.js';
 import {
   DepartmentKey,
@@ -32,7 +33,7 @@ import {
 } from './contracts.js';
 import { ticketDetails } from './details.js';
 
-const db = proxyActivities<Activities>(ACTIVITY_TIMEOUTS.database);
+const db = summarizedActivities<Activities>(ACTIVITY_TIMEOUTS.database);
 
 export async function feedbackTicketWorkflow({ ticketId }: TicketInput): Promise<TicketState> {
   const { workflowId } = workflowInfo();

@@ -14,8 +14,6 @@ import {
   patched,
   sleep,
   startChild,
-  proxyActivities,
-  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -28,6 +26,7 @@ import { questionTexts, redFlags, validateAnswers, type Question } from '../../d
 import { greetingTiming } from '../../domain/schedule.js';
 import { FEEDBACK_KIND_LABELS, ticketStart } from '../feedback-ticket/contracts.js';
 import { feedbackTicketWorkflow } from '../feedback-ticket/workflow.js';
+import { summarizedActivities, summarizedLocalActivities } from '../shared/activity-summaries.js';
 import { refuse, type FieldProblem } from '../shared/refusal.js';
 import {
   CANCEL_REASON_LABELS,
@@ -57,8 +56,8 @@ import {
 } from './contracts.js';
 import { followUpDetails, GREETING_WAIT_SUMMARY, phoneTaskWatchSummary, surveyReplyWaitSummary, touchpointWaitSummary } from './details.js';
 
-const db = proxyActivities<Activities>(ACTIVITY_TIMEOUTS.database);
-const local = proxyLocalActivities<Activities>(ACTIVITY_TIMEOUTS.localDatabase);
+const db = summarizedActivities<Activities>(ACTIVITY_TIMEOUTS.database);
+const local = summarizedLocalActivities<Activities>(ACTIVITY_TIMEOUTS.localDatabase);
 
 const OPEN_STATUSES = new Set(['scheduled', 'open']);
 
