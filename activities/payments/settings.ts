@@ -39,7 +39,7 @@ export function paymentsFromEnv(env: PaymentEnv, options: { fetch?: typeof fetch
     try {
       return readFileSync(env[key]!, 'utf8');
     } catch (err) {
-      throw new Error(`${key}: cannot read ${env[key]} (${err instanceof Error ? err.message : String(err)})`);
+      throw new Error(`${key}: cannot read ${env[key]} (${err instanceof Error ? err.message : String(err)})`, { cause: err });
     }
   };
   return createWechatPayAdapter({

@@ -111,7 +111,8 @@ export default function Desk() {
 
       {view.session && (
         <div className="desk-panels">
-          <Form method="post" className="card desk-card">
+          {/* Keyed by the last result: a done check-in or booking clears its form. */}
+          <Form method="post" className="card desk-card" key={`c-${result?.kind === 'checked_in' ? result.number : ''}`}>
             <h2>签到</h2>
             <input type="hidden" name="sessionId" value={view.session.id} />
             <label>
@@ -124,7 +125,7 @@ export default function Desk() {
             <p className="hint">早到排入其预约时段;时段结束后才到排至最后一个时段末尾;过号的患者返回后下一位就诊。</p>
           </Form>
 
-          <Form method="post" className="card desk-card">
+          <Form method="post" className="card desk-card" key={`b-${result?.kind === 'booked' ? result.number : ''}`}>
             <h2>窗口预约</h2>
             {!view.bookingOffered && <p className="notice">预约缴费通道未配置,暂不能在窗口预约。</p>}
             <input type="hidden" name="sessionId" value={view.session.id} />
