@@ -1,6 +1,7 @@
 /** Server process: `npm run server`. API + portal on PORT; stops cleanly on SIGINT/SIGTERM. */
 import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
+import { outpatientFromEnv } from '../activities/payments/settings.js';
 import { loadEnv } from '../config/env.js';
 import { createSql } from '../db/client.js';
 import { createServices } from '../services/index.js';
@@ -16,7 +17,10 @@ const sql = createSql(env.DATABASE_URL);
 // Lazy: the server comes up (and /api/health reports 503) even while Temporal is still starting.
 const connection = Connection.lazy({ address: env.TEMPORAL_ADDRESS });
 const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE, dataConverter: payloadDataConverter(env) });
-const services = createServices({ sql, temporal, env });
+// Outpatient booking (/book, /api/outpatient) is offered when a payment adapter is configured.
+const outpatient = outpatientFromEnv(env);
+const services = createServices({ sql, temporal, env, ...outpatient });
+if (!outpatient.outpatient) console.log('[server] outpatient booking off (no WECHAT_PAY_MCH_ID)');
 // SUIFANG_BUILD_DIR: a portal built elsewhere than build/ (vite.config.ts reads the same variable), for the cluster tools.
 const app = createHttpApp({ services, webBuild: await loadWebBuild(process.env.SUIFANG_BUILD_DIR || undefined) });
 

@@ -167,6 +167,22 @@ const envSchema = z.object({
   WECHAT_TOKEN: z.string().optional(),
   WECHAT_API_BASE_URL: z.string().url().default('https://api.weixin.qq.com'),
   WECHAT_TEMPLATE_ID: z.string().optional(),
+  /**
+   * WeChat Pay API v3 (微信支付) for outpatient prepayment (/book, /api/outpatient): merchant ID,
+   * the app ID the payment belongs to, the merchant API certificate's serial and private key
+   * (PEM file), WeChat Pay's platform public key (PEM file) and its serial or public key ID, the
+   * APIv3 key. Without WECHAT_PAY_MCH_ID booking is not offered (npm start runs a simulator).
+   */
+  WECHAT_PAY_MCH_ID: z.string().optional(),
+  WECHAT_PAY_APP_ID: z.string().optional(),
+  WECHAT_PAY_MERCHANT_SERIAL: z.string().optional(),
+  WECHAT_PAY_MERCHANT_PRIVATE_KEY_FILE: z.string().optional(),
+  WECHAT_PAY_PLATFORM_PUBLIC_KEY_FILE: z.string().optional(),
+  WECHAT_PAY_PLATFORM_SERIAL: z.string().optional(),
+  WECHAT_PAY_API_V3_KEY: z.string().optional(),
+  WECHAT_PAY_BASE_URL: z.string().url().default('https://api.mch.weixin.qq.com'),
+  /** Minutes a number is held while the patient pays. */
+  OUTPATIENT_HOLD_MINUTES: positiveInt.default(10),
   /** Calls (click-to-call, the automated keypress survey): through Twilio Voice (TWILIO_* keys), or off. */
   TELEPHONY: z.enum(['twilio', 'off']).default('twilio'),
   /** Without telephony (off, or no Twilio account), the task's assigned agent may reveal the number for one call (audited). */

@@ -10,6 +10,8 @@ import { loadEnv } from '../config/env.js';
 import { ensureApplicationLogin } from '../db/app-role.js';
 import { demoLoginLines, firstBusyPort, loadDemoData, takeRunLock } from './lib/demo.js';
 import { DEV_SIMULATOR_CREDENTIALS, startSimulators } from './simulators/providers.js';
+import { startWechatPaySimulator } from './simulators/wechat-pay.js';
+import { wechatPaySimulatorEnv } from './simulators/wechat-pay-env.js';
 import { buildPortal, runMigrations, startApiServer, startPostgres, startTemporal, startWorker, takeOverProcessEvent, Teardown } from './lib/stack.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -105,6 +107,15 @@ try {
     simulatorEnv = { ...sims.env, SIMULATOR_URL: sims.url };
     log(`[start] provider simulators (Twilio, Aliyun SMS, WeChat) on ${sims.url}`);
   }
+  // Without a WeChat Pay merchant, a local WeChat Pay v3 simulator takes the prepayment, so /book works in the demo.
+  let paySimulatorUrl: string | null = null;
+  if (env.SIMULATORS && !env.WECHAT_PAY_MCH_ID) {
+    const paySim = await startWechatPaySimulator();
+    teardown.add('WeChat Pay simulator', () => paySim.stop());
+    simulatorEnv = { ...simulatorEnv, ...wechatPaySimulatorEnv(paySim, join(dataDir, 'wechat-pay-simulator')) };
+    paySimulatorUrl = paySim.url;
+    log(`[start] WeChat Pay simulator on ${paySim.url}`);
+  }
   const childEnv = { ...process.env, ...simulatorEnv, DATABASE_URL: appDatabaseUrl, TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS };
   startWorker({ env: childEnv, onUnexpectedExit: stopOnExit('worker'), teardown });
   const server = startApiServer({ env: childEnv, healthUrl: `http://127.0.0.1:${env.PORT}/api/health`, onUnexpectedExit: stopOnExit('server'), teardown });
@@ -119,6 +130,7 @@ try {
     Temporal Web UI   ${env.TEMPORAL_UI_URL}
     Temporal          ${env.TEMPORAL_ADDRESS} (namespace ${env.TEMPORAL_NAMESPACE})
     Phone simulator   ${simulatorEnv.SIMULATOR_URL ? `http://localhost:${env.PORT}/dev/phone  (模拟手机)` : '— (real providers configured)'}
+    Booking (patients) ${simulatorEnv.WECHAT_PAY_MCH_ID || env.WECHAT_PAY_MCH_ID ? `http://localhost:${env.PORT}/book  (在线预约${paySimulatorUrl ? `; WeChat Pay simulator ${paySimulatorUrl}` : ''})` : '— (no WECHAT_PAY_MCH_ID)'}
     Clinic (demo)     ${clinicSession ? `http://localhost:${env.PORT}/clinic/${clinicSession}  ·  quotas: /admin/quotas` : '—'}
     Postgres          ${env.DATABASE_URL ? 'DATABASE_URL' : `127.0.0.1:${env.EMBEDDED_PG_PORT} (data in ${join(env.DATA_DIR, 'postgres')})`}
   Demo logins (password: ${env.SEED_DEMO_DATA ? env.DEMO_PASSWORD : '—'})

@@ -43,6 +43,34 @@ export function createRegistrationDeskService(deps: {
   }
 
   return {
+    /** The window's sessions on a Shanghai date: the user's department (all for an admin), with slots and numbers left. */
+    async sessions(user: Principal, date: string) {
+      const day = /^\d{4}-\d{2}-\d{2}$/.test(date) ? date : new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+      const rows = await sql<{ id: string; department_code: string; department_name: string; expert_name: string; starts_at: Date; ends_at: Date; prepay_fen: number }[]>`
+        SELECT s.id, s.department_code, coalesce(d.name, s.department_code) AS department_name, s.expert_name, s.starts_at, s.ends_at, s.prepay_fen
+        FROM clinic_sessions s LEFT JOIN departments d ON d.code = s.department_code
+        WHERE s.session_date = ${day}::date ORDER BY s.starts_at, s.expert_name`;
+      const mine = rows.filter((r) => runsClinic(user, r.department_code));
+      const slots = mine.length
+        ? await sql<{ session_id: string; slot_index: number; starts_at: Date; ends_at: Date; left: number }[]>`
+            SELECT session_id, slot_index, starts_at, ends_at, greatest(appointment_quota - booked, 0)::int AS left
+            FROM clinic_slots WHERE session_id IN ${sql(mine.map((r) => r.id))} ORDER BY slot_index`
+        : [];
+      return {
+        date: day,
+        bookingOffered: Boolean(deps.booking),
+        sessions: mine.map((r) => ({
+          id: r.id,
+          departmentName: r.department_name,
+          expertName: r.expert_name,
+          startsAt: r.starts_at.toISOString(),
+          endsAt: r.ends_at.toISOString(),
+          prepayFen: r.prepay_fen,
+          slots: slots.filter((sl) => sl.session_id === r.id).map((sl) => ({ slotIndex: sl.slot_index, startsAt: sl.starts_at.toISOString(), endsAt: sl.ends_at.toISOString(), left: sl.left })),
+        })),
+      };
+    },
+
     /** Check-in by appointment number or ID card number (one of them). */
     async checkIn(user: Principal, sessionId: string, input: { number?: unknown; idNumber?: unknown }, meta: RequestMeta, now: Date = new Date()): Promise<DeskCheckIn> {
       const s = await session(user, sessionId);

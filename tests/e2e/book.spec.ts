@@ -114,4 +114,77 @@ describe('patient booking on a phone', () => {
     if (SCREENSHOTS) await page.screenshot({ path: `${SCREENSHOTS}/book-called.png`, fullPage: true });
     await context.close();
   });
+
+  const codes = (mobile: string) => sims.messages.filter((m) => m.address === `+86${mobile}` && m.body.includes('验证码'));
+  const nextCode = async (mobile: string, seen: number) =>
+    /(\d{6})/.exec((await waitFor(async () => codes(mobile)[seen], 20_000, 'SMS code')).body)![1]!;
+
+  it('我的预约: the patient lists their appointments by mobile + SMS code and cancels one (refunded)', async () => {
+    const booking = stack.services.outpatientBooking!;
+    const mobile = `136${String(Date.now()).slice(-8)}`;
+    await booking.sendCode(mobile);
+    const held = await booking.book({ sessionId, slotIndex: 1, name: '周取消', idNumber: `11010519800101${String(Date.now()).slice(-3)}X`, mobile, code: await nextCode(mobile, 0) });
+    expect(await pay.pay(held.outTradeNo)).toBe(204);
+
+    const context = await web.browser.newContext({ locale: 'zh-CN', timezoneId: 'Asia/Shanghai', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    context.setDefaultTimeout(20_000);
+    const page = await context.newPage();
+    await page.goto(`${web.base}/book`);
+    await page.getByRole('link', { name: '我的预约' }).click();
+    await page.waitForURL((u) => u.pathname === '/book/mine');
+    await page.getByLabel('手机号').fill(mobile);
+    await page.getByRole('button', { name: '获取验证码' }).click();
+    await page.getByText(`验证码已发送到 ${mobile}`).waitFor();
+    await page.getByLabel('短信验证码').fill(await nextCode(mobile, 1));
+    await page.getByRole('button', { name: '查看我的预约' }).click();
+    const card = page.getByTestId('my-appointments').locator('li', { hasText: held.number });
+    await card.getByText('已预约').waitFor();
+    await expect(card.textContent()).resolves.toContain(expert);
+    if (SCREENSHOTS) await page.screenshot({ path: `${SCREENSHOTS}/book-mine.png`, fullPage: true });
+    const widths = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+    expect(widths[0]).toBeLessThanOrEqual(widths[1]!);
+
+    await card.getByRole('button', { name: '取消预约' }).click();
+    await expect(page.getByTestId('cancel-target').textContent()).resolves.toContain(held.number);
+    await page.getByLabel('短信验证码').fill(await nextCode(mobile, 2));
+    if (SCREENSHOTS) await page.screenshot({ path: `${SCREENSHOTS}/book-mine-cancel.png`, fullPage: true });
+    await page.getByRole('button', { name: '确认取消' }).click();
+    await expect(page.getByTestId('cancelled').textContent()).resolves.toMatch(new RegExp(`${held.number} 已取消,预缴费将原路退回`));
+    const [a] = await stack.sql<{ status: string; refunded_at: Date | null }[]>`SELECT status, refunded_at FROM appointments WHERE number = ${held.number}`;
+    expect(a!.status).toBe('cancelled');
+    expect(a!.refunded_at).not.toBeNull();
+    expect(pay.orders.get(held.outTradeNo)!.state).toBe('REFUND');
+    await context.close();
+  });
+
+  it('挂号窗口: department staff book for a patient at the window (no SMS code) and check them in by ID card', async () => {
+    const desk = await signedInPage(web, org.users.headA.username, TEST_PASSWORD);
+    await desk.goto(`${web.base}/department`);
+    await desk.getByRole('link', { name: '挂号窗口' }).click();
+    await desk.goto(`${web.base}/desk?date=${date}&session=${sessionId}`);
+    const idNumber = `11010519700101${String(Date.now()).slice(-3)}X`;
+    await desk.getByLabel('时段').selectOption('1');
+    await desk.getByLabel('姓名').fill('吴窗口');
+    await desk.getByLabel('身份证号', { exact: true }).fill(idNumber);
+    await desk.getByLabel('手机号').fill(`135${String(Date.now()).slice(-8)}`);
+    await desk.getByRole('button', { name: '预约并生成缴费链接' }).click();
+    const booked = desk.getByTestId('desk-booked');
+    await booked.waitFor();
+    const number = /(AP[0-9A-F]{12})/.exec((await booked.textContent())!)![1]!;
+    if (SCREENSHOTS) await desk.screenshot({ path: `${SCREENSHOTS}/desk-booked.png`, fullPage: true });
+
+    // Unpaid: the window cannot check in yet; once paid, the ID card finds the booking.
+    await desk.getByLabel('预约号或身份证号').fill(idNumber);
+    await desk.getByRole('button', { name: '签到', exact: true }).click();
+    await expect(desk.getByTestId('desk-error').textContent()).resolves.toContain('尚未支付');
+    const [order] = await stack.sql<{ out_trade_no: string }[]>`
+      SELECT o.out_trade_no FROM payment_orders o JOIN appointments a ON a.id = o.appointment_id WHERE a.number = ${number}`;
+    expect(await pay.pay(order!.out_trade_no)).toBe(204);
+    await desk.getByLabel('预约号或身份证号').fill(idNumber);
+    await desk.getByRole('button', { name: '签到', exact: true }).click();
+    await expect(desk.getByTestId('desk-checked-in').textContent()).resolves.toMatch(new RegExp(`${number} 已签到,当前第 \\d+ 位`));
+    if (SCREENSHOTS) await desk.screenshot({ path: `${SCREENSHOTS}/desk-checked-in.png`, fullPage: true });
+    const [a] = await stack.sql<{ status: string }[]>`SELECT status FROM appointments WHERE number = ${number}`;
+    expect(a!.status).toBe('checked_in');
+  });
 });

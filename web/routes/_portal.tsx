@@ -13,11 +13,13 @@ const NAV: Record<Role, { to: string; label: string; end?: boolean }[]> = {
   ],
   dept_head: [
     { to: '/department', label: '本科室' },
+    { to: '/desk', label: '挂号窗口' },
     { to: '/tickets', label: '工单收件箱' },
     { to: '/reports', label: '科室报表' },
   ],
   dept_staff: [
     { to: '/department', label: '本科室' },
+    { to: '/desk', label: '挂号窗口' },
     { to: '/tickets', label: '工单收件箱' },
   ],
   manager: [

@@ -83,6 +83,9 @@ export default function Book() {
   return (
     <main className="patient-page booking">
       <h1>预约挂号</h1>
+      <p className="my-link">
+        <Link to="/book/mine">我的预约</Link>
+      </p>
       {view.session && view.slot ? (
         <>
           <p className="patient-lead" data-testid="chosen">
