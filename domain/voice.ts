@@ -92,3 +92,6 @@ export function decideIvrCall(facts: IvrCallFacts, rules: ContactRules, now: Dat
   if (capped) return { action: 'wait', until: quietHoursEnd(capped.until, rules) ?? capped.until, reason: capped.reason };
   return { action: 'call' };
 }
+
+/** After an automated survey call, how long before a task still unanswered goes to an agent anyway. */
+export const IVR_ANSWER_WAIT_SECONDS = 3600;
