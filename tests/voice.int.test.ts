@@ -20,6 +20,8 @@ import { uniq, type TestStack } from './support/stack.js';
 import { CALL_RETENTION_SCHEDULE_ID, ensureCallRetentionSchedule } from '../worker/call-retention-schedule.js';
 import { callRetentionStart } from '../workflows/call-retention/contracts.js';
 import { createCallActivities } from '../activities/calls/ivr.js';
+import { createCallService } from '../services/calls.js';
+import { createAuditService } from '../services/audit.js';
 
 let stack: TestStack;
 let sims: Simulators;
@@ -337,6 +339,42 @@ describe('IVR keypress survey', () => {
     }
     expect(sims.voice.calls.filter((c) => c.to === d.phone)).toHaveLength(0);
     expect(sims.voice.calls.length).toBeGreaterThanOrEqual(before);
+  });
+});
+
+describe('reveal-number fallback', () => {
+  // The same deployment's database and Temporal, with telephony off and the reveal setting as configured.
+  const withoutTelephony = (reveal: boolean) =>
+    createCallService({ sql: stack.appSql, temporal: stack.temporal, audit: createAuditService({ sql: stack.appSql }), env: { ...stack.env, TELEPHONY: 'off', REVEAL_NUMBER_WITHOUT_TELEPHONY: reveal }, voice: null });
+
+  it('without telephony shows the number to the task\'s assigned agent only, audited like the unmask', async () => {
+    const d = await discharge();
+    const [task] = await stack.sql<{ assigned_agent_id: string | null }[]>`SELECT assigned_agent_id FROM follow_up_tasks WHERE id = ${d.taskId}`;
+    expect(task!.assigned_agent_id).toBe(agentA.id);
+    const calls = withoutTelephony(true);
+    expect(calls.settings()).toEqual({ telephony: false, revealAllowed: true });
+    expect(await calls.revealPhone(agentA, d.taskId, { ip: '10.0.0.9' })).toEqual({ phone: d.nationalPhone });
+    const audited = await stack.sql<{ actor_id: string; entity_type: string; entity_id: string; patient_id: string | null; details: { field: string } }[]>`
+      SELECT actor_id, entity_type, entity_id, patient_id, details FROM audit_log WHERE action = 'patient.reveal_phone' AND entity_id = ${d.taskId}`;
+    expect(audited).toHaveLength(1);
+    expect(audited[0]).toMatchObject({ actor_id: agentA.id, entity_type: 'task', patient_id: d.patientId, details: { field: 'phone' } });
+    // Another agent (not assigned, another department) is refused, and nothing more is written.
+    await expect(calls.revealPhone(agentB, d.taskId, {})).rejects.toMatchObject({ status: 403 });
+    // The setting off: refused even to the assigned agent.
+    await expect(withoutTelephony(false).revealPhone(agentA, d.taskId, {})).rejects.toMatchObject({ status: 403 });
+    const [{ n }] = await stack.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM audit_log WHERE action = 'patient.reveal_phone' AND entity_id = ${d.taskId}`;
+    expect(n).toBe(1);
+  });
+
+  it('with telephony on never shows the number (403), even to the assigned agent and with the setting on', async () => {
+    const d = await discharge();
+    const on = createCallService({ sql: stack.appSql, temporal: stack.temporal, audit: createAuditService({ sql: stack.appSql }), env: { ...stack.env, REVEAL_NUMBER_WITHOUT_TELEPHONY: true } });
+    expect(on.settings()).toEqual({ telephony: true, revealAllowed: false });
+    await expect(on.revealPhone(agentA, d.taskId, {})).rejects.toMatchObject({ status: 403 });
+    const res = await stack.app.request(`/api/tasks/${d.taskId}/reveal-phone`, { method: 'POST', headers: { cookie: await signIn(stack.app, org.users.agentA.username) } });
+    expect(res.status).toBe(403);
+    const [{ n }] = await stack.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM audit_log WHERE action = 'patient.reveal_phone' AND entity_id = ${d.taskId}`;
+    expect(n).toBe(0);
   });
 });
 
