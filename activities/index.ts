@@ -14,6 +14,7 @@ import { createReportExportActivities } from './reports/export.js';
 import { createReportRollupActivities } from './reports/rollup.js';
 import { createOutboxActivities } from './channels/outbox.js';
 import { createStaffMessageActivities } from './channels/staff.js';
+import { createCallActivities, type CallActivityDeps } from './calls/ivr.js';
 import type { Channels } from './channels/settings.js';
 import type { IngestSettings } from '../services/discharges.js';
 
@@ -27,6 +28,8 @@ export interface ActivityDeps {
   auditAnchor?: AuditAnchorSettings;
   /** The message channels (activities/channels/settings.ts: channelsFromEnv); without them messages stay queued. */
   channels?: Channels;
+  /** The calls service for the IVR survey step and the recording purge (issue 16); without it no call is placed. */
+  calls?: CallActivityDeps['calls'];
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -44,6 +47,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createOutboxActivities(deps),
     ...createStaffMessageActivities(deps),
     ...createOutpatientBookingActivities(deps),
+    ...createCallActivities(deps),
   };
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONTACT_RULES } from './contact-rules.js';
-import { agentLegUnanswered, countsAsAttempt, decideIvrCall, ivrKeypress, patientLegOutcome } from './voice.js';
+import { agentLegUnanswered, countsAsAttempt, decideIvrCall, ivrKeypress, normaliseCallPhone, patientLegOutcome } from './voice.js';
 
 describe('call outcomes', () => {
   it('settles the patient leg on answer, no answer, busy or failure, not while it rings or after it was answered', () => {
@@ -58,5 +58,18 @@ describe('decideIvrCall', () => {
       until: new Date('2026-03-11T00:00:00Z'),
       reason: 'daily_cap',
     });
+  });
+});
+
+describe('normaliseCallPhone (the agent phone click-to-call rings first)', () => {
+  it('stores mobiles and landlines with their area code as +86 numbers, keeps extensions and +numbers', () => {
+    expect(normaliseCallPhone('138 0013 8000')).toBe('+8613800138000');
+    expect(normaliseCallPhone('010-8888-0001')).toBe('+861088880001');
+    expect(normaliseCallPhone('+861088880001')).toBe('+861088880001');
+    expect(normaliseCallPhone('8001')).toBe('8001');
+    expect(normaliseCallPhone('+14155550100')).toBe('+14155550100');
+  });
+  it('refuses anything else', () => {
+    for (const bad of ['1', '123456789', 'abc', '+0123456789', '1380013800', '+86123', '12345678901234']) expect(normaliseCallPhone(bad)).toBeNull();
   });
 });

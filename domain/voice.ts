@@ -92,3 +92,20 @@ export function decideIvrCall(facts: IvrCallFacts, rules: ContactRules, now: Dat
   if (capped) return { action: 'wait', until: quietHoursEnd(capped.until, rules) ?? capped.until, reason: capped.reason };
   return { action: 'call' };
 }
+
+/** After an automated survey call, how long before a task still unanswered goes to an agent anyway. */
+export const IVR_ANSWER_WAIT_SECONDS = 3600;
+
+/**
+ * The agent's own phone or extension that click-to-call rings first: a mobile or a landline with
+ * its area code (stored as E.164, +86…), an international +number, or a 2–8 digit extension.
+ */
+export function normaliseCallPhone(raw: string): string | null {
+  const v = raw.replace(/[\s()-]/g, '');
+  if (/^[0-9]{2,8}$/.test(v)) return v;
+  if (/^1[3-9][0-9]{9}$/.test(v)) return `+86${v}`;
+  if (/^0[1-9][0-9]{8,10}$/.test(v)) return `+86${v.slice(1)}`;
+  if (/^\+86(1[3-9][0-9]{9}|[1-9][0-9]{8,10})$/.test(v)) return v;
+  if (/^\+[1-79][0-9]{7,14}$/.test(v)) return v;
+  return null;
+}

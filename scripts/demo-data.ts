@@ -22,6 +22,8 @@ export interface DemoUser {
   displayName: string;
   role: 'agent' | 'dept_head' | 'dept_staff' | 'manager' | 'admin';
   departmentCode: string | null;
+  /** The phone click-to-call rings first (agents; the 模拟手机 page answers it in `npm start`). */
+  callPhone?: string;
 }
 
 /** Exactly the JSON body accepted by POST /api/his/discharges. */
@@ -63,17 +65,17 @@ export const DEMO_DEPARTMENTS: DemoDepartment[] = [
 export const DEMO_USERS: DemoUser[] = [
   { username: 'admin', displayName: '王建华', role: 'admin', departmentCode: null },
   { username: 'manager', displayName: '李淑芬', role: 'manager', departmentCode: null },
-  { username: 'agent1', displayName: '周晓梅', role: 'agent', departmentCode: 'GK' },
-  { username: 'agent2', displayName: '陈思雨', role: 'agent', departmentCode: 'NFM' },
-  { username: 'agent3', displayName: '刘婷婷', role: 'agent', departmentCode: 'FCK' },
+  { username: 'agent1', displayName: '周晓梅', role: 'agent', departmentCode: 'GK', callPhone: '+861088880001' },
+  { username: 'agent2', displayName: '陈思雨', role: 'agent', departmentCode: 'NFM', callPhone: '+861088880002' },
+  { username: 'agent3', displayName: '刘婷婷', role: 'agent', departmentCode: 'FCK', callPhone: '+861088880003' },
   { username: 'head_gk', displayName: '赵国栋', role: 'dept_head', departmentCode: 'GK' },
   { username: 'staff_gk', displayName: '孙丽娜', role: 'dept_staff', departmentCode: 'GK' },
   { username: 'head_hlb', displayName: '吴秀英', role: 'dept_head', departmentCode: 'HLB' },
   { username: 'head_zwk', displayName: '郑海涛', role: 'dept_head', departmentCode: 'ZWK' },
   { username: 'staff_nfm', displayName: '黄佳琪', role: 'dept_staff', departmentCode: 'NFM' },
   // Every clinical department has an agent, so no demo task waits without one.
-  { username: 'agent4', displayName: '马文静', role: 'agent', departmentCode: 'PWK' },
-  { username: 'agent5', displayName: '林雪', role: 'agent', departmentCode: 'XNK' },
+  { username: 'agent4', displayName: '马文静', role: 'agent', departmentCode: 'PWK', callPhone: '+861088880004' },
+  { username: 'agent5', displayName: '林雪', role: 'agent', departmentCode: 'XNK', callPhone: '+861088880005' },
   // Every department a complaint category routes to has someone who can act on it.
   { username: 'head_ywk', displayName: '高志强', role: 'dept_head', departmentCode: 'YWK' },
   { username: 'head_mzb', displayName: '何静', role: 'dept_head', departmentCode: 'MZB' },

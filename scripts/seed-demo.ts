@@ -29,9 +29,11 @@ export async function seedDemoData({
   const passwordHash = await hashPassword(password);
   for (const u of DEMO_USERS) {
     await sql`
-      INSERT INTO users (username, display_name, role, department_code, password_hash)
-      VALUES (${u.username}, ${u.displayName}, ${u.role}, ${u.departmentCode}, ${passwordHash})
+      INSERT INTO users (username, display_name, role, department_code, password_hash, call_phone)
+      VALUES (${u.username}, ${u.displayName}, ${u.role}, ${u.departmentCode}, ${passwordHash}, ${u.callPhone ?? null})
       ON CONFLICT (lower(username)) DO NOTHING`;
+    // A demo database seeded before agents had a call phone gets one (an administrator's choice is kept).
+    if (u.callPhone) await sql`UPDATE users SET call_phone = ${u.callPhone} WHERE lower(username) = lower(${u.username}) AND call_phone IS NULL`;
   }
 
   for (const t of DEMO_TEMPLATES) {

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { verify } from '@node-rs/argon2';
 import type postgres from 'postgres';
 import { z } from 'zod';
+import { normaliseCallPhone } from '../domain/voice.js';
 import type { Sql } from '../db/client.js';
 import { administers, ROLE_LABELS, ROLES, type Principal, type Role } from '../domain/access.js';
 import { oneTimePassword, passwordProblem, type PasswordPolicy } from '../domain/password-policy.js';
@@ -25,6 +26,8 @@ export interface UserRecord {
   departmentName: string | null;
   phone: string | null;
   extension: string | null;
+  /** What click-to-call rings first for this agent: a phone number (E.164) or an extension. */
+  callPhone: string | null;
   active: boolean;
   locked: boolean;
   mustChangePassword: boolean;
@@ -41,12 +44,26 @@ const optionalText = (max: number, pattern: RegExp, message: string) =>
     .nullish()
     .or(z.literal('').transform(() => null));
 
+const CALL_PHONE_MESSAGE = '坐席电话须为手机号、带区号的座机号（可带 +86）或 2–8 位分机号';
+const callPhoneField = z
+  .string({ invalid_type_error: CALL_PHONE_MESSAGE })
+  .trim()
+  .max(24, CALL_PHONE_MESSAGE)
+  .transform((v, ctx) => {
+    if (v === '') return null;
+    const n = normaliseCallPhone(v);
+    if (n === null) ctx.addIssue({ code: z.ZodIssueCode.custom, message: CALL_PHONE_MESSAGE });
+    return n;
+  })
+  .nullish();
+
 const profileFields = {
   displayName: z.string({ required_error: '请填写姓名', invalid_type_error: '请填写姓名' }).trim().min(1, '请填写姓名').max(64, '姓名最多 64 字'),
   role: z.enum(ROLES, { errorMap: () => ({ message: ROLE_MESSAGE }) }),
   departmentCode: z.string({ invalid_type_error: '科室代码须为文字' }).trim().max(32, '科室代码最多 32 位').nullish(),
   phone: optionalText(20, /^[0-9+-]{3,20}$/, '电话只能包含数字、+ 和 -'),
   extension: optionalText(8, /^[0-9]{2,8}$/, '分机为 2–8 位数字'),
+  callPhone: callPhoneField,
 };
 
 const createSchema = z.object({
@@ -78,6 +95,7 @@ interface UserRow {
   department_name: string | null;
   phone: string | null;
   extension: string | null;
+  call_phone: string | null;
   active: boolean;
   locked: boolean;
   must_change_password: boolean;
@@ -92,6 +110,7 @@ const toRecord = (r: UserRow): UserRecord => ({
   departmentName: r.department_name,
   phone: r.phone,
   extension: r.extension,
+  callPhone: r.call_phone,
   active: r.active,
   locked: r.locked,
   mustChangePassword: r.must_change_password,
@@ -113,7 +132,7 @@ export function createUserService({ sql, audit, policy }: { sql: Sql; audit: Aud
   async function load(db: Db, id: string): Promise<UserRecord | null> {
     if (!UUID.test(id)) return null;
     const [row] = await db<UserRow[]>`
-      SELECT u.id, u.username, u.display_name, u.role, u.department_code, d.name AS department_name, u.phone, u.extension,
+      SELECT u.id, u.username, u.display_name, u.role, u.department_code, d.name AS department_name, u.phone, u.extension, u.call_phone,
              u.active, (u.locked_until IS NOT NULL AND u.locked_until > now()) AS locked, u.must_change_password
       FROM users u LEFT JOIN departments d ON d.code = u.department_code WHERE u.id = ${id}`;
     return row ? toRecord(row) : null;
@@ -129,15 +148,15 @@ export function createUserService({ sql, audit, policy }: { sql: Sql; audit: Aud
   /** Inserts one account; null when the username is taken (case-insensitive). */
   async function insert(
     db: Db,
-    u: { username: string; displayName: string; role: Role; departmentCode: string | null; phone: string | null; extension: string | null },
+    u: { username: string; displayName: string; role: Role; departmentCode: string | null; phone: string | null; extension: string | null; callPhone?: string | null },
     password: string,
     mustChange: boolean,
   ): Promise<string | null> {
     const hash = await hashPassword(password);
     const [row] = await db<{ id: string }[]>`
-      INSERT INTO users (username, display_name, role, department_code, password_hash, phone, extension, must_change_password)
+      INSERT INTO users (username, display_name, role, department_code, password_hash, phone, extension, call_phone, must_change_password)
       VALUES (${u.username}, ${u.displayName}, ${u.role}, ${u.departmentCode},
-              ${hash}, ${u.phone}, ${u.extension}, ${mustChange})
+              ${hash}, ${u.phone}, ${u.extension}, ${u.callPhone ?? null}, ${mustChange})
       ON CONFLICT DO NOTHING RETURNING id`;
     if (!row) return null;
     await db`INSERT INTO password_history (user_id, password_hash) VALUES (${row.id}, ${hash})`;
@@ -150,7 +169,7 @@ export function createUserService({ sql, audit, policy }: { sql: Sql; audit: Aud
     async list(user: Principal): Promise<UserRecord[]> {
       mustAdminister(user);
       const rows = await sql<UserRow[]>`
-        SELECT u.id, u.username, u.display_name, u.role, u.department_code, d.name AS department_name, u.phone, u.extension,
+        SELECT u.id, u.username, u.display_name, u.role, u.department_code, d.name AS department_name, u.phone, u.extension, u.call_phone,
                u.active, (u.locked_until IS NOT NULL AND u.locked_until > now()) AS locked, u.must_change_password
         FROM users u LEFT JOIN departments d ON d.code = u.department_code
         ORDER BY u.active DESC, u.role, u.username`;
@@ -177,7 +196,7 @@ export function createUserService({ sql, audit, policy }: { sql: Sql; audit: Aud
       if (problems.length) throw new ValidationError(problems);
       const id = await insert(
         sql,
-        { ...data, departmentCode: data.departmentCode ?? null, phone: data.phone ?? null, extension: data.extension ?? null },
+        { ...data, departmentCode: data.departmentCode ?? null, phone: data.phone ?? null, extension: data.extension ?? null, callPhone: data.callPhone ?? null },
         data.password,
         true,
       );
@@ -198,13 +217,15 @@ export function createUserService({ sql, audit, policy }: { sql: Sql; audit: Aud
         departmentCode: data.departmentCode === undefined ? before.departmentCode : data.departmentCode,
         phone: data.phone === undefined ? before.phone : data.phone,
         extension: data.extension === undefined ? before.extension : data.extension,
+        callPhone: data.callPhone === undefined ? before.callPhone : data.callPhone,
       };
       const problems = await departmentProblems(sql, after.role, after.departmentCode);
       if (problems.length) throw new ValidationError(problems);
       if (before.id === user.id && after.role !== 'admin') throw new ValidationError([{ field: 'role', message: '不能取消自己的管理员角色' }]);
       await sql`
         UPDATE users SET display_name = ${after.displayName}, role = ${after.role}, department_code = ${after.departmentCode ?? null},
-                         phone = ${after.phone ?? null}, extension = ${after.extension ?? null}, updated_at = now()
+                         phone = ${after.phone ?? null}, extension = ${after.extension ?? null},
+                         call_phone = ${after.callPhone ?? null}, updated_at = now()
         WHERE id = ${id}`;
       const changed = Object.fromEntries(
         (Object.keys(after) as (keyof typeof after)[]).filter((k) => (after[k] ?? null) !== (before[k] ?? null)).map((k) => [k, { from: before[k], to: after[k] ?? null }]),

@@ -145,6 +145,15 @@ describe('go-live administration', () => {
     expect(await edited.json()).toMatchObject({ user: { displayName: '李护士长', role: 'dept_head', departmentCode: org.deptB, extension: '8021' } });
     const badEdit = await post(stack, `/api/admin/users/${user.id}`, admin, { extension: 'abc' }, 'PATCH');
     expect(badEdit.status).toBe(400);
+    // The agent's own phone that 拨打 rings first: normalised to +86, or an extension; anything else names the field.
+    const phoneEdit = await post(stack, `/api/admin/users/${user.id}`, admin, { callPhone: '010-8888 0021' }, 'PATCH');
+    expect(await phoneEdit.json()).toMatchObject({ user: { callPhone: '+861088880021' } });
+    const [stored] = await stack.sql<{ call_phone: string | null }[]>`SELECT call_phone FROM users WHERE id = ${user.id}`;
+    expect(stored!.call_phone).toBe('+861088880021');
+    const badPhone = await post(stack, `/api/admin/users/${user.id}`, admin, { callPhone: '12ab' }, 'PATCH');
+    expect(badPhone.status).toBe(400);
+    expect(JSON.stringify(await badPhone.json())).toContain('callPhone');
+    expect((await (await post(stack, `/api/admin/users/${user.id}`, admin, { callPhone: '8021' }, 'PATCH')).json()) as unknown).toMatchObject({ user: { callPhone: '8021' } });
 
     // A reset: the old password stops working; the one-time one signs in but allows nothing but a change.
     const reset = await post(stack, `/api/admin/users/${user.id}/reset-password`, admin);
@@ -171,7 +180,7 @@ describe('go-live administration', () => {
     const [row] = await stack.sql`SELECT active FROM users WHERE id = ${user.id}`;
     expect(row).toEqual({ active: false });
     const actions = (await stack.sql<{ action: string }[]>`SELECT action FROM audit_log WHERE entity_type = 'user' AND entity_id = ${user.id} ORDER BY id`).map((a) => a.action);
-    expect(actions).toEqual(['user.create', 'user.update', 'user.reset_password', 'auth.password_change_failed', 'auth.password_change', 'user.disable']);
+    expect(actions).toEqual(['user.create', 'user.update', 'user.update', 'user.update', 'user.reset_password', 'auth.password_change_failed', 'auth.password_change', 'user.disable']);
   });
 
   it('imports nothing from a staff list with three bad rows, and names row, column and reason of each', async () => {

@@ -17,6 +17,11 @@ import { PUBLIC_BASE_URL, setContactRules, startChannelStack, uniquePhone } from
 import { createShortPlan, recentDaytime, waitFor } from './support/follow-up-fixtures.js';
 import { createTestOrg, dischargeBody, signIn, TEST_PASSWORD, type TestOrg } from './support/org.js';
 import { uniq, type TestStack } from './support/stack.js';
+import { CALL_RETENTION_SCHEDULE_ID, ensureCallRetentionSchedule } from '../worker/call-retention-schedule.js';
+import { callRetentionStart } from '../workflows/call-retention/contracts.js';
+import { createCallActivities } from '../activities/calls/ivr.js';
+import { createCallService } from '../services/calls.js';
+import { createAuditService } from '../services/audit.js';
 
 let stack: TestStack;
 let sims: Simulators;
@@ -281,6 +286,32 @@ describe('IVR keypress survey', () => {
     expect(await callRow(started.callId!)).toMatchObject({ ivr_digits: '4' });
   });
 
+  it('calls on its own when the SMS link went unopened past the rule\'s limit: keypress 4 is the answer, no agent involved', async () => {
+    await setContactRules(stack.sql, org.deptA, { linkUnansweredSeconds: 2 });
+    try {
+      const d = await discharge({ channel: 'sms', questions: rating });
+      sims.voice.behave(d.phone, 'answer');
+      sims.voice.queueKeys(d.phone, '4');
+      // The outbox sends the link by SMS (no WeChat), nobody opens it, the dispatcher places the IVR call.
+      await waitFor(async () => ((await taskRow(d.taskId)).status === 'completed' ? true : undefined), 60_000, 'task completed by the automated call');
+      const calls = await stack.sql<{ id: string; kind: string; ivr_digits: string | null }[]>`SELECT id, kind, ivr_digits FROM calls WHERE task_id = ${d.taskId}`;
+      expect(calls).toHaveLength(1);
+      expect(calls[0]).toMatchObject({ kind: 'ivr', ivr_digits: '4' });
+      const [answer] = await stack.sql<{ value: unknown }[]>`SELECT value FROM task_answers WHERE task_id = ${d.taskId} AND question_id = 'satisfaction'`;
+      expect(answer!.value).toBe(4);
+      const [sms] = await stack.sql<{ sent_channel: string }[]>`SELECT sent_channel FROM outbound_messages WHERE body = ${`survey:${d.taskId}`}`;
+      expect(sms!.sent_channel).toBe('sms');
+      // No agent: the task never went to the call list, and nobody recorded the contact.
+      expect(await taskRow(d.taskId)).toMatchObject({ channel: 'sms' });
+      const attempts = await stack.sql<{ by_patient: boolean; by_user: string | null }[]>`SELECT by_patient, by_user FROM task_attempts WHERE task_id = ${d.taskId}`;
+      expect(attempts.length).toBeGreaterThan(0);
+      expect(attempts.every((a) => a.by_patient && a.by_user === null)).toBe(true);
+      expect(sims.voice.calls.filter((c) => c.to === d.phone)).toHaveLength(1);
+    } finally {
+      await setContactRules(stack.sql, org.deptA, {});
+    }
+  });
+
   it('hands the task to the agents\' queue on "0"', async () => {
     const d = await discharge({ channel: 'sms', questions: rating });
     sims.voice.behave(d.phone, 'answer');
@@ -311,6 +342,42 @@ describe('IVR keypress survey', () => {
   });
 });
 
+describe('reveal-number fallback', () => {
+  // The same deployment's database and Temporal, with telephony off and the reveal setting as configured.
+  const withoutTelephony = (reveal: boolean) =>
+    createCallService({ sql: stack.appSql, temporal: stack.temporal, audit: createAuditService({ sql: stack.appSql }), env: { ...stack.env, TELEPHONY: 'off', REVEAL_NUMBER_WITHOUT_TELEPHONY: reveal }, voice: null });
+
+  it('without telephony shows the number to the task\'s assigned agent only, audited like the unmask', async () => {
+    const d = await discharge();
+    const [task] = await stack.sql<{ assigned_agent_id: string | null }[]>`SELECT assigned_agent_id FROM follow_up_tasks WHERE id = ${d.taskId}`;
+    expect(task!.assigned_agent_id).toBe(agentA.id);
+    const calls = withoutTelephony(true);
+    expect(calls.settings()).toEqual({ telephony: false, revealAllowed: true });
+    expect(await calls.revealPhone(agentA, d.taskId, { ip: '10.0.0.9' })).toEqual({ phone: d.nationalPhone });
+    const audited = await stack.sql<{ actor_id: string; entity_type: string; entity_id: string; patient_id: string | null; details: { field: string } }[]>`
+      SELECT actor_id, entity_type, entity_id, patient_id, details FROM audit_log WHERE action = 'patient.reveal_phone' AND entity_id = ${d.taskId}`;
+    expect(audited).toHaveLength(1);
+    expect(audited[0]).toMatchObject({ actor_id: agentA.id, entity_type: 'task', patient_id: d.patientId, details: { field: 'phone' } });
+    // Another agent (not assigned, another department) is refused, and nothing more is written.
+    await expect(calls.revealPhone(agentB, d.taskId, {})).rejects.toMatchObject({ status: 403 });
+    // The setting off: refused even to the assigned agent.
+    await expect(withoutTelephony(false).revealPhone(agentA, d.taskId, {})).rejects.toMatchObject({ status: 403 });
+    const [{ n } = { n: -1 }] = await stack.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM audit_log WHERE action = 'patient.reveal_phone' AND entity_id = ${d.taskId}`;
+    expect(n).toBe(1);
+  });
+
+  it('with telephony on never shows the number (403), even to the assigned agent and with the setting on', async () => {
+    const d = await discharge();
+    const on = createCallService({ sql: stack.appSql, temporal: stack.temporal, audit: createAuditService({ sql: stack.appSql }), env: { ...stack.env, REVEAL_NUMBER_WITHOUT_TELEPHONY: true } });
+    expect(on.settings()).toEqual({ telephony: true, revealAllowed: false });
+    await expect(on.revealPhone(agentA, d.taskId, {})).rejects.toMatchObject({ status: 403 });
+    const res = await stack.app.request(`/api/tasks/${d.taskId}/reveal-phone`, { method: 'POST', headers: { cookie: await signIn(stack.app, org.users.agentA.username) } });
+    expect(res.status).toBe(403);
+    const [{ n } = { n: -1 }] = await stack.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM audit_log WHERE action = 'patient.reveal_phone' AND entity_id = ${d.taskId}`;
+    expect(n).toBe(0);
+  });
+});
+
 describe('recording retention', () => {
   it('deletes recordings past the retention and says so', async () => {
     await stack.sql`UPDATE calls SET recorded_at = now() - interval '400 days' WHERE id = ${answered.callId}`;
@@ -319,4 +386,32 @@ describe('recording retention', () => {
     expect(existsSync(join(storage, row!.recording_path))).toBe(false);
     await expect(stack.services.calls.recording(agentA, answered.callId, {})).rejects.toMatchObject({ status: 404 });
   });
+  it('runs daily as a Temporal Schedule whose workflow\'s activity deletes the expired recordings', async () => {
+    await ensureCallRetentionSchedule(stack.temporal, { taskQueue: stack.taskQueue });
+    const described = await stack.temporal.schedule.getHandle(CALL_RETENTION_SCHEDULE_ID).describe();
+    expect(described.spec.calendars?.[0]).toMatchObject({ hour: [{ start: 3, end: 3, step: 1 }], minute: [{ start: 30, end: 30, step: 1 }] });
+    expect(described.action).toMatchObject({ type: 'startWorkflow', workflowType: 'callRecordingRetentionWorkflow' });
+    await stack.temporal.schedule.getHandle(CALL_RETENTION_SCHEDULE_ID).delete();
+
+    // A recording older than the retention goes, through the workflow's activity; a recent one stays.
+    const d = await discharge();
+    sims.voice.behave(d.phone, 'answer');
+    const { callId } = await stack.services.calls.callForTask(agentA, d.taskId, {});
+    await waitFor(async () => (await callRow(callId)).recording_path ?? undefined, 30_000, 'another recording');
+    await stack.sql`UPDATE calls SET recorded_at = now() - interval '400 days' WHERE id = ${callId}`;
+    const [old] = await stack.sql<{ recording_path: string }[]>`SELECT recording_path FROM calls WHERE id = ${callId}`;
+    const recent = await stack.sql<{ recording_path: string }[]>`
+      SELECT recording_path FROM calls WHERE recording_path IS NOT NULL AND recording_deleted_at IS NULL AND id <> ${callId}`;
+    const start = callRetentionStart(`call-retention-test-${uniq()}`);
+    const result = await stack.temporal.workflow.execute(start.workflowType, { ...start.options, taskQueue: stack.taskQueue });
+    expect(result).toEqual({ deleted: 1 });
+    expect(existsSync(join(storage, old!.recording_path))).toBe(false);
+    expect(recent.every((r) => existsSync(join(storage, r.recording_path)))).toBe(true);
+    const [gone] = await stack.sql<{ recording_deleted_at: Date | null }[]>`SELECT recording_deleted_at FROM calls WHERE id = ${callId}`;
+    expect(gone!.recording_deleted_at).not.toBeNull();
+    // Nothing left to delete: a second run (or the activity without telephony) deletes none.
+    expect(await createCallActivities({ sql: stack.sql, calls: stack.services.calls }).purgeExpiredCallRecordings()).toEqual({ deleted: 0 });
+    expect(await createCallActivities({ sql: stack.sql }).purgeExpiredCallRecordings()).toEqual({ deleted: 0 });
+  });
+
 });

@@ -13,6 +13,9 @@ import { ensureReportSchedules } from './report-schedules.js';
 import { hisIngestSettings } from '../services/his-settings.js';
 import { ensureSearchAttributes } from './search-attributes.js';
 import { channelsFromEnv } from '../activities/channels/settings.js';
+import { ensureCallRetentionSchedule } from './call-retention-schedule.js';
+import { createCallService } from '../services/calls.js';
+import { createAuditService } from '../services/audit.js';
 
 const env = loadEnv();
 // Warnings and errors only: the bundler's build report is noise in the npm start console.
@@ -38,7 +41,16 @@ await ensureReconcileSchedule(client, {
 });
 await ensureAuditAnchorSchedule(client, { taskQueue: env.TEMPORAL_TASK_QUEUE, everySeconds: env.AUDIT_ANCHOR_SECONDS });
 await ensureReportSchedules(client, { taskQueue: env.TEMPORAL_TASK_QUEUE, rollupEverySeconds: env.REPORT_ROLLUP_SECONDS });
+await ensureCallRetentionSchedule(client, { taskQueue: env.TEMPORAL_TASK_QUEUE });
 await client.connection.close();
+
+// The calls service of the IVR survey step and the recording purge signals follow-ups through its own client.
+const callsClient = new Client({
+  connection: await Connection.connect({ address: env.TEMPORAL_ADDRESS }),
+  namespace: env.TEMPORAL_NAMESPACE,
+  dataConverter: payloadDataConverter(env),
+});
+const calls = createCallService({ sql, temporal: callsClient, audit: createAuditService({ sql }), env });
 
 const worker = await createWorker({
   connection,
@@ -51,6 +63,7 @@ const worker = await createWorker({
   auditAnchor: auditAnchorSettings(env),
   retryAlertAttempts: env.WORKFLOW_RETRY_ALERT_ATTEMPTS,
   channels: channelsFromEnv(env) ?? undefined,
+  calls,
   // WORKFLOW_BUNDLE: workflows bundled once ahead (the cluster mode does), so a restarted worker
   // polls again in seconds instead of bundling workflows/ anew.
   workflowBundle: process.env.WORKFLOW_BUNDLE ? { codePath: process.env.WORKFLOW_BUNDLE } : undefined,

@@ -9,6 +9,7 @@ export { noShowLedgerWorkflow } from './appointment/noshow-ledger.js';
 export { quotaPlanningWorkflow } from './quota-planning/workflow.js';
 export { reconcileWorkflow } from './reconcile/workflow.js';
 export { auditAnchorWorkflow } from './audit-anchor/workflow.js';
+export { callRecordingRetentionWorkflow } from './call-retention/workflow.js';
 export { reportRollupWorkflow } from './reports/rollup.js';
 export { reportExportWorkflow } from './reports/export.js';
 export { monthlyReportWorkflow } from './reports/monthly.js';

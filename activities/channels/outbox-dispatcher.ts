@@ -21,6 +21,8 @@ import type { Sql } from '../../db/client.js';
 import { decideContact, type DeliveryChannel } from '../../domain/contact-rules.js';
 import type { DispatchOutboxInput, DispatchOutboxResult } from '../../workflows/outbox/dispatcher-contracts.js';
 import type { DeliverInput, DeliverResult, DispatchFacts, FinishInput, PhoneReason } from '../../workflows/outbox/contracts.js';
+import { IVR_ANSWER_WAIT_SECONDS } from '../../domain/voice.js';
+import type { IvrStepOutcome } from '../calls/ivr.js';
 
 /** The per-message dispatcher's activities (outbox.ts), which the batch dispatcher calls as functions. */
 interface Outbox {
@@ -28,6 +30,8 @@ interface Outbox {
   deliverMessage(input: DeliverInput): Promise<DeliverResult>;
   finishMessage(input: FinishInput): Promise<void>;
   requestPhoneContact(input: { messageId: string; reason: PhoneReason }): Promise<void>;
+  /** The keypress survey call for an SMS link never opened (activities/calls/ivr.ts), before an agent calls. */
+  startIvrForUnansweredLink?(input: { messageId: string }): Promise<IvrStepOutcome>;
 }
 
 /** Messages worked on at once (each is a few queries and one provider call; the worker's pool has 10 connections). */
@@ -69,6 +73,18 @@ export function createOutboxDispatcherActivities({ sql }: { sql: Sql }, outbox: 
   /** One step of one message (under its lock). */
   async function step(messageId: string, stage: Stage): Promise<void> {
     if (stage === 'awaiting_answer') {
+      if (outbox.startIvrForUnansweredLink) {
+        // The automated keypress survey call first (once per task; quiet hours and caps make it wait),
+        // then an agent if the task is still open a while after that call.
+        const ivr = await outbox.startIvrForUnansweredLink({ messageId });
+        const now = Date.now();
+        if (ivr.placed) {
+          const left = (new Date(ivr.placedAt).getTime() + IVR_ANSWER_WAIT_SECONDS * 1000 - now) / 1000;
+          if (left > 0) return setStage(messageId, 'awaiting_answer', left);
+        } else if (ivr.retryAt) {
+          return setStage(messageId, 'awaiting_answer', Math.max(1, (new Date(ivr.retryAt).getTime() - now) / 1000));
+        }
+      }
       await outbox.requestPhoneContact({ messageId, reason: 'unanswered' });
       return setStage(messageId, 'done', null);
     }

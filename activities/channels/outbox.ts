@@ -36,6 +36,7 @@ import { outboxDispatcherStart } from '../../workflows/outbox/dispatcher-contrac
 import { startOnce } from '../../workflows/shared/start.js';
 import { takeEarlyReport } from './early-report.js';
 import { createOutboxDispatcherActivities } from './outbox-dispatcher.js';
+import { createCallActivities, type CallActivityDeps } from '../calls/ivr.js';
 import { e164, type Channels } from './settings.js';
 import { PermanentSendError, type MessageAdapter, type SendRequest } from './types.js';
 
@@ -103,7 +104,7 @@ export async function ensureOutboxDispatcher(client: Client, taskQueue: string):
 /** Without channels (a worker with no provider configured) nothing is dispatched: these then never run. */
 const NO_CHANNELS: Channels = { smsFor: () => null, wechat: null, publicBaseUrl: '', linkSecret: '' };
 
-export function createOutboxActivities({ sql, channels = NO_CHANNELS }: { sql: Sql; channels?: Channels }) {
+export function createOutboxActivities({ sql, channels = NO_CHANNELS, calls }: { sql: Sql; channels?: Channels; calls?: CallActivityDeps['calls'] }) {
   async function messageRow(db: Sql, messageId: string): Promise<MessageRow | undefined> {
     const [row] = await db<MessageRow[]>`
       SELECT m.id, m.workflow_id, m.step, m.body, m.status, m.patient_id, p.name AS patient_name, p.phone,
@@ -309,5 +310,7 @@ export function createOutboxActivities({ sql, channels = NO_CHANNELS }: { sql: S
     },
   };
   // The batch dispatcher works through the same steps (see outbox-dispatcher.ts).
-  return { ...perMessage, ...createOutboxDispatcherActivities({ sql }, perMessage) };
+  // With telephony, an SMS link never opened gets the keypress survey call before an agent (issue 16).
+  const { startIvrForUnansweredLink } = createCallActivities({ sql, ...(calls ? { calls } : {}) });
+  return { ...perMessage, ...createOutboxDispatcherActivities({ sql }, calls ? { ...perMessage, startIvrForUnansweredLink } : perMessage) };
 }

@@ -76,6 +76,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       dataConverter: payloadDataConverter(env),
       workflowBundle: { codePath: infra.workflowBundlePath },
       channels: options.channels,
+      calls: services.calls,
     });
     running = worker.run();
   }

@@ -1,7 +1,7 @@
 /**
  * /admin/users/new and /admin/users/:id — one account's form: username and initial password when
  * new (the owner must change it at first sign-in), name, role, department, and the agent's phone
- * or extension for calls. Errors stand next to their field and keep what was typed.
+ * or extension, and the phone click-to-call rings first (坐席电话). Errors stand next to their field and keep what was typed.
  */
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
@@ -32,6 +32,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
     departmentCode: values.departmentCode || null,
     phone: values.phone ?? '',
     extension: values.extension ?? '',
+    callPhone: values.callPhone ?? '',
   };
   try {
     if (params.id === 'new') {
@@ -58,6 +59,7 @@ export default function UserForm() {
     departmentCode: user?.departmentCode ?? '',
     phone: user?.phone ?? '',
     extension: user?.extension ?? '',
+    callPhone: user?.callPhone ?? '',
   };
   const e = failure?.errors ?? {};
   useEffect(() => {
@@ -128,6 +130,12 @@ export default function UserForm() {
             <FieldError id="extension" message={e.extension} />
           </label>
         </div>
+        <label>
+          坐席电话（一键拨号时先呼叫此号）
+          <input name="callPhone" defaultValue={v.callPhone} inputMode="tel" autoComplete="off" {...fieldAria('callPhone', e.callPhone)} />
+          <span className="hint">手机号、带区号的座机号或 2–8 位分机号；点“拨打”时先响这部电话，接起后再呼叫患者，患者号码不会显示。</span>
+          <FieldError id="callPhone" message={e.callPhone} />
+        </label>
         {isNew && (
           <label>
             初始密码

@@ -34,6 +34,8 @@ export interface OutboxState {
   /** What the last decision was: sent on a channel, waiting (until), skipped, handed to a call. */
   decisions: { at: string; decision: ContactDecision }[];
   outcome?: 'delivered' | 'sent' | 'skipped' | 'cancelled' | 'phone' | 'failed';
+  /** The automated keypress survey call placed for an unanswered SMS link (issue 16). */
+  ivrCallId?: string;
 }
 
 /** A provider's final word on one delivery (Twilio status callback, Aliyun report, WeChat TEMPLATESENDJOBFINISH). */

@@ -5,12 +5,14 @@
  * skip (opted out, task closed, already answering), hand a survey to an agent's call list, or
  * send on a channel (WeChat if bound, else SMS). A delivery the provider reports failed falls
  * back to the next channel. A survey link still unanswered after the rule's limit becomes a
- * phone task. Each send is an idempotent activity (see activities/channels/outbox.ts).
+ * phone task; sent by SMS and never opened, an automated keypress survey call (IVR) comes first
+ * when telephony is on. Each send is an idempotent activity (see activities/channels/outbox.ts).
  */
-import { condition, proxyActivities, proxyLocalActivities, setHandler, sleep } from '@temporalio/workflow';
+import { condition, patched, proxyActivities, proxyLocalActivities, setHandler, sleep } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
 import { ACTIVITY_TIMEOUTS } from '../../config/temporal.js';
 import { decideContact, type DeliveryChannel } from '../../domain/contact-rules.js';
+import { IVR_ANSWER_WAIT_SECONDS } from '../../domain/voice.js';
 import { deliveryReportSignal, getOutboxStateQuery, recheckSignal, type DeliveryReport, type OutboxInput, type OutboxState } from './contracts.js';
 
 // Reading the facts and closing the row are millisecond database steps: local activities, run
@@ -78,6 +80,21 @@ export async function outboxMessageWorkflow({ messageId }: OutboxInput): Promise
   if (surveyTask) {
     // The link's answer completes the task by itself; still open after the limit, an agent calls.
     await sleep(linkWaitSeconds * 1000);
+    if (patched('ivr-before-phone-task')) {
+      // An SMS link never opened (the patient has no WeChat): the keypress survey call first, under
+      // the same contact rules (quiet hours and caps make it wait, at most twice). A keypress
+      // completes the task, "0" hands it to the agents; otherwise an agent calls after a while.
+      for (let tries = 0; tries < 3; tries++) {
+        const ivr = await signals.startIvrForUnansweredLink({ messageId });
+        if (ivr.placed) {
+          state.ivrCallId = ivr.callId;
+          await sleep(Math.min(linkWaitSeconds, IVR_ANSWER_WAIT_SECONDS) * 1000);
+          break;
+        }
+        if (!ivr.retryAt || tries === 2) break;
+        await sleep(Math.max(1000, new Date(ivr.retryAt).getTime() - Date.now()));
+      }
+    }
     await signals.requestPhoneContact({ messageId, reason: 'unanswered' });
   }
   return state;
