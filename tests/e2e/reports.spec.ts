@@ -121,7 +121,7 @@ describe('management reports in a browser', () => {
     expect(file.name).toBe(`示例医院_管理驾驶舱_${deptName}_${month.slice(0, 4)}年${Number(month.slice(5))}月.xlsx`);
     const book = new ExcelJS.Workbook();
     await book.xlsx.load(file.content as unknown as ArrayBuffer);
-    expect(book.worksheets.map((s) => s.name)).toEqual(['满意度趋势', '高频问题TOP5', '考核-科室工单', '考核-客服', '覆盖率与完整率', '覆盖率与完整率-月度']);
+    expect(book.worksheets.map((s) => s.name)).toEqual(['满意度趋势', '高频问题TOP5', '考核-科室工单', '表扬与建议', '考核-客服', '覆盖率与完整率', '覆盖率与完整率-月度']);
     const coverage = book.getWorksheet('覆盖率与完整率')!;
     expect(coverage.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });
     const row = coverage.getRow(2);
