@@ -83,7 +83,7 @@ describe('go-live in a browser', () => {
     await admin.getByLabel('姓名').fill(agent.name);
     await admin.locator('select[name=role]').selectOption('agent');
     await admin.locator('select[name=departmentCode]').selectOption({ label: dept.name });
-    await admin.getByLabel('分机').fill('8021');
+    await admin.getByLabel('分机', { exact: true }).fill('8021');
     // A weak password is refused with the reason.
     await admin.getByLabel('初始密码').fill('123456');
     await admin.getByRole('button', { name: '创建用户' }).click();

@@ -107,9 +107,10 @@ describe('management reports in a browser', () => {
   });
 
   /** Starts an export, waits for the progress to end in a download link, and downloads the file. */
-  async function exportFile(button: string): Promise<{ name: string; content: Buffer }> {
+  async function exportFile(button: string, extension: 'xlsx' | 'pdf'): Promise<{ name: string; content: Buffer }> {
     await page.getByRole('button', { name: button }).click();
-    const link = page.getByRole('link', { name: /^下载 / });
+    // The previous export's link may still be on the page: wait for this one's.
+    const link = page.getByRole('link', { name: new RegExp(`^下载 .+\\.${extension}$`) });
     await link.waitFor({ timeout: 60_000 });
     const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
     const path = await download.path();
@@ -117,7 +118,7 @@ describe('management reports in a browser', () => {
   }
 
   it('exports the dashboard as .xlsx: one sheet per table, numbers as numbers, percentages formatted, header frozen', async () => {
-    const file = await exportFile('生成报表(Excel)');
+    const file = await exportFile('生成报表(Excel)', 'xlsx');
     expect(file.name).toBe(`示例医院_管理驾驶舱_${deptName}_${month.slice(0, 4)}年${Number(month.slice(5))}月.xlsx`);
     const book = new ExcelJS.Workbook();
     await book.xlsx.load(file.content as unknown as ArrayBuffer);
@@ -133,7 +134,7 @@ describe('management reports in a browser', () => {
 
   it('exports the dashboard as a PDF whose first page shows the charts and the Chinese title', async () => {
     await page.getByRole('button', { name: '生成报表(PDF)' }).waitFor();
-    const file = await exportFile('生成报表(PDF)');
+    const file = await exportFile('生成报表(PDF)', 'pdf');
     expect(file.name).toMatch(/^示例医院_管理驾驶舱_.+\.pdf$/);
     if (SCREENSHOTS) await page.screenshot({ path: `${SCREENSHOTS}/reports-export-done.png` });
     const image = rasterFirstPage(file.content);
