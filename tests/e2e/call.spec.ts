@@ -83,8 +83,17 @@ describe('click-to-call on the task page', () => {
     await page.goto(`${web.base}/tasks/${taskId}`);
     await page.locator('[data-testid=call-button]').waitFor();
     if (SCREENSHOTS) await page.screenshot({ path: `${SCREENSHOTS}/call-before.png`, fullPage: true });
-    await page.keyboard.press('Alt+c');
-    await page.locator('[data-testid=call-status]').waitFor();
+    // Keys do nothing until the page is hydrated: press again only while the button still offers 拨打.
+    const status = page.locator('[data-testid=call-status]');
+    await expect
+      .poll(
+        async () => {
+          if (!(await status.isVisible()) && (await page.locator('[data-testid=call-button]').innerText()).startsWith('拨打')) await page.keyboard.press('Alt+c');
+          return status.isVisible();
+        },
+        { timeout: 20_000, interval: 1000 },
+      )
+      .toBe(true);
     await waitFor(async () => sims.voice.calls.some((c) => c.to === `+86${phone}` && c.status === 'in-progress'), 20_000, 'patient answered');
     if (SCREENSHOTS) await page.screenshot({ path: `${SCREENSHOTS}/call-live.png`, fullPage: true });
     await page.locator('[data-testid=call-recording]').waitFor({ timeout: 30_000 });
