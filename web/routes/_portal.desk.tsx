@@ -10,6 +10,7 @@ import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFuncti
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { isServiceError } from '../../services/errors.js';
 import { requireUser } from '../auth.server.js';
+import { PatientIdentityFields } from '../components/PatientIdentityFields.js';
 
 export const meta: MetaFunction = () => [{ title: '挂号窗口 · 随访管理平台' }];
 
@@ -139,21 +140,7 @@ export default function Desk() {
                 ))}
               </select>
             </label>
-            <label>
-              姓名
-              <input name="name" defaultValue={values.name ?? ''} aria-invalid={fields.name ? true : undefined} />
-              {fields.name && <span className="field-error">{fields.name}</span>}
-            </label>
-            <label>
-              身份证号
-              <input name="idNumber" defaultValue={values.idNumber ?? ''} autoComplete="off" aria-invalid={fields.idNumber ? true : undefined} />
-              {fields.idNumber && <span className="field-error">{fields.idNumber}</span>}
-            </label>
-            <label>
-              手机号
-              <input name="mobile" inputMode="tel" defaultValue={values.mobile ?? ''} aria-invalid={fields.mobile ? true : undefined} />
-              {fields.mobile && <span className="field-error">{fields.mobile}</span>}
-            </label>
+            <PatientIdentityFields values={values} fields={fields} />
             <button type="submit" name="intent" value="book" disabled={busy || !view.bookingOffered}>
               预约并生成缴费链接
             </button>

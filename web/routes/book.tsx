@@ -8,6 +8,7 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { isServiceError } from '../../services/errors.js';
+import { PatientIdentityFields } from '../components/PatientIdentityFields.js';
 
 export const meta: MetaFunction = () => [{ title: '预约挂号' }, { name: 'viewport', content: 'width=device-width, initial-scale=1' }];
 
@@ -108,21 +109,7 @@ export default function Book() {
           <Form method="post" className="booking-form" noValidate>
             <input type="hidden" name="sessionId" value={view.session.sessionId} />
             <input type="hidden" name="slotIndex" value={view.slot.slotIndex} />
-            <label>
-              姓名
-              <input name="name" defaultValue={values.name ?? ''} autoComplete="name" aria-invalid={fields.name ? true : undefined} />
-              {fields.name && <span className="field-error">{fields.name}</span>}
-            </label>
-            <label>
-              身份证号
-              <input name="idNumber" defaultValue={values.idNumber ?? ''} autoComplete="off" aria-invalid={fields.idNumber ? true : undefined} />
-              {fields.idNumber && <span className="field-error">{fields.idNumber}</span>}
-            </label>
-            <label>
-              手机号
-              <input name="mobile" inputMode="tel" defaultValue={values.mobile ?? ''} autoComplete="tel" aria-invalid={fields.mobile ? true : undefined} />
-              {fields.mobile && <span className="field-error">{fields.mobile}</span>}
-            </label>
+            <PatientIdentityFields values={values} fields={fields} ownDetails />
             <div className="code-row">
               <label>
                 短信验证码

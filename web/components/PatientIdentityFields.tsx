@@ -1,0 +1,32 @@
+/**
+ * 姓名, 身份证号 and 手机号 of the patient an outpatient booking is for, with their field errors:
+ * the patient's own booking page (/book) and the registration desk (/desk) ask the same three.
+ */
+interface Props {
+  values: { name?: string; idNumber?: string; mobile?: string };
+  fields: { name?: string; idNumber?: string; mobile?: string };
+  /** The patient types their own details, so the browser may fill them in (not at the staff desk). */
+  ownDetails?: boolean;
+}
+
+export function PatientIdentityFields({ values, fields, ownDetails = false }: Props) {
+  return (
+    <>
+      <label>
+        姓名
+        <input name="name" defaultValue={values.name ?? ''} autoComplete={ownDetails ? 'name' : undefined} aria-invalid={fields.name ? true : undefined} />
+        {fields.name && <span className="field-error">{fields.name}</span>}
+      </label>
+      <label>
+        身份证号
+        <input name="idNumber" defaultValue={values.idNumber ?? ''} autoComplete="off" aria-invalid={fields.idNumber ? true : undefined} />
+        {fields.idNumber && <span className="field-error">{fields.idNumber}</span>}
+      </label>
+      <label>
+        手机号
+        <input name="mobile" inputMode="tel" defaultValue={values.mobile ?? ''} autoComplete={ownDetails ? 'tel' : undefined} aria-invalid={fields.mobile ? true : undefined} />
+        {fields.mobile && <span className="field-error">{fields.mobile}</span>}
+      </label>
+    </>
+  );
+}
