@@ -39,7 +39,7 @@ const DEFAULTS = {
   wechatBound: 0.35,
   elderlyShare: 0.4,
   linkAnswer: 0.08,
-  phoneAnswer: 0.4,
+  phoneAnswer: 0.5,
   wrongNumber: 0.04,
   touchpoints: [
     { day: 3, channel: 'sms' as Channel, maxAttempts: 3 },
