@@ -242,6 +242,21 @@ describe('followUpWorkflow', () => {
     expect(attempt).toEqual({ by_patient: true, outcome: 'completed' });
   });
 
+  it('takes an answer still being recorded when the survey deadline passes, and does not record the silence after it', async () => {
+    const { workflowId, handle } = await discharge([{ offsetSeconds: 0, channel: 'sms', maxAttempts: 2, retryAfterSeconds: 2 }]);
+    const task = await waitFor(() => taskOf(workflowId));
+    // The task's row is locked while the answer is recorded, so the recording outlasts the deadline.
+    await stack.sql.begin(async (tx) => {
+      await tx`SELECT 1 FROM follow_up_tasks WHERE id = ${task.id} FOR UPDATE`;
+      await handle.signal(surveyAnsweredSignal, { taskId: task.id, outcome: 'completed', answers: { pain: 1, wound_exudate: false } });
+      await new Promise((r) => setTimeout(r, 4000));
+    });
+    const result = await handle.result();
+    expect(result.status).toBe('completed');
+    const attempts = await stack.sql`SELECT outcome FROM task_attempts WHERE task_id = ${task.id} ORDER BY attempt`;
+    expect(attempts.map((a) => a.outcome)).toEqual(['completed']);
+  });
+
   it('cancels pending work on readmission of the same patient', async () => {
     const { body, workflowId, handle } = await discharge([phone(0), phone(3600)]);
     await waitFor(() => taskOf(workflowId));

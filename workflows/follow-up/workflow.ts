@@ -304,7 +304,12 @@ export async function followUpWorkflow(input: FollowUpInput): Promise<FollowUpSt
           { summary: surveyReplyWaitSummary(tp) },
         );
         const silent: ContactResult = { taskId: tp.taskId!, outcome: 'no_answer', note: '问卷未回复' };
-        if (!settled && refusal(silent) === null) await applyContact(silent);
+        if (!settled) {
+          // An answer being recorded right at the deadline settles the task first: then the
+          // silence is not recorded (applyContact would refuse it and fail the whole follow-up).
+          await condition(() => !busy && !openingTask);
+          if (refusal(silent) === null) await applyContact(silent);
+        }
       }
     }
     // Agents call (a phone touchpoint, or a survey handed to an agent); each 未接通 moves the task's
