@@ -119,7 +119,8 @@ export function createApi(services: Services) {
 
   api.get('/tasks/today', async (c) => {
     const status = c.req.query('status');
-    return c.json(await services.tasks.today(c.get('user'), { ...(status ? { status: status as never } : {}), meta: requestMeta(c) }));
+    const channel = c.req.query('channel');
+    return c.json(await services.tasks.today(c.get('user'), { ...(status ? { status: status as never } : {}), ...(channel ? { channel } : {}), meta: requestMeta(c) }));
   });
   api.get('/tasks/:id', async (c) => c.json(await services.tasks.get(c.get('user'), c.req.param('id'), requestMeta(c))));
   api.get('/tasks/:id/follow-up', async (c) => c.json(await services.tasks.followUpState(c.get('user'), c.req.param('id'))));

@@ -8,6 +8,9 @@ import type { TouchpointTiming } from './schedule.js';
 export const CHANNELS = ['phone', 'sms', 'wechat'] as const;
 export type Channel = (typeof CHANNELS)[number];
 export const CHANNEL_LABELS: Record<Channel, string> = { phone: '电话', sms: '短信', wechat: '微信' };
+export const isChannel = (v: unknown): v is Channel => (CHANNELS as readonly unknown[]).includes(v);
+/** Why a value is not a channel (the message every form and API uses). */
+export const CHANNEL_PROBLEM = `随访方式须为${CHANNELS.map((c) => CHANNEL_LABELS[c]).join('、')}之一`;
 
 /** One planned contact: when (offsetDays or offsetSeconds), what (template), how, and retries. */
 export interface TouchpointSpec extends TouchpointTiming {
@@ -149,8 +152,8 @@ export function validateTouchpoints(touchpoints: unknown): { field: string; mess
     if (typeof tp.templateCode !== 'string' || tp.templateCode.trim() === '') {
       problems.push({ field: `${at}.templateCode`, message: '请选择问卷模板' });
     }
-    if (typeof tp.channel !== 'string' || !(CHANNELS as readonly string[]).includes(tp.channel)) {
-      problems.push({ field: `${at}.channel`, message: `随访方式须为${CHANNELS.map((c) => CHANNEL_LABELS[c]).join('、')}之一` });
+    if (!isChannel(tp.channel)) {
+      problems.push({ field: `${at}.channel`, message: CHANNEL_PROBLEM });
     }
     if (!isIntIn(tp.maxAttempts, 1, MAX_ATTEMPTS)) {
       problems.push({ field: `${at}.maxAttempts`, message: `最多尝试次数须为 1–${MAX_ATTEMPTS} 的整数` });

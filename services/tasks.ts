@@ -9,6 +9,7 @@ import type { Sql } from '../db/client.js';
 import { asUser } from '../db/scope.js';
 import { canViewTask, taskQueueScope, type Principal } from '../domain/access.js';
 import { maskPhone } from '../domain/masking.js';
+import { CHANNEL_PROBLEM, isChannel, type Channel } from '../domain/follow-up-plan.js';
 import { openingLine } from '../domain/opening-line.js';
 import { validateAnswers, type Question } from '../domain/questions.js';
 import { daysSince, shanghaiDayBounds } from '../domain/schedule.js';
@@ -176,7 +177,7 @@ export function createTaskService({ sql, temporal, audit }: { sql: Sql; temporal
    */
   async function queue(
     user: Principal,
-    { status, now, limit }: { status: TaskStatus; now: Date; limit: number },
+    { status, now, limit, channel }: { status: TaskStatus; now: Date; limit: number; channel?: Channel },
   ): Promise<{ items: TaskListItem[]; patientIds: string[]; counts: Record<TaskStatus, number> & { overdue: number; urgent: number } }> {
     const scope = taskQueueScope(user);
     if (!scope) throw forbidden('今日任务仅供客服使用');
@@ -193,7 +194,7 @@ export function createTaskService({ sql, temporal, audit }: { sql: Sql; temporal
              date_part('year', age(p.birth_date))::int AS age, e.his_encounter_id, e.diagnosis_name, e.procedure_name,
              e.attending_doctor, e.nurse, e.ward, e.discharged_at
       FROM follow_up_tasks t JOIN patients p ON p.id = t.patient_id JOIN encounters e ON e.id = t.encounter_id
-      WHERE ${mine} AND ${inScope} AND t.status = ${status}
+      WHERE ${mine} AND ${inScope} AND t.status = ${status} ${channel ? sql`AND t.channel = ${channel}` : sql``}
       ORDER BY t.urgent DESC, t.due_at ASC, t.id
       LIMIT ${Math.min(limit, 500)}`);
     const [counts] = await sql<(Record<TaskStatus, number> & { overdue: number; urgent: number })[]>`
@@ -215,9 +216,17 @@ export function createTaskService({ sql, temporal, audit }: { sql: Sql; temporal
      */
     async today(
       user: Principal,
-      { status = 'open', now = new Date(), limit = 200, meta = {} }: { status?: TaskStatus; now?: Date; limit?: number; meta?: RequestMeta } = {},
+      {
+        status = 'open',
+        now = new Date(),
+        limit = 200,
+        channel,
+        meta = {},
+      }: { status?: TaskStatus; now?: Date; limit?: number; channel?: unknown; meta?: RequestMeta } = {},
     ): Promise<{ items: TaskListItem[]; counts: Record<TaskStatus, number> & { overdue: number; urgent: number } }> {
-      const result = await queue(user, { status, now, limit }).catch(async (err: unknown) => {
+      // Only the calls to make (电话), say, when survey tasks still waiting for the patient's reply fill the list.
+      if (channel !== undefined && !isChannel(channel)) throw new ValidationError([{ field: 'channel', message: CHANNEL_PROBLEM }]);
+      const result = await queue(user, { status, now, limit, ...(channel ? { channel } : {}) }).catch(async (err: unknown) => {
         if (isServiceError(err) && err.status === 403) await audit.listDenied(user, 'task_list', meta);
         throw err;
       });
