@@ -30,6 +30,8 @@ import { generateClinicHistory, type ClinicProfile } from './clinic-history.js';
 export interface DemoClinicExpert {
   name: string;
   departmentCode: string;
+  /** In the history's ticket numbers (W<date><code>-<nn>, AP<date><code><slot><nn>), unique per expert. */
+  code: string;
   /** Seed of the expert's generated history. */
   seed: number;
   profile: ClinicProfile;
@@ -40,6 +42,7 @@ export interface DemoClinicExpert {
 export const DEMO_CLINIC_EXPERTS: readonly DemoClinicExpert[] = [
   {
     name: '王主任',
+    code: 'WANG',
     departmentCode: 'XNK',
     seed: 20250301,
     profile: { expert: '心内科 王主任 (demo)', consultMeanMinutes: 9, consultSdMinutes: 3, lateShare: 0.85, lateMinutes: [35, 55] },
@@ -47,6 +50,7 @@ export const DEMO_CLINIC_EXPERTS: readonly DemoClinicExpert[] = [
   },
   {
     name: '李主任',
+    code: 'LI',
     departmentCode: 'NFM',
     seed: 20250302,
     profile: { expert: '内分泌科 李主任 (demo)', consultMeanMinutes: 11, consultSdMinutes: 3.5, lateShare: 0.05, lateMinutes: [5, 15] },
@@ -54,6 +58,7 @@ export const DEMO_CLINIC_EXPERTS: readonly DemoClinicExpert[] = [
   },
   {
     name: '陈主任',
+    code: 'CHEN',
     departmentCode: 'GK',
     seed: 20250303,
     profile: { expert: '骨科 陈主任 (demo)' },
@@ -105,7 +110,7 @@ async function seedPastSessions(sql: Sql, expert: DemoClinicExpert, today: strin
       const start = shanghaiTime(day, 8).getTime();
       const rows = past.walkInRegistrations.map((minutes, i) => ({
         session_id: sessionId,
-        number: `W${day.replaceAll('-', '')}${expert.departmentCode}-${String(i + 1).padStart(2, '0')}`,
+        number: `W${day.replaceAll('-', '')}${expert.code}-${String(i + 1).padStart(2, '0')}`,
         registered_at: new Date(start + Math.round(minutes * MINUTE)),
         status: expert.recordsConsultations ? 'waiting' : 'seen',
       }));
@@ -120,7 +125,7 @@ async function seedPastSessions(sql: Sql, expert: DemoClinicExpert, today: strin
  * such session replays the generated history's k-th day (the expert's start and consultation
  * lengths) with the session's own walk-in registrations and quotas. Returns the sessions recorded.
  */
-async function recordPastConsultations(sql: Sql, expert: DemoClinicExpert): Promise<number> {
+async function recordPastConsultations(sql: Sql, expert: DemoClinicExpert, patients: readonly { id: string }[]): Promise<number> {
   const sessions = await sql<{ id: string; session_date: string; starts_at: Date }[]>`
     SELECT s.id, s.session_date::text AS session_date, s.starts_at FROM clinic_sessions s
     WHERE s.expert_name = ${expert.name} AND s.department_code = ${expert.departmentCode} AND s.ends_at <= now()
@@ -129,8 +134,6 @@ async function recordPastConsultations(sql: Sql, expert: DemoClinicExpert): Prom
     ORDER BY s.starts_at DESC`;
   if (sessions.length === 0) return 0;
   const history = generateClinicHistory({ seed: expert.seed, days: Math.max(DEMO_CLINIC_DAYS, sessions.length), profile: expert.profile });
-  // Appointment patients of the past sessions: demo patients, in a fixed order.
-  const patients = await sql<{ id: string }[]>`SELECT id FROM patients ORDER BY his_patient_id LIMIT 200`;
   const slots = makeSlots(slotCount(PERIOD_MINUTES, SLOT_MINUTES), SLOT_MINUTES);
 
   for (const [k, session] of sessions.entries()) {
@@ -159,7 +162,7 @@ async function recordPastConsultations(sql: Sql, expert: DemoClinicExpert): Prom
       });
       // The simulation's tickets: `A<slot>-<nn>` per appointment number, `W<nnn>` per walk-in in registration order.
       const numberOf = (ticket: string) =>
-        ticket.startsWith('W') ? walkIns[Number(ticket.slice(1)) - 1]!.number : `AP${compact}${expert.departmentCode}${ticket.slice(1).replace('-', '')}`;
+        ticket.startsWith('W') ? walkIns[Number(ticket.slice(1)) - 1]!.number : `AP${compact}${expert.code}${ticket.slice(1).replace('-', '')}`;
       const consultations = replay.patients.map((p) => ({
         session_id: session.id,
         number: numberOf(p.ticket),
@@ -213,21 +216,23 @@ async function recordPastConsultations(sql: Sql, expert: DemoClinicExpert): Prom
 /**
  * The demo clinic's history without Temporal: every demo expert's past sessions and recorded
  * consultations, and a session tomorrow (the current plan) for each expert that had none.
+ * `patients` book the past appointment numbers (default: the demo patients, in a fixed order).
  * Returns the new upcoming sessions by expert name, and how many past sessions were added or recorded.
  */
 export async function seedDemoClinicHistory(
   sql: Sql,
-  now = new Date(),
+  o: { now?: Date; experts?: readonly DemoClinicExpert[]; patients?: readonly { id: string }[] } = {},
 ): Promise<{ upcoming: Map<string, string>; pastSessions: number; recorded: number }> {
-  const today = shanghaiDate(now);
+  const today = shanghaiDate(o.now ?? new Date());
+  const patients = o.patients ?? (await sql<{ id: string }[]>`SELECT id FROM patients ORDER BY his_patient_id LIMIT 200`);
   const upcoming = new Map<string, string>();
   let pastSessions = 0;
   let recorded = 0;
-  for (const expert of DEMO_CLINIC_EXPERTS) {
+  for (const expert of o.experts ?? DEMO_CLINIC_EXPERTS) {
     const added = await seedPastSessions(sql, expert, today);
     pastSessions += added;
     if (added > 0) upcoming.set(expert.name, await createDemoSession(sql, expert, addDays(today, 1), DEMO_CURRENT_PLAN));
-    if (expert.recordsConsultations) recorded += await recordPastConsultations(sql, expert);
+    if (expert.recordsConsultations) recorded += await recordPastConsultations(sql, expert, patients);
   }
   return { upcoming, pastSessions, recorded };
 }

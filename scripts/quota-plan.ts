@@ -64,7 +64,7 @@ export function formatPlans(sessions: readonly QuotaSessionView[], rule: { lateS
       const source = b.capacitySource ?? 'fallback';
       out.push(
         `| ${hhmm(slot.startsAt)}–${hhmm(slot.endsAt)} | ${f1(c.walkIns)} | ${f1(b.meanConsultMinutes)} min | ` +
-          `${b.meanSeen == null ? '—' : f1(b.meanSeen)} / ${b.expectedSeen == null ? '—' : f1(b.expectedSeen)} | ${f1(c.capacity)} | ` +
+          `${b.meanSeen == null || source === 'fallback' ? '—' : f1(b.meanSeen)} / ${b.expectedSeen == null ? '—' : f1(b.expectedSeen)} | ${f1(c.capacity)} | ` +
           `${CAPACITY_SOURCE_LABELS[source]} (${source}) | ${c.quota} | ${slot.effectiveQuota}${slot.override !== null ? ' (人工 override)' : ''} |`,
       );
     }
