@@ -167,7 +167,7 @@ slots.forEach((s, i) => {
   const note = i === 0 ? ` (incl. 07:00–08:00 ${f1(preOpening)})` : '';
   const c = slotCapacities[i]!;
   out.push(
-    `| ${clock(s.start)}–${clock(s.end)} | ${f1(walkInEstimates[i] ?? 0)}${note} | ${f1(c.meanConsultMinutes)} min | ${c.meanSeen === null ? '—' : f1(c.meanSeen)} / ${f1(c.expected)} | ` +
+    `| ${clock(s.start)}–${clock(s.end)} | ${f1(walkInEstimates[i] ?? 0)}${note} | ${f1(c.meanConsultMinutes)} min | ${c.meanSeen === null || c.source === 'fallback' ? '—' : f1(c.meanSeen)} / ${f1(c.expected)} | ` +
       `${f1(c.capacity)} | ${CAPACITY_SOURCE_LABELS[c.source]} (${c.source}) | ${computed[i] ?? 0} | ${current[i] ?? 0} |`,
   );
 });

@@ -222,6 +222,7 @@ describe('consultation records and quotas from history', () => {
     });
     expect(sim.stdout).toContain(`${DEMO_CLINIC_DAYS} 个工作日 working days`);
     expect(sim.stdout).toContain(`| ${first.capacity.toFixed(1)} | ${CAPACITY_SOURCE_LABELS.observed_late_start} (observed_late_start) |`);
+    if (process.env.SIM_PRINT) console.log(sim.stdout);
   });
 
   it('a called patient who is not there is passed (no consultation), and comes next when back', async () => {
