@@ -34,11 +34,11 @@ import type { Sql } from '../../db/client.js';
 import { addDays, shanghaiDate } from '../../domain/schedule.js';
 import { materializeClinicSessions } from './clinic-schedule.js';
 import { DEFAULT_SAMPLES, allocateQuotas, estimateWalkIns } from '../../domain/quota.js';
-import { DEFAULT_LATE_START_RATIO, consultationsBySlot, slotCapacityFromHistory, type CapacityRule } from '../../domain/consultation-capacity.js';
+import { DEFAULT_FALLBACK_CONSULT_MINUTES, DEFAULT_LATE_START_RATIO, consultationsBySlot, slotCapacityFromHistory, type CapacityRule } from '../../domain/consultation-capacity.js';
 import { comparePlans } from '../../domain/plan-comparison.js';
 import type { QuotaSlotPlan, RecomputeQuotasInput, RecomputeQuotasResult } from '../../workflows/quota-planning/contracts.js';
 
-export const DEFAULT_MEAN_CONSULT_MINUTES = 10;
+export const DEFAULT_MEAN_CONSULT_MINUTES = DEFAULT_FALLBACK_CONSULT_MINUTES;
 
 /** FNV-1a 32-bit hash: the PRNG seed of a session. */
 export function seedOf(text: string): number {
