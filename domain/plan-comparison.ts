@@ -5,7 +5,7 @@
  * sees why the proposed plan is better (mean and p90 wait of walk-in and appointment patients,
  * the doctor's idle minutes). Pure and seeded: the same history gives the same figures.
  */
-import { simulateSession, summarise, type AppointmentBehaviour, type SimulationSummary, type SlotWindow } from './clinic-sim.js';
+import { simulateSession, summarise, type AppointmentBehaviour, type SessionResult, type SimulationSummary, type SlotWindow } from './clinic-sim.js';
 import { mulberry32 } from './quota.js';
 
 export interface PastSessionReplay {
@@ -38,6 +38,32 @@ const figures = (quotas: number[], s: SimulationSummary): PlanFigures => ({
   idleMinutes: round1(s.idleMinutes),
 });
 
+/**
+ * Replays one past session under per-slot appointment quotas: its walk-in registrations and the
+ * expert's start as recorded, the k-th consultation taking the session's k-th recorded length
+ * (`fallbackConsultMinutes` when none was recorded), appointment patients drawn by `behaviour`.
+ */
+export function replaySession(input: {
+  slots: readonly SlotWindow[];
+  session: PastSessionReplay;
+  quotas: readonly number[];
+  seed: number;
+  fallbackConsultMinutes: number;
+  behaviour?: AppointmentBehaviour;
+}): SessionResult {
+  const { session: d, fallbackConsultMinutes } = input;
+  const consults = d.consultMinutes.length > 0 ? d.consultMinutes : [fallbackConsultMinutes];
+  return simulateSession({
+    slots: input.slots,
+    quotas: input.quotas,
+    walkIns: d.walkIns,
+    appointmentBehaviour: input.behaviour ?? DEFAULT_BEHAVIOUR,
+    consult: (_rng, index) => consults[index % consults.length] ?? fallbackConsultMinutes,
+    rng: mulberry32(input.seed >>> 0),
+    expertStartMinutes: d.expertStartMinutes,
+  });
+}
+
 /** Simulates both plans over the same past sessions (same seeds per session for both). */
 export function comparePlans(input: {
   slots: readonly SlotWindow[];
@@ -48,21 +74,11 @@ export function comparePlans(input: {
   fallbackConsultMinutes: number;
   behaviour?: AppointmentBehaviour;
 }): { current: PlanFigures; proposed: PlanFigures; sessions: number } {
-  const behaviour = input.behaviour ?? DEFAULT_BEHAVIOUR;
   const run = (quotas: number[]) =>
     summarise(
-      input.past.map((d, k) => {
-        const consults = d.consultMinutes.length > 0 ? d.consultMinutes : [input.fallbackConsultMinutes];
-        return simulateSession({
-          slots: input.slots,
-          quotas,
-          walkIns: d.walkIns,
-          appointmentBehaviour: behaviour,
-          consult: (_rng, index) => consults[index % consults.length] ?? input.fallbackConsultMinutes,
-          rng: mulberry32((input.seed * 31 + k) >>> 0),
-          expertStartMinutes: d.expertStartMinutes,
-        });
-      }),
+      input.past.map((session, k) =>
+        replaySession({ ...input, session, quotas, seed: input.seed * 31 + k }),
+      ),
     );
   return { current: figures(input.current, run(input.current)), proposed: figures(input.proposed, run(input.proposed)), sessions: input.past.length };
 }

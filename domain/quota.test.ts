@@ -1,8 +1,8 @@
 import { describe, it, expect } from 'vitest';
+import { slotCapacityFromHistory } from './consultation-capacity.js';
 import {
   allocateQuotas,
   arrivalsPerSlot,
-  capacityPerSlot,
   estimateWalkIns,
   mulberry32,
   sampleMinuteWindows,
@@ -18,24 +18,6 @@ describe('slotCount', () => {
     expect(() => slotCount(250, 60)).toThrow(RangeError);
     expect(() => slotCount(0, 60)).toThrow(/periodMinutes/);
     expect(() => slotCount(240, 0)).toThrow(/slotMinutes/);
-  });
-});
-
-describe('capacityPerSlot', () => {
-  it('is slot minutes over mean consultation minutes', () => {
-    expect(capacityPerSlot({ slotMinutes: 60, meanConsultMinutes: 4 })).toBe(15);
-    expect(capacityPerSlot({ slotMinutes: 60, meanConsultMinutes: 7 })).toBeCloseTo(8.5714, 4);
-  });
-  it('uses the observed mean seen for a late-start slot', () => {
-    expect(capacityPerSlot({ slotMinutes: 60, meanConsultMinutes: 4, observedSeen: 9.5, useObserved: true })).toBe(9.5);
-    // observedSeen is ignored unless configured
-    expect(capacityPerSlot({ slotMinutes: 60, meanConsultMinutes: 4, observedSeen: 9.5 })).toBe(15);
-  });
-  it('validates', () => {
-    expect(() => capacityPerSlot({ slotMinutes: 60 })).toThrow(/meanConsultMinutes/);
-    expect(() => capacityPerSlot({ slotMinutes: 60, meanConsultMinutes: 0 })).toThrow(/meanConsultMinutes/);
-    expect(() => capacityPerSlot({ slotMinutes: 60, useObserved: true })).toThrow(/observedSeen/);
-    expect(() => capacityPerSlot({ slotMinutes: 60, useObserved: true, observedSeen: -1 })).toThrow(/observedSeen/);
   });
 });
 
@@ -172,8 +154,10 @@ describe('estimateWalkIns', () => {
 describe('end to end (08:00–12:00, 4 slots)', () => {
   it('plans quotas for a late-start first slot', () => {
     const m = slotCount(240, 60);
+    // One past session of 4-minute consultations (60 ÷ 4 = 15 per slot); the expert started late: 8 seen in the first.
+    const rule = { lateStartRatio: 0.6, fallbackConsultMinutes: 10 };
     const capacity = Array.from({ length: m }, (_, i) =>
-      capacityPerSlot({ slotMinutes: 60, meanConsultMinutes: 4, observedSeen: 8, useObserved: i === 0 }),
+      slotCapacityFromHistory(60, { consultMinutes: Array(i === 0 ? 8 : 15).fill(4), pastSessions: 1 }, rule).capacity,
     );
     expect(capacity).toEqual([8, 15, 15, 15]);
     expect(allocateQuotas(capacity, [5, 10, 12, 5], 30)).toEqual([3, 5, 3, 19]);

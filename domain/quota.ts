@@ -11,7 +11,8 @@
  *   mean count per minute over all samples × the slot length is the estimate
  *   ({@link estimateWalkIns}, {@link arrivalsPerSlot});
  * - capacity NXᵢ is slot minutes ÷ mean consultation minutes, or, for a slot whose expert
- *   historically starts late, the observed mean number of patients seen ({@link capacityPerSlot});
+ *   historically starts late, the observed mean number of patients seen — computed from the recorded
+ *   consultations by domain/consultation-capacity.ts (`slotCapacityFromHistory`), the only such rule;
  * - the first M − 1 slots get max(0, NXᵢ − NX'ᵢ) appointment numbers (floored to whole numbers),
  *   filled in slot order while the period's appointment numbers last, and the last slot gets all
  *   that remain ({@link allocateQuotas}).
@@ -80,42 +81,6 @@ export function slotCount(periodMinutes: number, slotMinutes: number = DEFAULT_S
     );
   }
   return m;
-}
-
-/** How to compute one slot's capacity NXᵢ; see {@link capacityPerSlot}. */
-export interface SlotCapacityInput {
-  /** Slot length, in minutes. */
-  slotMinutes: number;
-  /** Mean consultation time of this slot, in minutes; required unless `useObserved`. */
-  meanConsultMinutes?: number;
-  /** Historically observed mean number of patients seen in this slot; required when `useObserved`. */
-  observedSeen?: number;
-  /** Use `observedSeen` instead of slotMinutes ÷ meanConsultMinutes (e.g. the expert starts late). Default false. */
-  useObserved?: boolean;
-}
-
-/**
- * Capacity NXᵢ of one slot: `slotMinutes / meanConsultMinutes`, or `observedSeen` when the slot is
- * configured with `useObserved` (for a slot where the expert historically starts late).
- *
- * The result may be fractional; {@link allocateQuotas} floors capacity − walk-ins.
- *
- * @throws RangeError when slotMinutes is not positive, when `useObserved` is set and observedSeen is
- *   missing or negative, or otherwise when meanConsultMinutes is missing or not positive.
- */
-export function capacityPerSlot(input: SlotCapacityInput): number {
-  const { slotMinutes, meanConsultMinutes, observedSeen, useObserved = false } = input;
-  assertPositive(slotMinutes, 'slotMinutes');
-  if (useObserved) {
-    if (observedSeen === undefined) throw new RangeError('observedSeen is required when useObserved is true');
-    assertFiniteNonNegative(observedSeen, 'observedSeen');
-    return observedSeen;
-  }
-  if (meanConsultMinutes === undefined) {
-    throw new RangeError('meanConsultMinutes is required unless useObserved is true');
-  }
-  assertPositive(meanConsultMinutes, 'meanConsultMinutes');
-  return slotMinutes / meanConsultMinutes;
 }
 
 /**

@@ -41,6 +41,7 @@ export async function loadRecordedHistory(sql: Sql, options: { expertName: strin
       consultMinutes: consults.map((c) => (c.ended_at.getTime() - c.started_at.getTime()) / MINUTE),
       expertStartMinutes: consults[0] ? Math.max(0, (consults[0].started_at.getTime() - start) / MINUTE) : 0,
       seenPerSlot,
+      consultStarts: consults.map((c) => (c.started_at.getTime() - start) / MINUTE),
     });
   }
   return {

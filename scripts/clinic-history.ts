@@ -5,13 +5,16 @@
  * Per working day: 30 numbers, 12 of them open to appointment; 14–18 walk-ins register (the rest
  * of the walk-in numbers go unsold on quiet days). Walk-in registrations peak 07:00–09:00 and taper
  * off (share per half hour from 07:00: 22 %, 18 %, 16 %, 12 %, 10 %, 8 %, 6 %, 4 %, 2 %, 2 %).
- * Consultation minutes are ~N(9, 3) clipped to [3, 25]. On about 40 % of days the expert comes
- * late (15–40 min) after ward rounds. `seenPerSlot` is what a busy clinic would have seen per hour:
- * consultations back to back from the expert's start, counted by the hour in which they start.
+ * The expert's habits are a {@link ClinicProfile}: by default consultation minutes ~N(9, 3) clipped
+ * to [3, 25], and on about 40 % of days the expert comes late (15–40 min) after ward rounds.
+ * `seenPerSlot` / `consultStarts` are what a busy clinic would have seen: consultations back to back
+ * from the expert's start, counted by the hour in which they start.
  *
  * Times are minutes from session start (08:00 = 0, 07:00 = −60).
  */
-import { mulberry32 } from '../domain/quota.js';
+import { mulberry32, slotCount } from '../domain/quota.js';
+import { consultationsBySlot, slotCapacityFromHistory, type CapacityRule, type SlotCapacity } from '../domain/consultation-capacity.js';
+import { makeSlots } from '../domain/clinic-sim.js';
 
 /** One historical session. */
 export interface ClinicDay {
@@ -25,6 +28,24 @@ export interface ClinicDay {
   expertStartMinutes: number;
   /** Patients seen per slot (consultations starting in that hour). */
   seenPerSlot: number[];
+  /**
+   * When each consultation started, minutes from 08:00 (same order as `consultMinutes`); recorded
+   * history has the clinic page's call times, generated history back to back from the expert's start.
+   */
+  consultStarts?: number[];
+}
+
+/** One expert's habits in the generated history. */
+export interface ClinicProfile {
+  /** Shown in the output (default '心内科 王主任 (demo)'). */
+  expert?: string;
+  /** Consultation minutes ~N(mean, sd), clipped to [3, 25] (default 9, 3). */
+  consultMeanMinutes?: number;
+  consultSdMinutes?: number;
+  /** Share of days the expert starts late after ward rounds (default 0.4). */
+  lateShare?: number;
+  /** How late, minutes after the session start, uniform in [min, max] (default [15, 40]). */
+  lateMinutes?: readonly [number, number];
 }
 
 /** A month of sessions of one expert. */
@@ -69,9 +90,10 @@ function workingDays(count: number, from = new Date(Date.UTC(2025, 2, 3))): stri
   return days;
 }
 
-/** Generates `days` working days of history (default 20), the same for the same seed. */
-export function generateClinicHistory({ seed, days = 20 }: { seed: number; days?: number }): ClinicHistory {
+/** Generates `days` working days of history (default 20), the same for the same seed and profile. */
+export function generateClinicHistory({ seed, days = 20, profile = {} }: { seed: number; days?: number; profile?: ClinicProfile }): ClinicHistory {
   if (!Number.isInteger(days) || days <= 0) throw new RangeError(`days must be a positive integer (got ${days})`);
+  const { consultMeanMinutes = 9, consultSdMinutes = 3, lateShare = 0.4, lateMinutes: [lateMin, lateMax] = [15, 40] } = profile;
   const rng = mulberry32(seed);
   const totalNumbers = 30;
   const appointmentNumbers = 12;
@@ -86,22 +108,24 @@ export function generateClinicHistory({ seed, days = 20 }: { seed: number; days?
     })
       .map((m) => Math.min(m, periodMinutes - 0.1))
       .sort((a, b) => a - b);
-    const expertStartMinutes = rng() < 0.4 ? 15 + Math.round(rng() * 25) : 0;
+    const expertStartMinutes = rng() < lateShare ? lateMin + Math.round(rng() * (lateMax - lateMin)) : 0;
     const seen = walkIns + appointmentNumbers;
     const consultMinutes = Array.from({ length: seen }, () =>
-      Math.round(Math.min(25, Math.max(3, 9 + 3 * normal(rng))) * 10) / 10,
+      Math.round(Math.min(25, Math.max(3, consultMeanMinutes + consultSdMinutes * normal(rng))) * 10) / 10,
     );
     const seenPerSlot = new Array<number>(slots).fill(0);
+    const consultStarts: number[] = [];
     let t = expertStartMinutes;
     for (const c of consultMinutes) {
       const i = Math.floor(t / slotMinutes);
       if (i < slots) seenPerSlot[i] = (seenPerSlot[i] ?? 0) + 1;
+      consultStarts.push(Math.round(t * 10) / 10);
       t += c;
     }
-    return { date, walkInRegistrations, consultMinutes, expertStartMinutes, seenPerSlot };
+    return { date, walkInRegistrations, consultMinutes, expertStartMinutes, seenPerSlot, consultStarts };
   });
   return {
-    expert: '心内科 王主任 (demo)',
+    expert: profile.expert ?? '心内科 王主任 (demo)',
     sessionStart: '08:00',
     registrationOpensMinutes: -60,
     periodMinutes,
@@ -110,4 +134,32 @@ export function generateClinicHistory({ seed, days = 20 }: { seed: number; days?
     appointmentNumbers,
     days: out,
   };
+}
+
+/** When each consultation of the day started: the recorded call times, or back to back from the expert's start. */
+export function consultStartsOf(day: ClinicDay): number[] {
+  if (day.consultStarts) return day.consultStarts;
+  let t = day.expertStartMinutes;
+  return day.consultMinutes.map((c) => {
+    const start = t;
+    t += c;
+    return start;
+  });
+}
+
+/**
+ * Each slot's capacity from the history's consultations, by the product's rule
+ * (domain/consultation-capacity.ts: slot minutes ÷ mean consultation time, or the observed mean seen
+ * when that is below `rule.lateStartRatio` × the expectation), as the nightly plan computes it.
+ */
+export function historyCapacities(history: ClinicHistory, rule: CapacityRule): SlotCapacity[] {
+  const layout = makeSlots(slotCount(history.periodMinutes, history.slotMinutes), history.slotMinutes).map((s) => ({ offset: s.start, minutes: s.end - s.start }));
+  const records = history.days.flatMap((d, k) => {
+    const starts = consultStartsOf(d);
+    // Each day on its own (far apart) clock, so that the instants of different days never mix.
+    const sessionStart = k * 7 * 24 * 60 * 60_000;
+    return d.consultMinutes.map((c, i) => ({ sessionStart, startedAt: sessionStart + (starts[i] ?? 0) * 60_000, endedAt: sessionStart + ((starts[i] ?? 0) + c) * 60_000 }));
+  });
+  const bySlot = consultationsBySlot(layout, records);
+  return layout.map((l, i) => slotCapacityFromHistory(l.minutes, { consultMinutes: bySlot[i]!, pastSessions: history.days.length }, rule));
 }

@@ -10,6 +10,13 @@ import { DEMO_DEPARTMENTS, DEMO_USERS, generateDemoDischarges } from './demo-dat
 import { DEMO_RULES, DEMO_TEMPLATES } from './demo-plans.js';
 import { DEMO_CANNED_REPLIES } from './demo-canned-replies.js';
 
+/** The demo departments (those already there are left alone). */
+export async function seedDemoDepartments(sql: Sql): Promise<void> {
+  for (const d of DEMO_DEPARTMENTS) {
+    await sql`INSERT INTO departments (code, name, kind) VALUES (${d.code}, ${d.name}, ${d.kind}) ON CONFLICT (code) DO NOTHING`;
+  }
+}
+
 export async function seedDemoData({
   sql,
   services,
@@ -23,9 +30,7 @@ export async function seedDemoData({
   now?: Date;
   count?: number;
 }): Promise<{ discharges: number }> {
-  for (const d of DEMO_DEPARTMENTS) {
-    await sql`INSERT INTO departments (code, name, kind) VALUES (${d.code}, ${d.name}, ${d.kind}) ON CONFLICT (code) DO NOTHING`;
-  }
+  await seedDemoDepartments(sql);
   const passwordHash = await hashPassword(password);
   for (const u of DEMO_USERS) {
     await sql`

@@ -8,22 +8,29 @@
  *     appointment is booked "for 08:00" (SIM_CURRENT_PLAN=even spreads them evenly instead);
  * (b) computed quotas (测算配额): domain/quota.ts from the history — NX'ᵢ by estimateWalkIns per slot
  *     (for 08:00–09:00 plus the registrations of 07:00–08:00, who also queue for the first slot),
- *     NXᵢ by capacityPerSlot (60 ÷ mean consultation minutes; the first slot uses the observed mean
- *     seen because the expert often starts late after ward rounds), then allocateQuotas.
+ *     NXᵢ by the product's rule (domain/consultation-capacity.ts, as the nightly plan): slot minutes ÷
+ *     the slot's mean consultation time, or the observed mean seen where that is below the late-start
+ *     ratio × the expectation (the expert starts late after ward rounds), then allocateQuotas.
  *
  * Each day replays that day's walk-in registration times, expert start and consultation durations
  * (the k-th consultation takes the day's k-th historical duration, so both plans get the same work).
  *
- * Env: SIM_SEED (default 20250301), SIM_DAYS (20), SIM_EARLY_SHARE (0.2), SIM_LATE_SHARE (0.1),
- * SIM_NO_SHOW (0.1), SIM_CURRENT_PLAN (first | even), SIM_HISTORY (path to a ClinicHistory JSON
+ * The generated history is that of the demo's expert who starts late (王主任, scripts/demo-consultations.ts).
+ *
+ * Env: SIM_SEED (default: the demo expert's), SIM_DAYS (20), SIM_EARLY_SHARE (0.2), SIM_LATE_SHARE (0.1),
+ * SIM_NO_SHOW (0.1), SIM_CURRENT_PLAN (first | even), SIM_LATE_START_RATIO (default 0.6; with
+ * SIM_EXPERT the database's quota_capacity_settings), SIM_HISTORY (path to a ClinicHistory JSON
  * file to load instead of generating the demo history), SIM_EXPERT (+ SIM_DEPARTMENT, SIM_WEEKS,
  * DATABASE_URL): the expert's recorded history from the database instead — walk-in registrations
  * and the consultations the clinic page recorded (scripts/clinic-history-db.ts).
  */
 import { readFileSync } from 'node:fs';
-import { allocateQuotas, capacityPerSlot, estimateWalkIns, mulberry32, slotCount } from '../domain/quota.js';
-import { makeSlots, simulateSession, summarise, type AppointmentBehaviour, type SimulationSummary } from '../domain/clinic-sim.js';
-import { generateClinicHistory, type ClinicHistory } from './clinic-history.js';
+import { allocateQuotas, estimateWalkIns, slotCount } from '../domain/quota.js';
+import { makeSlots, summarise, type AppointmentBehaviour, type SimulationSummary } from '../domain/clinic-sim.js';
+import { CAPACITY_SOURCE_LABELS, DEFAULT_FALLBACK_CONSULT_MINUTES, DEFAULT_LATE_START_RATIO, type CapacityRule } from '../domain/consultation-capacity.js';
+import { replaySession } from '../domain/plan-comparison.js';
+import { generateClinicHistory, historyCapacities, type ClinicHistory } from './clinic-history.js';
+import { LATE_STARTING_DEMO_EXPERT } from './demo-consultations.js';
 
 function envNumber(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -33,7 +40,7 @@ function envNumber(name: string, fallback: number): number {
   return v;
 }
 
-const seed = envNumber('SIM_SEED', 20250301);
+const seed = envNumber('SIM_SEED', LATE_STARTING_DEMO_EXPERT.seed);
 const behaviour: AppointmentBehaviour = {
   earlyShare: envNumber('SIM_EARLY_SHARE', 0.2),
   lateShare: envNumber('SIM_LATE_SHARE', 0.1),
@@ -42,23 +49,34 @@ const behaviour: AppointmentBehaviour = {
 const currentPlanKind = process.env.SIM_CURRENT_PLAN === 'even' ? 'even' : 'first';
 const historyPath = process.env.SIM_HISTORY;
 const recordedExpert = process.env.SIM_EXPERT;
-async function recordedHistory(expertName: string): Promise<ClinicHistory> {
+const defaultRule: CapacityRule = { lateStartRatio: DEFAULT_LATE_START_RATIO, fallbackConsultMinutes: DEFAULT_FALLBACK_CONSULT_MINUTES };
+/** The expert's recorded history and the capacity rule in force, from the database. */
+async function recordedHistory(expertName: string): Promise<{ history: ClinicHistory; rule: CapacityRule }> {
   const { createSql } = await import('../db/client.js');
   const { loadRecordedHistory } = await import('./clinic-history-db.js');
+  const { readCapacityRule } = await import('../activities/db/quota-planning.js');
   const url = process.env.DATABASE_URL;
   if (!url) throw new Error('SIM_EXPERT needs DATABASE_URL');
   const sql = createSql(url, { max: 1 });
   try {
-    return await loadRecordedHistory(sql, { expertName, departmentCode: process.env.SIM_DEPARTMENT, weeks: envNumber('SIM_WEEKS', 8) });
+    return {
+      history: await loadRecordedHistory(sql, { expertName, departmentCode: process.env.SIM_DEPARTMENT, weeks: envNumber('SIM_WEEKS', 8) }),
+      rule: await readCapacityRule(sql),
+    };
   } finally {
     await sql.end({ timeout: 5 });
   }
 }
-const history: ClinicHistory = recordedExpert
+const loaded: { history: ClinicHistory; rule: CapacityRule } = recordedExpert
   ? await recordedHistory(recordedExpert)
-  : historyPath
-    ? (JSON.parse(readFileSync(historyPath, 'utf8')) as ClinicHistory)
-    : generateClinicHistory({ seed, days: envNumber('SIM_DAYS', 20) });
+  : {
+      history: historyPath
+        ? (JSON.parse(readFileSync(historyPath, 'utf8')) as ClinicHistory)
+        : generateClinicHistory({ seed, days: envNumber('SIM_DAYS', 20), profile: LATE_STARTING_DEMO_EXPERT.profile }),
+      rule: defaultRule,
+    };
+const { history } = loaded;
+const rule: CapacityRule = { ...loaded.rule, lateStartRatio: envNumber('SIM_LATE_START_RATIO', loaded.rule.lateStartRatio) };
 
 const { slotMinutes, periodMinutes, appointmentNumbers, days } = history;
 const m = slotCount(periodMinutes, slotMinutes);
@@ -86,14 +104,11 @@ const walkInEstimates = slots.map((s, i) => {
   return i === 0 ? inSlot + preOpening : inSlot;
 });
 const allConsults = days.flatMap((d) => d.consultMinutes);
-const meanConsult = allConsults.reduce((s, c) => s + c, 0) / allConsults.length;
+const meanConsult = allConsults.length > 0 ? allConsults.reduce((s, c) => s + c, 0) / allConsults.length : rule.fallbackConsultMinutes;
 const lateDays = days.filter((d) => d.expertStartMinutes > 0).length;
-const observedFirst = days.reduce((s, d) => s + (d.seenPerSlot[0] ?? 0), 0) / days.length;
-const capacities = slots.map((_, i) =>
-  i === 0 && lateDays > 0
-    ? capacityPerSlot({ slotMinutes, observedSeen: observedFirst, useObserved: true })
-    : capacityPerSlot({ slotMinutes, meanConsultMinutes: meanConsult }),
-);
+// The same rule as the nightly plan (domain/consultation-capacity.ts), threshold as data.
+const slotCapacities = historyCapacities(history, rule);
+const capacities = slotCapacities.map((c) => c.capacity);
 const computed = allocateQuotas(capacities, walkInEstimates, appointmentNumbers);
 const current =
   currentPlanKind === 'first'
@@ -103,18 +118,16 @@ const current =
 // --- Simulation of every day under a plan.
 function simulatePlan(quotas: number[]): SimulationSummary {
   return summarise(
-    days.map((d, k) => {
-      const consults = d.consultMinutes.length > 0 ? d.consultMinutes : [meanConsult];
-      return simulateSession({
+    days.map((d, k) =>
+      replaySession({
         slots,
+        session: { walkIns: d.walkInRegistrations, consultMinutes: d.consultMinutes, expertStartMinutes: d.expertStartMinutes },
         quotas,
-        walkIns: d.walkInRegistrations,
-        appointmentBehaviour: behaviour,
-        consult: (_rng, index) => consults[index % consults.length] ?? meanConsult,
-        rng: mulberry32(seed * 31 + k),
-        expertStartMinutes: d.expertStartMinutes,
-      });
-    }),
+        seed: seed * 31 + k,
+        fallbackConsultMinutes: meanConsult,
+        behaviour,
+      }),
+    ),
   );
 }
 const results = [
@@ -136,7 +149,8 @@ out.push(
     `迟到 late 30–120 min ${f1(behaviour.lateShare * 100)} %, 爽约 no-show ${f1(behaviour.noShowRate * 100)} %, otherwise on time ±15 min.`,
 );
 out.push(
-  `平均就诊时长 mean consultation ${f1(meanConsult)} min; 专家迟到 expert started late on ${lateDays}/${days.length} days (ward rounds).`,
+  `平均就诊时长 mean consultation ${f1(meanConsult)} min; 专家迟到 expert started late on ${lateDays}/${days.length} days (ward rounds); ` +
+    `开诊晚判定 late-start ratio ${rule.lateStartRatio} (observed mean seen < ratio × slot minutes ÷ mean consultation).`,
 );
 out.push('');
 out.push('## 现场挂号分布 Walk-in registrations per half hour (mean per day)');
@@ -147,13 +161,14 @@ for (const h of perHalfHour) out.push(`| ${clock(h.from)}–${clock(h.from + 30)
 out.push('');
 out.push('## 测算配额 Computed quotas per slot');
 out.push('');
-out.push("| 时段 Slot | 现场挂号估计 NX'ᵢ | 接诊能力 NXᵢ | 预约配额 Quota | 现行方案 Current |");
-out.push('|---|---:|---:|---:|---:|');
+out.push("| 时段 Slot | 现场挂号估计 NX'ᵢ | 平均接诊 mean consult | 实际接诊 seen / expected | 接诊能力 NXᵢ | 来源 Source | 预约配额 Quota | 现行方案 Current |");
+out.push('|---|---:|---:|---:|---:|---|---:|---:|');
 slots.forEach((s, i) => {
   const note = i === 0 ? ` (incl. 07:00–08:00 ${f1(preOpening)})` : '';
-  const capNote = i === 0 && lateDays > 0 ? ' (observed seen)' : '';
+  const c = slotCapacities[i]!;
   out.push(
-    `| ${clock(s.start)}–${clock(s.end)} | ${f1(walkInEstimates[i] ?? 0)}${note} | ${f1(capacities[i] ?? 0)}${capNote} | ${computed[i] ?? 0} | ${current[i] ?? 0} |`,
+    `| ${clock(s.start)}–${clock(s.end)} | ${f1(walkInEstimates[i] ?? 0)}${note} | ${f1(c.meanConsultMinutes)} min | ${c.meanSeen === null || c.source === 'fallback' ? '—' : f1(c.meanSeen)} / ${f1(c.expected)} | ` +
+      `${f1(c.capacity)} | ${CAPACITY_SOURCE_LABELS[c.source]} (${c.source}) | ${computed[i] ?? 0} | ${current[i] ?? 0} |`,
   );
 });
 out.push('');

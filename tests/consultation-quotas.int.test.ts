@@ -12,6 +12,10 @@ import type { Principal } from '../domain/access.js';
 import { isServiceError } from '../services/errors.js';
 import { quotaPlanningStart, type QuotaSlotPlan, type RecomputeQuotasResult } from '../workflows/quota-planning/contracts.js';
 import { executeWorkflow } from '../workflows/shared/start.js';
+import { CAPACITY_SOURCE_LABELS } from '../domain/consultation-capacity.js';
+import { DEMO_CLINIC_DAYS, DEMO_CLINIC_EXPERTS, seedDemoClinicHistory } from '../scripts/demo-consultations.js';
+import { DEFAULT_QUOTA_HISTORY_WEEKS, DEFAULT_QUOTA_HORIZON_DAYS } from '../worker/quota-schedule.js';
+import { uniquePhone } from './support/channels.js';
 import { createTestOrg, TEST_PASSWORD, type TestOrg } from './support/org.js';
 import { startStack, uniq, type TestStack } from './support/stack.js';
 
@@ -126,6 +130,99 @@ describe('consultation records and quotas from history', () => {
       await stack.sql`UPDATE quota_capacity_settings SET late_start_ratio = 0.6`;
     }
 
+  });
+
+  it('the demo history: the nightly plan gives the late-starting expert’s first slot the observed capacity, the others history or the named fallback', async () => {
+    // The demo's experts with their seeds and habits, under names of this test.
+    const tag = uniq();
+    const experts = DEMO_CLINIC_EXPERTS.map((e) => ({ ...e, name: `${e.name}-${tag}`, code: `${e.code}${tag}`, departmentCode: org.deptA }));
+    const [late, onTime, unrecorded] = experts as [(typeof experts)[0], (typeof experts)[0], (typeof experts)[0]];
+    const patients: { id: string }[] = [];
+    for (let i = 0; i < 20; i++) {
+      const [p] = await stack.sql<{ id: string }[]>`
+        INSERT INTO patients (his_patient_id, name, phone) VALUES (${`DH-${tag}-${i}`}, ${`历史患者${i}`}, ${uniquePhone()}) RETURNING id`;
+      patients.push(p!);
+    }
+    const seeded = await seedDemoClinicHistory(stack.sql, { experts, patients });
+    expect(seeded).toMatchObject({ pastSessions: 3 * DEMO_CLINIC_DAYS, recorded: 2 * DEMO_CLINIC_DAYS });
+    expect([...seeded.upcoming.keys()]).toEqual(experts.map((e) => e.name));
+
+    // The clinic page's shape: each consultation called and seen, each seen walk-in and appointment carrying its times.
+    const [shape] = await stack.sql<{ consultations: number; calls: number; sessions: number; finished: boolean; walkInsSeen: number; walkInsTimed: number; appointments: number; appointmentConsults: number }[]>`
+      SELECT (SELECT count(*)::int FROM consultations c JOIN clinic_sessions s ON s.id = c.session_id WHERE s.expert_name = ${late.name}) AS consultations,
+             (SELECT count(*)::int FROM clinic_calls c JOIN clinic_sessions s ON s.id = c.session_id WHERE s.expert_name = ${late.name}) AS calls,
+             (SELECT count(DISTINCT c.session_id)::int FROM consultations c JOIN clinic_sessions s ON s.id = c.session_id WHERE s.expert_name = ${late.name}) AS sessions,
+             (SELECT bool_and(c.outcome = 'seen' AND c.ended_at > c.started_at) FROM consultations c JOIN clinic_sessions s ON s.id = c.session_id WHERE s.expert_name = ${late.name}) AS finished,
+             (SELECT count(*)::int FROM walk_in_registrations w JOIN clinic_sessions s ON s.id = w.session_id WHERE s.expert_name = ${late.name} AND w.status = 'seen') AS "walkInsSeen",
+             (SELECT count(*)::int FROM walk_in_registrations w JOIN clinic_sessions s ON s.id = w.session_id
+              JOIN consultations c ON c.session_id = w.session_id AND c.number = w.number AND c.started_at = w.called_at AND c.ended_at = w.seen_at
+              WHERE s.expert_name = ${late.name}) AS "walkInsTimed",
+             (SELECT count(*)::int FROM appointments a JOIN clinic_sessions s ON s.id = a.session_id
+              JOIN consultations c ON c.session_id = a.session_id AND c.number = a.number AND c.started_at = a.called_at
+              WHERE s.expert_name = ${late.name} AND a.status = 'seen') AS appointments,
+             (SELECT count(*)::int FROM consultations c JOIN clinic_sessions s ON s.id = c.session_id WHERE s.expert_name = ${late.name} AND c.kind = 'appointment') AS "appointmentConsults"`;
+    expect(shape!.sessions).toBe(DEMO_CLINIC_DAYS);
+    expect(shape!.consultations).toBeGreaterThan(20 * DEMO_CLINIC_DAYS);
+    expect(shape).toMatchObject({ calls: shape!.consultations, finished: true, walkInsTimed: shape!.walkInsSeen, appointments: shape!.appointmentConsults });
+    expect(shape!.walkInsSeen + shape!.appointments).toBe(shape!.consultations);
+    const [unrecordedCount] = await stack.sql<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM consultations c JOIN clinic_sessions s ON s.id = c.session_id WHERE s.expert_name = ${unrecorded.name}`;
+    expect(unrecordedCount!.n).toBe(0);
+
+    // Seeding again adds nothing.
+    expect(await seedDemoClinicHistory(stack.sql, { experts, patients })).toMatchObject({ pastSessions: 0, recorded: 0, upcoming: new Map() });
+    const [again] = await stack.sql<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM consultations c JOIN clinic_sessions s ON s.id = c.session_id WHERE s.expert_name = ${late.name}`;
+    expect(again!.n).toBe(shape!.consultations);
+
+    // The nightly run, with the Schedule's window.
+    await executeWorkflow(
+      stack.temporal,
+      stack.taskQueue,
+      quotaPlanningStart({ weeks: DEFAULT_QUOTA_HISTORY_WEEKS, horizonDays: DEFAULT_QUOTA_HORIZON_DAYS }, `quota-demo-test-${tag}`),
+    );
+    const planOf = async (name: string) => {
+      const [plan] = await stack.sql<{ computed: QuotaSlotPlan[] }[]>`SELECT computed FROM quota_plans WHERE session_id = ${seeded.upcoming.get(name)!}`;
+      return plan!.computed;
+    };
+    const latePlan = await planOf(late.name);
+    // 王主任's ward rounds: the first hour sees far fewer than 60 ÷ his mean consultation time → what he actually saw.
+    expect(latePlan.map((c) => c.basis.capacitySource)).toEqual(['observed_late_start', 'history', 'history', 'history']);
+    const first = latePlan[0]!;
+    expect(first.basis.pastSessions).toBe(DEMO_CLINIC_DAYS);
+    expect(first.basis.meanSeen!).toBeLessThan(0.6 * first.basis.expectedSeen!);
+    expect(first.capacity).toBe(first.basis.meanSeen);
+    expect(first.capacity).toBeLessThan(first.basis.expectedSeen! / 1.5);
+    expect(first.basis.meanConsultMinutes).toBeGreaterThan(8);
+    expect(first.basis.meanConsultMinutes).toBeLessThan(10);
+    expect(first.quota).toBe(0);
+    expect(latePlan[1]!.capacity).toBeCloseTo(60 / latePlan[1]!.basis.meanConsultMinutes);
+
+    // 李主任 starts on time with longer consultations: slot minutes ÷ his own mean, not the 10-minute fallback.
+    const onTimePlan = await planOf(onTime.name);
+    expect(onTimePlan.map((c) => c.basis.capacitySource)).toEqual(['history', 'history', 'history', 'history']);
+    for (const c of onTimePlan) {
+      expect(c.basis.meanConsultMinutes).toBeGreaterThan(10.2);
+      expect(c.capacity).toBeCloseTo(60 / c.basis.meanConsultMinutes);
+      expect(c.capacity).toBeLessThan(6);
+    }
+    // 陈主任 has registrations but no clinic-page records: the fallback, named as such.
+    const unrecordedPlan = await planOf(unrecorded.name);
+    expect(unrecordedPlan.map((c) => [c.basis.capacitySource, c.capacity, c.basis.meanConsultMinutes])).toEqual(Array(4).fill(['fallback', 6, 10]));
+    for (const plan of [latePlan, onTimePlan, unrecordedPlan]) expect(plan.reduce((a, c) => a + c.quota, 0)).toBe(12);
+
+    // The quota page's data carries each slot's source.
+    const listed = await stack.services.quotaPlanning.list(admin);
+    expect(listed.find((s) => s.sessionId === seeded.upcoming.get(late.name))?.slots[0]?.computed?.basis.capacitySource).toBe('observed_late_start');
+
+    // `npm run simulate:clinic` on the same recorded history applies the same rule and gets the same capacity.
+    const sim = await run('node_modules/.bin/tsx', ['scripts/simulate-clinic.ts'], {
+      env: { ...process.env, SIM_EXPERT: late.name, SIM_DEPARTMENT: org.deptA, DATABASE_URL: stack.env.DATABASE_URL },
+      timeout: 120_000,
+    });
+    expect(sim.stdout).toContain(`${DEMO_CLINIC_DAYS} 个工作日 working days`);
+    expect(sim.stdout).toContain(`| ${first.capacity.toFixed(1)} | ${CAPACITY_SOURCE_LABELS.observed_late_start} (observed_late_start) |`);
+    if (process.env.SIM_PRINT) console.log(sim.stdout);
   });
 
   it('a called patient who is not there is passed (no consultation), and comes next when back', async () => {

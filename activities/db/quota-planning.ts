@@ -34,11 +34,11 @@ import type { Sql } from '../../db/client.js';
 import { addDays, shanghaiDate } from '../../domain/schedule.js';
 import { materializeClinicSessions } from './clinic-schedule.js';
 import { DEFAULT_SAMPLES, allocateQuotas, estimateWalkIns } from '../../domain/quota.js';
-import { consultationsBySlot, slotCapacityFromHistory, type CapacityRule } from '../../domain/consultation-capacity.js';
+import { DEFAULT_FALLBACK_CONSULT_MINUTES, DEFAULT_LATE_START_RATIO, consultationsBySlot, slotCapacityFromHistory, type CapacityRule } from '../../domain/consultation-capacity.js';
 import { comparePlans } from '../../domain/plan-comparison.js';
 import type { QuotaSlotPlan, RecomputeQuotasInput, RecomputeQuotasResult } from '../../workflows/quota-planning/contracts.js';
 
-export const DEFAULT_MEAN_CONSULT_MINUTES = 10;
+export const DEFAULT_MEAN_CONSULT_MINUTES = DEFAULT_FALLBACK_CONSULT_MINUTES;
 
 /** FNV-1a 32-bit hash: the PRNG seed of a session. */
 export function seedOf(text: string): number {
@@ -52,18 +52,27 @@ export function seedOf(text: string): number {
 
 const MINUTE = 60_000;
 
+/** The capacity rule in force (the `quota_capacity_settings` row; the defaults without it). */
+export async function readCapacityRule(sql: Sql): Promise<CapacityRule> {
+  const [settings] = await sql<{ late_start_ratio: string; fallback_consult_minutes: string }[]>`
+    SELECT late_start_ratio, fallback_consult_minutes FROM quota_capacity_settings WHERE id`;
+  return {
+    lateStartRatio: settings ? Number(settings.late_start_ratio) : DEFAULT_LATE_START_RATIO,
+    fallbackConsultMinutes: settings ? Number(settings.fallback_consult_minutes) : DEFAULT_MEAN_CONSULT_MINUTES,
+  };
+}
+
 export function createQuotaPlanningActivities({ sql }: { sql: Sql }) {
   return {
     async recomputeQuotas(input: RecomputeQuotasInput): Promise<RecomputeQuotasResult> {
       const weeks = Math.trunc(input.weeks);
       const horizonDays = Math.trunc(input.horizonDays);
-      const [settings] = await sql<{ late_start_ratio: string; fallback_consult_minutes: string }[]>`
-        SELECT late_start_ratio, fallback_consult_minutes FROM quota_capacity_settings WHERE id`;
-      const meanConsultMinutes = input.meanConsultMinutes ?? (settings ? Number(settings.fallback_consult_minutes) : DEFAULT_MEAN_CONSULT_MINUTES);
+      const stored = await readCapacityRule(sql);
+      const meanConsultMinutes = input.meanConsultMinutes ?? stored.fallbackConsultMinutes;
       if (!(weeks > 0) || !(horizonDays > 0) || !(meanConsultMinutes > 0)) {
         throw new RangeError(`weeks, horizonDays and meanConsultMinutes must be positive (got ${weeks}, ${horizonDays}, ${meanConsultMinutes})`);
       }
-      const rule: CapacityRule = { lateStartRatio: settings ? Number(settings.late_start_ratio) : 0.6, fallbackConsultMinutes: meanConsultMinutes };
+      const rule: CapacityRule = { ...stored, fallbackConsultMinutes: meanConsultMinutes };
       // The sessions of the window follow the outpatient set-up first: new dates from the weekly schedules, closed dates removed.
       await materializeClinicSessions(sql, { firstDate: addDays(shanghaiDate(new Date()), 1), days: horizonDays });
       const sessions = await sql<{ id: string; expert_name: string; department_code: string; starts_at: Date }[]>`
