@@ -16,7 +16,7 @@ import { createOutpatientBookingService, type OutpatientBookingService } from '.
 import { startWechatPaySimulator, type WechatPaySimulator } from '../scripts/simulators/wechat-pay.js';
 import type { Simulators } from '../scripts/simulators/providers.js';
 import { startChannelStack } from './support/channels.js';
-import { waitFor } from './support/follow-up-fixtures.js';
+import { maybeRecordHistory, waitFor } from './support/follow-up-fixtures.js';
 import { createTestOrg, type TestOrg } from './support/org.js';
 import { uniq, type TestStack } from './support/stack.js';
 
@@ -228,6 +228,8 @@ describe('outpatient booking over the public API', () => {
     expect(pay.orders.get(held.outTradeNo)!.refunds).toEqual([expect.objectContaining({ outRefundNo: `R${held.outTradeNo}`, amountFen: 2500 })]);
     const [done] = await stack.sql<{ status: string; refund_id: string }[]>`SELECT status, refund_id FROM payment_orders WHERE out_trade_no = ${held.outTradeNo}`;
     expect(done).toEqual({ status: 'refunded', refund_id: pay.orders.get(held.outTradeNo)!.refunds[0]!.refundId });
+    await maybeRecordHistory(stack.temporal, `appointment-${held.number}`, 'appointment-paid-cancel-refund');
+    await maybeRecordHistory(stack.temporal, `refund-${held.outTradeNo}`, 'payment-refund-after-outage');
   });
 
   it('refuses a blacklisted patient with why and until when (walk-in still open), and a closed session', async () => {

@@ -49,6 +49,8 @@ export interface WechatPaySimulator {
   refundsFailing: boolean;
   /** Builds a notification (headers + body) for an order; `signWith` forges it with another key. */
   notification(order: SimOrder, signWith?: KeyObject): { headers: Record<string, string>; body: string };
+  /** Signs any notification body as the platform does (e.g. a published sample re-encrypted for this merchant). */
+  signedHeaders(body: string, signWith?: KeyObject): Record<string, string>;
   stop(): Promise<void>;
 }
 
@@ -104,18 +106,20 @@ export async function startWechatPaySimulator(options: { port?: number; deliver?
       summary: '支付成功',
       resource: { original_type: 'transaction', algorithm: 'AEAD_AES_256_GCM', ciphertext: encryptResource(apiV3Key, JSON.stringify(transaction), 'transaction', nonce), associated_data: 'transaction', nonce },
     });
+    return { body, headers: signedHeaders(body, signWith) };
+  }
+
+  /** The headers WeChat Pay sends with a notification body, signed with the platform key (or `signWith`). */
+  function signedHeaders(body: string, signWith: KeyObject = platform.privateKey): Record<string, string> {
     const timestamp = String(Math.floor(Date.now() / 1000));
     const headerNonce = randomBytes(16).toString('hex');
     return {
-      body,
-      headers: {
-        'Content-Type': 'application/json',
-        'Wechatpay-Timestamp': timestamp,
-        'Wechatpay-Nonce': headerNonce,
-        'Wechatpay-Serial': SIM_PLATFORM_SERIAL,
-        'Wechatpay-Signature-Type': WECHATPAY_SIGNATURE_TYPE,
-        'Wechatpay-Signature': signLines(signWith, [timestamp, headerNonce, body]),
-      },
+      'Content-Type': 'application/json',
+      'Wechatpay-Timestamp': timestamp,
+      'Wechatpay-Nonce': headerNonce,
+      'Wechatpay-Serial': SIM_PLATFORM_SERIAL,
+      'Wechatpay-Signature-Type': WECHATPAY_SIGNATURE_TYPE,
+      'Wechatpay-Signature': signLines(signWith, [timestamp, headerNonce, body]),
     };
   }
 
@@ -225,6 +229,7 @@ export async function startWechatPaySimulator(options: { port?: number; deliver?
     },
     pay,
     notification,
+    signedHeaders,
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
