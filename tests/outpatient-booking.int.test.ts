@@ -7,9 +7,10 @@
  * survives WeChat Pay being down (its own workflow, retried, one out_refund_no). Driven over
  * the public REST routes in-process (`app.request`).
  */
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWechatPayAdapter } from '../activities/payments/wechat-pay.js';
+import { createWechatPayAdapter, encryptResource } from '../activities/payments/wechat-pay.js';
 import { channelsFromEnv } from '../activities/channels/settings.js';
 import { createOutpatientRoutes } from '../api/outpatient.js';
 import { createOutpatientBookingService, type OutpatientBookingService } from '../services/outpatient-booking.js';
@@ -28,6 +29,7 @@ let service: OutpatientBookingService;
 let routes: ReturnType<typeof createOutpatientRoutes>;
 let shortHold: ReturnType<typeof createOutpatientRoutes>;
 const NOTIFY_PATH = '/api/outpatient/payments/wechat/notify';
+const sample = (name: string) => readFileSync(new URL(`./fixtures/providers/wechat-pay/${name}`, import.meta.url), 'utf8');
 
 beforeAll(async () => {
   pay = await startWechatPaySimulator({
@@ -164,6 +166,26 @@ describe('outpatient booking over the public API', () => {
     expect(await appointment(held.number)).toMatchObject({ status: 'cancelled', slot_booked: 0 });
     await waitFor(async () => (await appointment(held.number)).refunded_at, 30_000, 'refund recorded');
     expect(pay.orders.get(held.outTradeNo)).toMatchObject({ state: 'REFUND', refunds: [{ amountFen: 2500, outRefundNo: `R${held.outTradeNo}` }] });
+  });
+
+  it('a payment notification in the shape WeChat Pay really sends (a captured one, re-encrypted for this merchant) books the number', async () => {
+    const session = await createSession(2);
+    const { appointment: held } = (await (await book(routes, session, newPatient())).json()) as { appointment: { number: string; outTradeNo: string; amountFen: number } };
+    // The published sample (tests/fixtures/providers/wechat-pay): envelope and transaction as captured, with the
+    // identifiers that must point at this system's order substituted in place, encrypted with this merchant's APIv3 key.
+    const envelope = JSON.parse(sample('transaction-success-notification.json')) as { id: string; resource: { ciphertext: string; nonce: string; associated_data: string } };
+    const tx = JSON.parse(sample('transaction-success-resource.json')) as { appid: string; mchid: string; out_trade_no: string; transaction_id: string; amount: { total: number; payer_total: number } };
+    Object.assign(tx, { appid: pay.adapterConfig.appId, mchid: pay.adapterConfig.mchId, out_trade_no: held.outTradeNo });
+    Object.assign(tx.amount, { total: held.amountFen, payer_total: held.amountFen });
+    envelope.id = randomUUID();
+    envelope.resource.ciphertext = encryptResource(pay.adapterConfig.apiV3Key, JSON.stringify(tx), envelope.resource.associated_data, envelope.resource.nonce);
+    const raw = JSON.stringify(envelope);
+    const res = await routes.request('/payments/wechat/notify', { method: 'POST', headers: pay.signedHeaders(raw), body: raw });
+    expect(res.status).toBe(204);
+    await waitFor(async () => (await appointment(held.number)).status === 'booked', 20_000, 'booked by the sample notification');
+    const [order] = await stack.sql<{ status: string; transaction_id: string; notification_id: string }[]>`
+      SELECT status, transaction_id, notification_id FROM payment_orders WHERE out_trade_no = ${held.outTradeNo}`;
+    expect(order).toEqual({ status: 'paid', transaction_id: tx.transaction_id, notification_id: envelope.id });
   });
 
   it('an unpaid hold expires and releases the number; cancelling an unpaid one is refused', async () => {
