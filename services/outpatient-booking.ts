@@ -136,7 +136,6 @@ export function createOutpatientBookingService(deps: OutpatientBookingDeps) {
     return { name, idNumber, mobile, sessionId, slotIndex };
   }
 
-  /** Finds the patient by ID number (created on first booking); the mobile must match theirs when stored. */
   /** The refund of an order (by its number, or the appointment's latest), or null when none is due. */
   async function refundOf(of: { outTradeNo: string } | { appointmentId: string }): Promise<RefundView | null> {
     const [o] = await sql<{ out_trade_no: string; status: string; out_refund_no: string | null; appointment_status: string }[]>`
@@ -148,6 +147,7 @@ export function createOutpatientBookingService(deps: OutpatientBookingDeps) {
     return o && state ? { state, label: REFUND_STATE_LABELS[state], outRefundNo: o.out_refund_no ?? outRefundNoFor(o.out_trade_no) } : null;
   }
 
+  /** Finds the patient by ID number (created on first booking); the mobile must match theirs when stored. */
   async function patientFor(b: { name: string; idNumber: string; mobile: string }): Promise<string> {
     const [found] = await sql<{ id: string; name: string; phone: string | null }[]>`
       SELECT id, name, phone FROM patients WHERE id_number = ${b.idNumber} ORDER BY created_at LIMIT 1`;
@@ -351,8 +351,10 @@ export function createOutpatientBookingService(deps: OutpatientBookingDeps) {
         if (err instanceof WorkflowUpdateFailedError) throw refusedUpdate('appointment_action_refused', err);
         throw err;
       }
-      // The appointment's workflow started the refund with the cancellation; it runs on (retried) even if this process dies now.
-      const refund = await refundOf({ appointmentId: a.id });
+      // The appointment's workflow started the refund with the cancellation: it runs on (retried) even if this process
+      // dies now. Asking again here is the same refund (one workflow ID), and covers a workflow that never saw the payment.
+      const [paid] = await sql<{ out_trade_no: string }[]>`SELECT out_trade_no FROM payment_orders WHERE appointment_id = ${a.id} AND status = 'paid'`;
+      const refund = paid ? await this.requestRefund(paid.out_trade_no, input.reason ?? '患者取消预约') : await refundOf({ appointmentId: a.id });
       return { number: wanted, status: 'cancelled', refunded: refund !== null, refund };
     },
   };

@@ -230,6 +230,9 @@ describe('outpatient booking over the public API', () => {
       expect(cancelled.status).toBe(200);
       expect(await cancelled.json()).toMatchObject({ appointment: { status: 'cancelled', refund: { state: 'pending', label: '退款处理中', outRefundNo: `R${held.outTradeNo}` } } });
       expect(await appointment(held.number)).toMatchObject({ status: 'cancelled', slot_booked: 0, refunded_at: null });
+      // The appointment's workflow started the refund with the cancellation (a child that outlives it).
+      const refundRun = await stack.temporal.workflow.getHandle(`refund-${held.outTradeNo}`).describe();
+      expect(refundRun.parentExecution?.workflowId).toBe(`appointment-${held.number}`);
       // The refund's workflow keeps asking (the simulator answers 500) …
       await waitFor(async () => pay.refundRequests.filter((r) => r.outTradeNo === held.outTradeNo).length >= 2 || undefined, 30_000, 'refund retried');
       const [pending] = await stack.sql<{ status: string; out_refund_no: string }[]>`SELECT status, out_refund_no FROM payment_orders WHERE out_trade_no = ${held.outTradeNo}`;

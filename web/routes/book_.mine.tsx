@@ -199,7 +199,7 @@ export default function MyAppointments() {
         </>
       ) : result?.stage === 'cancelled' ? (
         <div className="notice" role="status" data-testid="cancelled">
-          <p>预约 {result.number} 已取消{result.refund ? `,预缴费将原路退回(${result.refund})` : ''}。</p>
+          <p>预约 {result.number} 已取消{result.refund ? `,预缴费将原路退回（${result.refund}）` : ''}。</p>
           <p>
             <Link to="/book/mine">重新查看我的预约</Link>
           </p>
