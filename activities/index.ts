@@ -15,6 +15,8 @@ import { createReportRollupActivities } from './reports/rollup.js';
 import { createOutboxActivities } from './channels/outbox.js';
 import { createStaffMessageActivities } from './channels/staff.js';
 import { createCallActivities, type CallActivityDeps } from './calls/ivr.js';
+import { createPaymentActivities } from './payments/refunds.js';
+import type { PaymentAdapter } from './payments/types.js';
 import type { Channels } from './channels/settings.js';
 import type { IngestSettings } from '../services/discharges.js';
 
@@ -30,6 +32,8 @@ export interface ActivityDeps {
   channels?: Channels;
   /** The calls service for the IVR survey step and the recording purge (issue 16); without it no call is placed. */
   calls?: CallActivityDeps['calls'];
+  /** The prepayment adapter (activities/payments/settings.ts: paymentsFromEnv); without it refunds wait (retried). */
+  payments?: PaymentAdapter;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -48,6 +52,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createStaffMessageActivities(deps),
     ...createOutpatientBookingActivities(deps),
     ...createCallActivities(deps),
+    ...createPaymentActivities(deps),
   };
 }
 

@@ -17,6 +17,9 @@ import { e164 } from '../activities/channels/settings.js';
 import type { PaymentAdapter } from '../activities/payments/types.js';
 import { PaymentNotificationError } from '../activities/payments/types.js';
 import { appointmentWorkflowId, cancelAppointmentUpdate, paymentReceivedSignal } from '../workflows/appointment/contracts.js';
+import { outRefundNoFor, paymentRefundStart } from '../workflows/refund/contracts.js';
+import { startOnce } from '../workflows/shared/start.js';
+import { REFUND_STATE_LABELS, refundStateOf, type RefundState } from '../domain/payment-refund.js';
 import { startAppointmentWorkflow } from './workflow-reconcile.js';
 import { notFound, refusedUpdate, ServiceError, ValidationError, type FieldProblem } from './errors.js';
 
@@ -87,6 +90,14 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const MOBILE = /^1\d{10}$/;
 /** 18-digit resident ID (last may be X), or a passport-like number. */
 const ID_NUMBER = /^(\d{17}[\dX]|[A-Z0-9]{6,20})$/;
+/** Where a booking's prepayment refund stands (see domain/payment-refund.ts). */
+export interface RefundView {
+  state: RefundState;
+  /** 退款处理中 / 已退款. */
+  label: string;
+  outRefundNo: string;
+}
+
 const localDateTime = (d: Date) => d.toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false });
 const hash = (phone: string, code: string) => createHash('sha256').update(`${phone}:${code}`).digest('hex');
 
@@ -123,6 +134,17 @@ export function createOutpatientBookingService(deps: OutpatientBookingDeps) {
     if (!Number.isInteger(slotIndex) || slotIndex < 0) problems.push({ field: 'slotIndex', message: '请选择时段' });
     if (problems.length) throw new ValidationError(problems);
     return { name, idNumber, mobile, sessionId, slotIndex };
+  }
+
+  /** The refund of an order (by its number, or the appointment's latest), or null when none is due. */
+  async function refundOf(of: { outTradeNo: string } | { appointmentId: string }): Promise<RefundView | null> {
+    const [o] = await sql<{ out_trade_no: string; status: string; out_refund_no: string | null; appointment_status: string }[]>`
+      SELECT o.out_trade_no, o.status, o.out_refund_no, a.status AS appointment_status
+      FROM payment_orders o JOIN appointments a ON a.id = o.appointment_id
+      WHERE ${'outTradeNo' in of ? sql`o.out_trade_no = ${of.outTradeNo}` : sql`o.appointment_id = ${of.appointmentId}`}
+      ORDER BY o.created_at DESC LIMIT 1`;
+    const state = o ? refundStateOf({ status: o.status, outRefundNo: o.out_refund_no }, o.appointment_status) : null;
+    return o && state ? { state, label: REFUND_STATE_LABELS[state], outRefundNo: o.out_refund_no ?? outRefundNoFor(o.out_trade_no) } : null;
   }
 
   /** Finds the patient by ID number (created on first booking); the mobile must match theirs when stored. */
@@ -271,22 +293,21 @@ export function createOutpatientBookingService(deps: OutpatientBookingDeps) {
       if (!order) throw notFound('订单不存在');
       if (n.amountFen !== order.amount_fen) throw new ServiceError(400, 'amount_mismatch', '支付金额与订单不符');
       if (order.appointment_status === 'cancelled') {
-        await this.refund(n.outTradeNo, '号源已释放,自动退款');
+        // Answered 2xx only once the refund's workflow exists: otherwise WeChat Pay sends the notification again.
+        await this.requestRefund(n.outTradeNo, '号源已释放,自动退款');
         return { outTradeNo: n.outTradeNo, result: 'refunded' };
       }
       await temporal.workflow.getHandle(order.workflow_id).signal(paymentReceivedSignal, { outTradeNo: n.outTradeNo, transactionId: n.transactionId });
       return { outTradeNo: n.outTradeNo, result: 'booked' };
     },
 
-    /** Refunds a paid order through the adapter (idempotent: one refund number per order). */
-    async refund(outTradeNo: string, reason: string): Promise<void> {
-      const [order] = await sql<{ amount_fen: number; status: string; appointment_id: string }[]>`
-        SELECT amount_fen, status, appointment_id FROM payment_orders WHERE out_trade_no = ${outTradeNo}`;
-      if (!order || order.status === 'created') return;
-      const outRefundNo = `R${outTradeNo}`;
-      const refund = await payments.refund({ outTradeNo, outRefundNo, amountFen: order.amount_fen, totalFen: order.amount_fen, reason });
-      await sql`UPDATE payment_orders SET status = 'refunded', out_refund_no = ${outRefundNo}, refund_id = ${refund.refundId}, refunded_at = coalesce(refunded_at, now()) WHERE out_trade_no = ${outTradeNo}`;
-      await sql`UPDATE appointments SET refunded_at = coalesce(refunded_at, now()) WHERE id = ${order.appointment_id}`;
+    /**
+     * Starts the order's refund workflow (`refund-<outTradeNo>`, retried until the provider accepts
+     * it; one already started or finished is the same refund) and answers where the refund stands.
+     */
+    async requestRefund(outTradeNo: string, reason: string): Promise<RefundView | null> {
+      await startOnce(temporal, taskQueue, paymentRefundStart({ outTradeNo, reason }));
+      return refundOf({ outTradeNo });
     },
 
     /** The patient's appointments, by mobile + SMS code (no sign-in). */
@@ -294,19 +315,25 @@ export function createOutpatientBookingService(deps: OutpatientBookingDeps) {
       const phone = typeof mobile === 'string' ? mobile.replace(/[\s-]/g, '') : '';
       if (!MOBILE.test(phone)) throw new ValidationError([{ field: 'mobile', message: '请填写 11 位手机号' }]);
       await checkCode(phone, code);
-      return sql<{ number: string; short_code: string; status: string; expert_name: string; department_name: string; slot_starts_at: Date; registration_opens_at: Date }[]>`
-        SELECT a.number, a.short_code, a.status, s.expert_name, d.name AS department_name, sl.starts_at AS slot_starts_at, s.registration_opens_at
+      const rows = await sql<{ number: string; short_code: string; status: string; expert_name: string; department_name: string; slot_starts_at: Date; registration_opens_at: Date; order_status: string | null; out_refund_no: string | null }[]>`
+        SELECT a.number, a.short_code, a.status, s.expert_name, d.name AS department_name, sl.starts_at AS slot_starts_at, s.registration_opens_at,
+               o.status AS order_status, o.out_refund_no
         FROM appointments a JOIN patients p ON p.id = a.patient_id JOIN clinic_sessions s ON s.id = a.session_id
         JOIN departments d ON d.code = s.department_code JOIN clinic_slots sl ON sl.session_id = a.session_id AND sl.slot_index = a.slot_index
+        LEFT JOIN LATERAL (SELECT status, out_refund_no FROM payment_orders WHERE appointment_id = a.id ORDER BY created_at DESC LIMIT 1) o ON true
         WHERE p.phone = ${phone} ORDER BY sl.starts_at DESC LIMIT 50`;
+      // The prepayment refund of each (退款处理中 / 已退款), null where none is due.
+      return rows.map(({ order_status, out_refund_no, ...r }) => ({ ...r, refund: refundStateOf(order_status ? { status: order_status, outRefundNo: out_refund_no } : null, r.status) }));
     },
 
     /**
      * Cancels by number for the patient who verified the booking's mobile (403 `not_yours`
      * otherwise), until walk-in registration opens (409 `closed`); a paid booking is refunded
      * through the adapter and its number goes back to booking. 409 `unpaid` while still unpaid.
+     * `refund` says where the refund stands (处理中 until the provider accepts it; `refunded` is true
+     * whenever one is due).
      */
-    async cancel(number: unknown, input: { mobile: unknown; code: unknown; reason?: string }): Promise<{ number: string; status: 'cancelled'; refunded: boolean }> {
+    async cancel(number: unknown, input: { mobile: unknown; code: unknown; reason?: string }): Promise<{ number: string; status: 'cancelled'; refunded: boolean; refund: RefundView | null }> {
       const wanted = typeof number === 'string' ? number.trim().toUpperCase() : '';
       const phone = typeof input.mobile === 'string' ? input.mobile.replace(/[\s-]/g, '') : '';
       if (!MOBILE.test(phone)) throw new ValidationError([{ field: 'mobile', message: '请填写 11 位手机号' }]);
@@ -324,9 +351,11 @@ export function createOutpatientBookingService(deps: OutpatientBookingDeps) {
         if (err instanceof WorkflowUpdateFailedError) throw refusedUpdate('appointment_action_refused', err);
         throw err;
       }
-      const [order] = await sql<{ out_trade_no: string }[]>`SELECT out_trade_no FROM payment_orders WHERE appointment_id = ${a.id} AND status = 'paid'`;
-      if (order) await this.refund(order.out_trade_no, '患者取消预约');
-      return { number: wanted, status: 'cancelled', refunded: Boolean(order) };
+      // The appointment's workflow started the refund with the cancellation: it runs on (retried) even if this process
+      // dies now. Asking again here is the same refund (one workflow ID), and covers a workflow that never saw the payment.
+      const [paid] = await sql<{ out_trade_no: string }[]>`SELECT out_trade_no FROM payment_orders WHERE appointment_id = ${a.id} AND status = 'paid'`;
+      const refund = paid ? await this.requestRefund(paid.out_trade_no, input.reason ?? '患者取消预约') : await refundOf({ appointmentId: a.id });
+      return { number: wanted, status: 'cancelled', refunded: refund !== null, refund };
     },
   };
 }

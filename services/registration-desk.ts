@@ -9,6 +9,7 @@ import type { Client } from '@temporalio/client';
 import type { Sql } from '../db/client.js';
 import { sessionEndedSignal } from '../workflows/appointment/contracts.js';
 import { runsClinic, type Principal } from '../domain/access.js';
+import { readDeskLookup } from '../domain/desk-lookup.js';
 import type { AppointmentService } from './appointments.js';
 import type { AuditService, RequestMeta } from './audit.js';
 import type { ClinicQueueService } from './clinic-queue.js';
@@ -71,12 +72,17 @@ export function createRegistrationDeskService(deps: {
       };
     },
 
-    /** Check-in by appointment number or ID card number (one of them). */
-    async checkIn(user: Principal, sessionId: string, input: { number?: unknown; idNumber?: unknown }, meta: RequestMeta, now: Date = new Date()): Promise<DeskCheckIn> {
+    /**
+     * Check-in by appointment number or ID card number: named (`number` / `idNumber`), or as the
+     * desk's one box (`lookup`), which {@link readDeskLookup} reads as one or the other.
+     */
+    async checkIn(user: Principal, sessionId: string, input: { number?: unknown; idNumber?: unknown; lookup?: unknown }, meta: RequestMeta, now: Date = new Date()): Promise<DeskCheckIn> {
       const s = await session(user, sessionId);
-      const number = typeof input.number === 'string' ? input.number.trim().toUpperCase() : '';
-      const idNumber = typeof input.idNumber === 'string' ? input.idNumber.trim().toUpperCase() : '';
-      if (!number && !idNumber) throw new ServiceError(400, 'invalid_input', '请输入预约号或身份证号', { problems: [{ field: 'number', message: '请输入预约号或身份证号' }] });
+      const typed = input.lookup === undefined ? null : readDeskLookup(input.lookup);
+      const named = (v: unknown) => (typeof v === 'string' ? v.trim().toUpperCase() : '');
+      const number = typed ? (typed.by === 'number' ? typed.number : '') : named(input.number);
+      const idNumber = typed ? (typed.by === 'idNumber' ? typed.idNumber : '') : named(input.idNumber);
+      if (!number && !idNumber) throw new ServiceError(400, 'invalid_input', '请输入预约号或身份证号', { problems: [{ field: input.lookup === undefined ? 'number' : 'lookup', message: '请输入预约号或身份证号' }] });
       const [a] = await sql<{ id: string; number: string; status: string; passed_at: Date | null; patient_id: string }[]>`
         SELECT a.id, a.number, a.status, a.passed_at, a.patient_id FROM appointments a JOIN patients p ON p.id = a.patient_id
         WHERE a.session_id = ${s.id} AND ${number ? sql`a.number = ${number}` : sql`p.id_number = ${idNumber}`}

@@ -3,19 +3,21 @@
  * simulators and the WeChat Pay v3 simulator: SMS code → hold → pay (the simulator's signed
  * notification; a forged one is refused) → booked, confirmation SMS with queue link and code;
  * an unpaid hold expires and releases the number; blacklisted / full / closed / unpaid /
- * not-yours refusals; cancellation before registration opens refunds and releases. Driven over
+ * not-yours refusals; cancellation before registration opens refunds and releases; the refund
+ * survives WeChat Pay being down (its own workflow, retried, one out_refund_no). Driven over
  * the public REST routes in-process (`app.request`).
  */
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWechatPayAdapter } from '../activities/payments/wechat-pay.js';
+import { createWechatPayAdapter, encryptResource } from '../activities/payments/wechat-pay.js';
 import { channelsFromEnv } from '../activities/channels/settings.js';
 import { createOutpatientRoutes } from '../api/outpatient.js';
-import { createOutpatientBookingService } from '../services/outpatient-booking.js';
+import { createOutpatientBookingService, type OutpatientBookingService } from '../services/outpatient-booking.js';
 import { startWechatPaySimulator, type WechatPaySimulator } from '../scripts/simulators/wechat-pay.js';
 import type { Simulators } from '../scripts/simulators/providers.js';
 import { startChannelStack } from './support/channels.js';
-import { waitFor } from './support/follow-up-fixtures.js';
+import { maybeRecordHistory, waitFor } from './support/follow-up-fixtures.js';
 import { createTestOrg, type TestOrg } from './support/org.js';
 import { uniq, type TestStack } from './support/stack.js';
 
@@ -23,26 +25,31 @@ let stack: TestStack;
 let sims: Simulators;
 let pay: WechatPaySimulator;
 let org: TestOrg;
+let service: OutpatientBookingService;
 let routes: ReturnType<typeof createOutpatientRoutes>;
 let shortHold: ReturnType<typeof createOutpatientRoutes>;
 const NOTIFY_PATH = '/api/outpatient/payments/wechat/notify';
+const sample = (name: string) => readFileSync(new URL(`./fixtures/providers/wechat-pay/${name}`, import.meta.url), 'utf8');
 
 beforeAll(async () => {
-  ({ stack, sims } = await startChannelStack());
-  org = await createTestOrg(stack.sql);
   pay = await startWechatPaySimulator({
     deliver: async (url, init) => routes.request(new URL(url).pathname.replace('/api/outpatient', ''), init),
   });
+  const payments = createWechatPayAdapter(pay.adapterConfig);
+  // The worker refunds through the same adapter (paymentRefundWorkflow).
+  ({ stack, sims } = await startChannelStack({ payments }));
+  org = await createTestOrg(stack.sql);
   const deps = {
     sql: stack.sql,
     temporal: stack.temporal,
     taskQueue: stack.taskQueue,
     channels: channelsFromEnv(stack.env),
-    payments: createWechatPayAdapter(pay.adapterConfig),
+    payments,
     notifyUrl: `https://suifang.example.test${NOTIFY_PATH}`,
     codeIntervalSeconds: 0,
   };
-  routes = createOutpatientRoutes(createOutpatientBookingService({ ...deps, holdSeconds: 120 }));
+  service = createOutpatientBookingService({ ...deps, holdSeconds: 120 });
+  routes = createOutpatientRoutes(service);
   shortHold = createOutpatientRoutes(createOutpatientBookingService({ ...deps, holdSeconds: 3 }));
 });
 afterAll(async () => {
@@ -153,10 +160,32 @@ describe('outpatient booking over the public API', () => {
     expect(await notYours.json()).toMatchObject({ error: 'not_yours' });
     const cancelled = await post(routes, `/appointments/${held.number}/cancel`, { mobile: patient.mobile, code: await smsCode(patient.mobile) });
     expect(cancelled.status).toBe(200);
-    expect(await cancelled.json()).toMatchObject({ appointment: { status: 'cancelled', refunded: true } });
+    const answer = ((await cancelled.json()) as { appointment: { status: string; refunded: boolean; refund: { state: string; label: string; outRefundNo: string } } }).appointment;
+    expect(answer).toMatchObject({ status: 'cancelled', refunded: true, refund: { outRefundNo: `R${held.outTradeNo}` } });
+    expect(['退款处理中', '已退款']).toContain(answer.refund.label);
     expect(await appointment(held.number)).toMatchObject({ status: 'cancelled', slot_booked: 0 });
-    expect((await appointment(held.number)).refunded_at).not.toBeNull();
-    expect(pay.orders.get(held.outTradeNo)).toMatchObject({ state: 'REFUND', refunds: [{ amountFen: 2500 }] });
+    await waitFor(async () => (await appointment(held.number)).refunded_at, 30_000, 'refund recorded');
+    expect(pay.orders.get(held.outTradeNo)).toMatchObject({ state: 'REFUND', refunds: [{ amountFen: 2500, outRefundNo: `R${held.outTradeNo}` }] });
+  });
+
+  it('a payment notification in the shape WeChat Pay really sends (a captured one, re-encrypted for this merchant) books the number', async () => {
+    const session = await createSession(2);
+    const { appointment: held } = (await (await book(routes, session, newPatient())).json()) as { appointment: { number: string; outTradeNo: string; amountFen: number } };
+    // The published sample (tests/fixtures/providers/wechat-pay): envelope and transaction as captured, with the
+    // identifiers that must point at this system's order substituted in place, encrypted with this merchant's APIv3 key.
+    const envelope = JSON.parse(sample('transaction-success-notification.json')) as { id: string; resource: { ciphertext: string; nonce: string; associated_data: string } };
+    const tx = JSON.parse(sample('transaction-success-resource.json')) as { appid: string; mchid: string; out_trade_no: string; transaction_id: string; amount: { total: number; payer_total: number } };
+    Object.assign(tx, { appid: pay.adapterConfig.appId, mchid: pay.adapterConfig.mchId, out_trade_no: held.outTradeNo });
+    Object.assign(tx.amount, { total: held.amountFen, payer_total: held.amountFen });
+    envelope.id = randomUUID();
+    envelope.resource.ciphertext = encryptResource(pay.adapterConfig.apiV3Key, JSON.stringify(tx), envelope.resource.associated_data, envelope.resource.nonce);
+    const raw = JSON.stringify(envelope);
+    const res = await routes.request('/payments/wechat/notify', { method: 'POST', headers: pay.signedHeaders(raw), body: raw });
+    expect(res.status).toBe(204);
+    await waitFor(async () => (await appointment(held.number)).status === 'booked', 20_000, 'booked by the sample notification');
+    const [order] = await stack.sql<{ status: string; transaction_id: string; notification_id: string }[]>`
+      SELECT status, transaction_id, notification_id FROM payment_orders WHERE out_trade_no = ${held.outTradeNo}`;
+    expect(order).toEqual({ status: 'paid', transaction_id: tx.transaction_id, notification_id: envelope.id });
   });
 
   it('an unpaid hold expires and releases the number; cancelling an unpaid one is refused', async () => {
@@ -164,7 +193,7 @@ describe('outpatient booking over the public API', () => {
     const patient = newPatient();
     const res = await book(shortHold, session, patient);
     expect(res.status).toBe(201);
-    const { appointment: held } = (await res.json()) as { appointment: { number: string } };
+    const { appointment: held } = (await res.json()) as { appointment: { number: string; outTradeNo: string } };
     // The only number of slot 0 is held: a second patient finds the slot full.
     const second = await book(routes, session, newPatient());
     expect(second.status).toBe(409);
@@ -176,6 +205,56 @@ describe('outpatient booking over the public API', () => {
     await waitFor(async () => (await appointment(held.number)).status === 'cancelled', 30_000, 'hold released');
     expect(await appointment(held.number)).toMatchObject({ slot_booked: 0, prepaid: false });
     expect((await book(routes, session, newPatient())).status).toBe(201);
+
+    // The patient pays after the release: the notification is answered once the refund's workflow exists, and the money goes back.
+    expect(await pay.pay(held.outTradeNo)).toBe(204);
+    const refund = await stack.temporal.workflow.getHandle(`refund-${held.outTradeNo}`).result();
+    expect(refund).toMatchObject({ outcome: 'refunded', outRefundNo: `R${held.outTradeNo}` });
+    expect(await appointment(held.number)).toMatchObject({ status: 'cancelled', prepaid: false });
+    expect((await appointment(held.number)).refunded_at).not.toBeNull();
+    // WeChat Pay repeats the notification: the same refund, not a second one.
+    expect(await pay.pay(held.outTradeNo)).toBe(204);
+    expect(pay.orders.get(held.outTradeNo)!.refunds).toHaveLength(1);
+  });
+
+  it('a refund survives WeChat Pay being down: cancelled at once (退款处理中), refunded exactly once when it is back', async () => {
+    const session = await createSession(2);
+    const patient = newPatient();
+    const { appointment: held } = (await (await book(routes, session, patient)).json()) as { appointment: { number: string; outTradeNo: string } };
+    expect(await pay.pay(held.outTradeNo)).toBe(204);
+    await waitFor(async () => (await appointment(held.number)).status === 'booked', 20_000, 'booked after payment');
+
+    pay.refundsFailing = true;
+    try {
+      const cancelled = await post(routes, `/appointments/${held.number}/cancel`, { mobile: patient.mobile, code: await smsCode(patient.mobile) });
+      expect(cancelled.status).toBe(200);
+      expect(await cancelled.json()).toMatchObject({ appointment: { status: 'cancelled', refund: { state: 'pending', label: '退款处理中', outRefundNo: `R${held.outTradeNo}` } } });
+      expect(await appointment(held.number)).toMatchObject({ status: 'cancelled', slot_booked: 0, refunded_at: null });
+      // The appointment's workflow started the refund with the cancellation (a child that outlives it).
+      const refundRun = await stack.temporal.workflow.getHandle(`refund-${held.outTradeNo}`).describe();
+      expect(refundRun.parentExecution?.workflowId).toBe(`appointment-${held.number}`);
+      // The refund's workflow keeps asking (the simulator answers 500) …
+      await waitFor(async () => pay.refundRequests.filter((r) => r.outTradeNo === held.outTradeNo).length >= 2 || undefined, 30_000, 'refund retried');
+      const [pending] = await stack.sql<{ status: string; out_refund_no: string }[]>`SELECT status, out_refund_no FROM payment_orders WHERE out_trade_no = ${held.outTradeNo}`;
+      expect(pending).toEqual({ status: 'paid', out_refund_no: `R${held.outTradeNo}` });
+      // … and the patient's list says so.
+      const listed = await service.mine(patient.mobile, await smsCode(patient.mobile));
+      expect(listed.find((a) => a.number === held.number)).toMatchObject({ status: 'cancelled', refund: 'pending' });
+    } finally {
+      pay.refundsFailing = false;
+    }
+
+    // WeChat Pay is back: the next retry refunds, once.
+    await waitFor(async () => (await appointment(held.number)).refunded_at, 60_000, 'refunded after the outage');
+    expect(await stack.temporal.workflow.getHandle(`refund-${held.outTradeNo}`).result()).toMatchObject({ outcome: 'refunded', outRefundNo: `R${held.outTradeNo}` });
+    const requests = pay.refundRequests.filter((r) => r.outTradeNo === held.outTradeNo);
+    expect(new Set(requests.map((r) => r.outRefundNo))).toEqual(new Set([`R${held.outTradeNo}`]));
+    expect(requests.filter((r) => r.status === 200)).toHaveLength(1);
+    expect(pay.orders.get(held.outTradeNo)!.refunds).toEqual([expect.objectContaining({ outRefundNo: `R${held.outTradeNo}`, amountFen: 2500 })]);
+    const [done] = await stack.sql<{ status: string; refund_id: string }[]>`SELECT status, refund_id FROM payment_orders WHERE out_trade_no = ${held.outTradeNo}`;
+    expect(done).toEqual({ status: 'refunded', refund_id: pay.orders.get(held.outTradeNo)!.refunds[0]!.refundId });
+    await maybeRecordHistory(stack.temporal, `appointment-${held.number}`, 'appointment-paid-cancel-refund');
+    await maybeRecordHistory(stack.temporal, `refund-${held.outTradeNo}`, 'payment-refund-after-outage');
   });
 
   it('refuses a blacklisted patient with why and until when (walk-in still open), and a closed session', async () => {

@@ -58,10 +58,12 @@ describe('registration desk', () => {
 
     expect(await refusal(stack.services.registrationDesk.checkIn(users.staffB!, sessionId, { number: lateBooking.number }, {}))).toMatchObject({ status: 403 });
     expect(await refusal(stack.services.registrationDesk.checkIn(users.headA!, sessionId, {}, {}))).toMatchObject({ status: 400 });
+    expect(await refusal(stack.services.registrationDesk.checkIn(users.headA!, sessionId, { lookup: '  ' }, {}))).toMatchObject({ status: 400 });
 
-    const onTimeIn = await stack.services.registrationDesk.checkIn(users.headA!, sessionId, { idNumber: onTime.idNumber }, {});
+    // The desk's one box (/desk): an ID card number typed with a small x finds the patient's booking.
+    const onTimeIn = await stack.services.registrationDesk.checkIn(users.headA!, sessionId, { lookup: onTime.idNumber.toLowerCase() }, {});
     expect(onTimeIn).toMatchObject({ number: onTimeBooking.number, rule: 'appointment', position: 1 });
-    const lateIn = await stack.services.registrationDesk.checkIn(users.headA!, sessionId, { number: lateBooking.number.toLowerCase() }, {});
+    const lateIn = await stack.services.registrationDesk.checkIn(users.headA!, sessionId, { lookup: ` ${lateBooking.number.toLowerCase()} ` }, {});
     expect(lateIn).toMatchObject({ number: lateBooking.number, rule: 'after_slot_end', queueNote: '超过时段签到,排在最后一个时段末尾候诊' });
     const queue = await stack.services.clinicQueue.queue(sessionId);
     expect(queue.entries.map((e) => [e.number, e.rule])).toEqual([

@@ -13,6 +13,7 @@ import { ensureReportSchedules } from './report-schedules.js';
 import { hisIngestSettings } from '../services/his-settings.js';
 import { ensureSearchAttributes } from './search-attributes.js';
 import { channelsFromEnv } from '../activities/channels/settings.js';
+import { paymentsFromEnv } from '../activities/payments/settings.js';
 import { ensureCallRetentionSchedule } from './call-retention-schedule.js';
 import { createCallService } from '../services/calls.js';
 import { createAuditService } from '../services/audit.js';
@@ -64,6 +65,8 @@ const worker = await createWorker({
   retryAlertAttempts: env.WORKFLOW_RETRY_ALERT_ATTEMPTS,
   channels: channelsFromEnv(env) ?? undefined,
   calls,
+  // Refunds of prepayments (paymentRefundWorkflow) go through the same adapter the booking service uses.
+  payments: paymentsFromEnv(env) ?? undefined,
   // WORKFLOW_BUNDLE: workflows bundled once ahead (the cluster mode does), so a restarted worker
   // polls again in seconds instead of bundling workflows/ anew.
   workflowBundle: process.env.WORKFLOW_BUNDLE ? { codePath: process.env.WORKFLOW_BUNDLE } : undefined,

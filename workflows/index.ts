@@ -6,6 +6,7 @@ export { followUpWorkflow } from './follow-up/workflow.js';
 export { feedbackTicketWorkflow } from './feedback-ticket/workflow.js';
 export { appointmentWorkflow } from './appointment/workflow.js';
 export { noShowLedgerWorkflow } from './appointment/noshow-ledger.js';
+export { paymentRefundWorkflow } from './refund/workflow.js';
 export { quotaPlanningWorkflow } from './quota-planning/workflow.js';
 export { reconcileWorkflow } from './reconcile/workflow.js';
 export { auditAnchorWorkflow } from './audit-anchor/workflow.js';

@@ -10,10 +10,13 @@
  *   algorithm: AEAD_AES_256_GCM, ciphertext, associated_data: transaction, original_type:
  *   transaction, nonce }, summary }`, headers Wechatpay-Timestamp/-Nonce/-Signature/-Serial/
  *   -Signature-Type signed with the platform private key;
- * - `POST /v3/refund/domestic/refunds` → `{ refund_id, out_refund_no, status: SUCCESS, … }`.
+ * - `POST /v3/refund/domestic/refunds` → `{ refund_id, out_refund_no, status: SUCCESS, … }`, one refund
+ *   per `out_refund_no` (a repeated request answers the same refund, as WeChat Pay does); while
+ *   `refundsFailing` it answers 500 `SYSTEM_ERROR` (an outage) and refunds nothing.
  *
  * Keys are generated per start; `adapterConfig` is what the deployment needs to talk to it.
- * Control API for tests: `GET /sim/orders`, `POST /sim/pay/:outTradeNo`.
+ * Control API for tests: `GET /sim/orders`, `POST /sim/pay/:outTradeNo`, `POST /sim/refunds/failing`
+ * with `{ failing: boolean }`.
  */
 import { createVerify, generateKeyPairSync, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -40,8 +43,14 @@ export interface WechatPaySimulator {
   adapterConfig: Omit<WechatPayConfig, 'fetch'>;
   /** Pays an order as the patient would, delivering the signed notification; returns the deployment's status. */
   pay(outTradeNo: string): Promise<number>;
+  /** Every refund request that reached the simulator, in order, with the status it was answered. */
+  refundRequests: { outTradeNo: string; outRefundNo: string; status: number }[];
+  /** While true, refund requests are answered 500 SYSTEM_ERROR (WeChat Pay down); nothing is refunded. */
+  refundsFailing: boolean;
   /** Builds a notification (headers + body) for an order; `signWith` forges it with another key. */
   notification(order: SimOrder, signWith?: KeyObject): { headers: Record<string, string>; body: string };
+  /** Signs any notification body as the platform does (e.g. a published sample re-encrypted for this merchant). */
+  signedHeaders(body: string, signWith?: KeyObject): Record<string, string>;
   stop(): Promise<void>;
 }
 
@@ -59,6 +68,8 @@ export async function startWechatPaySimulator(options: { port?: number; deliver?
   const deliver = options.deliver ?? ((url: string, init: RequestInit) => fetch(url, init));
   const orders = new Map<string, SimOrder>();
   const byPrepay = new Map<string, string>();
+  const refundRequests: WechatPaySimulator['refundRequests'] = [];
+  const control = { refundsFailing: false };
   const app = new Hono();
   let base = '';
 
@@ -95,18 +106,20 @@ export async function startWechatPaySimulator(options: { port?: number; deliver?
       summary: '支付成功',
       resource: { original_type: 'transaction', algorithm: 'AEAD_AES_256_GCM', ciphertext: encryptResource(apiV3Key, JSON.stringify(transaction), 'transaction', nonce), associated_data: 'transaction', nonce },
     });
+    return { body, headers: signedHeaders(body, signWith) };
+  }
+
+  /** The headers WeChat Pay sends with a notification body, signed with the platform key (or `signWith`). */
+  function signedHeaders(body: string, signWith: KeyObject = platform.privateKey): Record<string, string> {
     const timestamp = String(Math.floor(Date.now() / 1000));
     const headerNonce = randomBytes(16).toString('hex');
     return {
-      body,
-      headers: {
-        'Content-Type': 'application/json',
-        'Wechatpay-Timestamp': timestamp,
-        'Wechatpay-Nonce': headerNonce,
-        'Wechatpay-Serial': SIM_PLATFORM_SERIAL,
-        'Wechatpay-Signature-Type': WECHATPAY_SIGNATURE_TYPE,
-        'Wechatpay-Signature': signLines(signWith, [timestamp, headerNonce, body]),
-      },
+      'Content-Type': 'application/json',
+      'Wechatpay-Timestamp': timestamp,
+      'Wechatpay-Nonce': headerNonce,
+      'Wechatpay-Serial': SIM_PLATFORM_SERIAL,
+      'Wechatpay-Signature-Type': WECHATPAY_SIGNATURE_TYPE,
+      'Wechatpay-Signature': signLines(signWith, [timestamp, headerNonce, body]),
     };
   }
 
@@ -138,8 +151,14 @@ export async function startWechatPaySimulator(options: { port?: number; deliver?
     const raw = await c.req.text();
     if (!authorized('POST', '/v3/refund/domestic/refunds', raw, c.req.header('Authorization'))) return refuse(c);
     const req = JSON.parse(raw) as { out_trade_no: string; out_refund_no: string; amount: { refund: number; total: number } };
+    if (control.refundsFailing) {
+      refundRequests.push({ outTradeNo: req.out_trade_no, outRefundNo: req.out_refund_no, status: 500 });
+      return c.json({ code: 'SYSTEM_ERROR', message: '系统错误' }, 500);
+    }
     const order = orders.get(req.out_trade_no);
-    if (!order || order.state === 'NOTPAY') return c.json({ code: 'RESOURCE_NOT_EXISTS', message: '订单不存在' }, 404);
+    const found = Boolean(order && order.state !== 'NOTPAY');
+    refundRequests.push({ outTradeNo: req.out_trade_no, outRefundNo: req.out_refund_no, status: found ? 200 : 404 });
+    if (!order || !found) return c.json({ code: 'RESOURCE_NOT_EXISTS', message: '订单不存在' }, 404);
     let refund = order.refunds.find((r) => r.outRefundNo === req.out_refund_no);
     if (!refund) {
       refund = { outRefundNo: req.out_refund_no, refundId: `50000${Date.now()}`, amountFen: req.amount.refund };
@@ -180,6 +199,10 @@ export async function startWechatPaySimulator(options: { port?: number; deliver?
 
   app.get('/sim/orders', (c) => c.json([...orders.values()]));
   app.post('/sim/pay/:outTradeNo', async (c) => c.json({ status: await pay(c.req.param('outTradeNo')) }));
+  app.post('/sim/refunds/failing', async (c) => {
+    control.refundsFailing = Boolean(((await c.req.json()) as { failing?: unknown }).failing);
+    return c.json(control);
+  });
 
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, port: options.port ?? 0, hostname: '127.0.0.1' }, () => resolve(s));
@@ -188,6 +211,13 @@ export async function startWechatPaySimulator(options: { port?: number; deliver?
   return {
     url: base,
     orders,
+    refundRequests,
+    get refundsFailing() {
+      return control.refundsFailing;
+    },
+    set refundsFailing(failing: boolean) {
+      control.refundsFailing = failing;
+    },
     adapterConfig: {
       baseUrl: base,
       appId: SIM_APPID,
@@ -199,6 +229,7 @@ export async function startWechatPaySimulator(options: { port?: number; deliver?
     },
     pay,
     notification,
+    signedHeaders,
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -4,6 +4,7 @@
  */
 import { channelsFromEnv, type Channels } from '../../activities/channels/settings.js';
 import type { ServiceDeps } from '../../services/index.js';
+import type { PaymentAdapter } from '../../activities/payments/types.js';
 import { loadEnv, type Env } from '../../config/env.js';
 import { DEV_SIMULATOR_CREDENTIALS, startSimulators, type SimulatorOptions, type Simulators } from '../../scripts/simulators/providers.js';
 import type { Sql } from '../../db/client.js';
@@ -21,7 +22,7 @@ const CHANNEL_KEYS = [
 ] as const;
 
 export async function startChannelStack(
-  options: { web?: boolean; env?: Partial<Env>; voice?: SimulatorOptions['voice']; outpatient?: (channels: Channels, deliver: (url: string, init: RequestInit) => Promise<Response>) => Promise<NonNullable<ServiceDeps['outpatient']>> } = {},
+  options: { web?: boolean; env?: Partial<Env>; voice?: SimulatorOptions['voice']; payments?: PaymentAdapter; outpatient?: (channels: Channels, deliver: (url: string, init: RequestInit) => Promise<Response>) => Promise<NonNullable<ServiceDeps['outpatient']>> } = {},
 ): Promise<{ stack: TestStack; sims: Simulators }> {
   let stack: TestStack | undefined;
   const sims = await startSimulators({
@@ -43,7 +44,7 @@ export async function startChannelStack(
     return stack!.app.request(`${u.pathname}${u.search}`, init);
   };
   const outpatient = options.outpatient ? await options.outpatient(channels, toStack) : undefined;
-  stack = await startStack({ worker: true, web: options.web, env: channelEnv, channels, ...(outpatient ? { outpatient } : {}) });
+  stack = await startStack({ worker: true, web: options.web, env: channelEnv, channels, ...(outpatient ? { outpatient } : {}), ...(options.payments ? { payments: options.payments } : {}) });
   const started = stack;
   return {
     sims,

@@ -14,6 +14,7 @@ import { auditAnchorSettings } from '../../services/audit-anchor.js';
 import { createServices, type ServiceDeps, type Services } from '../../services/index.js';
 import { createWorker } from '../../worker/create-worker.js';
 import type { Channels } from '../../activities/channels/settings.js';
+import type { PaymentAdapter } from '../../activities/payments/types.js';
 import { payloadDataConverter } from '../../worker/payload-codec.js';
 
 let runtimeInstalled = false;
@@ -38,6 +39,8 @@ export interface StackOptions {
   env?: Partial<Env>;
   channels?: Channels;
   outpatient?: ServiceDeps['outpatient'];
+  /** The worker's payment adapter for refunds (default: the outpatient option's). */
+  payments?: PaymentAdapter;
   /**
    * Servers of the test file's own instead of the shared ones: a database (owner's and
    * application's URLs, e.g. from createOwnDatabase) and a Temporal frontend (e.g. a dev server
@@ -77,6 +80,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       workflowBundle: { codePath: infra.workflowBundlePath },
       channels: options.channels,
       calls: services.calls,
+      payments: options.payments ?? options.outpatient?.payments,
     });
     running = worker.run();
   }

@@ -39,8 +39,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const desk = context.services.registrationDesk;
   try {
     if (values.intent === 'check_in') {
-      const byId = values.lookup && !/^[A-Za-z]/.test(values.lookup) && values.lookup.length >= 15;
-      const done = await desk.checkIn(user, values.sessionId ?? '', byId ? { idNumber: values.lookup } : { number: values.lookup }, context.meta);
+      const done = await desk.checkIn(user, values.sessionId ?? '', { lookup: values.lookup ?? '' }, context.meta);
       return data<Result>({ kind: 'checked_in', ...done });
     }
     if (values.intent === 'book') {

@@ -8,6 +8,7 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { isServiceError } from '../../services/errors.js';
+import { REFUND_STATE_LABELS } from '../../domain/payment-refund.js';
 
 export const meta: MetaFunction = () => [{ title: '我的预约' }, { name: 'viewport', content: 'width=device-width, initial-scale=1' }];
 
@@ -31,13 +32,15 @@ interface Item {
   departmentName: string;
   startsAt: string;
   cancellable: boolean;
+  /** The prepayment refund: 退款处理中 / 已退款, null when none is due. */
+  refund: string | null;
 }
 
 type Result =
   | { stage: 'code_sent'; mobile: string }
   | { stage: 'list'; mobile: string; items: Item[] }
   | { stage: 'confirm'; mobile: string; number: string; summary: string }
-  | { stage: 'cancelled'; mobile: string; number: string; refunded: boolean }
+  | { stage: 'cancelled'; mobile: string; number: string; refund: string | null }
   | { stage: 'error'; mobile: string; error: string; number?: string; summary?: string };
 
 export function loader({ context }: LoaderFunctionArgs) {
@@ -66,6 +69,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
           departmentName: r.department_name,
           startsAt: r.slot_starts_at.toISOString(),
           cancellable: r.status === 'booked' && r.registration_opens_at.getTime() > now,
+          refund: r.refund ? REFUND_STATE_LABELS[r.refund] : null,
         }));
         return data<Result>({ stage: 'list', mobile, items });
       }
@@ -74,7 +78,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
         return data<Result>({ stage: 'confirm', mobile, number: v('number'), summary: v('summary') });
       case 'cancel': {
         const done = await booking.cancel(v('number'), { mobile, code: v('code'), reason: '患者在"我的预约"取消' });
-        return data<Result>({ stage: 'cancelled', mobile, number: done.number, refunded: done.refunded });
+        return data<Result>({ stage: 'cancelled', mobile, number: done.number, refund: done.refund?.label ?? null });
       }
       default:
         throw new Response('未知操作', { status: 400 });
@@ -154,6 +158,7 @@ export default function MyAppointments() {
                     {a.departmentName} · {a.expertName}
                   </div>
                   <div>{when(a.startsAt)}</div>
+                  {a.refund && <div className="refund-state" data-testid="refund-state">预缴费:{a.refund}</div>}
                   {(a.status === 'booked' || a.status === 'checked_in') && (
                     <Link to={`/book/done/${encodeURIComponent(a.number)}?code=${encodeURIComponent(a.shortCode)}`}>查看排队</Link>
                   )}
@@ -194,7 +199,7 @@ export default function MyAppointments() {
         </>
       ) : result?.stage === 'cancelled' ? (
         <div className="notice" role="status" data-testid="cancelled">
-          <p>预约 {result.number} 已取消{result.refunded ? ',预缴费将原路退回' : ''}。</p>
+          <p>预约 {result.number} 已取消{result.refund ? `,预缴费将原路退回（${result.refund}）` : ''}。</p>
           <p>
             <Link to="/book/mine">重新查看我的预约</Link>
           </p>

@@ -108,6 +108,11 @@ export const sessionEndedSignal = defineSignal<[]>('sessionEnded');
 export const SESSION_END_PATCH = 'appointment-session-ended-signal';
 /** `patched()` ID of the payment hold in appointmentWorkflow. */
 export const PAYMENT_HOLD_PATCH = 'appointment-payment-hold';
+/**
+ * `patched()` ID of the refund on cancellation in appointmentWorkflow: a paid booking's cancel
+ * starts the order's paymentRefundWorkflow (workflows/refund) as a child that outlives it.
+ */
+export const REFUND_ON_CANCEL_PATCH = 'appointment-refund-on-cancel';
 /** Reason recorded on a number released because the hold ended unpaid. */
 export const HOLD_EXPIRED_REASON = '未在时限内完成支付,号源已释放';
 

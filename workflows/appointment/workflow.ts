@@ -26,6 +26,7 @@ import {
   noShowLedgerWorkflowId,
   PAYMENT_HOLD_PATCH,
   paymentReceivedSignal,
+  REFUND_ON_CANCEL_PATCH,
   SESSION_END_PATCH,
   sessionEndedSignal,
   recordNoShowSignal,
@@ -35,6 +36,8 @@ import {
   type Arrival,
 } from './contracts.js';
 import { noShowLedgerWorkflow } from './noshow-ledger.js';
+import { paymentRefundStart } from '../refund/contracts.js';
+import { paymentRefundWorkflow } from '../refund/workflow.js';
 import { appointmentDetails } from './details.js';
 
 const db = proxyActivities<Activities>(ACTIVITY_TIMEOUTS.database);
@@ -104,6 +107,8 @@ export async function appointmentWorkflow({ appointmentId }: AppointmentInput): 
         await db.cancelAppointment({ appointmentId, ...(reason ? { reason } : {}) });
         state.status = 'cancelled';
         if (reason) state.cancelReason = reason;
+        // The prepayment goes back through its own workflow, retried until the provider accepts it.
+        if (payment && patched(REFUND_ON_CANCEL_PATCH)) await startRefund(payment.outTradeNo, reason ?? '预约已取消');
       }),
     { validator: validate(cancelRefusal) },
   );
@@ -191,6 +196,15 @@ export async function appointmentWorkflow({ appointmentId }: AppointmentInput): 
     });
     state.reminderSent = true;
     describe();
+  }
+
+  /** Starts the order's refund (a child that outlives this workflow); one already started is the same refund. */
+  async function startRefund(outTradeNo: string, reason: string): Promise<void> {
+    try {
+      await startChild(paymentRefundWorkflow, { ...paymentRefundStart({ outTradeNo, reason }).options, parentClosePolicy: 'ABANDON' });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
   }
 
   /** Makes sure the patient's ledger runs (it outlives this workflow), then tells it. */
