@@ -51,7 +51,7 @@ const PASSWORD = 'simulate-month-pw-1';
 /** How long the system may take after the month to open every task that fell due (loaded machines). */
 const CATCH_UP_MS = Number(process.env.SIM_CATCH_UP_SECONDS ?? 120) * 1000;
 /** Connections the HIS interface engine keeps per channel. */
-const HIS_CONNECTIONS = 4;
+const HIS_CONNECTIONS = 6;
 const TEMPLATE_QUESTIONS = [
   { id: 'satisfaction', text: '您对本次住院的总体满意度(1–5)', type: 'rating' },
   { id: 'pain', text: '疼痛程度(1–5)', type: 'rating', redFlag: { op: 'gte', value: 5 } },
@@ -343,7 +343,6 @@ export async function runMonth(s: Scenario, o: { agents?: number; outDir?: strin
     const dayMs = s.secondsPerDay * 1000;
     const endMs = startMs + (s.days + s.tailDays) * dayMs;
     const simHour = (ms: number) => (((ms - startMs) / dayMs) * 24) % 24;
-    const simDay = (ms: number) => Math.floor((ms - startMs) / dayMs);
     const patients = generatePatients(s, startMs);
     const byPhone = new Map(patients.map((p) => [digits(p.discharge.patient.phone), p]));
     const byOpenid = new Map(patients.filter((p) => p.wechat).map((p) => [`o_sim_${p.index}`, p]));
@@ -638,7 +637,14 @@ export async function runMonth(s: Scenario, o: { agents?: number; outDir?: strin
     stopping = true;
     await Promise.all([patientLoop, departmentLoop, ...agentLoops, ...hisLanes]);
     await Promise.all([...inFlight]);
-    void simDay;
+    // A survey answer reaches its workflow as a signal: the task is recorded completed a moment
+    // after the patient's page answered. Wait for those before the figures are read.
+    const settleStarted = Date.now();
+    for (;;) {
+      const [done] = await probe<{ n: number }[]>`SELECT count(*)::int AS n FROM follow_up_tasks WHERE status = 'completed'`;
+      if (done!.n >= tally.surveyCompleted + tally.callCompleted || Date.now() - settleStarted > CATCH_UP_MS) break;
+      await sleep(500);
+    }
 
     // --- the system's own figures ------------------------------------------------------------------
     const triggered = new Date();
@@ -744,9 +750,7 @@ export async function runMonth(s: Scenario, o: { agents?: number; outDir?: strin
       }
     }
 
-    const workdayHours = s.agents.hours[1] - s.agents.hours[0];
     const overtime = backlogEndOfDay.slice(0, s.days).reduce((n, b) => n + b / (s.agents.callsPerHour * agentCount), 0) / Math.max(1, Math.min(s.days, backlogEndOfDay.length));
-    void workdayHours;
     return {
       scenario: s.name,
       agents: agentCount,
