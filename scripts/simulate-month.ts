@@ -65,9 +65,10 @@ if (values.baseline) {
   const base = values.scenario
     ? { ...scenario, name: `对照(纯电话,无自动化)— ${scenario.name}`, wechatBound: 0, plan: { ...scenario.plan, touchpoints: scenario.plan.touchpoints.map((t) => ({ ...t, channel: 'phone' as const })) } }
     : loadScenario(PHONE_ONLY_SCENARIO_PATH, overrides);
-  const r = await runMonth(base, { agents: levels[0], outDir: values.out });
+  // Before and after with the same people: the scenario's own staffing when it is among the levels.
+  const def = results.find((x) => x.agents === scenario.agents.count) ?? results[0]!;
+  const r = await runMonth(base, { agents: def.agents, outDir: values.out });
   print(r);
-  const def = results[0]!;
   console.log('\n## 前后对比 Before/after (same patients, same agents)\n');
   console.log(`| figure | ${r.scenario} | ${def.scenario} |`);
   console.log('|---|---:|---:|');
