@@ -1,14 +1,16 @@
 /**
  * Outpatient booking by the patient (/book, the REST API for the hospital's app or mini-program)
  * and at the registration desk: sessions of a date with the numbers left per slot, identity by an
- * SMS code sent through the channel adapters or, once verified (SMS code or WeChat identity,
- * services/patient-identity.ts), without another code for a short while; a number held while the patient prepays through
+ * SMS code sent through the channel adapters, a number held while the patient prepays through
  * the payment adapter (WeChat Pay v3), the verified payment notification handed to the
  * appointment's workflow, and cancellation with a refund until walk-in registration opens.
  *
  * Refusals are 4xx ServiceErrors whose `code` an integrator can rely on: `blacklisted` (with until
  * when, and that walk-in registration stays open), `full`, `closed`, `unpaid`, `not_yours`,
  * `bad_code`.
+ *
+ * Once verified (an SMS code, or the WeChat identity of services/patient-identity.ts), the patient
+ * books, views and cancels without another code for a short while (`verified`, the session cookie).
  */
 import { createHash, randomInt, randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
@@ -328,9 +330,10 @@ export function createOutpatientBookingService(deps: OutpatientBookingDeps) {
     },
 
     /**
-     * Cancels by number for the patient who verified the booking's mobile now (SMS code) or
-     * recently (`verified`, the session cookie) (403 `not_yours` otherwise), until walk-in registration opens (409 `closed`); a paid booking is refunded
+     * Cancels by number for the patient who verified the booking's mobile (403 `not_yours`
+     * otherwise), until walk-in registration opens (409 `closed`); a paid booking is refunded
      * through the adapter and its number goes back to booking. 409 `unpaid` while still unpaid.
+     * Verified: its SMS code now, or `verified` (the session cookie) for its own mobile or record.
      */
     async cancel(number: unknown, input: { mobile: unknown; code: unknown; reason?: string; verified?: VerifiedPatient | null }): Promise<{ number: string; status: 'cancelled'; refunded: boolean }> {
       const wanted = typeof number === 'string' ? number.trim().toUpperCase() : '';
