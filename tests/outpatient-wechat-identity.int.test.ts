@@ -12,6 +12,7 @@ import { createWechatPayAdapter } from '../activities/payments/wechat-pay.js';
 import { startWechatPaySimulator, type WechatPaySimulator } from '../scripts/simulators/wechat-pay.js';
 import type { Simulators } from '../scripts/simulators/providers.js';
 import { WECHAT_OUTCOME_TEXT } from '../services/patient-identity.js';
+import { appointmentWorkflowId, getAppointmentStateQuery } from '../workflows/appointment/contracts.js';
 import { PUBLIC_BASE_URL, startChannelStack } from './support/channels.js';
 import { waitFor } from './support/follow-up-fixtures.js';
 import { createTestOrg, type TestOrg } from './support/org.js';
@@ -82,6 +83,13 @@ async function smsCode(mobile: string): Promise<string> {
   const msg = await waitFor(async () => sims.messages.slice(before).find((m) => m.address === `+86${mobile}` && m.body.includes('验证码')), 20_000, 'SMS code');
   return /(\d{6})/.exec(msg.body)![1]!;
 }
+
+/**
+ * Paid → booked as the appointment's workflow sees it (its row says booked a moment before its
+ * state does, and a cancel Update in between is refused as unpaid).
+ */
+const bookedInWorkflow = (number: string) =>
+  waitFor(async () => (await stack.temporal.workflow.getHandle(appointmentWorkflowId(number)).query(getAppointmentStateQuery)).status === 'booked', 20_000, 'booked');
 
 let seq = 0;
 const newMobile = () => `158${`${Date.now()}${seq++}`.slice(-8)}`;
@@ -166,10 +174,9 @@ describe('WeChat identity on the booking pages', () => {
     // Unpaid: the clear reason stays; paid: cancelled with the session alone.
     expect(await (await post(jar, `/api/outpatient/appointments/${held.number}/cancel`, {})).json()).toMatchObject({ error: 'unpaid' });
     expect(await pay.pay(held.outTradeNo)).toBe(204);
-    await waitFor(async () => (await stack.sql`SELECT 1 FROM appointments WHERE number = ${held.number} AND status = 'booked'`).length > 0, 20_000, 'booked');
+    await bookedInWorkflow(held.number);
     const cancelled = await post(jar, `/api/outpatient/appointments/${held.number}/cancel`, {});
-    expect(cancelled.status).toBe(200);
-    expect(await cancelled.json()).toMatchObject({ appointment: { number: held.number, status: 'cancelled' } });
+    expect({ status: cancelled.status, body: (await cancelled.json()) as unknown }).toMatchObject({ status: 200, body: { appointment: { number: held.number, status: 'cancelled' } } });
     expect(sims.messages.filter((m) => m.body.includes('验证码'))).toHaveLength(codesBefore);
   });
 
@@ -229,6 +236,17 @@ describe('WeChat identity on the booking pages', () => {
     const menuLink = await get(new Jar(), '/book?from=wechat');
     expect(menuLink.status).toBe(302);
     expect(menuLink.headers.get('location')).toContain('/wechat-open/connect/oauth2/authorize?');
+    // The 模拟手机 page's link: the simulator remembers the phone's WeChat account, its authorize page answers as it.
+    const as = await fetch(`${sims.url}/sim/wechat/as?openid=oDEV${uniq()}&next=${encodeURIComponent(`${PUBLIC_BASE_URL}/book?from=wechat`)}`, { redirect: 'manual' });
+    expect(as.status).toBe(302);
+    expect(as.headers.get('location')).toBe(`${PUBLIC_BASE_URL}/book?from=wechat`);
+    const simCookie = as.headers.getSetCookie()[0]!.split(';')[0]!;
+    const authorized = await fetch(menuLink.headers.get('location')!, { headers: { cookie: simCookie }, redirect: 'manual' });
+    const devCode = new URL(authorized.headers.get('location')!).searchParams.get('code')!;
+    const devAnswer = (await (
+      await fetch(`${stack.env.WECHAT_API_BASE_URL}/sns/oauth2/access_token?${new URLSearchParams({ appid: stack.env.WECHAT_APP_ID!, secret: stack.env.WECHAT_APP_SECRET!, code: devCode, grant_type: 'authorization_code' })}`)
+    ).json()) as { openid: string };
+    expect(`sim_wechat_openid=${devAnswer.openid}`).toBe(simCookie);
     // A state that is not this browser's is refused (no identity from someone else's callback).
     const stranger = new Jar();
     expect((await get(stranger, '/book/wechat?code=x&state=y')).headers.get('location')).toBe('/book');
@@ -244,7 +262,7 @@ describe('one verification per while', () => {
     expect(first.status).toBe(201);
     const { appointment: held } = (await first.json()) as { appointment: { number: string; outTradeNo: string } };
     expect(await pay.pay(held.outTradeNo)).toBe(204);
-    await waitFor(async () => (await stack.sql`SELECT 1 FROM appointments WHERE number = ${held.number} AND status = 'booked'`).length > 0, 20_000, 'booked');
+    await bookedInWorkflow(held.number);
 
     // 我的预约: one code, then the list and the cancel ride on the verified cookie.
     const jar = new Jar();

@@ -15,6 +15,7 @@ import { PUBLIC_BASE_URL, startChannelStack } from '../support/channels.js';
 import { waitFor } from '../support/follow-up-fixtures.js';
 import { createTestOrg, TEST_PASSWORD, type TestOrg } from '../support/org.js';
 import { uniq, type TestStack } from '../support/stack.js';
+import { appointmentWorkflowId, getAppointmentStateQuery } from '../../workflows/appointment/contracts.js';
 
 const SCREENSHOTS = process.env.E2E_SCREENSHOTS;
 
@@ -114,6 +115,9 @@ describe('patient booking on a phone', () => {
     await page.getByTestId('current-number').getByText(number).waitFor({ timeout: 15_000 });
     await page.getByText('请您到诊室就诊').waitFor();
     if (SCREENSHOTS) await page.screenshot({ path: `${SCREENSHOTS}/book-called.png`, fullPage: true });
+    // The booking's SMS code verified the patient for a while: 我的预约 lists without another code.
+    await page.goto(`${web.base}/book/mine`);
+    await page.getByTestId('my-appointments').locator('li', { hasText: number }).waitFor();
     await context.close();
   });
 
@@ -222,6 +226,8 @@ describe('patient booking on a phone', () => {
     await page.waitForURL((u) => u.pathname.startsWith('/book/done/'));
     await expect(page.getByTestId('booking-result').textContent()).resolves.toBe('预约成功');
     const number = decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
+    // Booked in the appointment's workflow too (its row says so a moment earlier): the cancel below is then accepted.
+    await waitFor(async () => (await stack.temporal.workflow.getHandle(appointmentWorkflowId(number)).query(getAppointmentStateQuery)).status === 'booked', 20_000, 'booked');
 
     await page.goto(`${web.base}/book/mine`);
     await expect(page.getByTestId('verified-as').textContent()).resolves.toContain('已通过微信验证');
