@@ -82,7 +82,7 @@ export function createApi(services: Services) {
   api.route('/webhooks/twilio/voice', createVoiceWebhookRoutes(services));
   api.route('/webhooks', createWebhookRoutes(services));
   // Public outpatient booking (no staff sign-in; the patient's mobile is verified by SMS code).
-  if (services.outpatientBooking) api.route('/outpatient', createOutpatientRoutes(services.outpatientBooking));
+  if (services.outpatientBooking) api.route('/outpatient', createOutpatientRoutes(services.outpatientBooking, services.patientIdentity));
 
   // Everything below needs a signed-in user.
   api.use('*', async (c, next) => {

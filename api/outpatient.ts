@@ -7,6 +7,9 @@
  * - `POST /api/outpatient/appointments` `{ sessionId, slotIndex, name, idNumber, mobile, code }` →
  *   201 `{ number, shortCode, status: pending_payment, holdExpiresAt, payUrl, … }`;
  * - `POST /api/outpatient/appointments/<number>/cancel` `{ mobile, code, reason? }`;
+ *
+ * Instead of `code`, the patient's verified session (the `sf_patient` cookie the booking pages set
+ * after an SMS code or WeChat identity) is accepted for its own mobile;
  * - `POST /api/outpatient/payments/wechat/notify` — WeChat Pay v3's notification (signature first).
  *
  * Refusals: `{ error, message, … }` with 400 (invalid_input, bad_code), 403 not_yours, 404, 409
@@ -14,6 +17,7 @@
  */
 import { Hono } from 'hono';
 import type { OutpatientBookingService } from '../services/outpatient-booking.js';
+import type { PatientIdentityService } from '../services/patient-identity.js';
 import { isServiceError, ServiceError } from '../services/errors.js';
 
 const jsonBody = (c: { req: { json: () => Promise<unknown> } }) =>
@@ -24,8 +28,9 @@ const jsonBody = (c: { req: { json: () => Promise<unknown> } }) =>
     },
   );
 
-export function createOutpatientRoutes(booking: OutpatientBookingService) {
+export function createOutpatientRoutes(booking: OutpatientBookingService, identity?: PatientIdentityService) {
   const api = new Hono();
+  const verified = (c: { req: { header: (name: string) => string | undefined } }) => identity?.verified(c.req.header('cookie')) ?? null;
   api.onError((err, c) => {
     if (isServiceError(err)) return c.json({ error: err.code, message: err.message, ...err.details }, err.status);
     throw err;
@@ -34,11 +39,13 @@ export function createOutpatientRoutes(booking: OutpatientBookingService) {
   api.post('/sms-codes', async (c) => c.json(await booking.sendCode((await jsonBody(c)).mobile), 201));
   api.post('/appointments', async (c) => {
     const b = await jsonBody(c);
-    return c.json({ appointment: await booking.book({ sessionId: b.sessionId, slotIndex: b.slotIndex, name: b.name, idNumber: b.idNumber, mobile: b.mobile, code: b.code }) }, 201);
+    const input = { sessionId: b.sessionId, slotIndex: b.slotIndex, name: b.name, idNumber: b.idNumber, mobile: b.mobile, code: b.code };
+    return c.json({ appointment: await booking.book(input, { verified: verified(c) }) }, 201);
   });
   api.post('/appointments/:number/cancel', async (c) => {
     const b = await jsonBody(c);
-    return c.json({ appointment: await booking.cancel(c.req.param('number'), { mobile: b.mobile, code: b.code, ...(typeof b.reason === 'string' ? { reason: b.reason } : {}) }) });
+    const input = { mobile: b.mobile, code: b.code, verified: verified(c), ...(typeof b.reason === 'string' ? { reason: b.reason } : {}) };
+    return c.json({ appointment: await booking.cancel(c.req.param('number'), input) });
   });
   // WeChat Pay expects 200/204 on success, and a 4xx/5xx `{ code: FAIL, message }` to retry or give up.
   api.post('/payments/wechat/notify', async (c) => {

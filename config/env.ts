@@ -168,6 +168,14 @@ const envSchema = z.object({
   WECHAT_API_BASE_URL: z.string().url().default('https://api.weixin.qq.com'),
   WECHAT_TEMPLATE_ID: z.string().optional(),
   /**
+   * Where WeChat's web authorization page lives (…/connect/oauth2/authorize): patients opening
+   * /book or /book/mine inside WeChat are identified by their openid (snsapi_base). The simulator
+   * when `npm start` runs it.
+   */
+  WECHAT_OAUTH_BASE_URL: z.string().url().default('https://open.weixin.qq.com'),
+  /** After one successful check (SMS code or WeChat identity), the patient's booking pages trust them this long (minutes). */
+  PATIENT_VERIFIED_MINUTES: positiveInt.default(30),
+  /**
    * WeChat Pay API v3 (微信支付) for outpatient prepayment (/book, /api/outpatient): merchant ID,
    * the app ID the payment belongs to, the merchant API certificate's serial and private key
    * (PEM file), WeChat Pay's platform public key (PEM file) and its serial or public key ID, the

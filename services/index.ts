@@ -3,6 +3,8 @@
  * both call these; neither talks to Postgres or Temporal directly.
  */
 import { createWechat } from '../activities/channels/wechat.js';
+import { createWechatOAuth } from '../activities/channels/wechat-oauth.js';
+import { createPatientIdentityService } from './patient-identity.js';
 import { createWechatBindingService } from './wechat-binding.js';
 import type { Client } from '@temporalio/client';
 import type { Env } from '../config/env.js';
@@ -79,6 +81,8 @@ export interface ServiceDeps {
     | 'WECHAT_APP_SECRET'
     | 'WECHAT_API_BASE_URL'
     | 'WECHAT_TEMPLATE_ID'
+    | 'WECHAT_OAUTH_BASE_URL'
+    | 'PATIENT_VERIFIED_MINUTES'
     | 'ALIYUN_SMS_CALLBACK_TOKEN'
     | HisIngestEnvKey
     | CallEnvKey
@@ -130,6 +134,17 @@ export function createServices({ sql, temporal, env, outpatient }: ServiceDeps) 
     appointments,
     clinicQueue,
     outpatientBooking,
+    patientIdentity: createPatientIdentityService({
+      sql,
+      secret: env.SESSION_SECRET,
+      verifiedMinutes: env.PATIENT_VERIFIED_MINUTES,
+      secure: env.NODE_ENV === 'production',
+      publicBaseUrl: env.PUBLIC_BASE_URL,
+      oauth:
+        env.WECHAT_APP_ID && env.WECHAT_APP_SECRET
+          ? createWechatOAuth({ appId: env.WECHAT_APP_ID, appSecret: env.WECHAT_APP_SECRET, apiBaseUrl: env.WECHAT_API_BASE_URL, authorizeBaseUrl: env.WECHAT_OAUTH_BASE_URL })
+          : null,
+    }),
     registrationDesk: createRegistrationDeskService({ sql, temporal, audit, appointments, clinicQueue, booking: outpatientBooking }),
     quotaPlanning: createQuotaPlanningService({ sql, audit }),
     workflowMonitor: createWorkflowMonitorService({ sql, temporal, env }),

@@ -8,6 +8,9 @@
  * Refusals are 4xx ServiceErrors whose `code` an integrator can rely on: `blacklisted` (with until
  * when, and that walk-in registration stays open), `full`, `closed`, `unpaid`, `not_yours`,
  * `bad_code`.
+ *
+ * Once verified (an SMS code, or the WeChat identity of services/patient-identity.ts), the patient
+ * books, views and cancels without another code for a short while (`verified`, the session cookie).
  */
 import { createHash, randomInt, randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
@@ -22,6 +25,7 @@ import { startOnce } from '../workflows/shared/start.js';
 import { REFUND_STATE_LABELS, refundStateOf, type RefundState } from '../domain/payment-refund.js';
 import { startAppointmentWorkflow } from './workflow-reconcile.js';
 import { notFound, refusedUpdate, ServiceError, ValidationError, type FieldProblem } from './errors.js';
+import type { VerifiedPatient } from './patient-identity.js';
 
 export interface OutpatientBookingDeps {
   sql: Sql;
@@ -100,6 +104,7 @@ export interface RefundView {
 
 const localDateTime = (d: Date) => d.toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false });
 const hash = (phone: string, code: string) => createHash('sha256').update(`${phone}:${code}`).digest('hex');
+const normalMobile = (mobile: unknown) => (typeof mobile === 'string' ? mobile.replace(/[\s-]/g, '') : '');
 
 export function createOutpatientBookingService(deps: OutpatientBookingDeps) {
   const { sql, temporal, taskQueue, payments } = deps;
@@ -118,6 +123,25 @@ export function createOutpatientBookingService(deps: OutpatientBookingDeps) {
       throw new ServiceError(400, 'bad_code', '验证码不正确');
     }
     await sql`UPDATE sms_codes SET used_at = now() WHERE id = ${row.id}`;
+  }
+
+  /**
+   * The patient behind a request: the verified patient (session cookie) when the mobile is theirs
+   * or not given, else the mobile proven by its SMS code now (400 `bad_code`).
+   */
+  async function prove(input: { mobile: unknown; code: unknown; verified?: VerifiedPatient | null }): Promise<VerifiedPatient> {
+    const phone = normalMobile(input.mobile);
+    if (input.verified && (phone === '' || phone === input.verified.mobile)) return input.verified;
+    if (!MOBILE.test(phone)) throw new ValidationError([{ field: 'mobile', message: '请填写 11 位手机号' }]);
+    await checkCode(phone, input.code);
+    return { mobile: phone, patientId: null, via: 'sms' };
+  }
+
+  /** A WeChat-identified patient books as their own record: name, ID number and mobile from it, not from the form. */
+  async function ownIdentity(who: VerifiedPatient | null | undefined): Promise<Pick<BookingInput, 'name' | 'idNumber' | 'mobile'> | null> {
+    if (!who?.patientId) return null;
+    const [p] = await sql<{ name: string; id_number: string | null }[]>`SELECT name, id_number FROM patients WHERE id = ${who.patientId}`;
+    return p?.id_number ? { name: p.name, idNumber: p.id_number, mobile: who.mobile } : null;
   }
 
   function readBooking(input: BookingInput) {
@@ -210,11 +234,13 @@ export function createOutpatientBookingService(deps: OutpatientBookingDeps) {
 
     /**
      * Holds a number for the patient and opens the payment: 409 `blacklisted` / `full` / `closed`,
-     * 400 `bad_code`. `byDesk` skips the SMS code (the registration desk has seen the patient).
+     * 400 `bad_code`. `byDesk` skips the SMS code (the registration desk has seen the patient), and
+     * so does `verified` for its own mobile (a WeChat-identified patient books as their record).
      */
-    async book(input: BookingInput, options: { byDesk?: boolean } = {}): Promise<HeldBooking> {
-      const b = readBooking(input);
-      if (!options.byDesk) await checkCode(b.mobile, input.code);
+    async book(input: BookingInput, options: { byDesk?: boolean; verified?: VerifiedPatient | null } = {}): Promise<HeldBooking> {
+      const own = await ownIdentity(options.verified);
+      const b = readBooking(own ? { ...input, ...own } : input);
+      if (!options.byDesk) await prove({ mobile: b.mobile, code: input.code, verified: options.verified });
       const patientId = await patientFor(b);
       const [blocked] = await sql<{ blacklisted_until: Date }[]>`
         SELECT blacklisted_until FROM noshow_ledger WHERE patient_id = ${patientId} AND blacklisted_until > now()`;
@@ -310,18 +336,20 @@ export function createOutpatientBookingService(deps: OutpatientBookingDeps) {
       return refundOf({ outTradeNo });
     },
 
-    /** The patient's appointments, by mobile + SMS code (no sign-in). */
-    async mine(mobile: unknown, code: unknown) {
-      const phone = typeof mobile === 'string' ? mobile.replace(/[\s-]/g, '') : '';
-      if (!MOBILE.test(phone)) throw new ValidationError([{ field: 'mobile', message: '请填写 11 位手机号' }]);
-      await checkCode(phone, code);
+    /** Checks the mobile's SMS code (used once): the verified patient the pages then remember for a while. */
+    verify(mobile: unknown, code: unknown): Promise<VerifiedPatient> {
+      return prove({ mobile, code });
+    },
+
+    /** The verified patient's appointments (by their mobile; a WeChat-identified patient also by their record). */
+    async mine(who: VerifiedPatient) {
       const rows = await sql<{ number: string; short_code: string; status: string; expert_name: string; department_name: string; slot_starts_at: Date; registration_opens_at: Date; order_status: string | null; out_refund_no: string | null }[]>`
         SELECT a.number, a.short_code, a.status, s.expert_name, d.name AS department_name, sl.starts_at AS slot_starts_at, s.registration_opens_at,
                o.status AS order_status, o.out_refund_no
         FROM appointments a JOIN patients p ON p.id = a.patient_id JOIN clinic_sessions s ON s.id = a.session_id
         JOIN departments d ON d.code = s.department_code JOIN clinic_slots sl ON sl.session_id = a.session_id AND sl.slot_index = a.slot_index
         LEFT JOIN LATERAL (SELECT status, out_refund_no FROM payment_orders WHERE appointment_id = a.id ORDER BY created_at DESC LIMIT 1) o ON true
-        WHERE p.phone = ${phone} ORDER BY sl.starts_at DESC LIMIT 50`;
+        WHERE p.phone = ${who.mobile} OR p.id = ${who.patientId} ORDER BY sl.starts_at DESC LIMIT 50`;
       // The prepayment refund of each (退款处理中 / 已退款), null where none is due.
       return rows.map(({ order_status, out_refund_no, ...r }) => ({ ...r, refund: refundStateOf(order_status ? { status: order_status, outRefundNo: out_refund_no } : null, r.status) }));
     },
@@ -330,19 +358,21 @@ export function createOutpatientBookingService(deps: OutpatientBookingDeps) {
      * Cancels by number for the patient who verified the booking's mobile (403 `not_yours`
      * otherwise), until walk-in registration opens (409 `closed`); a paid booking is refunded
      * through the adapter and its number goes back to booking. 409 `unpaid` while still unpaid.
+     * Verified: its SMS code now, or `verified` (the session cookie) for its own mobile or record.
      * `refund` says where the refund stands (处理中 until the provider accepts it; `refunded` is true
      * whenever one is due).
      */
-    async cancel(number: unknown, input: { mobile: unknown; code: unknown; reason?: string }): Promise<{ number: string; status: 'cancelled'; refunded: boolean; refund: RefundView | null }> {
+    async cancel(
+      number: unknown,
+      input: { mobile: unknown; code: unknown; reason?: string; verified?: VerifiedPatient | null },
+    ): Promise<{ number: string; status: 'cancelled'; refunded: boolean; refund: RefundView | null }> {
       const wanted = typeof number === 'string' ? number.trim().toUpperCase() : '';
-      const phone = typeof input.mobile === 'string' ? input.mobile.replace(/[\s-]/g, '') : '';
-      if (!MOBILE.test(phone)) throw new ValidationError([{ field: 'mobile', message: '请填写 11 位手机号' }]);
-      await checkCode(phone, input.code);
-      const [a] = await sql<{ id: string; workflow_id: string; status: string; phone: string | null; registration_opens_at: Date }[]>`
-        SELECT a.id, a.workflow_id, a.status, p.phone, s.registration_opens_at FROM appointments a
+      const who = await prove(input);
+      const [a] = await sql<{ id: string; workflow_id: string; status: string; phone: string | null; patient_id: string; registration_opens_at: Date }[]>`
+        SELECT a.id, a.workflow_id, a.status, p.phone, a.patient_id, s.registration_opens_at FROM appointments a
         JOIN patients p ON p.id = a.patient_id JOIN clinic_sessions s ON s.id = a.session_id WHERE a.number = ${wanted}`;
       if (!a) throw notFound('预约不存在');
-      if (a.phone !== phone) throw new ServiceError(403, 'not_yours', '该预约不属于此手机号');
+      if (a.phone !== who.mobile && a.patient_id !== who.patientId) throw new ServiceError(403, 'not_yours', '该预约不属于此手机号');
       if (a.status === 'pending_payment') throw new ServiceError(409, 'unpaid', '该预约尚未支付,未支付的号源将自动释放');
       if (a.registration_opens_at.getTime() <= Date.now()) throw new ServiceError(409, 'closed', '现场挂号已开始,不能再取消预约');
       try {

@@ -238,7 +238,7 @@ describe('outpatient booking over the public API', () => {
       const [pending] = await stack.sql<{ status: string; out_refund_no: string }[]>`SELECT status, out_refund_no FROM payment_orders WHERE out_trade_no = ${held.outTradeNo}`;
       expect(pending).toEqual({ status: 'paid', out_refund_no: `R${held.outTradeNo}` });
       // … and the patient's list says so.
-      const listed = await service.mine(patient.mobile, await smsCode(patient.mobile));
+      const listed = await service.mine(await service.verify(patient.mobile, await smsCode(patient.mobile)));
       expect(listed.find((a) => a.number === held.number)).toMatchObject({ status: 'cancelled', refund: 'pending' });
     } finally {
       pay.refundsFailing = false;

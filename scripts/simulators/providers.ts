@@ -1,7 +1,8 @@
 /**
  * Local simulators of the message providers, for development, the demo and tests: one HTTP
  * server speaking Twilio's Messages API (under /twilio, the SDK's host rewritten), Alibaba Cloud
- * SMS's RPC SendSms (at /, the SDK's endpoint) and the WeChat Official Account API (under /wechat).
+ * SMS's RPC SendSms (at /, the SDK's endpoint), the WeChat Official Account API (under /wechat) and
+ * WeChat's web authorization page (under /wechat-open: silent snsapi_base, back with a one-time code).
  * Each sends its provider's callbacks back to the deployment, signed as the provider signs them:
  * Twilio X-Twilio-Signature (HMAC-SHA1 over URL + sorted parameters), WeChat's sha1 signature
  * of token/timestamp/nonce, Aliyun's report push (a shared token in the URL).
@@ -60,6 +61,12 @@ export interface Simulators {
   scanQrUrl(openid: string, url: string, subscribed?: boolean): Promise<Response>;
   /** WeChat user unfollows. */
   unsubscribe(openid: string): Promise<Response>;
+  /**
+   * WeChat's authorize page for a phone signed in as `openid`: the redirect it answers (to the
+   * redirect_uri with `code` and `state`), as a WeChat browser follows it. A phone without an
+   * openid (no `sim_wechat_openid` cookie on the simulator) is a new WeChat user.
+   */
+  authorize(url: string, openid?: string): Promise<Response>;
   /** Twilio Voice: calls, phones that answer or not, keypresses. */
   voice: VoiceSim;
   close(): Promise<void>;
@@ -92,6 +99,7 @@ export async function startSimulators(o: SimulatorOptions): Promise<Simulators> 
   const tokens = new Set<string>();
   const scenes = new Map<string, string>(); // ticket → scene
   const sceneOfUrl = new Map<string, string>(); // the code's content → scene
+  const oauthCodes = new Map<string, { openid: string; expiresAt: number; used: boolean }>(); // web authorization codes
   const later = (fn: () => Promise<unknown>) => setTimeout(() => void fn().catch((err: unknown) => console.error('[simulator] callback failed', err)), o.reportDelayMs ?? 50);
   const record = (m: Omit<SimMessage, 'at'>) => {
     const entry = { ...m, at: new Date().toISOString() };
@@ -279,6 +287,46 @@ export async function startSimulators(o: SimulatorOptions): Promise<Simulators> 
     sceneOfUrl.set(url, scene);
     return c.json({ ticket, expire_seconds: req.expire_seconds ?? 2592000, url });
   });
+  // ------------------------------------------------------------------ WeChat web authorization (网页授权, OAuth 2.0)
+  // The authorize page (open.weixin.qq.com/connect/oauth2/authorize): snsapi_base is silent, the
+  // phone goes straight back to redirect_uri?code=…&state=…. WeChat's own error pages for a wrong
+  // appid, scope or response_type are plain pages here. The user is the phone's WeChat account:
+  // the `sim_wechat_openid` cookie on the simulator (the 模拟手机 page or a test sets it), else a new user.
+  app.get('/wechat-open/connect/oauth2/authorize', (c) => {
+    const q = new URL(c.req.url).searchParams;
+    if (q.get('appid') !== o.wechat.appId) return c.text('appid 参数错误', 400);
+    if (q.get('response_type') !== 'code') return c.text('response_type 参数错误', 400);
+    if (q.get('scope') !== 'snsapi_base' && q.get('scope') !== 'snsapi_userinfo') return c.text('scope 参数错误', 400);
+    const redirect = q.get('redirect_uri') ?? '';
+    if (!/^https?:\/\//.test(redirect)) return c.text('redirect_uri 参数错误', 400);
+    const openid = /(?:^|;\s*)sim_wechat_openid=([^;]+)/.exec(c.req.header('cookie') ?? '')?.[1] ?? `o${randomBytes(20).toString('base64url').slice(0, 27)}`;
+    const code = randomBytes(16).toString('hex');
+    oauthCodes.set(code, { openid: decodeURIComponent(openid), expiresAt: Date.now() + 300_000, used: false });
+    const back = new URL(redirect);
+    back.searchParams.set('code', code);
+    back.searchParams.set('state', q.get('state') ?? '');
+    return c.redirect(back.toString(), 302);
+  });
+  // The exchange (api.weixin.qq.com/sns/oauth2/access_token): a code is valid once for 5 minutes.
+  app.get('/wechat/sns/oauth2/access_token', (c) => {
+    const q = new URL(c.req.url).searchParams;
+    const rid = `${randomBytes(4).toString('hex')}-${randomBytes(4).toString('hex')}-${randomBytes(4).toString('hex')}`;
+    if (q.get('appid') !== o.wechat.appId) return c.json({ errcode: 40013, errmsg: `invalid appid, rid: ${rid}` });
+    if (q.get('secret') !== o.wechat.appSecret) return c.json({ errcode: 40125, errmsg: `invalid appsecret, rid: ${rid}` });
+    if (q.get('grant_type') !== 'authorization_code') return c.json({ errcode: 40002, errmsg: `invalid grant_type, rid: ${rid}` });
+    const grant = oauthCodes.get(q.get('code') ?? '');
+    if (grant?.used) return c.json({ errcode: 40163, errmsg: `code been used, rid: ${rid}` });
+    if (!grant || grant.expiresAt < Date.now()) return c.json({ errcode: 40029, errmsg: `invalid code, rid: ${rid}` });
+    grant.used = true;
+    return c.json({
+      access_token: randomBytes(48).toString('base64url'),
+      expires_in: 7200,
+      refresh_token: randomBytes(48).toString('base64url'),
+      openid: grant.openid,
+      scope: 'snsapi_base',
+    });
+  });
+
   app.get('/wechat/cgi-bin/showqrcode', (c) => c.text(`simulated QR code for scene ${scenes.get(new URL(c.req.url).searchParams.get('ticket') ?? '') ?? '?'}`));
 
   // ------------------------------------------------------------------ Twilio Voice (Calls API, recordings, ringing phones)
@@ -320,6 +368,10 @@ export async function startSimulators(o: SimulatorOptions): Promise<Simulators> 
     unsubscribe(openid) {
       return postWechat(wechatEvent(openid, { Event: 'unsubscribe', EventKey: '' }));
     },
+    async authorize(url, openid) {
+      const u = new URL(url);
+      return app.request(`${u.pathname}${u.search}`, { headers: openid ? { cookie: `sim_wechat_openid=${encodeURIComponent(openid)}` } : {} });
+    },
     close: async () => {},
   };
   app.get('/sim/messages', (c) => c.json({ messages }));
@@ -327,6 +379,12 @@ export async function startSimulators(o: SimulatorOptions): Promise<Simulators> 
     const { from, body } = (await c.req.json()) as { from: string; body: string };
     const res = await sims.replySms(from, body);
     return c.json({ status: res.status });
+  });
+  // The simulated phone's WeChat account (its authorize page then answers with this openid), and back to `next`.
+  app.get('/sim/wechat/as', (c) => {
+    const q = new URL(c.req.url).searchParams;
+    c.header('Set-Cookie', `sim_wechat_openid=${encodeURIComponent(q.get('openid') ?? '')}; Path=/; HttpOnly; SameSite=Lax`);
+    return q.get('next') ? c.redirect(q.get('next')!, 302) : c.json({ openid: q.get('openid') });
   });
   app.post('/sim/wechat/scan', async (c) => {
     const { openid, scene, url } = (await c.req.json()) as { openid: string; scene?: string; url?: string };
@@ -353,6 +411,7 @@ export async function startSimulators(o: SimulatorOptions): Promise<Simulators> 
     WECHAT_APP_SECRET: o.wechat.appSecret,
     WECHAT_TOKEN: o.wechat.token,
     WECHAT_API_BASE_URL: `${url}/wechat`,
+    WECHAT_OAUTH_BASE_URL: `${url}/wechat-open`,
     WECHAT_TEMPLATE_ID: 'sim-template-followup',
     PUBLIC_BASE_URL: base,
   };

@@ -7,9 +7,11 @@ interface Props {
   fields: { name?: string; idNumber?: string; mobile?: string };
   /** The patient types their own details, so the browser may fill them in (not at the staff desk). */
   ownDetails?: boolean;
+  /** The mobile was verified a moment ago (/book): shown masked instead of asked again. */
+  verifiedMobile?: string;
 }
 
-export function PatientIdentityFields({ values, fields, ownDetails = false }: Props) {
+export function PatientIdentityFields({ values, fields, ownDetails = false, verifiedMobile }: Props) {
   return (
     <>
       <label>
@@ -22,11 +24,17 @@ export function PatientIdentityFields({ values, fields, ownDetails = false }: Pr
         <input name="idNumber" defaultValue={values.idNumber ?? ''} autoComplete="off" aria-invalid={fields.idNumber ? true : undefined} />
         {fields.idNumber && <span className="field-error">{fields.idNumber}</span>}
       </label>
+ {verifiedMobile ? (
+        <p className="verified-mobile" data-testid="verified-mobile">
+          手机号 {verifiedMobile}(已验证)
+        </p>
+      ) : (
       <label>
         手机号
         <input name="mobile" inputMode="tel" defaultValue={values.mobile ?? ''} autoComplete={ownDetails ? 'tel' : undefined} aria-invalid={fields.mobile ? true : undefined} />
         {fields.mobile && <span className="field-error">{fields.mobile}</span>}
       </label>
+      )}
     </>
   );
 }

@@ -1,7 +1,8 @@
 /**
  * /book — the patient books an outpatient appointment on their phone (no sign-in, zh-CN, 360 px):
  * date → department → expert → slot (numbers left and the slot's time window) → name, ID number,
- * mobile and the SMS code → the payment page (WeChat Pay; the local simulator in development) →
+ * mobile and the SMS code (or, verified a moment ago or through WeChat, no code: the WeChat
+ * patient's own record, masked; web/patient-identity.server.ts) → the payment page (WeChat Pay; the local simulator in development) →
  * /book/done/<number> with the queue link. A blacklisted patient is told why, until when, and that
  * walk-in registration stays open. Rules live in services/outpatient-booking.ts.
  */
@@ -9,6 +10,7 @@ import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type 
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { isServiceError } from '../../services/errors.js';
 import { PatientIdentityFields } from '../components/PatientIdentityFields.js';
+import { patientGate, verifiedPatient } from '../patient-identity.server.js';
 
 export const meta: MetaFunction = () => [{ title: '预约挂号' }, { name: 'viewport', content: 'width=device-width, initial-scale=1' }];
 
@@ -29,13 +31,14 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const url = new URL(request.url);
   const dates = upcomingDates(new Date());
   const date = url.searchParams.get('date') ?? dates[0]!.value;
-  if (!booking) return { available: false as const, dates, date, sessions: [], dept: null, session: null, slot: null };
+  if (!booking) return { available: false as const, dates, date, sessions: [], dept: null, session: null, slot: null, me: null, wechatNotice: null };
+  const { shown: me, wechatNotice } = await patientGate(request, context);
   const sessions = await booking.sessions(date).catch(() => []);
   const dept = url.searchParams.get('dept');
   const session = sessions.find((s) => s.sessionId === url.searchParams.get('session')) ?? null;
   const slotParam = url.searchParams.get('slot');
   const slot = session && slotParam !== null ? (session.slots.find((s) => s.slotIndex === Number(slotParam)) ?? null) : null;
-  return { available: true as const, dates, date, sessions, dept, session, slot };
+  return { available: true as const, dates, date, sessions, dept, session, slot, me, wechatNotice };
 }
 
 type ActionResult = { codeSent?: boolean; error?: string; blacklistedUntil?: string; fields?: Record<string, string>; values: Record<string, string> };
@@ -46,13 +49,19 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const form = await request.formData();
   const values: Record<string, string> = {};
   for (const [k, v] of form) if (typeof v === 'string') values[k] = v;
+  const identity = context.services.patientIdentity;
+  const who = verifiedPatient(request, context);
   try {
+    if (values.intent === 'forget') return data<ActionResult>({ values: {} }, { headers: { 'Set-Cookie': identity.clearedCookie() } });
     if (values.intent === 'send_code') {
       await booking.sendCode(values.mobile);
       return data<ActionResult>({ codeSent: true, values });
     }
-    const held = await booking.book({ sessionId: values.sessionId, slotIndex: values.slotIndex, name: values.name, idNumber: values.idNumber, mobile: values.mobile, code: values.code });
-    return redirect(held.payUrl);
+    const mobile = values.mobile ?? who?.mobile;
+    const held = await booking.book({ sessionId: values.sessionId, slotIndex: values.slotIndex, name: values.name, idNumber: values.idNumber, mobile, code: values.code }, { verified: who });
+    // Proven by the SMS code just now: the patient's other pages (我的预约) need no second code for a while.
+    const headers: HeadersInit = who ? {} : { 'Set-Cookie': identity.verifiedCookie({ mobile: (mobile ?? '').replace(/[\s-]/g, ''), patientId: null, via: 'sms' }) };
+    return redirect(held.payUrl, { headers });
   } catch (err) {
     if (!isServiceError(err)) throw err;
     const fields: Record<string, string> = {};
@@ -101,6 +110,11 @@ export default function Book() {
               {result.blacklistedUntil && <p>您仍可在开诊当天到挂号窗口现场挂号。</p>}
             </div>
           )}
+          {view.wechatNotice && !view.me && (
+            <p className="notice" role="status" data-testid="wechat-notice">
+              {view.wechatNotice}
+            </p>
+          )}
           {result?.codeSent && (
             <p className="notice" role="status">
               验证码已发送到 {values.mobile}
@@ -109,20 +123,38 @@ export default function Book() {
           <Form method="post" className="booking-form" noValidate>
             <input type="hidden" name="sessionId" value={view.session.sessionId} />
             <input type="hidden" name="slotIndex" value={view.slot.slotIndex} />
-            <PatientIdentityFields values={values} fields={fields} ownDetails />
-            <div className="code-row">
-              <label>
-                短信验证码
-                <input name="code" inputMode="numeric" maxLength={6} autoComplete="one-time-code" />
-              </label>
-              <button type="submit" name="intent" value="send_code" className="secondary" disabled={busy}>
-                获取验证码
-              </button>
-            </div>
+            {view.me?.profile ? (
+              <div className="verified-identity" data-testid="verified-identity">
+                <p>就诊人 {view.me.profile.nameMasked}</p>
+                <p>身份证号 {view.me.profile.idNumberMasked}</p>
+                <p>手机号 {view.me.profile.mobileMasked}</p>
+                <p className="hint">{view.me.via === 'wechat' ? '已通过微信验证身份,无需短信验证码' : '已验证身份'}</p>
+              </div>
+            ) : (
+              <PatientIdentityFields values={values} fields={fields} ownDetails {...(view.me ? { verifiedMobile: view.me.mobileMasked } : {})} />
+            )}
+            {!view.me && (
+              <div className="code-row">
+                <label>
+                  短信验证码
+                  <input name="code" inputMode="numeric" maxLength={6} autoComplete="one-time-code" />
+                </label>
+                <button type="submit" name="intent" value="send_code" className="secondary" disabled={busy}>
+                  获取验证码
+                </button>
+              </div>
+            )}
             <button type="submit" name="intent" value="book" disabled={busy} className="primary-wide">
               提交并支付
             </button>
           </Form>
+          {view.me && (
+            <Form method="post" className="forget-identity">
+              <button type="submit" name="intent" value="forget" className="link-button" disabled={busy}>
+                不是本人?更换就诊人
+              </button>
+            </Form>
+          )}
           <p>
             <Link to={q({ dept: view.session.departmentCode, session: view.session.sessionId })}>重新选择时段</Link>
           </p>

@@ -1,14 +1,16 @@
 /**
- * /book/mine — "我的预约": the patient (no sign-in, zh-CN, 360 px) identifies with mobile + SMS
- * code, sees their appointments, and may cancel one until walk-in registration opens on the day.
- * Cancelling is confirmed with a fresh SMS code (a code is used once); a paid booking is refunded
- * through the payment adapter and the number goes back to booking. Rules live in
- * services/outpatient-booking.ts (mine, cancel).
+ * /book/mine — "我的预约": the patient (no sign-in, zh-CN, 360 px) identifies once — mobile + SMS
+ * code, or their WeChat identity when they came from the Official Account — sees their
+ * appointments, and may cancel one until walk-in registration opens on the day, confirming on the
+ * page without another code while the verification lasts (PATIENT_VERIFIED_MINUTES). A paid
+ * booking is refunded through the payment adapter and the number goes back to booking. Rules live
+ * in services/outpatient-booking.ts (verify, mine, cancel) and services/patient-identity.ts.
  */
-import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
-import { isServiceError } from '../../services/errors.js';
 import { REFUND_STATE_LABELS } from '../../domain/payment-refund.js';
+import { isServiceError } from '../../services/errors.js';
+import { patientGate, verifiedPatient } from '../patient-identity.server.js';
 
 export const meta: MetaFunction = () => [{ title: '我的预约' }, { name: 'viewport', content: 'width=device-width, initial-scale=1' }];
 
@@ -38,18 +40,34 @@ interface Item {
 
 type Result =
   | { stage: 'code_sent'; mobile: string }
-  | { stage: 'list'; mobile: string; items: Item[] }
-  | { stage: 'confirm'; mobile: string; number: string; summary: string }
-  | { stage: 'cancelled'; mobile: string; number: string; refund: string | null }
-  | { stage: 'error'; mobile: string; error: string; number?: string; summary?: string };
+  | { stage: 'confirm'; number: string; summary: string }
+  | { stage: 'cancelled'; number: string; refund: string | null }
+  | { stage: 'error'; mobile?: string; error: string };
 
-export function loader({ context }: LoaderFunctionArgs) {
-  return { available: Boolean(context.services.outpatientBooking) };
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const booking = context.services.outpatientBooking;
+  if (!booking) return { available: false as const, me: null, wechatNotice: null, items: [] as Item[] };
+  const { verified, shown: me, wechatNotice } = await patientGate(request, context);
+  const now = Date.now();
+  const items: Item[] = verified
+    ? (await booking.mine(verified)).map((r) => ({
+        number: r.number,
+        shortCode: r.short_code,
+        status: r.status,
+        expertName: r.expert_name,
+        departmentName: r.department_name,
+        startsAt: r.slot_starts_at.toISOString(),
+        cancellable: r.status === 'booked' && r.registration_opens_at.getTime() > now,
+        refund: r.refund ? REFUND_STATE_LABELS[r.refund] : null,
+      }))
+    : [];
+  return { available: true as const, me, wechatNotice, items };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const booking = context.services.outpatientBooking;
   if (!booking) throw new Response('在线预约暂未开通', { status: 404 });
+  const identity = context.services.patientIdentity;
   const form = await request.formData();
   const v = (k: string) => (typeof form.get(k) === 'string' ? String(form.get(k)).trim() : '');
   const mobile = v('mobile');
@@ -59,27 +77,20 @@ export async function action({ request, context }: ActionFunctionArgs) {
         await booking.sendCode(mobile);
         return data<Result>({ stage: 'code_sent', mobile });
       case 'list': {
-        const rows = await booking.mine(mobile, v('code'));
-        const now = Date.now();
-        const items: Item[] = rows.map((r) => ({
-          number: r.number,
-          shortCode: r.short_code,
-          status: r.status,
-          expertName: r.expert_name,
-          departmentName: r.department_name,
-          startsAt: r.slot_starts_at.toISOString(),
-          cancellable: r.status === 'booked' && r.registration_opens_at.getTime() > now,
-          refund: r.refund ? REFUND_STATE_LABELS[r.refund] : null,
-        }));
-        return data<Result>({ stage: 'list', mobile, items });
+        // One code: the patient stays verified for a while (view and cancel without another).
+        const who = await booking.verify(mobile, v('code'));
+        return redirect('/book/mine', { headers: { 'Set-Cookie': identity.verifiedCookie(who) } });
       }
-      case 'send_cancel_code':
-        await booking.sendCode(mobile);
-        return data<Result>({ stage: 'confirm', mobile, number: v('number'), summary: v('summary') });
+      case 'confirm':
+        return data<Result>({ stage: 'confirm', number: v('number'), summary: v('summary') });
       case 'cancel': {
-        const done = await booking.cancel(v('number'), { mobile, code: v('code'), reason: '患者在"我的预约"取消' });
-        return data<Result>({ stage: 'cancelled', mobile, number: done.number, refund: done.refund?.label ?? null });
+        const who = verifiedPatient(request, context);
+        if (!who) return data<Result>({ stage: 'error', error: `验证已过期(${identity.verifiedMinutes} 分钟),请重新获取验证码` }, { status: 401 });
+        const done = await booking.cancel(v('number'), { mobile: who.mobile, code: '', verified: who, reason: '患者在"我的预约"取消' });
+        return data<Result>({ stage: 'cancelled', number: done.number, refund: done.refund?.label ?? null });
       }
+      case 'forget':
+        return redirect('/book/mine', { headers: { 'Set-Cookie': identity.clearedCookie() } });
       default:
         throw new Response('未知操作', { status: 400 });
     }
@@ -87,42 +98,39 @@ export async function action({ request, context }: ActionFunctionArgs) {
     if (!isServiceError(err)) throw err;
     const problems = (err.details?.problems ?? []) as { message: string }[];
     const error = problems.length ? problems.map((p) => p.message).join(';') : err.message;
-    return data<Result>({ stage: 'error', mobile, error, ...(v('number') ? { number: v('number'), summary: v('summary') } : {}) }, { status: err.status });
+    return data<Result>({ stage: 'error', mobile, error }, { status: err.status });
   }
 }
 
-function CodeForm({ mobile, busy, number, summary, submitLabel }: { mobile: string; busy: boolean; number?: string; summary?: string; submitLabel: string }) {
-  const cancelling = Boolean(number);
+function CodeForm({ mobile, busy }: { mobile: string; busy: boolean }) {
   return (
     <Form method="post" className="booking-form" noValidate>
-      {number && <input type="hidden" name="number" value={number} />}
-      {summary && <input type="hidden" name="summary" value={summary} />}
       <label>
         手机号
-        <input name="mobile" inputMode="tel" defaultValue={mobile} autoComplete="tel" readOnly={cancelling} />
+        <input name="mobile" inputMode="tel" defaultValue={mobile} autoComplete="tel" />
       </label>
       <div className="code-row">
         <label>
           短信验证码
           <input name="code" inputMode="numeric" maxLength={6} autoComplete="one-time-code" />
         </label>
-        <button type="submit" name="intent" value={cancelling ? 'send_cancel_code' : 'send_code'} className="secondary" disabled={busy}>
+        <button type="submit" name="intent" value="send_code" className="secondary" disabled={busy}>
           获取验证码
         </button>
       </div>
-      <button type="submit" name="intent" value={cancelling ? 'cancel' : 'list'} disabled={busy} className="primary-wide">
-        {submitLabel}
+      <button type="submit" name="intent" value="list" disabled={busy} className="primary-wide">
+        查看我的预约
       </button>
     </Form>
   );
 }
 
 export default function MyAppointments() {
-  const { available } = useLoaderData<typeof loader>();
+  const view = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>() as Result | undefined;
   const busy = useNavigation().state !== 'idle';
 
-  if (!available) {
+  if (!view.available) {
     return (
       <main className="patient-page booking">
         <h1>我的预约</h1>
@@ -130,8 +138,7 @@ export default function MyAppointments() {
       </main>
     );
   }
-  const mobile = result?.mobile ?? '';
-  const confirming = result && (result.stage === 'confirm' || (result.stage === 'error' && result.number)) ? (result as { number: string; summary?: string }) : null;
+  const me = view.me;
 
   return (
     <main className="patient-page booking">
@@ -141,12 +148,46 @@ export default function MyAppointments() {
           {result.error}
         </div>
       )}
-      {result?.stage === 'list' ? (
+      {result?.stage === 'cancelled' && (
+        <div className="notice" role="status" data-testid="cancelled">
+          <p>
+            预约 {result.number} 已取消{result.refund ? `,预缴费将原路退回（${result.refund}）` : ''}。
+          </p>
+        </div>
+      )}
+      {me && result?.stage === 'confirm' ? (
         <>
-          <p className="patient-lead">手机号 {mobile} 的预约</p>
-          {result.items.length === 0 && <p className="empty">没有预约记录</p>}
+          <p className="patient-lead" data-testid="cancel-target">
+            取消预约 {result.number}
+            {result.summary ? (
+              <>
+                <br />
+                {result.summary}
+              </>
+            ) : null}
+          </p>
+          <p className="notice" role="status">
+            确认后预约即取消,已支付的预缴费将原路退回。
+          </p>
+          <Form method="post" className="mine-actions">
+            <input type="hidden" name="number" value={result.number} />
+            <button type="submit" name="intent" value="cancel" className="primary-wide" disabled={busy}>
+              确认取消
+            </button>
+          </Form>
+          <p>
+            <Link to="/book/mine">不取消,返回我的预约</Link>
+          </p>
+        </>
+      ) : me ? (
+        <>
+          <p className="patient-lead" data-testid="verified-as">
+            {me.profile ? `${me.profile.nameMasked} · ` : ''}手机号 {me.mobileMasked} 的预约
+            {me.via === 'wechat' ? '(已通过微信验证)' : ''}
+          </p>
+          {view.items.length === 0 && <p className="empty">没有预约记录</p>}
           <ul className="appointment-cards" data-testid="my-appointments">
-            {result.items.map((a) => {
+            {view.items.map((a) => {
               const summary = `${a.departmentName} · ${a.expertName} · ${when(a.startsAt)}`;
               return (
                 <li key={a.number} className="appointment-card">
@@ -164,10 +205,9 @@ export default function MyAppointments() {
                   )}
                   {a.cancellable ? (
                     <Form method="post">
-                      <input type="hidden" name="mobile" value={mobile} />
                       <input type="hidden" name="number" value={a.number} />
                       <input type="hidden" name="summary" value={summary} />
-                      <button type="submit" name="intent" value="send_cancel_code" className="secondary" disabled={busy}>
+                      <button type="submit" name="intent" value="confirm" className="secondary" disabled={busy}>
                         取消预约
                       </button>
                     </Form>
@@ -178,41 +218,26 @@ export default function MyAppointments() {
               );
             })}
           </ul>
+          <Form method="post">
+            <button type="submit" name="intent" value="forget" className="link-button" disabled={busy}>
+              退出(更换手机号)
+            </button>
+          </Form>
         </>
-      ) : confirming ? (
-        <>
-          <p className="patient-lead" data-testid="cancel-target">
-            取消预约 {confirming.number}
-            {confirming.summary ? (
-              <>
-                <br />
-                {confirming.summary}
-              </>
-            ) : null}
-          </p>
-          {result?.stage === 'confirm' && (
-            <p className="notice" role="status">
-              验证码已发送到 {mobile},输入后确认取消;已支付的预缴费将原路退回。
-            </p>
-          )}
-          <CodeForm mobile={mobile} busy={busy} number={confirming.number} {...(confirming.summary ? { summary: confirming.summary } : {})} submitLabel="确认取消" />
-        </>
-      ) : result?.stage === 'cancelled' ? (
-        <div className="notice" role="status" data-testid="cancelled">
-          <p>预约 {result.number} 已取消{result.refund ? `,预缴费将原路退回（${result.refund}）` : ''}。</p>
-          <p>
-            <Link to="/book/mine">重新查看我的预约</Link>
-          </p>
-        </div>
       ) : (
         <>
           <p className="patient-lead">输入预约时填写的手机号,用短信验证码查看和取消预约。</p>
-          {result?.stage === 'code_sent' && (
-            <p className="notice" role="status">
-              验证码已发送到 {mobile}
+          {view.wechatNotice && (
+            <p className="notice" role="status" data-testid="wechat-notice">
+              {view.wechatNotice}
             </p>
           )}
-          <CodeForm mobile={mobile} busy={busy} submitLabel="查看我的预约" />
+          {result?.stage === 'code_sent' && (
+            <p className="notice" role="status">
+              验证码已发送到 {result.mobile}
+            </p>
+          )}
+          <CodeForm mobile={result && 'mobile' in result ? (result.mobile ?? '') : ''} busy={busy} />
         </>
       )}
       <p>

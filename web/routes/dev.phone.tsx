@@ -8,7 +8,10 @@ export const meta: MetaFunction = () => [{ title: '模拟手机 · 开发' }];
 /** Developer page (only while npm start runs the provider simulators): each patient's messages, and replying as the patient. */
 export async function loader({ context }: LoaderFunctionArgs) {
   const [threads, calls] = await Promise.all([orRespond(context.services.devPhone.threads()), orRespond(context.services.devPhone.calls())]);
-  return { threads, calls };
+  // A WeChat follower opens 预约挂号 from the Official Account's menu: the simulator's authorize page then answers as them.
+  const { SIMULATOR_URL, PUBLIC_BASE_URL } = context.services.env;
+  const wechatBooking = SIMULATOR_URL ? `${SIMULATOR_URL.replace(/\/$/, '')}/sim/wechat/as?next=${encodeURIComponent(`${PUBLIC_BASE_URL.replace(/\/$/, '')}/book?from=wechat`)}&openid=` : null;
+  return { threads, calls, wechatBooking };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -25,7 +28,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 export default function DevPhone() {
-  const { threads, calls } = useLoaderData<typeof loader>();
+  const { threads, calls, wechatBooking } = useLoaderData<typeof loader>();
   return (
     <main className="dev-phone">
       <h1>模拟手机</h1>
@@ -55,6 +58,13 @@ export default function DevPhone() {
               </li>
             ))}
           </ol>
+          {!t.address.startsWith('+') && wechatBooking && (
+            <p>
+              <a href={`${wechatBooking}${encodeURIComponent(t.address)}`} target="_blank" rel="noreferrer">
+                以该微信用户打开预约挂号
+              </a>
+            </p>
+          )}
           {t.address.startsWith('+') && (
             <Form method="post" className="reply">
               <input type="hidden" name="from" value={t.address} />
