@@ -19,6 +19,7 @@ import { createPaymentActivities } from './payments/refunds.js';
 import type { PaymentAdapter } from './payments/types.js';
 import type { Channels } from './channels/settings.js';
 import type { IngestSettings } from '../services/discharges.js';
+import type { ContactClock } from '../domain/contact-rules.js';
 
 export interface ActivityDeps {
   sql: Sql;
@@ -32,6 +33,8 @@ export interface ActivityDeps {
   channels?: Channels;
   /** The calls service for the IVR survey step and the recording purge (issue 16); without it no call is placed. */
   calls?: CallActivityDeps['calls'];
+  /** The day quiet hours and message caps are counted on (config/env.ts: contactClockOf); the real day when absent. */
+  contactClock?: ContactClock;
   /** The prepayment adapter (activities/payments/settings.ts: paymentsFromEnv); without it refunds wait (retried). */
   payments?: PaymentAdapter;
 }

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { DEMO_PASSWORD_DEFAULT, EnvError, loadEnv as loadEnvTyped, SESSION_SECRET_DEFAULT } from './env.js';
+import { contactClockOf, DEMO_PASSWORD_DEFAULT, EnvError, loadEnv as loadEnvTyped, SESSION_SECRET_DEFAULT } from './env.js';
 
 type Source = Record<string, string | undefined>;
 /** Environments as a deployment would give them: any keys, any strings (Remix's typings make NODE_ENV a required enum). */
@@ -147,6 +147,17 @@ describe('loadEnv', () => {
     expect(envError({ SESSION_SECRET: 'short' }).message).toContain('SESSION_SECRET');
     expect(envError({ DEMO_PASSWORD: 'short' }).message).toContain('DEMO_PASSWORD');
     expect(envError({ HIS_API_TOKEN: 'short' }).message).toContain('HIS_API_TOKEN');
+  });
+
+  it('counts quiet hours and caps on the real day unless a compressed day with its origin is given', () => {
+    expect(contactClockOf(loadEnv({}))).toEqual({ daySeconds: 86_400, originMs: 0 });
+    expect(contactClockOf(loadEnv({ CONTACT_DAY_SECONDS: '20', CONTACT_CLOCK_ORIGIN: '2026-11-30T06:00:00Z' }))).toEqual({
+      daySeconds: 20,
+      originMs: Date.parse('2026-11-30T06:00:00Z'),
+    });
+    expect(envError({ CONTACT_DAY_SECONDS: '20' }).message).toContain('CONTACT_CLOCK_ORIGIN');
+    expect(envError({ CONTACT_DAY_SECONDS: '20', CONTACT_CLOCK_ORIGIN: 'tomorrow' }).message).toContain('CONTACT_CLOCK_ORIGIN');
+    expect(envError({ CONTACT_DAY_SECONDS: '0', CONTACT_CLOCK_ORIGIN: '2026-11-30T06:00:00Z' }).message).toContain('CONTACT_DAY_SECONDS');
   });
 
   it('rejects an unknown NODE_ENV', () => {

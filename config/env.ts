@@ -4,6 +4,7 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { REAL_CONTACT_CLOCK, type ContactClock } from '../domain/contact-rules.js';
 
 const port = z.coerce.number().int().min(1).max(65535);
 const positiveInt = z.coerce.number().int().positive();
@@ -86,6 +87,13 @@ const envSchema = z.object({
   HIS_INBOX_RETRY_AFTER_SECONDS: positiveInt.default(30),
   /** A phone follow-up task still open this long is escalated to the department's head (seconds). */
   FOLLOW_UP_ESCALATE_AFTER_SECONDS: positiveInt.default(86_400),
+  /**
+   * Real seconds of the day on which quiet hours and the per-day/per-week message caps are counted
+   * (86 400: the real day). A compressed day (`npm run simulate:month`) needs CONTACT_CLOCK_ORIGIN.
+   */
+  CONTACT_DAY_SECONDS: z.coerce.number().positive().default(86_400),
+  /** With a compressed contact day: the instant (ISO 8601) that is 00:00 Asia/Shanghai of its own date on that clock. */
+  CONTACT_CLOCK_ORIGIN: z.string().datetime({ offset: true }).optional(),
   /**
    * Folder (outside the database, ideally on other storage) where the audit chain's head is
    * anchored in signed files; `<DATA_DIR>/audit-anchors` when unset.
@@ -244,6 +252,13 @@ function isDecoderLabel(label: string): boolean {
 
 export class EnvError extends Error {}
 
+/** The day quiet hours and caps are counted on (domain/contact-rules.ts), from CONTACT_DAY_SECONDS / CONTACT_CLOCK_ORIGIN. */
+export function contactClockOf(env: Pick<Env, 'CONTACT_DAY_SECONDS' | 'CONTACT_CLOCK_ORIGIN'>): ContactClock {
+  if (env.CONTACT_DAY_SECONDS === REAL_CONTACT_CLOCK.daySeconds) return REAL_CONTACT_CLOCK;
+  if (!env.CONTACT_CLOCK_ORIGIN) throw new EnvError('CONTACT_CLOCK_ORIGIN: required when CONTACT_DAY_SECONDS is not 86400');
+  return { daySeconds: env.CONTACT_DAY_SECONDS, originMs: Date.parse(env.CONTACT_CLOCK_ORIGIN) };
+}
+
 /** Parses and checks the environment; throws an `EnvError` naming each bad key. */
 export function loadEnv(source: Record<string, string | undefined> = process.env): Env {
   // An empty value (`KEY=` in .env or compose) means "not set", so the default or the production check applies.
@@ -254,6 +269,9 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     throw new EnvError(`Invalid environment:\n  ${problems.join('\n  ')}`);
   }
   const env = parsed.data;
+  if (env.CONTACT_DAY_SECONDS !== 86_400 && !env.CONTACT_CLOCK_ORIGIN) {
+    throw new EnvError('Invalid environment:\n  CONTACT_CLOCK_ORIGIN: required when CONTACT_DAY_SECONDS is not 86400 (the instant the compressed contact day starts)');
+  }
   if (env.NODE_ENV === 'production') {
     const demo: string[] = [];
     if (env.DEMO_PASSWORD === DEMO_PASSWORD_DEFAULT) demo.push('DEMO_PASSWORD');

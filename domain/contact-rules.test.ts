@@ -2,11 +2,15 @@ import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_CONTACT_RULES,
   ageOn,
+  REAL_CONTACT_CLOCK,
   decideContact,
+  decideContactOn,
+  fromContactTime,
   isOptOutKeyword,
   messageKind,
   quietHoursEnd,
   ratingReply,
+  toContactTime,
   type ContactFacts,
 } from './contact-rules.js';
 
@@ -100,6 +104,69 @@ describe('decideContact', () => {
     // Notices about the patient's own ticket or appointment are not capped.
     expect(decideContact(facts({ kind: 'rating_request', recentAutomatedSends: sentThisMorning }), DEFAULT_CONTACT_RULES, day)).toEqual({ action: 'send', channel: 'sms' });
     expect(decideContact(facts({ recentAutomatedSends: sentThisMorning }), { ...DEFAULT_CONTACT_RULES, maxPerDay: 2 }, day)).toEqual({ action: 'send', channel: 'sms' });
+  });
+});
+
+describe('decideContactOn (the contact clock)', () => {
+  it('is decideContact on the real day, whatever the origin', () => {
+    const cases: [ContactFacts, Date][] = [
+      [facts(), local('2026-11-20T10:00:00')],
+      [facts(), local('2026-11-20T22:15:00')],
+      [facts({ recentAutomatedSends: [local('2026-11-20T09:00:00')] }), local('2026-11-20T10:00:00')],
+      [facts({ recentAutomatedSends: [local('2026-11-15T09:00:00'), local('2026-11-17T09:00:00'), local('2026-11-19T09:00:00')] }), local('2026-11-20T10:00:00')],
+      [facts({ optedOut: true }), local('2026-11-20T22:15:00')],
+    ];
+    for (const [f, now] of cases) {
+      const today = decideContact(f, DEFAULT_CONTACT_RULES, now);
+      expect(decideContactOn(REAL_CONTACT_CLOCK, f, DEFAULT_CONTACT_RULES, now)).toEqual(today);
+      expect(decideContactOn({ daySeconds: 86_400, originMs: Date.parse('2026-11-03T05:17:00Z') }, f, DEFAULT_CONTACT_RULES, now)).toEqual(today);
+    }
+  });
+
+  // One contact day is 20 real seconds from 10:00 local on 11-20; that instant is local 11-20 00:00.
+  const originMs = local('2026-11-20T10:00:00').getTime();
+  const clock = { daySeconds: 20, originMs };
+  const at = (ms: number) => new Date(originMs + ms);
+
+  it('maps real instants to local contact time and back', () => {
+    expect(toContactTime(clock, at(0))).toEqual(local('2026-11-20T00:00:00'));
+    expect(toContactTime(clock, at(10_000))).toEqual(local('2026-11-20T12:00:00'));
+    expect(toContactTime(clock, at(45_000))).toEqual(local('2026-11-22T06:00:00'));
+    expect(fromContactTime(clock, local('2026-11-22T06:00:00'))).toEqual(at(45_000));
+    // Rounded up to whole milliseconds: at the real instant the local time has come.
+    expect(toContactTime(clock, fromContactTime(clock, local('2026-11-20T08:00:00'))).getTime()).toBeGreaterThanOrEqual(local('2026-11-20T08:00:00').getTime());
+  });
+
+  it('holds a message at local 22:00 until local 08:00, as a real instant', () => {
+    const tenPm = at(Math.ceil((22 / 24) * 20_000)); // 18 334 ms: just after 22:00 local
+    expect(toContactTime(clock, tenPm).getTime()).toBeGreaterThanOrEqual(local('2026-11-20T22:00:00').getTime());
+    // 08:00 the next local day = 32 local hours = 26 666.7 real ms after the origin.
+    expect(decideContactOn(clock, facts(), DEFAULT_CONTACT_RULES, tenPm)).toEqual({ action: 'wait', until: at(26_667), reason: 'quiet_hours' });
+    expect(decideContactOn(clock, facts(), DEFAULT_CONTACT_RULES, at(26_667))).toEqual({ action: 'send', channel: 'sms' });
+    // The real clock (10:00 + 18 s) is day time: no wait.
+    expect(decideContact(facts(), DEFAULT_CONTACT_RULES, tenPm)).toEqual({ action: 'send', channel: 'sms' });
+  });
+
+  it('counts the daily cap per compressed day', () => {
+    const dayOneNight = [at(21_000)]; // local 11-21 01:12
+    expect(decideContactOn(clock, facts({ recentAutomatedSends: dayOneNight }), DEFAULT_CONTACT_RULES, at(28_000))).toEqual({
+      action: 'wait',
+      // Local midnight of day 2 lifts the cap, the quiet hours hold it to 08:00 (40 000 + 6 666.7 ms).
+      until: at(46_667),
+      reason: 'daily_cap',
+    });
+    // Sent on the compressed day before: free again.
+    expect(decideContactOn(clock, facts({ recentAutomatedSends: [at(10_000)] }), DEFAULT_CONTACT_RULES, at(28_000))).toEqual({ action: 'send', channel: 'sms' });
+  });
+
+  it('counts the weekly cap over 7 compressed days', () => {
+    const noons = [at(10_000), at(30_000), at(50_000)]; // local noon of days 0, 1, 2
+    expect(decideContactOn(clock, facts({ recentAutomatedSends: noons }), DEFAULT_CONTACT_RULES, at(70_000))).toEqual({
+      action: 'wait',
+      until: at(150_000), // day 7 noon: the first of the three has left the window
+      reason: 'weekly_cap',
+    });
+    expect(decideContactOn(clock, facts({ recentAutomatedSends: noons }), DEFAULT_CONTACT_RULES, at(150_001))).toEqual({ action: 'send', channel: 'sms' });
   });
 });
 

@@ -4,6 +4,10 @@
  *
  * Times are Asia/Shanghai (fixed UTC+08:00, see schedule.ts). Quiet hours and caps make a message
  * wait, never disappear; opt-out, a closed task or an answer already started skip it.
+ *
+ * The day they are counted on is a `ContactClock` (CONTACT_DAY_SECONDS, CONTACT_CLOCK_ORIGIN): the
+ * real day by default; a compressed day (a simulated month) keeps quiet hours and caps on its own
+ * clock, through the `…On(clock, …)` wrappers below.
  */
 import { addDays, shanghaiDate, shanghaiTime } from './schedule.js';
 
@@ -163,6 +167,59 @@ export function decideContact(facts: ContactFacts, rules: ContactRules, now: Dat
     }
   }
   return channel;
+}
+
+/**
+ * The day quiet hours and caps are counted on. The real day (daySeconds 86 400) is the identity.
+ * A compressed day maps a real instant to local contact time: 00:00 Asia/Shanghai of the origin's
+ * date, plus the real time since the origin stretched by 86 400 / daySeconds.
+ */
+export interface ContactClock {
+  /** Real seconds one contact day lasts. */
+  daySeconds: number;
+  /** The real instant (epoch ms) at which contact time is 00:00 of the origin's local date; unused for the real day. */
+  originMs: number;
+}
+
+export const REAL_CONTACT_CLOCK: ContactClock = { daySeconds: 86_400, originMs: 0 };
+
+const REAL_DAY_SECONDS = 86_400;
+
+/** 00:00 local of the origin's date (epoch ms), with the stretch of a contact day. */
+function clockFrame(clock: ContactClock): { anchorMs: number; stretch: number } {
+  if (!(clock.daySeconds > 0) || !Number.isFinite(clock.originMs)) throw new RangeError('Invalid contact clock');
+  return { anchorMs: shanghaiTime(shanghaiDate(new Date(clock.originMs)), 0).getTime(), stretch: REAL_DAY_SECONDS / clock.daySeconds };
+}
+
+/** A real instant as local contact time. */
+export function toContactTime(clock: ContactClock, real: Date): Date {
+  if (clock.daySeconds === REAL_DAY_SECONDS) return real;
+  const { anchorMs, stretch } = clockFrame(clock);
+  return new Date(anchorMs + (real.getTime() - clock.originMs) * stretch);
+}
+
+/** Local contact time as the real instant (rounded up: at that instant the local time has come). */
+export function fromContactTime(clock: ContactClock, local: Date): Date {
+  if (clock.daySeconds === REAL_DAY_SECONDS) return local;
+  const { anchorMs, stretch } = clockFrame(clock);
+  return new Date(clock.originMs + Math.ceil((local.getTime() - anchorMs) / stretch));
+}
+
+/**
+ * A decision computed on local contact time: `now` and the send history mapped in, a wait's
+ * `until` mapped back to the real instant.
+ */
+export function onContactClock<D extends { action: string }>(clock: ContactClock, now: Date, sends: Date[], decide: (now: Date, sends: Date[]) => D): D {
+  if (clock.daySeconds === REAL_DAY_SECONDS) return decide(now, sends);
+  const local = (d: Date) => toContactTime(clock, d);
+  const decision = decide(local(now), sends.map(local));
+  if ('until' in decision && decision.until instanceof Date) return { ...decision, until: fromContactTime(clock, decision.until) };
+  return decision;
+}
+
+/** decideContact with quiet hours and caps counted on the contact clock. */
+export function decideContactOn(clock: ContactClock, facts: ContactFacts, rules: ContactRules, now: Date): ContactDecision {
+  return onContactClock(clock, now, facts.recentAutomatedSends, (at, sends) => decideContact({ ...facts, recentAutomatedSends: sends }, rules, at));
 }
 
 /** Whole years between a birth date (YYYY-MM-DD) and the local date of `now`. */

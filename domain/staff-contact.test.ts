@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Principal } from './access.js';
 import { notificationScope, type StaffAudience } from './notification-audience.js';
-import { audienceRecipients, decideStaffContact, type StaffRole } from './staff-contact.js';
+import { audienceRecipients, decideStaffContact, decideStaffContactOn, type StaffRole } from './staff-contact.js';
 
 const rules = { quietStart: '21:00', quietEnd: '08:00' };
 // 23:30 and 10:00 in Asia/Shanghai.
@@ -23,6 +23,16 @@ describe('staff notifications by phone', () => {
       reason: 'quiet_hours',
     });
     expect(decideStaffContact({ urgent: true, sms: true, wechat: false, failedChannels: [] }, rules, night)).toEqual({ action: 'send', channel: 'sms' });
+  });
+
+  it('holds notices through the quiet hours of a compressed contact day', () => {
+    // One day = 24 real seconds from `day` (10:00 local), which is local 00:00 on that clock.
+    const clock = { daySeconds: 24, originMs: day.getTime() };
+    const at = (s: number) => new Date(day.getTime() + s * 1000);
+    const notice = { urgent: false, sms: true, wechat: false, failedChannels: [] };
+    expect(decideStaffContactOn(clock, notice, rules, at(21.5))).toEqual({ action: 'wait', until: at(32), reason: 'quiet_hours' });
+    expect(decideStaffContactOn(clock, notice, rules, at(12))).toEqual({ action: 'send', channel: 'sms' });
+    expect(decideStaffContactOn(clock, { ...notice, urgent: true }, rules, at(21.5))).toEqual({ action: 'send', channel: 'sms' });
   });
 
   it('reaches by phone exactly the roles that read the audience in the portal', () => {

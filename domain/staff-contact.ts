@@ -12,7 +12,7 @@
  * - Red-flag alerts go by phone to the department head only (the whole department sees them in
  *   the portal); notices go to everyone of their audience.
  */
-import { quietHoursEnd, type ContactRules, type DeliveryChannel } from './contact-rules.js';
+import { onContactClock, quietHoursEnd, type ContactClock, type ContactRules, type DeliveryChannel } from './contact-rules.js';
 import type { StaffAudience } from './notification-audience.js';
 
 export type StaffRole = 'agent' | 'dept_head' | 'dept_staff' | 'manager' | 'admin';
@@ -57,4 +57,14 @@ export function decideStaffContact(facts: StaffContactFacts, rules: Pick<Contact
     if (until) return { action: 'wait', until, reason: 'quiet_hours' };
   }
   return { action: 'send', channel };
+}
+
+/** decideStaffContact with the quiet hours on the contact clock (CONTACT_DAY_SECONDS). */
+export function decideStaffContactOn(
+  clock: ContactClock,
+  facts: StaffContactFacts,
+  rules: Pick<ContactRules, 'quietStart' | 'quietEnd'>,
+  now: Date,
+): StaffContactDecision {
+  return onContactClock(clock, now, [], (at) => decideStaffContact(facts, rules, at));
 }

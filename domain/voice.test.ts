@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONTACT_RULES } from './contact-rules.js';
-import { agentLegUnanswered, countsAsAttempt, decideIvrCall, ivrKeypress, normaliseCallPhone, patientLegOutcome } from './voice.js';
+import { agentLegUnanswered, countsAsAttempt, decideIvrCall, decideIvrCallOn, ivrKeypress, normaliseCallPhone, patientLegOutcome } from './voice.js';
 
 describe('call outcomes', () => {
   it('settles the patient leg on answer, no answer, busy or failure, not while it rings or after it was answered', () => {
@@ -58,6 +58,15 @@ describe('decideIvrCall', () => {
       until: new Date('2026-03-11T00:00:00Z'),
       reason: 'daily_cap',
     });
+  });
+
+  it('counts quiet hours and caps on a compressed contact day', () => {
+    // One day = 24 real seconds from `morning`, which is local 00:00 of 03-10 on that clock (1 s = 1 local hour).
+    const clock = { daySeconds: 24, originMs: morning.getTime() };
+    const at = (s: number) => new Date(morning.getTime() + s * 1000);
+    expect(decideIvrCallOn(clock, facts, DEFAULT_CONTACT_RULES, at(22))).toEqual({ action: 'wait', until: at(32), reason: 'quiet_hours' });
+    expect(decideIvrCallOn(clock, { ...facts, recentAutomatedContacts: [at(9)] }, DEFAULT_CONTACT_RULES, at(10))).toEqual({ action: 'wait', until: at(32), reason: 'daily_cap' });
+    expect(decideIvrCallOn(clock, { ...facts, recentAutomatedContacts: [at(9)] }, DEFAULT_CONTACT_RULES, at(33))).toEqual({ action: 'call' });
   });
 });
 

@@ -3,7 +3,7 @@
  * a keypress in the automated survey means, and whether an automated survey call may be placed now
  * under the same contact rules as every message (opt-out, quiet hours, daily/weekly caps).
  */
-import { capFreeAt, quietHoursEnd, type ContactRules } from './contact-rules.js';
+import { capFreeAt, onContactClock, quietHoursEnd, type ContactClock, type ContactRules } from './contact-rules.js';
 
 /** Twilio's CallStatus values (Call resource, status callbacks). */
 export const TWILIO_CALL_STATUSES = ['queued', 'initiated', 'ringing', 'in-progress', 'completed', 'busy', 'failed', 'no-answer', 'canceled'] as const;
@@ -91,6 +91,11 @@ export function decideIvrCall(facts: IvrCallFacts, rules: ContactRules, now: Dat
   const capped = capFreeAt(now, facts.recentAutomatedContacts, rules);
   if (capped) return { action: 'wait', until: quietHoursEnd(capped.until, rules) ?? capped.until, reason: capped.reason };
   return { action: 'call' };
+}
+
+/** decideIvrCall with quiet hours and caps on the contact clock (CONTACT_DAY_SECONDS). */
+export function decideIvrCallOn(clock: ContactClock, facts: IvrCallFacts, rules: ContactRules, now: Date): IvrDecision {
+  return onContactClock(clock, now, facts.recentAutomatedContacts, (at, contacts) => decideIvrCall({ ...facts, recentAutomatedContacts: contacts }, rules, at));
 }
 
 /** After an automated survey call, how long before a task still unanswered goes to an agent anyway. */

@@ -14,14 +14,14 @@ import { dirname, join, resolve } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import twilio from 'twilio';
-import type { Env } from '../config/env.js';
+import { contactClockOf, type Env } from '../config/env.js';
 import type { Sql } from '../db/client.js';
 import { e164 } from '../activities/channels/settings.js';
 import { CallRefusedError, createTwilioVoice, type VoiceAdapter } from '../activities/channels/twilio-voice.js';
 import { canViewTask, canViewTicket, handlesTickets, speaksWithPatients, type Principal } from '../domain/access.js';
 import { DEFAULT_CONTACT_RULES, type ContactRules } from '../domain/contact-rules.js';
 import type { Question } from '../domain/questions.js';
-import { agentLegUnanswered, countsAsAttempt, decideIvrCall, ivrKeypress, IVR_MAX_PROMPTS, patientLegOutcome, type CallOutcome, type IvrDecision } from '../domain/voice.js';
+import { agentLegUnanswered, countsAsAttempt, decideIvrCallOn, ivrKeypress, IVR_MAX_PROMPTS, patientLegOutcome, type CallOutcome, type IvrDecision } from '../domain/voice.js';
 import { callEventSignal, contactRefusal, surveyAnsweredSignal, switchToPhoneSignal, type CallEvent, type TaskFacts } from '../workflows/follow-up/contracts.js';
 import type { AuditService, RequestMeta } from './audit.js';
 import { forbidden, notFound, ServiceError } from './errors.js';
@@ -37,7 +37,9 @@ export type CallEnvKey =
   | 'CALL_RECORDINGS_DIR'
   | 'CALL_RECORDING_RETENTION_DAYS'
   | 'CALL_RECORDING_NOTICE'
-  | 'DATA_DIR';
+  | 'DATA_DIR'
+  | 'CONTACT_DAY_SECONDS'
+  | 'CONTACT_CLOCK_ORIGIN';
 
 /** A call as the task and ticket pages show it (no phone numbers). */
 export interface CallView {
@@ -116,6 +118,8 @@ export function createCallService({
         : null;
   const storageDir = resolve(env.CALL_RECORDINGS_DIR ?? join(env.DATA_DIR, 'call-recordings'));
   const base = env.PUBLIC_BASE_URL.replace(/\/$/, '');
+  /** Quiet hours and caps of the keypress survey call are counted on this day (CONTACT_DAY_SECONDS). */
+  const contactClock = contactClockOf(env);
   const hook = (path: '' | '/status' | '/recording' | '/gather', query: Record<string, string>) =>
     `${base}/api/webhooks/twilio/voice${path}?${new URLSearchParams(query).toString()}`;
 
@@ -493,7 +497,8 @@ export function createCallService({
         SELECT sent_at AS at FROM outbound_messages WHERE patient_id = ${task.patient_id} AND sent_at > ${new Date(now.getTime() - 7 * 86_400_000)}
           AND (step = 'greeting' OR body LIKE 'survey:%')
         UNION ALL SELECT created_at AS at FROM calls WHERE patient_id = ${task.patient_id} AND kind = 'ivr' AND created_at > ${new Date(now.getTime() - 7 * 86_400_000)}`;
-      const decision = decideIvrCall(
+      const decision = decideIvrCallOn(
+        contactClock,
         { optedOut: patient?.opted_out_at != null, hasPhone: !!task.phone, recentAutomatedContacts: sends.map((s) => s.at) },
         await rulesFor(task.department_code),
         now,

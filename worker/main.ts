@@ -1,7 +1,7 @@
 /** Worker process: `npm run worker`. Connects, registers search attributes if missing, runs until SIGINT/SIGTERM. */
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { loadEnv } from '../config/env.js';
+import { contactClockOf, loadEnv } from '../config/env.js';
 import { createSql } from '../db/client.js';
 import { createWorker } from './create-worker.js';
 import { payloadDataConverter } from './payload-codec.js';
@@ -65,6 +65,8 @@ const worker = await createWorker({
   retryAlertAttempts: env.WORKFLOW_RETRY_ALERT_ATTEMPTS,
   channels: channelsFromEnv(env) ?? undefined,
   calls,
+  // Quiet hours and message caps are counted on this day (a compressed one in npm run simulate:month).
+  contactClock: contactClockOf(env),
   // Refunds of prepayments (paymentRefundWorkflow) go through the same adapter the booking service uses.
   payments: paymentsFromEnv(env) ?? undefined,
   // WORKFLOW_BUNDLE: workflows bundled once ahead (the cluster mode does), so a restarted worker

@@ -18,7 +18,7 @@
  */
 import { Context } from '@temporalio/activity';
 import type { Sql } from '../../db/client.js';
-import { decideContact, type DeliveryChannel } from '../../domain/contact-rules.js';
+import { REAL_CONTACT_CLOCK, decideContactOn, type DeliveryChannel } from '../../domain/contact-rules.js';
 import type { DispatchOutboxInput, DispatchOutboxResult } from '../../workflows/outbox/dispatcher-contracts.js';
 import type { DeliverInput, DeliverResult, DispatchFacts, FinishInput, PhoneReason } from '../../workflows/outbox/contracts.js';
 import { IVR_ANSWER_WAIT_SECONDS } from '../../domain/voice.js';
@@ -118,7 +118,7 @@ export function createOutboxDispatcherActivities({ sql }: { sql: Sql }, outbox: 
       if (facts.finished) return setStage(messageId, 'done', null);
       const now = new Date();
       const contact = { ...facts.contact, recentAutomatedSends: facts.contact.recentAutomatedSends.map((d) => new Date(d)) };
-      const decision = decideContact(contact, facts.rules, now);
+      const decision = decideContactOn(facts.clock ?? REAL_CONTACT_CLOCK, contact, facts.rules, now);
       if (decision.action === 'wait') return setStage(messageId, 'due', Math.max(1, (decision.until.getTime() - now.getTime()) / 1000));
       if (decision.action === 'skip') {
         await outbox.finishMessage({ messageId, status: decision.reason === 'opted_out' ? 'cancelled' : 'skipped', reason: decision.reason });

@@ -15,10 +15,12 @@ import type { Sql } from '../../db/client.js';
 import { surveyToken, tokenHash } from '../../db/survey-links.js';
 import {
   DEFAULT_CONTACT_RULES,
+  REAL_CONTACT_CLOCK,
   ageOn,
   countsAgainstCaps,
-  decideContact,
+  decideContactOn,
   messageKind,
+  type ContactClock,
   type ContactRules,
   type DeliveryChannel,
   type MessageKind,
@@ -104,7 +106,17 @@ export async function ensureOutboxDispatcher(client: Client, taskQueue: string):
 /** Without channels (a worker with no provider configured) nothing is dispatched: these then never run. */
 const NO_CHANNELS: Channels = { smsFor: () => null, wechat: null, publicBaseUrl: '', linkSecret: '' };
 
-export function createOutboxActivities({ sql, channels = NO_CHANNELS, calls }: { sql: Sql; channels?: Channels; calls?: CallActivityDeps['calls'] }) {
+export function createOutboxActivities({
+  sql,
+  channels = NO_CHANNELS,
+  calls,
+  contactClock = REAL_CONTACT_CLOCK,
+}: {
+  sql: Sql;
+  channels?: Channels;
+  calls?: CallActivityDeps['calls'];
+  contactClock?: ContactClock;
+}) {
   async function messageRow(db: Sql, messageId: string): Promise<MessageRow | undefined> {
     const [row] = await db<MessageRow[]>`
       SELECT m.id, m.workflow_id, m.step, m.body, m.status, m.patient_id, p.name AS patient_name, p.phone,
@@ -155,6 +167,7 @@ export function createOutboxActivities({ sql, channels = NO_CHANNELS, calls }: {
       finished: m.status !== 'queued',
       taskId,
       rules,
+      clock: contactClock,
       contact: {
         kind,
         optedOut: m.opted_out,
@@ -260,7 +273,7 @@ export function createOutboxActivities({ sql, channels = NO_CHANNELS, calls }: {
           if (!fresh) return false;
           const facts = await factsOf(db, fresh, input.failedChannels);
           if (facts.finished) return false;
-          const decision = decideContact(facts.contact, facts.rules, new Date());
+          const decision = decideContactOn(contactClock, facts.contact, facts.rules, new Date());
           if (decision.action !== 'send' || decision.channel !== input.channel) return false;
           await tx`
             INSERT INTO message_deliveries (delivery_key, message_id, channel, provider, to_address)

@@ -6,7 +6,7 @@
  */
 import { Context } from '@temporalio/activity';
 import type { Sql } from '../../db/client.js';
-import { DEFAULT_CONTACT_RULES, type DeliveryChannel } from '../../domain/contact-rules.js';
+import { DEFAULT_CONTACT_RULES, REAL_CONTACT_CLOCK, type ContactClock, type DeliveryChannel } from '../../domain/contact-rules.js';
 import type { StaffAudience } from '../../domain/notification-audience.js';
 import { audienceRecipients, RED_FLAG_RECIPIENTS, type StaffRole } from '../../domain/staff-contact.js';
 import {
@@ -92,7 +92,15 @@ interface StaffRow {
 
 const NO_CHANNELS: Channels = { smsFor: () => null, wechat: null, publicBaseUrl: '', linkSecret: '' };
 
-export function createStaffMessageActivities({ sql, channels = NO_CHANNELS }: { sql: Sql; channels?: Channels }) {
+export function createStaffMessageActivities({
+  sql,
+  channels = NO_CHANNELS,
+  contactClock = REAL_CONTACT_CLOCK,
+}: {
+  sql: Sql;
+  channels?: Channels;
+  contactClock?: ContactClock;
+}) {
   async function row(id: string): Promise<StaffRow | undefined> {
     const [r] = await sql<StaffRow[]>`
       SELECT s.id, s.status, s.urgent, u.phone, u.wechat_openid, u.notify_sms, u.notify_wechat, u.active,
@@ -143,6 +151,7 @@ export function createStaffMessageActivities({ sql, channels = NO_CHANNELS }: { 
           failedChannels: input.failedChannels,
         },
         rules: rules ?? { quietStart: DEFAULT_CONTACT_RULES.quietStart, quietEnd: DEFAULT_CONTACT_RULES.quietEnd, deliveryWaitSeconds: DEFAULT_CONTACT_RULES.deliveryWaitSeconds },
+        clock: contactClock,
       };
     },
 

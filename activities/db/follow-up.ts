@@ -13,6 +13,7 @@ import { selectRule, validateTouchpoints, type FollowUpRule } from '../../domain
 import { dischargeDateText, fillTemplate } from '../../domain/message-template.js';
 import type { Question } from '../../domain/questions.js';
 import { greetingAt, greetingTiming, touchpointDueAt } from '../../domain/schedule.js';
+import { REAL_CONTACT_CLOCK, fromContactTime, toContactTime, type ContactClock } from '../../domain/contact-rules.js';
 import type {
   AttemptRecord,
   FollowUpEvent,
@@ -39,8 +40,8 @@ interface EncounterRow {
   discharged_at: Date | null;
 }
 
-export function createFollowUpDbActivities(deps: { sql: Sql; followUp?: FollowUpSettings; channels?: Channels }) {
-  const { sql, followUp = DEFAULT_FOLLOW_UP_SETTINGS } = deps;
+export function createFollowUpDbActivities(deps: { sql: Sql; followUp?: FollowUpSettings; channels?: Channels; contactClock?: ContactClock }) {
+  const { sql, followUp = DEFAULT_FOLLOW_UP_SETTINGS, contactClock = REAL_CONTACT_CLOCK } = deps;
   async function encounter(encounterId: string): Promise<EncounterRow> {
     const [row] = await sql<EncounterRow[]>`
       SELECT id, patient_id, department_code, diagnosis_code, procedure_name, discharged_at
@@ -101,7 +102,8 @@ export function createFollowUpDbActivities(deps: { sql: Sql; followUp?: FollowUp
     return {
       departmentCode: enc.department_code,
       ruleName: fallback.name,
-      greeting: { at: greetingAt(enc.discharged_at).toISOString(), text: fallback.greetingText },
+      // The greeting's 08:00–20:00 window is read on the contact clock, as the quiet hours are.
+      greeting: { at: fromContactTime(contactClock, greetingAt(toContactTime(contactClock, enc.discharged_at))).toISOString(), text: fallback.greetingText },
       touchpoints,
     };
   }

@@ -232,6 +232,8 @@ export async function runMonth(s: Scenario, o: { agents?: number; outDir?: strin
     });
     teardown.add('simulators', () => sims.close());
     const taskQueue = `month-${randomBytes(3).toString('hex')}`;
+    // Quiet hours and caps are counted on the compressed day: it starts at this instant (simulated day 0 is one of its midnights).
+    const clockOrigin = Date.now();
     const settings: Record<string, string> = {
       ...sims.env,
       NODE_ENV: 'test',
@@ -241,6 +243,8 @@ export async function runMonth(s: Scenario, o: { agents?: number; outDir?: strin
       TEMPORAL_TASK_QUEUE: taskQueue,
       // A phone task nobody worked escalates after the scenario's hours (scaled).
       FOLLOW_UP_ESCALATE_AFTER_SECONDS: String(realSeconds(s, s.plan.escalateAfterHours)),
+      CONTACT_DAY_SECONDS: String(s.secondsPerDay),
+      CONTACT_CLOCK_ORIGIN: new Date(clockOrigin).toISOString(),
       // The run triggers the rollup itself before reading the reports.
       REPORT_ROLLUP_SECONDS: '3600',
       SURVEY_RATE_LIMIT: '100000',
@@ -318,10 +322,8 @@ export async function runMonth(s: Scenario, o: { agents?: number; outDir?: strin
                 rating_wait_seconds = ${realSeconds(s, s.ratingWaitHours)} WHERE category <> 'red_flag'`;
     await probe`UPDATE feedback_routes SET sla_seconds = ${realSeconds(s, category_sla(s, true))}, escalate_seconds = ${realSeconds(s, 2 * s.redFlagSlaHours)},
                 rating_wait_seconds = ${realSeconds(s, s.ratingWaitHours)} WHERE category = 'red_flag'`;
-    // Quiet hours and the per-day/per-week caps are times of day and calendar days on the real
-    // clock, which a compressed month cannot scale: the run opens them (start = end, high caps).
-    await probe`UPDATE contact_rules SET quiet_start = '00:00', quiet_end = '00:00', max_per_day = 1000, max_per_week = 1000,
-                link_unanswered_seconds = ${realSeconds(s, s.plan.linkUnansweredHours)}, delivery_wait_seconds = ${realSeconds(s, 1)},
+    // The hospital's quiet hours and caps stay (counted on the compressed day, CONTACT_DAY_SECONDS); only durations scale.
+    await probe`UPDATE contact_rules SET link_unanswered_seconds = ${realSeconds(s, s.plan.linkUnansweredHours)}, delivery_wait_seconds = ${realSeconds(s, 1)},
                 survey_link_ttl_seconds = ${realSeconds(s, 24 * 7)}`;
 
     const login = async (username: string) => {
@@ -339,8 +341,8 @@ export async function runMonth(s: Scenario, o: { agents?: number; outDir?: strin
     }
 
     // --- the month -------------------------------------------------------------------------------
-    const startMs = Date.now() + 2000;
     const dayMs = s.secondsPerDay * 1000;
+    const startMs = clockOrigin + Math.ceil((Date.now() + 2000 - clockOrigin) / dayMs) * dayMs;
     const endMs = startMs + (s.days + s.tailDays) * dayMs;
     const simHour = (ms: number) => (((ms - startMs) / dayMs) * 24) % 24;
     const patients = generatePatients(s, startMs);

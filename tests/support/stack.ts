@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
-import { loadEnv, type Env } from '../../config/env.js';
+import { contactClockOf, loadEnv, type Env } from '../../config/env.js';
 import { createSql, type Sql } from '../../db/client.js';
 import { createApi } from '../../api/app.js';
 import { createHttpApp, loadWebBuild } from '../../api/server.js';
@@ -81,6 +81,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       channels: options.channels,
       calls: services.calls,
       payments: options.payments ?? options.outpatient?.payments,
+      contactClock: contactClockOf(env),
     });
     running = worker.run();
   }

@@ -4,7 +4,7 @@
  * the webhooks, and its activities' inputs and outputs. No side effects (the bundle imports it).
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { ContactDecision, ContactFacts, ContactRules, DeliveryChannel } from '../../domain/contact-rules.js';
+import type { ContactClock, ContactDecision, ContactFacts, ContactRules, DeliveryChannel } from '../../domain/contact-rules.js';
 import type { StartRequest } from '../shared/start.js';
 
 export const OUTBOX_WORKFLOW_TYPE = 'outboxMessageWorkflow';
@@ -56,6 +56,8 @@ export interface DispatchFacts {
   finished: boolean;
   contact: ContactFacts;
   rules: ContactRules;
+  /** The day quiet hours and caps are counted on (absent in histories from before it: the real day). */
+  clock?: ContactClock;
   /** The follow-up task a survey message belongs to. */
   taskId: string | null;
 }

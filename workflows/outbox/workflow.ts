@@ -11,7 +11,7 @@
 import { condition, patched, proxyActivities, proxyLocalActivities, setHandler, sleep } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
 import { ACTIVITY_TIMEOUTS } from '../../config/temporal.js';
-import { decideContact, type DeliveryChannel } from '../../domain/contact-rules.js';
+import { REAL_CONTACT_CLOCK, decideContactOn, type DeliveryChannel } from '../../domain/contact-rules.js';
 import { IVR_ANSWER_WAIT_SECONDS } from '../../domain/voice.js';
 import { deliveryReportSignal, getOutboxStateQuery, recheckSignal, type DeliveryReport, type OutboxInput, type OutboxState } from './contracts.js';
 
@@ -38,7 +38,8 @@ export async function outboxMessageWorkflow({ messageId }: OutboxInput): Promise
     const now = new Date(Date.now());
     // Activity results arrive as JSON: the send times are strings again.
     const contact = { ...facts.contact, recentAutomatedSends: facts.contact.recentAutomatedSends.map((d) => new Date(d)) };
-    const decision = decideContact(contact, facts.rules, now);
+    // The contact clock comes with the facts (an activity result): histories from before it have none, the real day.
+    const decision = decideContactOn(facts.clock ?? REAL_CONTACT_CLOCK, contact, facts.rules, now);
     state.decisions.push({ at: now.toISOString(), decision });
     if (decision.action === 'wait') {
       recheck = false;

@@ -4,7 +4,7 @@
  * reports the webhooks hand it, and its activities' inputs and outputs. No side effects.
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { ContactRules, DeliveryChannel } from '../../domain/contact-rules.js';
+import type { ContactClock, ContactRules, DeliveryChannel } from '../../domain/contact-rules.js';
 import type { StaffContactDecision, StaffContactFacts } from '../../domain/staff-contact.js';
 import type { StartRequest } from '../shared/start.js';
 
@@ -49,6 +49,8 @@ export interface StaffDispatchFacts {
   finished: boolean;
   contact: StaffContactFacts;
   rules: Pick<ContactRules, 'quietStart' | 'quietEnd' | 'deliveryWaitSeconds'>;
+  /** The day quiet hours are counted on (absent in histories from before it: the real day). */
+  clock?: ContactClock;
 }
 
 export interface StaffDeliverInput {

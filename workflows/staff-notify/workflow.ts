@@ -10,8 +10,8 @@
 import { condition, proxyActivities, proxyLocalActivities, setHandler, sleep } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
 import { ACTIVITY_TIMEOUTS } from '../../config/temporal.js';
-import type { DeliveryChannel } from '../../domain/contact-rules.js';
-import { decideStaffContact } from '../../domain/staff-contact.js';
+import { REAL_CONTACT_CLOCK, type DeliveryChannel } from '../../domain/contact-rules.js';
+import { decideStaffContactOn } from '../../domain/staff-contact.js';
 import {
   getStaffMessageStateQuery,
   staffDeliveryReportSignal,
@@ -34,7 +34,8 @@ export async function staffMessageWorkflow({ staffMessageId }: StaffMessageInput
     const facts = await db.loadStaffDispatchFacts({ staffMessageId, failedChannels: failed });
     if (facts.finished) return state;
     const now = new Date(Date.now());
-    const decision = decideStaffContact(facts.contact, facts.rules, now);
+    // The contact clock comes with the facts (an activity result): histories from before it have none, the real day.
+    const decision = decideStaffContactOn(facts.clock ?? REAL_CONTACT_CLOCK, facts.contact, facts.rules, now);
     state.decisions.push({ at: now.toISOString(), decision });
     if (decision.action === 'wait') {
       await sleep(Math.max(1000, new Date(decision.until).getTime() - Date.now()));
