@@ -368,12 +368,14 @@ export function createOutpatientBookingService(deps: OutpatientBookingDeps) {
     ): Promise<{ number: string; status: 'cancelled'; refunded: boolean; refund: RefundView | null }> {
       const wanted = typeof number === 'string' ? number.trim().toUpperCase() : '';
       const who = await prove(input);
-      const [a] = await sql<{ id: string; workflow_id: string; status: string; phone: string | null; patient_id: string; registration_opens_at: Date }[]>`
-        SELECT a.id, a.workflow_id, a.status, p.phone, a.patient_id, s.registration_opens_at FROM appointments a
-        JOIN patients p ON p.id = a.patient_id JOIN clinic_sessions s ON s.id = a.session_id WHERE a.number = ${wanted}`;
+      const [a] = await sql<{ id: string; workflow_id: string; status: string; phone: string | null; patient_id: string; registration_opens_at: Date; paid: boolean }[]>`
+        SELECT a.id, a.workflow_id, a.status, p.phone, a.patient_id, s.registration_opens_at,
+               EXISTS (SELECT 1 FROM payment_orders o WHERE o.appointment_id = a.id AND o.status = 'paid') AS paid
+        FROM appointments a JOIN patients p ON p.id = a.patient_id JOIN clinic_sessions s ON s.id = a.session_id WHERE a.number = ${wanted}`;
       if (!a) throw notFound('预约不存在');
       if (a.phone !== who.mobile && a.patient_id !== who.patientId) throw new ServiceError(403, 'not_yours', '该预约不属于此手机号');
-      if (a.status === 'pending_payment') throw new ServiceError(409, 'unpaid', '该预约尚未支付,未支付的号源将自动释放');
+      // Paid but not yet recorded as booked: the appointment's workflow takes the cancellation once it is.
+      if (a.status === 'pending_payment' && !a.paid) throw new ServiceError(409, 'unpaid', '该预约尚未支付,未支付的号源将自动释放');
       if (a.registration_opens_at.getTime() <= Date.now()) throw new ServiceError(409, 'closed', '现场挂号已开始,不能再取消预约');
       try {
         await temporal.workflow.getHandle(a.workflow_id).executeUpdate(cancelAppointmentUpdate, { args: [{ reason: input.reason ?? '患者取消' }] });

@@ -67,7 +67,14 @@ export async function appointmentWorkflow({ appointmentId }: AppointmentInput): 
   };
 
   /** Why a cancellation or check-in cannot be taken now, or null (undecided until the booking is loaded). */
-  const refusal = (action: 'cancel' | 'checkIn') => () => (facts ? appointmentActionRefusal(state, action, Date.now()) : null);
+  /** The verified payment (services/outpatient-booking.ts); acted on after the booking is loaded. */
+  let payment: { outTradeNo: string; transactionId: string } | undefined;
+  const refusal = (action: 'cancel' | 'checkIn') => () => {
+    if (!facts) return null;
+    // Paid, the booking is being recorded: judged as booked (exclusive() waits for the recording).
+    const judged = payment && state.status === 'pending_payment' ? { ...state, status: 'booked' as const } : state;
+    return appointmentActionRefusal(judged, action, Date.now());
+  };
   const cancelRefusal = refusal('cancel');
   const checkInRefusal = refusal('checkIn');
 
@@ -91,8 +98,6 @@ export async function appointmentWorkflow({ appointmentId }: AppointmentInput): 
   };
 
   setHandler(getAppointmentStateQuery, () => state);
-  /** The verified payment (services/outpatient-booking.ts); acted on after the booking is loaded. */
-  let payment: { outTradeNo: string; transactionId: string } | undefined;
   setHandler(paymentReceivedSignal, (paid) => {
     payment ??= paid;
   });
@@ -155,8 +160,14 @@ export async function appointmentWorkflow({ appointmentId }: AppointmentInput): 
       // Paid at the last moment: the notification's signal follows the recorded payment.
       await condition(() => payment !== undefined);
     }
-    await db.confirmAppointmentPayment({ workflowId, appointmentId, transactionId: payment!.transactionId });
-    state.status = 'booked';
+    // A cancellation arriving while the payment is being recorded waits for it (then it is a paid booking to refund).
+    busy = true;
+    try {
+      await db.confirmAppointmentPayment({ workflowId, appointmentId, transactionId: payment!.transactionId });
+      state.status = 'booked';
+    } finally {
+      busy = false;
+    }
   }
 
   const reminderAt = Date.parse(loaded.sessionStartsAt) - REMINDER_BEFORE_MS;
