@@ -13,7 +13,7 @@ import { ensureReportSchedules } from './report-schedules.js';
 import { hisIngestSettings } from '../services/his-settings.js';
 import { ensureSearchAttributes } from './search-attributes.js';
 import { channelsFromEnv } from '../activities/channels/settings.js';
-import { paymentsFromEnv } from '../activities/payments/settings.js';
+import { refundActivityDepsFromEnv } from '../activities/payments/settings.js';
 import { ensureCallRetentionSchedule } from './call-retention-schedule.js';
 import { createCallService } from '../services/calls.js';
 import { createAuditService } from '../services/audit.js';
@@ -66,7 +66,7 @@ const worker = await createWorker({
   channels: channelsFromEnv(env) ?? undefined,
   calls,
   // Refunds of prepayments (paymentRefundWorkflow) go through the same adapter the booking service uses.
-  payments: paymentsFromEnv(env) ?? undefined,
+  ...refundActivityDepsFromEnv(env),
   // WORKFLOW_BUNDLE: workflows bundled once ahead (the cluster mode does), so a restarted worker
   // polls again in seconds instead of bundling workflows/ anew.
   workflowBundle: process.env.WORKFLOW_BUNDLE ? { codePath: process.env.WORKFLOW_BUNDLE } : undefined,
