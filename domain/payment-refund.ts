@@ -15,6 +15,9 @@ export const REFUND_STATE_LABELS: Record<RefundState, string> = {
   attention: '退款异常,医院正在处理',
 };
 
+/** The alert kind (alerts.kind) of a refund a person must handle (ABNORMAL / CLOSED). */
+export const REFUND_ALERT_KIND = 'refund_attention';
+
 /** What staff read on the alert of a refund that needs a person. */
 export const REFUND_ATTENTION_LABEL = '退款异常,需人工处理';
 

@@ -21,7 +21,7 @@ import { startWechatPaySimulator, type WechatPaySimulator } from '../scripts/sim
 import type { Simulators } from '../scripts/simulators/providers.js';
 import { startChannelStack } from './support/channels.js';
 import { maybeRecordHistory, waitFor } from './support/follow-up-fixtures.js';
-import { createTestOrg, type TestOrg } from './support/org.js';
+import { createTestOrg, TEST_PASSWORD, type TestOrg } from './support/org.js';
 import { uniq, type TestStack } from './support/stack.js';
 
 let stack: TestStack;
@@ -269,7 +269,7 @@ describe('outpatient booking over the public API', () => {
     expect(await pay.pay(held.outTradeNo)).toBe(204);
     await waitFor(async () => (await appointment(held.number)).status === 'booked', 20_000, 'booked after payment');
     const cancelled = await post(routes, `/appointments/${held.number}/cancel`, { mobile: patient.mobile, code: await smsCode(patient.mobile) });
-    expect(cancelled.status).toBe(200);
+    expect(cancelled.status, await cancelled.clone().text()).toBe(200);
     const answer = ((await cancelled.json()) as { appointment: { refund: { state: string; label: string } } }).appointment;
     return { held, patient, answer };
   }
@@ -279,7 +279,8 @@ describe('outpatient booking over the public API', () => {
   const mine = async (mobile: string) => service.mine(mobile, await smsCode(mobile));
 
   it('WeChat Pay answers PROCESSING: 退款处理中 until its signed REFUND.SUCCESS notification (forged refused, resent harmless) → 已退款', async () => {
-    pay.refundDelayMs = 6000;
+    // Settled after 9 s: the status checks at 2 s and 6 s still see PROCESSING, the next (14 s) comes after the notification.
+    pay.refundDelayMs = 9000;
     try {
       const { held, answer } = await paidThenCancelled();
       expect(answer.refund).toMatchObject({ state: 'pending', label: '退款处理中' });
@@ -347,6 +348,14 @@ describe('outpatient booking over the public API', () => {
       const alerts = await stack.sql<{ department_code: string; details: { message: string; appointmentNumber: string } }[]>`
         SELECT department_code, details FROM alerts WHERE workflow_id = ${`refund-${held.outTradeNo}`} AND kind = 'refund_attention'`;
       expect(alerts).toEqual([{ department_code: org.deptA, details: expect.objectContaining({ message: '退款异常,需人工处理', appointmentNumber: held.number }) }]);
+      // The department's head reads it under 通知 and confirms it handled; staff of another department do not see it.
+      const head = (await stack.services.auth.login({ username: org.users.headA.username, password: TEST_PASSWORD }, {})).user;
+      const item = (await stack.services.notifications.list(head)).find((n) => n.kind === 'refund' && n.body.includes(held.number));
+      expect(item).toMatchObject({ doneAt: null, body: `退款异常,需人工处理:${patient.name} · 预约号 ${held.number} · 商户订单号 ${held.outTradeNo}` });
+      const staffB = (await stack.services.auth.login({ username: org.users.staffB.username, password: TEST_PASSWORD }, {})).user;
+      expect((await stack.services.notifications.list(staffB)).some((n) => n.id === item!.id)).toBe(false);
+      await stack.services.notifications.acknowledgeAlert(head, item!.id, {});
+      expect((await stack.services.notifications.list(head)).find((n) => n.id === item!.id)?.doneAt).not.toBeNull();
     } finally {
       pay.refundOutcome = 'SUCCESS';
     }

@@ -14,12 +14,9 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { Sql } from '../../db/client.js';
-import { REFUND_ATTENTION_LABEL, refundCheckDelaySeconds, refundOutcomeOf } from '../../domain/payment-refund.js';
+import { REFUND_ALERT_KIND, REFUND_ATTENTION_LABEL, refundCheckDelaySeconds, refundOutcomeOf } from '../../domain/payment-refund.js';
 import { outRefundNoFor, paymentRefundWorkflowId, type RefundCheckInput, type RefundInput, type RefundResult } from '../../workflows/refund/contracts.js';
 import type { PaymentAdapter } from './types.js';
-
-/** The alert kind of a refund a person must handle (ABNORMAL / CLOSED). */
-export const REFUND_ALERT_KIND = 'refund_attention';
 
 /**
  * Writes the provider's word on an order's refund, idempotently: SUCCESS marks the order and the
