@@ -148,8 +148,12 @@ describe('patient booking on a phone', () => {
     await expect(page.getByTestId('cancel-target').textContent()).resolves.toContain(held.number);
     await page.getByLabel('短信验证码').fill(await nextCode(mobile, 2));
     if (SCREENSHOTS) await page.screenshot({ path: `${SCREENSHOTS}/book-mine-cancel.png`, fullPage: true });
+    // WeChat Pay accepts the refund as PROCESSING and reports SUCCESS seconds later (its refund result notification).
+    pay.refundDelayMs = 4000;
     await page.getByRole('button', { name: '确认取消' }).click();
-    await expect(page.getByTestId('cancelled').textContent()).resolves.toMatch(new RegExp(`${held.number} 已取消,预缴费将原路退回（(退款处理中|已退款)）`));
+    await expect(page.getByTestId('cancelled').textContent()).resolves.toContain(`${held.number} 已取消,预缴费将原路退回（退款处理中）`);
+    if (SCREENSHOTS) await page.screenshot({ path: `${SCREENSHOTS}/book-mine-cancelled-pending.png`, fullPage: true });
+    pay.refundDelayMs = 500;
     // The refund runs in its own workflow after the cancellation: refunded shortly after.
     const a = await waitFor(
       async () => (await stack.sql<{ status: string; refunded_at: Date | null }[]>`SELECT status, refunded_at FROM appointments WHERE number = ${held.number}`).find((r) => r.refunded_at),
