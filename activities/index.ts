@@ -37,6 +37,10 @@ export interface ActivityDeps {
   contactClock?: ContactClock;
   /** The prepayment adapter (activities/payments/settings.ts: paymentsFromEnv); without it refunds wait (retried). */
   payments?: PaymentAdapter;
+  /** Where the provider posts refund result notifications (activities/payments/settings.ts: wechatPayNotifyUrls). */
+  refundNotifyUrl?: string;
+  /** First delay of the refund workflow's status checks while a refund is PROCESSING (60 s when absent). */
+  refundPollSeconds?: number;
 }
 
 export function createActivities(deps: ActivityDeps) {

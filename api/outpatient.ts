@@ -10,12 +10,13 @@
  *
  * Instead of `code`, the patient's verified session (the `sf_patient` cookie the booking pages set
  * after an SMS code or WeChat identity) is accepted for its own mobile;
- * - `POST /api/outpatient/payments/wechat/notify` — WeChat Pay v3's notification (signature first).
+ * - `POST /api/outpatient/payments/wechat/notify` — WeChat Pay v3's notification (signature first);
+ * - `POST /api/outpatient/payments/wechat/refund-notify` — its refund result notification (the same).
  *
  * Refusals: `{ error, message, … }` with 400 (invalid_input, bad_code), 403 not_yours, 404, 409
  * (blacklisted + blacklistedUntil + walkInOpen, full, closed, unpaid, already_booked).
  */
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import type { OutpatientBookingService } from '../services/outpatient-booking.js';
 import type { PatientIdentityService } from '../services/patient-identity.js';
 import { isServiceError, ServiceError } from '../services/errors.js';
@@ -48,15 +49,18 @@ export function createOutpatientRoutes(booking: OutpatientBookingService, identi
     return c.json({ appointment: await booking.cancel(c.req.param('number'), input) });
   });
   // WeChat Pay expects 200/204 on success, and a 4xx/5xx `{ code: FAIL, message }` to retry or give up.
-  api.post('/payments/wechat/notify', async (c) => {
+  const notification = (handle: (headers: Headers, raw: string) => Promise<unknown>) => async (c: Context) => {
     const raw = await c.req.text();
     try {
-      await booking.paymentNotification(c.req.raw.headers, raw);
+      await handle(c.req.raw.headers, raw);
       return c.body(null, 204);
     } catch (err) {
       if (isServiceError(err)) return c.json({ code: 'FAIL', message: err.message }, err.status === 401 ? 401 : 400);
       throw err;
     }
-  });
+  };
+  api.post('/payments/wechat/notify', notification((h, raw) => booking.paymentNotification(h, raw)));
+  // Refund results (REFUND.SUCCESS / ABNORMAL / CLOSED): the refund request names this URL as its notify_url.
+  api.post('/payments/wechat/refund-notify', notification((h, raw) => booking.refundNotification(h, raw)));
   return api;
 }

@@ -197,6 +197,8 @@ const envSchema = z.object({
   WECHAT_PAY_PLATFORM_SERIAL: z.string().optional(),
   WECHAT_PAY_API_V3_KEY: z.string().optional(),
   WECHAT_PAY_BASE_URL: z.string().url().default('https://api.mch.weixin.qq.com'),
+  /** First delay (seconds, doubling to an hour) of the refund workflow's status queries while WeChat Pay says PROCESSING. */
+  WECHAT_PAY_REFUND_POLL_SECONDS: positiveInt.default(60),
   /** Minutes a number is held while the patient pays. */
   OUTPATIENT_HOLD_MINUTES: positiveInt.default(10),
   /** Calls (click-to-call, the automated keypress survey): through Twilio Voice (TWILIO_* keys), or off. */

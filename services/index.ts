@@ -33,6 +33,7 @@ import { createReportService } from './reports.js';
 import { createTaskService } from './tasks.js';
 import { createTicketService } from './tickets.js';
 import { channelsFromEnv, type ChannelEnv } from '../activities/channels/settings.js';
+import { wechatPayNotifyUrls } from '../activities/payments/settings.js';
 import { createWorkflowMonitorService } from './workflow-monitor.js';
 import { createUserService } from './users.js';
 
@@ -101,7 +102,7 @@ export function createServices({ sql, temporal, env, outpatient }: ServiceDeps) 
         temporal,
         taskQueue: env.TEMPORAL_TASK_QUEUE,
         ...outpatient,
-        notifyUrl: `${env.PUBLIC_BASE_URL.replace(/\/$/, '')}/api/outpatient/payments/wechat/notify`,
+        notifyUrl: wechatPayNotifyUrls(env.PUBLIC_BASE_URL).payment,
         returnUrl: (number, shortCode) => `${env.PUBLIC_BASE_URL.replace(/\/$/, '')}/book/done/${encodeURIComponent(number)}?code=${encodeURIComponent(shortCode)}`,
       })
     : null;

@@ -4,13 +4,14 @@
  * alerts, which stay in the list until someone of the department acknowledges them.
  */
 import type { Sql } from '../db/client.js';
+import { REFUND_ALERT_KIND } from '../domain/payment-refund.js';
 import type { Principal } from '../domain/access.js';
 import { canAcknowledgeAlert, notificationScope } from '../domain/notification-audience.js';
 import type { AuditService, RequestMeta } from './audit.js';
 import { forbidden, notFound } from './errors.js';
 
 export interface NotificationItem {
-  kind: 'notice' | 'red_flag';
+  kind: 'notice' | 'red_flag' | 'refund';
   id: string;
   body: string;
   ticketId: string | null;
@@ -33,7 +34,7 @@ export function createNotificationService({ sql, audit }: { sql: Sql; audit: Aud
     const scope = notificationScope(user);
     if (!scope) return [];
     const all = scope.departmentCode === null;
-    const rows = await sql<{ kind: 'notice' | 'red_flag'; id: string; body: string; ticket_id: string | null; task_id: string | null; created_at: Date; done_at: Date | null }[]>`
+    const rows = await sql<{ kind: NotificationItem['kind']; id: string; body: string; ticket_id: string | null; task_id: string | null; created_at: Date; done_at: Date | null }[]>`
       SELECT * FROM (
       (SELECT 'notice' AS kind, n.id::text AS id, n.body, n.ticket_id, NULL::uuid AS task_id, n.created_at, n.read_at AS done_at
        FROM staff_notifications n
@@ -43,6 +44,13 @@ export function createNotificationService({ sql, audit }: { sql: Sql; audit: Aud
               NULL, a.task_id, a.created_at, a.acknowledged_at
        FROM alerts a JOIN follow_up_tasks t ON t.id = a.task_id JOIN patients p ON p.id = t.patient_id
        WHERE a.kind = 'red_flag' AND ${scope.departmentCode !== null || user.role === 'admin'} AND (${all} OR a.department_code = ${scope.departmentCode}))
+      UNION ALL
+      -- A prepayment refund WeChat Pay reported ABNORMAL / CLOSED (activities/payments/refunds.ts): someone must handle it.
+      (SELECT 'refund', a.id::text, (a.details->>'message') || ':' || p.name || ' · 预约号 ' || ap.number || ' · 商户订单号 ' || o.out_trade_no,
+              NULL, NULL, a.created_at, a.acknowledged_at
+       FROM alerts a JOIN payment_orders o ON o.out_trade_no = a.details->>'outTradeNo' JOIN appointments ap ON ap.id = o.appointment_id
+       JOIN patients p ON p.id = ap.patient_id
+       WHERE a.kind = ${REFUND_ALERT_KIND} AND ${scope.departmentCode !== null || user.role === 'admin'} AND (${all} OR a.department_code = ${scope.departmentCode}))
       ) items
       ORDER BY done_at IS NULL DESC, created_at DESC LIMIT ${limit}`;
     return rows.map((r) => ({
@@ -83,7 +91,7 @@ export function createNotificationService({ sql, audit }: { sql: Sql; audit: Aud
         SELECT (SELECT count(*) FROM staff_notifications n
                 WHERE n.read_at IS NULL AND n.audience = ANY(${scope.audiences}) AND (${all} OR n.department_code = ${scope.departmentCode}))
              + (SELECT count(*) FROM alerts a
-                WHERE a.kind = 'red_flag' AND a.acknowledged_at IS NULL AND ${scope.departmentCode !== null || user.role === 'admin'}
+                WHERE a.kind IN ('red_flag', ${REFUND_ALERT_KIND}) AND a.acknowledged_at IS NULL AND ${scope.departmentCode !== null || user.role === 'admin'}
                   AND (${all} OR a.department_code = ${scope.departmentCode})) AS n`;
       return Number(row?.n ?? 0);
     },

@@ -18,11 +18,11 @@ import type { Sql } from '../db/client.js';
 import type { Channels } from '../activities/channels/settings.js';
 import { e164 } from '../activities/channels/settings.js';
 import type { PaymentAdapter } from '../activities/payments/types.js';
-import { PaymentNotificationError } from '../activities/payments/types.js';
 import { appointmentWorkflowId, cancelAppointmentUpdate, paymentReceivedSignal } from '../workflows/appointment/contracts.js';
 import { outRefundNoFor, paymentRefundStart } from '../workflows/refund/contracts.js';
 import { startOnce } from '../workflows/shared/start.js';
 import { REFUND_STATE_LABELS, refundStateOf, type RefundState } from '../domain/payment-refund.js';
+import { createRefundNotificationHandler, verifiedOr401 } from './payment-refunds.js';
 import { startAppointmentWorkflow } from './workflow-reconcile.js';
 import { notFound, refusedUpdate, ServiceError, ValidationError, type FieldProblem } from './errors.js';
 import type { VerifiedPatient } from './patient-identity.js';
@@ -162,12 +162,12 @@ export function createOutpatientBookingService(deps: OutpatientBookingDeps) {
 
   /** The refund of an order (by its number, or the appointment's latest), or null when none is due. */
   async function refundOf(of: { outTradeNo: string } | { appointmentId: string }): Promise<RefundView | null> {
-    const [o] = await sql<{ out_trade_no: string; status: string; out_refund_no: string | null; appointment_status: string }[]>`
-      SELECT o.out_trade_no, o.status, o.out_refund_no, a.status AS appointment_status
+    const [o] = await sql<{ out_trade_no: string; status: string; out_refund_no: string | null; refund_status: string | null; appointment_status: string }[]>`
+      SELECT o.out_trade_no, o.status, o.out_refund_no, o.refund_status, a.status AS appointment_status
       FROM payment_orders o JOIN appointments a ON a.id = o.appointment_id
       WHERE ${'outTradeNo' in of ? sql`o.out_trade_no = ${of.outTradeNo}` : sql`o.appointment_id = ${of.appointmentId}`}
       ORDER BY o.created_at DESC LIMIT 1`;
-    const state = o ? refundStateOf({ status: o.status, outRefundNo: o.out_refund_no }, o.appointment_status) : null;
+    const state = o ? refundStateOf({ status: o.status, outRefundNo: o.out_refund_no, refundStatus: o.refund_status }, o.appointment_status) : null;
     return o && state ? { state, label: REFUND_STATE_LABELS[state], outRefundNo: o.out_refund_no ?? outRefundNoFor(o.out_trade_no) } : null;
   }
 
@@ -301,14 +301,11 @@ export function createOutpatientBookingService(deps: OutpatientBookingDeps) {
      * 401 and changes nothing), idempotent on the order, then handed to the appointment's workflow.
      * Paid after the hold was released: refunded at once.
      */
+    /** WeChat Pay's refund result notification (services/payment-refunds.ts). */
+    refundNotification: createRefundNotificationHandler({ sql, payments }),
+
     async paymentNotification(headers: Headers | Record<string, string | undefined>, rawBody: string): Promise<{ outTradeNo: string; result: 'booked' | 'refunded' | 'ignored' }> {
-      let n;
-      try {
-        n = payments.verifyNotification(headers, rawBody);
-      } catch (err) {
-        if (err instanceof PaymentNotificationError) throw new ServiceError(401, 'bad_signature', err.message);
-        throw err;
-      }
+      const n = verifiedOr401(() => payments.verifyNotification(headers, rawBody));
       if (n.tradeState !== 'SUCCESS') return { outTradeNo: n.outTradeNo, result: 'ignored' };
       const [order] = await sql<{ appointment_id: string; amount_fen: number; status: string; workflow_id: string; appointment_status: string }[]>`
         UPDATE payment_orders o SET status = CASE WHEN o.status = 'created' THEN 'paid' ELSE o.status END,
@@ -343,15 +340,15 @@ export function createOutpatientBookingService(deps: OutpatientBookingDeps) {
 
     /** The verified patient's appointments (by their mobile; a WeChat-identified patient also by their record). */
     async mine(who: VerifiedPatient) {
-      const rows = await sql<{ number: string; short_code: string; status: string; expert_name: string; department_name: string; slot_starts_at: Date; registration_opens_at: Date; order_status: string | null; out_refund_no: string | null }[]>`
+      const rows = await sql<{ number: string; short_code: string; status: string; expert_name: string; department_name: string; slot_starts_at: Date; registration_opens_at: Date; order_status: string | null; out_refund_no: string | null; refund_status: string | null }[]>`
         SELECT a.number, a.short_code, a.status, s.expert_name, d.name AS department_name, sl.starts_at AS slot_starts_at, s.registration_opens_at,
-               o.status AS order_status, o.out_refund_no
+               o.status AS order_status, o.out_refund_no, o.refund_status
         FROM appointments a JOIN patients p ON p.id = a.patient_id JOIN clinic_sessions s ON s.id = a.session_id
         JOIN departments d ON d.code = s.department_code JOIN clinic_slots sl ON sl.session_id = a.session_id AND sl.slot_index = a.slot_index
-        LEFT JOIN LATERAL (SELECT status, out_refund_no FROM payment_orders WHERE appointment_id = a.id ORDER BY created_at DESC LIMIT 1) o ON true
+        LEFT JOIN LATERAL (SELECT status, out_refund_no, refund_status FROM payment_orders WHERE appointment_id = a.id ORDER BY created_at DESC LIMIT 1) o ON true
         WHERE p.phone = ${who.mobile} OR p.id = ${who.patientId} ORDER BY sl.starts_at DESC LIMIT 50`;
       // The prepayment refund of each (退款处理中 / 已退款), null where none is due.
-      return rows.map(({ order_status, out_refund_no, ...r }) => ({ ...r, refund: refundStateOf(order_status ? { status: order_status, outRefundNo: out_refund_no } : null, r.status) }));
+      return rows.map(({ order_status, out_refund_no, refund_status, ...r }) => ({ ...r, refund: refundStateOf(order_status ? { status: order_status, outRefundNo: out_refund_no, refundStatus: refund_status } : null, r.status) }));
     },
 
     /**

@@ -4,7 +4,10 @@
  * notification; a forged one is refused) → booked, confirmation SMS with queue link and code;
  * an unpaid hold expires and releases the number; blacklisted / full / closed / unpaid /
  * not-yours refusals; cancellation before registration opens refunds and releases; the refund
- * survives WeChat Pay being down (its own workflow, retried, one out_refund_no). Driven over
+ * survives WeChat Pay being down (its own workflow, retried, one out_refund_no); WeChat Pay answers
+ * refunds PROCESSING: 退款处理中 until its signed REFUND.SUCCESS notification (a forged one refused,
+ * a resent one harmless), or, when the notification is lost, the workflow's status query; an
+ * ABNORMAL refund raises the department's alert (退款异常,需人工处理). Driven over
  * the public REST routes in-process (`app.request`).
  */
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
@@ -18,7 +21,7 @@ import { startWechatPaySimulator, type WechatPaySimulator } from '../scripts/sim
 import type { Simulators } from '../scripts/simulators/providers.js';
 import { startChannelStack } from './support/channels.js';
 import { maybeRecordHistory, waitFor } from './support/follow-up-fixtures.js';
-import { createTestOrg, type TestOrg } from './support/org.js';
+import { createTestOrg, TEST_PASSWORD, type TestOrg } from './support/org.js';
 import { uniq, type TestStack } from './support/stack.js';
 
 let stack: TestStack;
@@ -37,7 +40,8 @@ beforeAll(async () => {
   });
   const payments = createWechatPayAdapter(pay.adapterConfig);
   // The worker refunds through the same adapter (paymentRefundWorkflow).
-  ({ stack, sims } = await startChannelStack({ payments }));
+  // PROCESSING refunds are checked 2 s after the request (then 4, 8 … s) instead of a minute.
+  ({ stack, sims } = await startChannelStack({ payments, env: { WECHAT_PAY_REFUND_POLL_SECONDS: 2 } }));
   org = await createTestOrg(stack.sql);
   const deps = {
     sql: stack.sql,
@@ -255,6 +259,106 @@ describe('outpatient booking over the public API', () => {
     expect(done).toEqual({ status: 'refunded', refund_id: pay.orders.get(held.outTradeNo)!.refunds[0]!.refundId });
     await maybeRecordHistory(stack.temporal, `appointment-${held.number}`, 'appointment-paid-cancel-refund');
     await maybeRecordHistory(stack.temporal, `refund-${held.outTradeNo}`, 'payment-refund-after-outage');
+  });
+
+  /** A booked and paid appointment, then cancelled by the patient; the cancel answer. */
+  async function paidThenCancelled() {
+    const session = await createSession(2);
+    const patient = newPatient();
+    const { appointment: held } = (await (await book(routes, session, patient)).json()) as { appointment: { number: string; outTradeNo: string } };
+    expect(await pay.pay(held.outTradeNo)).toBe(204);
+    await waitFor(async () => (await appointment(held.number)).status === 'booked', 20_000, 'booked after payment');
+    const cancelled = await post(routes, `/appointments/${held.number}/cancel`, { mobile: patient.mobile, code: await smsCode(patient.mobile) });
+    expect(cancelled.status, await cancelled.clone().text()).toBe(200);
+    const answer = ((await cancelled.json()) as { appointment: { refund: { state: string; label: string } } }).appointment;
+    return { held, patient, answer };
+  }
+  const order = (outTradeNo: string) =>
+    stack.sql<{ status: string; refund_status: string | null; refund_notification_id: string | null; refunded_at: Date | null }[]>`
+      SELECT status, refund_status, refund_notification_id, refunded_at FROM payment_orders WHERE out_trade_no = ${outTradeNo}`.then((r) => r[0]!);
+  const mine = async (mobile: string) => service.mine(await service.verify(mobile, await smsCode(mobile)));
+
+  it('WeChat Pay answers PROCESSING: 退款处理中 until its signed REFUND.SUCCESS notification (forged refused, resent harmless) → 已退款', async () => {
+    // Settled after 9 s: the status checks at 2 s and 6 s still see PROCESSING, the next (14 s) comes after the notification.
+    pay.refundDelayMs = 9000;
+    try {
+      const { held, answer } = await paidThenCancelled();
+      expect(answer.refund).toMatchObject({ state: 'pending', label: '退款处理中' });
+      // The refund was accepted as PROCESSING: still pending, not refunded.
+      await waitFor(async () => (await order(held.outTradeNo)).refund_status === 'PROCESSING' || undefined, 20_000, 'refund accepted');
+      expect(await order(held.outTradeNo)).toMatchObject({ status: 'paid', refunded_at: null });
+      expect((await appointment(held.number)).refunded_at).toBeNull();
+
+      // A forged REFUND.SUCCESS (another platform key) is refused and changes nothing.
+      const simOrder = pay.orders.get(held.outTradeNo)!;
+      const forged = pay.refundNotification(simOrder, { ...simOrder.refunds[0]!, status: 'SUCCESS', successTime: '2026-01-01T10:00:00+08:00' }, generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey);
+      expect((await routes.request('/payments/wechat/refund-notify', { method: 'POST', headers: forged.headers, body: forged.body })).status).toBe(401);
+      expect(await order(held.outTradeNo)).toMatchObject({ status: 'paid', refund_status: 'PROCESSING', refund_notification_id: null });
+
+      // The simulator's genuine notification settles it: 已退款 at WeChat Pay's success_time.
+      await waitFor(async () => (await order(held.outTradeNo)).status === 'refunded' || undefined, 30_000, 'refunded by the notification');
+      const refund = simOrder.refunds[0]!;
+      expect(refund.notifyStatus).toBe(204);
+      const done = await order(held.outTradeNo);
+      expect(done).toMatchObject({ refund_status: 'SUCCESS' });
+      expect(done.refund_notification_id).not.toBeNull();
+      expect(done.refunded_at!.getTime()).toBe(Date.parse(refund.successTime!));
+      expect((await appointment(held.number)).refunded_at!.getTime()).toBe(Date.parse(refund.successTime!));
+
+      // WeChat Pay sends it again: answered 204, nothing changes.
+      const again = pay.refundNotification(simOrder, refund);
+      expect((await routes.request('/payments/wechat/refund-notify', { method: 'POST', headers: again.headers, body: again.body })).status).toBe(204);
+      expect(await order(held.outTradeNo)).toEqual(done);
+      // The workflow ends refunded (its next check reads the settled order).
+      expect(await stack.temporal.workflow.getHandle(`refund-${held.outTradeNo}`).result()).toMatchObject({ outcome: 'refunded', providerStatus: 'SUCCESS' });
+      await maybeRecordHistory(stack.temporal, `refund-${held.outTradeNo}`, 'payment-refund-processing-then-notified');
+    } finally {
+      pay.refundDelayMs = 500;
+    }
+  });
+
+  it('a lost refund notification: the workflow\'s status query still ends 已退款', async () => {
+    pay.refundNotificationsLost = true;
+    try {
+      const { held, patient } = await paidThenCancelled();
+      expect((await mine(patient.mobile)).find((a) => a.number === held.number)).toMatchObject({ refund: 'pending' });
+      await waitFor(async () => (await order(held.outTradeNo)).status === 'refunded' || undefined, 30_000, 'refunded through the status query');
+      expect(pay.refundQueries).toContain(`R${held.outTradeNo}`);
+      expect(await order(held.outTradeNo)).toMatchObject({ refund_status: 'SUCCESS', refund_notification_id: null });
+      expect(pay.orders.get(held.outTradeNo)!.refunds[0]!.notifyStatus).toBeUndefined();
+      expect((await mine(patient.mobile)).find((a) => a.number === held.number)).toMatchObject({ refund: 'refunded' });
+      expect(await stack.temporal.workflow.getHandle(`refund-${held.outTradeNo}`).result()).toMatchObject({ outcome: 'refunded' });
+    } finally {
+      pay.refundNotificationsLost = false;
+    }
+  });
+
+  it('an ABNORMAL refund stays visible: the patient reads 退款异常, the department gets the alert 退款异常,需人工处理 (once)', async () => {
+    pay.refundOutcome = 'ABNORMAL';
+    try {
+      const { held, patient } = await paidThenCancelled();
+      await waitFor(async () => (await order(held.outTradeNo)).refund_status === 'ABNORMAL' || undefined, 30_000, 'refund abnormal');
+      expect(await order(held.outTradeNo)).toMatchObject({ status: 'paid', refunded_at: null });
+      expect((await mine(patient.mobile)).find((a) => a.number === held.number)).toMatchObject({ refund: 'attention' });
+      expect(await stack.temporal.workflow.getHandle(`refund-${held.outTradeNo}`).result()).toMatchObject({ outcome: 'attention', providerStatus: 'ABNORMAL' });
+      // Sent again: still one alert.
+      const simOrder = pay.orders.get(held.outTradeNo)!;
+      const again = pay.refundNotification(simOrder, simOrder.refunds[0]!);
+      expect((await routes.request('/payments/wechat/refund-notify', { method: 'POST', headers: again.headers, body: again.body })).status).toBe(204);
+      const alerts = await stack.sql<{ department_code: string; details: { message: string; appointmentNumber: string } }[]>`
+        SELECT department_code, details FROM alerts WHERE workflow_id = ${`refund-${held.outTradeNo}`} AND kind = 'refund_attention'`;
+      expect(alerts).toEqual([{ department_code: org.deptA, details: expect.objectContaining({ message: '退款异常,需人工处理', appointmentNumber: held.number }) }]);
+      // The department's head reads it under 通知 and confirms it handled; staff of another department do not see it.
+      const head = (await stack.services.auth.login({ username: org.users.headA.username, password: TEST_PASSWORD }, {})).user;
+      const item = (await stack.services.notifications.list(head)).find((n) => n.kind === 'refund' && n.body.includes(held.number));
+      expect(item).toMatchObject({ doneAt: null, body: `退款异常,需人工处理:${patient.name} · 预约号 ${held.number} · 商户订单号 ${held.outTradeNo}` });
+      const staffB = (await stack.services.auth.login({ username: org.users.staffB.username, password: TEST_PASSWORD }, {})).user;
+      expect((await stack.services.notifications.list(staffB)).some((n) => n.id === item!.id)).toBe(false);
+      await stack.services.notifications.acknowledgeAlert(head, item!.id, {});
+      expect((await stack.services.notifications.list(head)).find((n) => n.id === item!.id)?.doneAt).not.toBeNull();
+    } finally {
+      pay.refundOutcome = 'SUCCESS';
+    }
   });
 
   it('refuses a blacklisted patient with why and until when (walk-in still open), and a closed session', async () => {

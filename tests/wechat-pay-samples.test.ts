@@ -8,12 +8,14 @@
  *   body is signed again with a key of this test under the captured serial and timestamp; the
  *   body, the ciphertext, the nonce and the associated data stay as captured;
  * - the answer to a refund request (`POST /v3/refund/domestic/refunds`, status PROCESSING), from an
- *   SDK's test samples, read by our refund call.
+ *   SDK's test samples, read by our refund call;
+ * - the published refund result (REFUND.SUCCESS) resource, in the documented envelope, read by our
+ *   refund notification verifier.
  */
 import { createVerify, generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { createWechatPayAdapter, decryptResource, signLines, verifyWechatPayNotification, WECHATPAY_SIGNATURE_TYPE } from '../activities/payments/wechat-pay.js';
+import { createWechatPayAdapter, decryptResource, encryptResource, signLines, verifyWechatPayNotification, verifyWechatPayRefundNotification, WECHATPAY_SIGNATURE_TYPE } from '../activities/payments/wechat-pay.js';
 import { PaymentNotificationError } from '../activities/payments/types.js';
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/providers/wechat-pay/${name}`, import.meta.url), 'utf8');
@@ -101,7 +103,7 @@ describe('a published refund answer (POST /v3/refund/domestic/refunds)', () => {
       totalFen: published.amount.total,
       reason: '患者取消预约',
     });
-    expect(refund).toEqual({ refundId: published.refund_id, status: published.status });
+    expect(refund).toEqual({ refundId: published.refund_id, status: published.status, successTime: null });
     expect(sent).toHaveLength(1);
     expect(sent[0]!.url).toBe('https://api.mch.weixin.qq.com/v3/refund/domestic/refunds');
     expect(JSON.parse(sent[0]!.body)).toMatchObject({ out_trade_no: published.out_trade_no, out_refund_no: published.out_refund_no, amount: { refund: published.amount.refund, total: published.amount.total, currency: 'CNY' } });
@@ -109,5 +111,59 @@ describe('a published refund answer (POST /v3/refund/domestic/refunds)', () => {
     const fields = Object.fromEntries([...sent[0]!.authorization.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
     const signed = `POST\n/v3/refund/domestic/refunds\n${fields.timestamp}\n${fields.nonce_str}\n${sent[0]!.body}\n`;
     expect(createVerify('RSA-SHA256').update(signed).verify(merchant.publicKey, fields.signature!, 'base64')).toBe(true);
+  });
+});
+
+describe('a published refund result notification (REFUND.SUCCESS)', () => {
+  const resource = fixture('refund-success-resource.json');
+  const published = JSON.parse(resource) as {
+    out_trade_no: string;
+    transaction_id: string;
+    out_refund_no: string;
+    refund_id: string;
+    refund_status: string;
+    success_time: string;
+    user_received_account: string;
+    amount: { total: number; refund: number };
+  };
+  const platform = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const apiV3Key = 'abcdefghijklmnopqrstuvwxyz012345';
+  const config = { apiV3Key, platformKeys: { SERIAL: platform.publicKey } };
+  const at = new Date('2018-06-08T02:34:57Z');
+  const envelope = (plain: string, eventType: string, originalType: string) =>
+    JSON.stringify({
+      id: 'EV-2018022511223320873',
+      create_time: '2018-06-08T10:34:56+08:00',
+      resource_type: 'encrypt-resource',
+      event_type: eventType,
+      summary: '退款成功',
+      resource: { original_type: originalType, algorithm: 'AEAD_AES_256_GCM', ciphertext: encryptResource(apiV3Key, plain, originalType, 'fdasflkja484'), associated_data: originalType, nonce: 'fdasflkja484' },
+    });
+  const headersFor = (raw: string, key = platform.privateKey) => {
+    const timestamp = String(Math.floor(at.getTime() / 1000));
+    return { 'Wechatpay-Timestamp': timestamp, 'Wechatpay-Nonce': 'n0nce', 'Wechatpay-Serial': 'SERIAL', 'Wechatpay-Signature-Type': WECHATPAY_SIGNATURE_TYPE, 'Wechatpay-Signature': signLines(key, [timestamp, 'n0nce', raw]) };
+  };
+
+  it('is verified and read: order, refund numbers, SUCCESS with its time, where the money went, amounts in fen', () => {
+    const raw = envelope(resource, 'REFUND.SUCCESS', 'refund');
+    expect(verifyWechatPayRefundNotification(config, headersFor(raw), raw, at)).toEqual({
+      notificationId: 'EV-2018022511223320873',
+      outTradeNo: published.out_trade_no,
+      transactionId: published.transaction_id,
+      outRefundNo: published.out_refund_no,
+      refundId: published.refund_id,
+      refundStatus: 'SUCCESS',
+      successTime: published.success_time,
+      userReceivedAccount: '招商银行信用卡0403',
+      refundFen: published.amount.refund,
+      totalFen: published.amount.total,
+    });
+  });
+
+  it('is refused when forged (another key) and when it is a payment notification', () => {
+    const raw = envelope(resource, 'REFUND.SUCCESS', 'refund');
+    expect(() => verifyWechatPayRefundNotification(config, headersFor(raw, generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey), raw, at)).toThrow(expect.objectContaining({ code: 'bad_signature' }));
+    const payment = envelope(fixture('transaction-success-resource.json'), 'TRANSACTION.SUCCESS', 'transaction');
+    expect(() => verifyWechatPayRefundNotification(config, headersFor(payment), payment, at)).toThrow(PaymentNotificationError);
   });
 });

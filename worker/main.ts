@@ -13,7 +13,7 @@ import { ensureReportSchedules } from './report-schedules.js';
 import { hisIngestSettings } from '../services/his-settings.js';
 import { ensureSearchAttributes } from './search-attributes.js';
 import { channelsFromEnv } from '../activities/channels/settings.js';
-import { paymentsFromEnv } from '../activities/payments/settings.js';
+import { refundActivityDepsFromEnv } from '../activities/payments/settings.js';
 import { ensureCallRetentionSchedule } from './call-retention-schedule.js';
 import { createCallService } from '../services/calls.js';
 import { createAuditService } from '../services/audit.js';
@@ -68,7 +68,7 @@ const worker = await createWorker({
   // Quiet hours and message caps are counted on this day (a compressed one in npm run simulate:month).
   contactClock: contactClockOf(env),
   // Refunds of prepayments (paymentRefundWorkflow) go through the same adapter the booking service uses.
-  payments: paymentsFromEnv(env) ?? undefined,
+  ...refundActivityDepsFromEnv(env),
   // WORKFLOW_BUNDLE: workflows bundled once ahead (the cluster mode does), so a restarted worker
   // polls again in seconds instead of bundling workflows/ anew.
   workflowBundle: process.env.WORKFLOW_BUNDLE ? { codePath: process.env.WORKFLOW_BUNDLE } : undefined,

@@ -54,6 +54,17 @@ export function paymentsFromEnv(env: PaymentEnv, options: { fetch?: typeof fetch
   });
 }
 
+/** Where WeChat Pay posts to this deployment: payment notifications, and refund result notifications (the refund request's `notify_url`). */
+export function wechatPayNotifyUrls(publicBaseUrl: string): { payment: string; refund: string } {
+  const base = `${publicBaseUrl.replace(/\/$/, '')}/api/outpatient/payments/wechat`;
+  return { payment: `${base}/notify`, refund: `${base}/refund-notify` };
+}
+
+/** The worker's refund settings: the adapter, where refund results are posted, how often a PROCESSING refund is checked. */
+export function refundActivityDepsFromEnv(env: PaymentEnv & Pick<Env, 'PUBLIC_BASE_URL' | 'WECHAT_PAY_REFUND_POLL_SECONDS'>, payments: PaymentAdapter | null | undefined = paymentsFromEnv(env)) {
+  return { payments: payments ?? undefined, refundNotifyUrl: wechatPayNotifyUrls(env.PUBLIC_BASE_URL).refund, refundPollSeconds: env.WECHAT_PAY_REFUND_POLL_SECONDS };
+}
+
 /** createServices' `outpatient` option from the environment: booking with WeChat Pay and the SMS channels, or none. */
 export function outpatientFromEnv(env: PaymentEnv & ChannelEnv & Pick<Env, 'OUTPATIENT_HOLD_MINUTES'>, options: { fetch?: typeof fetch } = {}) {
   const payments = paymentsFromEnv(env, options);

@@ -42,12 +42,40 @@ export interface PaymentNotification {
   successTime: string | null;
 }
 
+/** A verified, decrypted refund result notification (REFUND.SUCCESS / ABNORMAL / CLOSED). */
+export interface RefundNotification {
+  notificationId: string;
+  outTradeNo: string;
+  transactionId: string;
+  outRefundNo: string;
+  refundId: string | null;
+  /** SUCCESS, ABNORMAL, CLOSED (PROCESSING is never notified). */
+  refundStatus: string;
+  successTime: string | null;
+  /** Where the money went, in the provider's words (e.g. 支付用户零钱, 招商银行信用卡0403). */
+  userReceivedAccount: string | null;
+  refundFen: number;
+  totalFen: number;
+}
+
+/** A refund as the provider reports it (the refund request's answer, or a status query). */
+export interface ProviderRefund {
+  refundId: string;
+  /** SUCCESS, PROCESSING, ABNORMAL or CLOSED. */
+  status: string;
+  successTime: string | null;
+}
+
 export interface PaymentAdapter {
   readonly provider: 'wechat_pay';
   createPayment(request: CreatePaymentRequest): Promise<CreatedPayment>;
-  refund(request: RefundRequest): Promise<{ refundId: string; status: string }>;
+  refund(request: RefundRequest): Promise<ProviderRefund>;
+  /** Where a refund stands (WeChat: GET /v3/refund/domestic/refunds/{out_refund_no}). */
+  queryRefund(outRefundNo: string): Promise<ProviderRefund>;
   /** Verifies a notification's signature and decrypts it; throws {@link PaymentNotificationError} when forged. */
   verifyNotification(headers: Headers | Record<string, string | undefined>, rawBody: string, now?: Date): PaymentNotification;
+  /** The same for a refund result notification. */
+  verifyRefundNotification(headers: Headers | Record<string, string | undefined>, rawBody: string, now?: Date): RefundNotification;
 }
 
 /** A notification that is not the provider's (bad or missing signature, stale, undecryptable). */

@@ -10,9 +10,14 @@
  *   algorithm: AEAD_AES_256_GCM, ciphertext, associated_data: transaction, original_type:
  *   transaction, nonce }, summary }`, headers Wechatpay-Timestamp/-Nonce/-Signature/-Serial/
  *   -Signature-Type signed with the platform private key;
- * - `POST /v3/refund/domestic/refunds` → `{ refund_id, out_refund_no, status: SUCCESS, … }`, one refund
- *   per `out_refund_no` (a repeated request answers the same refund, as WeChat Pay does); while
- *   `refundsFailing` it answers 500 `SYSTEM_ERROR` (an outage) and refunds nothing.
+ * - `POST /v3/refund/domestic/refunds` → `{ refund_id, out_refund_no, status: PROCESSING, … }`, one
+ *   refund per `out_refund_no` (a repeated request answers the same refund, as WeChat Pay does);
+ *   while `refundsFailing` it answers 500 `SYSTEM_ERROR` (an outage) and refunds nothing. After
+ *   `refundDelayMs` the refund settles (`refundOutcome`: SUCCESS unless told ABNORMAL/CLOSED) and
+ *   the signed refund result notification (event_type REFUND.SUCCESS …, resource original_type
+ *   refund, associated_data refund) goes to the request's `notify_url`, unless
+ *   `refundNotificationsLost`;
+ * - `GET /v3/refund/domestic/refunds/{out_refund_no}` → the refund with its current `status`.
  *
  * Keys are generated per start; `adapterConfig` is what the deployment needs to talk to it.
  * Control API for tests: `GET /sim/orders`, `POST /sim/pay/:outTradeNo`, `POST /sim/refunds/failing`
@@ -32,8 +37,19 @@ export interface SimOrder {
   notifyUrl: string;
   state: 'NOTPAY' | 'SUCCESS' | 'REFUND' | 'CLOSED';
   transactionId: string | null;
-  refunds: { outRefundNo: string; refundId: string; amountFen: number }[];
+  refunds: SimRefund[];
   /** Answer of the deployment to the notification. */
+  notifyStatus?: number;
+}
+
+export interface SimRefund {
+  outRefundNo: string;
+  refundId: string;
+  amountFen: number;
+  status: 'PROCESSING' | 'SUCCESS' | 'ABNORMAL' | 'CLOSED';
+  successTime: string | null;
+  notifyUrl: string | null;
+  /** Answer of the deployment to the refund result notification. */
   notifyStatus?: number;
 }
 
@@ -45,8 +61,18 @@ export interface WechatPaySimulator {
   pay(outTradeNo: string): Promise<number>;
   /** Every refund request that reached the simulator, in order, with the status it was answered. */
   refundRequests: { outTradeNo: string; outRefundNo: string; status: number }[];
+  /** The `out_refund_no` of every refund status query, in order. */
+  refundQueries: string[];
   /** While true, refund requests are answered 500 SYSTEM_ERROR (WeChat Pay down); nothing is refunded. */
   refundsFailing: boolean;
+  /** Milliseconds from a refund request to its result (and notification). */
+  refundDelayMs: number;
+  /** How refunds settle: SUCCESS, or ABNORMAL / CLOSED (a refund a person must handle). */
+  refundOutcome: 'SUCCESS' | 'ABNORMAL' | 'CLOSED';
+  /** While true, refund result notifications are not delivered (the status query still answers). */
+  refundNotificationsLost: boolean;
+  /** Builds a refund result notification (headers + body) for a refund of an order; `signWith` forges it. */
+  refundNotification(order: SimOrder, refund: SimRefund, signWith?: KeyObject): { headers: Record<string, string>; body: string };
   /** Builds a notification (headers + body) for an order; `signWith` forges it with another key. */
   notification(order: SimOrder, signWith?: KeyObject): { headers: Record<string, string>; body: string };
   /** Signs any notification body as the platform does (e.g. a published sample re-encrypted for this merchant). */
@@ -61,7 +87,9 @@ export const SIM_MERCHANT_SERIAL = '5157F09EFDC096DE15EBE81A47057A7232F1B8E1';
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-export async function startWechatPaySimulator(options: { port?: number; deliver?: (url: string, init: RequestInit) => Promise<Response> } = {}): Promise<WechatPaySimulator> {
+export async function startWechatPaySimulator(
+  options: { port?: number; deliver?: (url: string, init: RequestInit) => Promise<Response>; refundDelayMs?: number } = {},
+): Promise<WechatPaySimulator> {
   const platform = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const merchant = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const apiV3Key = randomBytes(16).toString('hex'); // 32 ASCII characters
@@ -69,7 +97,8 @@ export async function startWechatPaySimulator(options: { port?: number; deliver?
   const orders = new Map<string, SimOrder>();
   const byPrepay = new Map<string, string>();
   const refundRequests: WechatPaySimulator['refundRequests'] = [];
-  const control = { refundsFailing: false };
+  const refundQueries: string[] = [];
+  const control = { refundsFailing: false, refundDelayMs: options.refundDelayMs ?? 500, refundOutcome: 'SUCCESS' as WechatPaySimulator['refundOutcome'], refundNotificationsLost: false };
   const app = new Hono();
   let base = '';
 
@@ -97,17 +126,65 @@ export async function startWechatPaySimulator(options: { port?: number; deliver?
       payer: { openid: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o' },
       amount: { total: order.amountFen, payer_total: order.amountFen, currency: 'CNY', payer_currency: 'CNY' },
     };
+    return envelope('TRANSACTION.SUCCESS', '支付成功', 'transaction', transaction, signWith);
+  }
+
+  /** A notification body as WeChat Pay posts it: the resource encrypted with the APIv3 key, signed headers. */
+  function envelope(eventType: string, summary: string, originalType: 'transaction' | 'refund', resource: unknown, signWith: KeyObject) {
     const nonce = randomBytes(6).toString('hex');
     const body = JSON.stringify({
       id: randomUUID(),
       create_time: wechatTime(new Date()),
       resource_type: 'encrypt-resource',
-      event_type: 'TRANSACTION.SUCCESS',
-      summary: '支付成功',
-      resource: { original_type: 'transaction', algorithm: 'AEAD_AES_256_GCM', ciphertext: encryptResource(apiV3Key, JSON.stringify(transaction), 'transaction', nonce), associated_data: 'transaction', nonce },
+      event_type: eventType,
+      summary,
+      resource: { original_type: originalType, algorithm: 'AEAD_AES_256_GCM', ciphertext: encryptResource(apiV3Key, JSON.stringify(resource), originalType, nonce), associated_data: originalType, nonce },
     });
     return { body, headers: signedHeaders(body, signWith) };
   }
+
+  function refundNotification(order: SimOrder, refund: SimRefund, signWith: KeyObject = platform.privateKey) {
+    const resource = {
+      mchid: SIM_MCHID,
+      out_trade_no: order.outTradeNo,
+      transaction_id: order.transactionId,
+      out_refund_no: refund.outRefundNo,
+      refund_id: refund.refundId,
+      refund_status: refund.status,
+      ...(refund.successTime ? { success_time: refund.successTime } : {}),
+      user_received_account: '支付用户零钱',
+      amount: { total: order.amountFen, refund: refund.amountFen, payer_total: order.amountFen, payer_refund: refund.amountFen },
+    };
+    const summary = { SUCCESS: '退款成功', ABNORMAL: '退款异常', CLOSED: '退款关闭', PROCESSING: '退款处理中' }[refund.status];
+    return envelope(`REFUND.${refund.status}`, summary, 'refund', resource, signWith);
+  }
+
+  /** The refund's result after the delay, and its notification (unless notifications are lost). */
+  function settleLater(order: SimOrder, refund: SimRefund) {
+    setTimeout(() => {
+      refund.status = control.refundOutcome;
+      refund.successTime = refund.status === 'SUCCESS' ? wechatTime(new Date()) : null;
+      if (!refund.notifyUrl || control.refundNotificationsLost) return;
+      const { headers, body } = refundNotification(order, refund);
+      deliver(refund.notifyUrl, { method: 'POST', headers, body }).then(
+        (res) => (refund.notifyStatus = res.status),
+        () => (refund.notifyStatus = 0),
+      );
+    }, control.refundDelayMs).unref();
+  }
+
+  const refundAnswer = (order: SimOrder, refund: SimRefund) => ({
+    refund_id: refund.refundId,
+    out_refund_no: refund.outRefundNo,
+    transaction_id: order.transactionId,
+    out_trade_no: order.outTradeNo,
+    channel: 'ORIGINAL',
+    status: refund.status,
+    ...(refund.successTime ? { success_time: refund.successTime } : {}),
+    user_received_account: '支付用户零钱',
+    create_time: wechatTime(new Date()),
+    amount: { total: order.amountFen, refund: refund.amountFen, payer_total: order.amountFen, payer_refund: refund.amountFen, currency: 'CNY' },
+  });
 
   /** The headers WeChat Pay sends with a notification body, signed with the platform key (or `signWith`). */
   function signedHeaders(body: string, signWith: KeyObject = platform.privateKey): Record<string, string> {
@@ -150,7 +227,7 @@ export async function startWechatPaySimulator(options: { port?: number; deliver?
   app.post('/v3/refund/domestic/refunds', async (c) => {
     const raw = await c.req.text();
     if (!authorized('POST', '/v3/refund/domestic/refunds', raw, c.req.header('Authorization'))) return refuse(c);
-    const req = JSON.parse(raw) as { out_trade_no: string; out_refund_no: string; amount: { refund: number; total: number } };
+    const req = JSON.parse(raw) as { out_trade_no: string; out_refund_no: string; notify_url?: string; amount: { refund: number; total: number } };
     if (control.refundsFailing) {
       refundRequests.push({ outTradeNo: req.out_trade_no, outRefundNo: req.out_refund_no, status: 500 });
       return c.json({ code: 'SYSTEM_ERROR', message: '系统错误' }, 500);
@@ -161,20 +238,24 @@ export async function startWechatPaySimulator(options: { port?: number; deliver?
     if (!order || !found) return c.json({ code: 'RESOURCE_NOT_EXISTS', message: '订单不存在' }, 404);
     let refund = order.refunds.find((r) => r.outRefundNo === req.out_refund_no);
     if (!refund) {
-      refund = { outRefundNo: req.out_refund_no, refundId: `50000${Date.now()}`, amountFen: req.amount.refund };
+      refund = { outRefundNo: req.out_refund_no, refundId: `50000${Date.now()}`, amountFen: req.amount.refund, status: 'PROCESSING', successTime: null, notifyUrl: req.notify_url ?? null };
       order.refunds.push(refund);
       order.state = 'REFUND';
+      settleLater(order, refund);
     }
-    return c.json({
-      refund_id: refund.refundId,
-      out_refund_no: refund.outRefundNo,
-      transaction_id: order.transactionId,
-      out_trade_no: order.outTradeNo,
-      channel: 'ORIGINAL',
-      status: 'SUCCESS',
-      create_time: wechatTime(new Date()),
-      amount: { total: order.amountFen, refund: refund.amountFen, payer_total: order.amountFen, payer_refund: refund.amountFen, currency: 'CNY' },
-    });
+    return c.json(refundAnswer(order, refund));
+  });
+
+  app.get('/v3/refund/domestic/refunds/:outRefundNo', (c) => {
+    const path = new URL(c.req.url).pathname;
+    if (!authorized('GET', path, '', c.req.header('Authorization'))) return refuse(c);
+    const wanted = c.req.param('outRefundNo');
+    refundQueries.push(wanted);
+    for (const order of orders.values()) {
+      const refund = order.refunds.find((r) => r.outRefundNo === wanted);
+      if (refund) return c.json(refundAnswer(order, refund));
+    }
+    return c.json({ code: 'RESOURCE_NOT_EXISTS', message: '退款单不存在' }, 404);
   });
 
   // The cashier page the patient's phone opens (standing in for WeChat's).
@@ -212,6 +293,25 @@ export async function startWechatPaySimulator(options: { port?: number; deliver?
     url: base,
     orders,
     refundRequests,
+    refundQueries,
+    get refundDelayMs() {
+      return control.refundDelayMs;
+    },
+    set refundDelayMs(ms: number) {
+      control.refundDelayMs = ms;
+    },
+    get refundOutcome() {
+      return control.refundOutcome;
+    },
+    set refundOutcome(outcome: WechatPaySimulator['refundOutcome']) {
+      control.refundOutcome = outcome;
+    },
+    get refundNotificationsLost() {
+      return control.refundNotificationsLost;
+    },
+    set refundNotificationsLost(lost: boolean) {
+      control.refundNotificationsLost = lost;
+    },
     get refundsFailing() {
       return control.refundsFailing;
     },
@@ -229,6 +329,7 @@ export async function startWechatPaySimulator(options: { port?: number; deliver?
     },
     pay,
     notification,
+    refundNotification,
     signedHeaders,
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

@@ -15,6 +15,7 @@ import { createServices, type ServiceDeps, type Services } from '../../services/
 import { createWorker } from '../../worker/create-worker.js';
 import type { Channels } from '../../activities/channels/settings.js';
 import type { PaymentAdapter } from '../../activities/payments/types.js';
+import { refundActivityDepsFromEnv } from '../../activities/payments/settings.js';
 import { payloadDataConverter } from '../../worker/payload-codec.js';
 
 let runtimeInstalled = false;
@@ -80,7 +81,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       workflowBundle: { codePath: infra.workflowBundlePath },
       channels: options.channels,
       calls: services.calls,
-      payments: options.payments ?? options.outpatient?.payments,
+      ...refundActivityDepsFromEnv(env, options.payments ?? options.outpatient?.payments),
       contactClock: contactClockOf(env),
     });
     running = worker.run();

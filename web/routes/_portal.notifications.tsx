@@ -4,7 +4,7 @@ import { orRespond, requireUser } from '../auth.server.js';
 
 export const meta: MetaFunction = () => [{ title: '通知 · 随访管理平台' }];
 
-/** The user's notifications: ticket notices (new, transferred, escalated, reopened) and the department's red-flag alerts. */
+/** The user's notifications: ticket notices (new, transferred, escalated, reopened), the department's red-flag alerts and its prepayment refunds that need a person (退款异常,需人工处理). */
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requireUser(request, context, ['dept_head', 'dept_staff', 'manager', 'admin']);
   return { items: await context.services.notifications.list(user), phone: await orRespond(context.services.notifications.phoneSettings(user)) };
@@ -35,7 +35,7 @@ export default function Notifications() {
       ) : (
         <ul className="notifications" data-testid="notifications">
           {items.map((n) => (
-            <li key={`${n.kind}-${n.id}`} className={n.doneAt ? 'done' : n.kind === 'red_flag' ? 'open urgent' : 'open'}>
+            <li key={`${n.kind}-${n.id}`} className={n.doneAt ? 'done' : n.kind !== 'notice' ? 'open urgent' : 'open'}>
               <span className="when">{time(n.createdAt)}</span>
               <span className="what">
                 {n.body}
@@ -53,12 +53,12 @@ export default function Notifications() {
                 )}
               </span>
               {n.doneAt ? (
-                <span className="state">{n.kind === 'red_flag' ? '已确认' : '已读'}</span>
+                <span className="state">{n.kind !== 'notice' ? '已确认' : '已读'}</span>
               ) : (
                 <Form method="post">
                   <input type="hidden" name="id" value={n.id} />
-                  <button type="submit" name="intent" value={n.kind === 'red_flag' ? 'acknowledge' : 'read'}>
-                    {n.kind === 'red_flag' ? '确认预警' : '标为已读'}
+                  <button type="submit" name="intent" value={n.kind !== 'notice' ? 'acknowledge' : 'read'}>
+                    {n.kind === 'red_flag' ? '确认预警' : n.kind === 'refund' ? '确认已处理' : '标为已读'}
                   </button>
                 </Form>
               )}

@@ -19,8 +19,22 @@ export interface RefundInput {
   reason: string;
 }
 
-/** What the refund activity did: `refunded` (accepted by the provider, now or earlier) or `not_paid` (nothing to refund). */
-export type RefundResult = { outcome: 'refunded'; outRefundNo: string; refundId: string | null; providerStatus: string | null } | { outcome: 'not_paid' };
+/**
+ * Where a refund stands after an activity: `refunded` (the provider says SUCCESS, now or earlier),
+ * `processing` (accepted, not done: ask again in `checkAgainInSeconds`), `attention` (ABNORMAL or
+ * CLOSED: a person must act, the department has an alert), or `not_paid` (nothing to refund).
+ * Histories recorded before the provider's PROCESSING was told apart carry `refunded` for it.
+ */
+export type RefundResult =
+  | { outcome: 'refunded' | 'attention'; outRefundNo: string; refundId: string | null; providerStatus: string | null }
+  | { outcome: 'processing'; outRefundNo: string; refundId: string | null; providerStatus: string | null; checkAgainInSeconds: number }
+  | { outcome: 'not_paid' };
+
+/** The status query of the refund workflow: the `check`-th time it asks (the delay after it doubles). */
+export interface RefundCheckInput {
+  outTradeNo: string;
+  check: number;
+}
 
 export function paymentRefundWorkflowId(outTradeNo: string): string {
   return `refund-${outTradeNo}`;
