@@ -170,15 +170,11 @@ export function createTaskService({ sql, temporal, audit }: { sql: Sql; temporal
     return row;
   }
 
-  /**
-   * Today's work for an agent: open tasks due today or overdue, urgent first, then by due time
-   * (optionally other statuses handled today), and the counts per status. Not audited: `today` is
-   * the view, this is also how the next task after a call is found.
-   */
-  async function queue(
+  /** The rows of an agent's queue (open work due by tonight, or what was finished today), in call order. */
+  async function queueRows(
     user: Principal,
-    { status, now, limit, channel }: { status: TaskStatus; now: Date; limit: number; channel?: Channel },
-  ): Promise<{ items: TaskListItem[]; patientIds: string[]; counts: Record<TaskStatus, number> & { overdue: number; urgent: number } }> {
+    { status, now, limit, channel, except }: { status: TaskStatus; now: Date; limit: number; channel?: Channel; except?: string },
+  ) {
     const scope = taskQueueScope(user);
     if (!scope) throw forbidden('今日任务仅供客服使用');
     const { start, end } = shanghaiDayBounds(now);
@@ -194,9 +190,23 @@ export function createTaskService({ sql, temporal, audit }: { sql: Sql; temporal
              date_part('year', age(p.birth_date))::int AS age, e.his_encounter_id, e.diagnosis_name, e.procedure_name,
              e.attending_doctor, e.nurse, e.ward, e.discharged_at
       FROM follow_up_tasks t JOIN patients p ON p.id = t.patient_id JOIN encounters e ON e.id = t.encounter_id
-      WHERE ${mine} AND ${inScope} AND t.status = ${status} ${channel ? sql`AND t.channel = ${channel}` : sql``}
+      WHERE ${mine} AND ${inScope} AND t.status = ${status} ${channel ? sql`AND t.channel = ${channel}` : sql``} ${except ? sql`AND t.id <> ${except}` : sql``}
       ORDER BY t.urgent DESC, t.due_at ASC, t.id
       LIMIT ${Math.min(limit, 500)}`);
+    return { rows, mine, inScope, start };
+  }
+
+  /**
+   * Today's work for an agent: open tasks due today or overdue, urgent first, then by due time
+   * (optionally other statuses handled today), and the counts per status. Not audited: `today` is
+   * the view.
+   */
+  async function queue(
+    user: Principal,
+    options: Parameters<typeof queueRows>[1],
+  ): Promise<{ items: TaskListItem[]; patientIds: string[]; counts: Record<TaskStatus, number> & { overdue: number; urgent: number } }> {
+    const { now } = options;
+    const { rows, mine, inScope, start } = await queueRows(user, options);
     const [counts] = await sql<(Record<TaskStatus, number> & { overdue: number; urgent: number })[]>`
       SELECT count(*) FILTER (WHERE t.status = 'open')::int AS open,
              count(*) FILTER (WHERE t.status = 'completed')::int AS completed,
@@ -327,8 +337,9 @@ export function createTaskService({ sql, temporal, audit }: { sql: Sql; temporal
         { actor: user, action: 'task.contact', entityType: 'task', entityId: taskId, patientId: row.patient_id, details: { outcome: contact.outcome, redFlags: reply.redFlags } },
         meta,
       );
-      const next = (await queue(user, { status: 'open', now: new Date(), limit: 2 })).items.find((t) => t.id !== taskId);
-      return { ...reply, nextTaskId: next?.id ?? null };
+      // The next call to make: one row, without the list's counts (this runs after every call).
+      const { rows } = await queueRows(user, { status: 'open', now: new Date(), limit: 1, except: taskId });
+      return { ...reply, nextTaskId: rows[0]?.id ?? null };
     },
 
     /**

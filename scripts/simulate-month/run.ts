@@ -98,6 +98,8 @@ interface Patient {
   optedOut: boolean;
   /** Refused the follow-up on the phone (its later touchpoints never fall due). */
   refused?: boolean;
+  /** On the phone with an agent: answers the survey link only after the call. */
+  busy?: boolean;
   /** Real instant (ms) the platform accepted the discharge. */
   acceptedAt?: number;
 }
@@ -216,6 +218,13 @@ export async function runMonth(s: Scenario, o: { agents?: number; outDir?: strin
   const problems: string[] = [];
   const checks: string[] = [];
   const files: string[] = [];
+  // Where the run's wall time goes (printed with the checks).
+  const phases: string[] = [];
+  let phaseStarted = wallStart;
+  const phase = (name: string) => {
+    phases.push(`${name} ${((Date.now() - phaseStarted) / 1000).toFixed(0)} s`);
+    phaseStarted = Date.now();
+  };
   try {
     const tmpDir = makeTempDir('suifang-month-');
     teardown.add('temp folder', () => rmSync(tmpDir, { recursive: true, force: true }));
@@ -342,6 +351,7 @@ export async function runMonth(s: Scenario, o: { agents?: number; outDir?: strin
 
     // --- the month -------------------------------------------------------------------------------
     const dayMs = s.secondsPerDay * 1000;
+    phase('stack and hospital set up');
     const startMs = clockOrigin + Math.ceil((Date.now() + 2000 - clockOrigin) / dayMs) * dayMs;
     const endMs = startMs + (s.days + s.tailDays) * dayMs;
     const simHour = (ms: number) => (((ms - startMs) / dayMs) * 24) % 24;
@@ -377,9 +387,20 @@ export async function runMonth(s: Scenario, o: { agents?: number; outDir?: strin
       inFlight.add(q);
     };
     let stopping = false;
+    // Actions planned past the month's end are dropped when it ends, not waited for.
+    const wakeAtStop = new Set<() => void>();
+    const sleepUnlessStopped = (ms: number) =>
+      new Promise<void>((resolve) => {
+        const wake = () => {
+          clearTimeout(timer);
+          wakeAtStop.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, ms);
+        wakeAtStop.add(wake);
+      });
     const at = (ms: number, fn: () => Promise<unknown>) => {
-      const wait = Math.max(0, ms - Date.now());
-      track(sleep(wait).then(() => (stopping ? undefined : fn())));
+      track(sleepUnlessStopped(Math.max(0, ms - Date.now())).then(() => (stopping ? undefined : fn())));
     };
 
     // Answers of a completed follow-up (the same questions by phone or by link).
@@ -457,7 +478,8 @@ export async function runMonth(s: Scenario, o: { agents?: number; outDir?: strin
           const answers = p.rng() < answerP;
           const a = answersFor(p);
           const rateP = p.rng();
-          at(Date.now() + delay, async () => {
+          const answerLink = async (): Promise<void> => {
+            if (p.busy) return at(Date.now() + dayMs / 24, answerLink); // on the phone: opens it an hour later
             const page = await services.surveys.view(token);
             if (page.state === 'survey') {
               if (!opens || !answers) return;
@@ -476,7 +498,8 @@ export async function runMonth(s: Scenario, o: { agents?: number; outDir?: strin
                 if (t) tally.resolved.delete(t.id);
               }
             }
-          });
+          };
+          at(Date.now() + delay, answerLink);
         }
         await sleep(100);
       }
@@ -502,7 +525,7 @@ export async function runMonth(s: Scenario, o: { agents?: number; outDir?: strin
               problems.push(`GET /api/tasks/today (${account}): HTTP ${res.status}`);
               continue;
             }
-            const { items } = (await res.json()) as { items: { id: string; channel: string; dueAt: string; patientName: string }[] };
+            const { items } = (await res.json()) as { items: { id: string; channel: string; dueAt: string; attempts: number }[] };
             if (stopping) break;
             // A real call takes minutes of the agent's hour; on the compressed clock the calls of
             // the budget go out without waiting for each other, so the system's answer time does
@@ -511,7 +534,7 @@ export async function runMonth(s: Scenario, o: { agents?: number; outDir?: strin
             budget -= due.length;
             for (const task of due) {
               inCall.add(task.id);
-              track(call(account, task.id).finally(() => inCall.delete(task.id)));
+              track(call(account, task.id, task.attempts).finally(() => inCall.delete(task.id)));
             }
           }
         }
@@ -522,7 +545,7 @@ export async function runMonth(s: Scenario, o: { agents?: number; outDir?: strin
       const [row] = await probe<{ his_patient_id: string }[]>`SELECT p.his_patient_id FROM follow_up_tasks t JOIN patients p ON p.id = t.patient_id WHERE t.id = ${taskId}`;
       return patients.find((p) => p.discharge.patient.id === row?.his_patient_id);
     };
-    async function call(account: string, taskId: string): Promise<void> {
+    async function call(account: string, taskId: string, attemptsBefore: number): Promise<void> {
       const p = await patientOfTask(taskId);
       if (!p) return;
       let body: Record<string, unknown>;
@@ -548,7 +571,17 @@ export async function runMonth(s: Scenario, o: { agents?: number; outDir?: strin
         };
         kind = 'completed';
       }
-      const res = await fetch(`${api}/tasks/${taskId}/contact`, { method: 'POST', headers: { 'content-type': 'application/json', cookie: agentCookies.get(account)! }, body: JSON.stringify(body) });
+      const headers = { 'content-type': 'application/json', cookie: agentCookies.get(account)! };
+      p.busy = true;
+      const res = await fetch(`${api}/tasks/${taskId}/contact`, { method: 'POST', headers, body: JSON.stringify(body) })
+        .catch(async (err: unknown) => {
+          // The answer was lost on the way (a reset connection): the agent opens the task again to see whether the call was saved.
+          const task = await fetch(`${api}/tasks/${taskId}`, { headers });
+          const saved = task.status === 200 && ((await task.json()) as { attempts: number }).attempts > attemptsBefore;
+          if (!saved) throw err;
+          return new Response('{}', { status: 200 });
+        })
+        .finally(() => (p.busy = false));
       const text = await res.text();
       if (res.status === 409) return; // the patient answered the link meanwhile, or the task closed
       if (res.status >= 500) {
@@ -636,7 +669,9 @@ export async function runMonth(s: Scenario, o: { agents?: number; outDir?: strin
       }
     }
     await sleep(Math.max(0, endMs - Date.now()));
+    phase('the month');
     stopping = true;
+    for (const wake of [...wakeAtStop]) wake();
     await Promise.all([patientLoop, departmentLoop, ...agentLoops, ...hisLanes]);
     await Promise.all([...inFlight]);
     // A survey answer reaches its workflow as a signal: the task is recorded completed a moment
@@ -648,6 +683,7 @@ export async function runMonth(s: Scenario, o: { agents?: number; outDir?: strin
       await sleep(500);
     }
 
+    phase('answers in flight recorded');
     // --- the system's own figures ------------------------------------------------------------------
     const triggered = new Date();
     await temporal.schedule.getHandle(REPORT_ROLLUP_SCHEDULE_ID).trigger();
@@ -656,6 +692,7 @@ export async function runMonth(s: Scenario, o: { agents?: number; outDir?: strin
       if (st?.refreshed_at && st.refreshed_at.getTime() >= triggered.getTime() - 1000) break;
       await sleep(500);
     }
+    phase('report rollup');
     const period = `from=${shanghaiMonth(startMs)}&to=${shanghaiMonth(Date.now())}`;
     const reportRes = await fetch(`${api}/reports/dashboard?${period}`, { headers: { cookie: managerCookie } });
     if (reportRes.status !== 200) throw new Error(`GET /api/reports/dashboard: HTTP ${reportRes.status}`);
@@ -737,6 +774,7 @@ export async function runMonth(s: Scenario, o: { agents?: number; outDir?: strin
       else checks.push(`ok ${line}`);
     } else checks.push(`worker RSS per day: ${rssMiB.join(', ')} MiB (too few days to judge the trend)`);
 
+    phase('reports read and soak checks');
     // --- the month's management report through the normal export ---------------------------------
     if (o.exportFiles !== false && o.outDir) {
       mkdirSync(o.outDir, { recursive: true });
@@ -752,6 +790,8 @@ export async function runMonth(s: Scenario, o: { agents?: number; outDir?: strin
       }
     }
 
+    if (files.length) phase('export');
+    checks.push(`time: ${phases.join(', ')}`);
     const overtime = backlogEndOfDay.slice(0, s.days).reduce((n, b) => n + b / (s.agents.callsPerHour * agentCount), 0) / Math.max(1, Math.min(s.days, backlogEndOfDay.length));
     return {
       scenario: s.name,
