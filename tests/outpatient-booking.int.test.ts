@@ -84,7 +84,8 @@ const post = (app: typeof routes, path: string, body: unknown) =>
 let phoneSeq = 0;
 function newPatient() {
   const n = `${Date.now()}${phoneSeq++}`.slice(-8);
-  return { name: '赵预约', idNumber: `11010119800101${n.slice(-4)}`.slice(0, 17) + 'X', mobile: `139${n}` };
+  // Unique per patient: with only 4 varying digits a later test found an earlier test's patient by the ID number.
+  return { name: '赵预约', idNumber: `110101${n}${String(phoneSeq % 1000).padStart(3, '0')}X`, mobile: `139${n}` };
 }
 
 /** Requests a code and reads it from the simulated phone. */

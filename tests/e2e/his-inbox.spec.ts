@@ -8,6 +8,7 @@ import type { Encounter } from 'fhir/r4';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveInBrowser, type BrowserStack } from '../support/browser-stack.js';
+import { waitFor } from '../support/follow-up-fixtures.js';
 import { startFhirServerStub, type FhirServerStub } from '../support/fhir-server.js';
 import { createTestOrg, TEST_PASSWORD, type TestOrg } from '../support/org.js';
 import { startStack, uniq, type TestStack } from '../support/stack.js';
@@ -95,9 +96,16 @@ describe('admin HIS inbox in a browser', () => {
     await page.getByLabel('来源').selectOption('hl7');
     await page.getByRole('button', { name: '筛选' }).click();
     await page.waitForURL((url) => url.searchParams.get('outcome') === 'ignored');
-    const outcomes = await page.locator('[data-testid=inbox-table] tbody tr td:nth-child(4)').allInnerTexts();
+    // The URL changes with the navigation; the filtered rows may come a moment later.
+    const outcomes = await waitFor(
+      async () => {
+        const shown = await page.locator('[data-testid=inbox-table] tbody tr td:nth-child(4)').allInnerTexts();
+        return shown.length > 0 && shown.every((o) => o.includes('已忽略')) ? shown : undefined;
+      },
+      15_000,
+      'only 已忽略 rows after filtering',
+    );
     expect(outcomes.length).toBeGreaterThan(0);
-    expect(outcomes.every((o) => o.includes('已忽略'))).toBe(true);
   });
 
   it('replays a message that waited for the FHIR server: its follow-up starts, and the replay is audited', async () => {
