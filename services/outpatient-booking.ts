@@ -348,7 +348,13 @@ export function createOutpatientBookingService(deps: OutpatientBookingDeps) {
         LEFT JOIN LATERAL (SELECT status, out_refund_no, refund_status FROM payment_orders WHERE appointment_id = a.id ORDER BY created_at DESC LIMIT 1) o ON true
         WHERE p.phone = ${who.mobile} OR p.id = ${who.patientId} ORDER BY sl.starts_at DESC LIMIT 50`;
       // The prepayment refund of each (退款处理中 / 已退款), null where none is due.
-      return rows.map(({ order_status, out_refund_no, refund_status, ...r }) => ({ ...r, refund: refundStateOf(order_status ? { status: order_status, outRefundNo: out_refund_no, refundStatus: refund_status } : null, r.status) }));
+      const now = Date.now();
+      return rows.map(({ order_status, out_refund_no, refund_status, ...r }) => ({
+        ...r,
+        // What cancel() accepts: booked, and walk-in registration not yet open.
+        cancellable: r.status === 'booked' && r.registration_opens_at.getTime() > now,
+        refund: refundStateOf(order_status ? { status: order_status, outRefundNo: out_refund_no, refundStatus: refund_status } : null, r.status),
+      }));
     },
 
     /**

@@ -38,3 +38,18 @@ export function PatientIdentityFields({ values, fields, ownDetails = false, veri
     </>
   );
 }
+
+/** 短信验证码 with its 获取验证码 button (intent send_code): the same row wherever a patient proves their mobile. */
+export function SmsCodeRow({ busy }: { busy: boolean }) {
+  return (
+    <div className="code-row">
+      <label>
+        短信验证码
+        <input name="code" inputMode="numeric" maxLength={6} autoComplete="one-time-code" />
+      </label>
+      <button type="submit" name="intent" value="send_code" className="secondary" disabled={busy}>
+        获取验证码
+      </button>
+    </div>
+  );
+}

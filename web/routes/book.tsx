@@ -9,7 +9,7 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { isServiceError } from '../../services/errors.js';
-import { PatientIdentityFields } from '../components/PatientIdentityFields.js';
+import { PatientIdentityFields, SmsCodeRow } from '../components/PatientIdentityFields.js';
 import { patientGate, verifiedPatient } from '../patient-identity.server.js';
 
 export const meta: MetaFunction = () => [{ title: '预约挂号' }, { name: 'viewport', content: 'width=device-width, initial-scale=1' }];
@@ -134,15 +134,7 @@ export default function Book() {
               <PatientIdentityFields values={values} fields={fields} ownDetails {...(view.me ? { verifiedMobile: view.me.mobileMasked } : {})} />
             )}
             {!view.me && (
-              <div className="code-row">
-                <label>
-                  短信验证码
-                  <input name="code" inputMode="numeric" maxLength={6} autoComplete="one-time-code" />
-                </label>
-                <button type="submit" name="intent" value="send_code" className="secondary" disabled={busy}>
-                  获取验证码
-                </button>
-              </div>
+              <SmsCodeRow busy={busy} />
             )}
             <button type="submit" name="intent" value="book" disabled={busy} className="primary-wide">
               提交并支付

@@ -9,6 +9,7 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { REFUND_STATE_LABELS } from '../../domain/payment-refund.js';
+import { SmsCodeRow } from '../components/PatientIdentityFields.js';
 import { isServiceError } from '../../services/errors.js';
 import { patientGate, verifiedPatient } from '../patient-identity.server.js';
 
@@ -48,7 +49,6 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const booking = context.services.outpatientBooking;
   if (!booking) return { available: false as const, me: null, wechatNotice: null, items: [] as Item[] };
   const { verified, shown: me, wechatNotice } = await patientGate(request, context);
-  const now = Date.now();
   const items: Item[] = verified
     ? (await booking.mine(verified)).map((r) => ({
         number: r.number,
@@ -57,7 +57,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
         expertName: r.expert_name,
         departmentName: r.department_name,
         startsAt: r.slot_starts_at.toISOString(),
-        cancellable: r.status === 'booked' && r.registration_opens_at.getTime() > now,
+        cancellable: r.cancellable,
         refund: r.refund ? REFUND_STATE_LABELS[r.refund] : null,
       }))
     : [];
@@ -109,15 +109,7 @@ function CodeForm({ mobile, busy }: { mobile: string; busy: boolean }) {
         手机号
         <input name="mobile" inputMode="tel" defaultValue={mobile} autoComplete="tel" />
       </label>
-      <div className="code-row">
-        <label>
-          短信验证码
-          <input name="code" inputMode="numeric" maxLength={6} autoComplete="one-time-code" />
-        </label>
-        <button type="submit" name="intent" value="send_code" className="secondary" disabled={busy}>
-          获取验证码
-        </button>
-      </div>
+      <SmsCodeRow busy={busy} />
       <button type="submit" name="intent" value="list" disabled={busy} className="primary-wide">
         查看我的预约
       </button>
